@@ -1,0 +1,65 @@
+import fastifyCookie from '@fastify/cookie';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { createValidationPipe } from './common/validation.js';
+import type { AppConfig } from './config/app-config.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Options for NestFactory.create / createNestApplication. Nest's own body parsers are off: Fastify's
+ * JSON parser is all the API needs, and form bodies (which browsers send cross-site) are refused.
+ */
+export const APP_OPTIONS = { bodyParser: false } as const;
+
+/** Fastify with request ids (a well-formed incoming `x-request-id` is kept) and JSON logs carrying them. */
+export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL },
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+}
+
+/** Everything an Iris app needs besides its modules; shared by main, the tests and the OpenAPI export. */
+export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  await app.register(fastifyCookie);
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  // The API speaks JSON only: any other body is a 415 rather than a string for the validators to trip on.
+  fastify.removeContentTypeParser('text/plain');
+
+  app.setGlobalPrefix('api');
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  if (config.swaggerEnabled) {
+    SwaggerModule.setup('apidocs', app, createOpenApiDocument(app), {
+      jsonDocumentUrl: 'apidocs-json',
+      customSiteTitle: 'Iris API',
+    });
+  }
+}
+
+export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const document = new DocumentBuilder()
+    .setTitle('Iris API')
+    .setDescription(
+      'Private 1-to-1 messaging. Errors always have the shape `ApiErrorDto` with a stable `code`. ' +
+        'Lists are cursor-paginated: pass `nextCursor` back as `cursor`.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  return SwaggerModule.createDocument(app, document, {
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+}

@@ -1,0 +1,86 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
+import { Public } from '../common/public.decorator.js';
+import { AppConfig } from '../config/app-config.js';
+import { AuthService } from './auth.service.js';
+import { AuthResponseDto } from './dto/auth-response.dto.js';
+import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { LoginDto } from './dto/login.dto.js';
+import { RefreshTokenDto } from './dto/refresh-token.dto.js';
+import { RegisterDto } from './dto/register.dto.js';
+import { clearRefreshCookie, readRefreshToken, sendTokens } from './refresh-cookie.js';
+
+@ApiTags('auth')
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly authService: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Creates an account and signs it in. */
+  @Public()
+  @UseGuards(ThrottlerGuard)
+  @Post('auth/register')
+  @ApiErrors({ 400: ['VALIDATION_FAILED'], 409: ['USERNAME_TAKEN'], 429: ['RATE_LIMITED'] })
+  async register(@Body() dto: RegisterDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResponseDto> {
+    return sendTokens(req, reply, await this.authService.register(dto), this.config.cookieSecure);
+  }
+
+  /** Signs in with username and password. */
+  @Public()
+  @UseGuards(ThrottlerGuard)
+  @Post('auth/login')
+  @HttpCode(HttpStatus.OK)
+  @ApiErrors({ 400: ['VALIDATION_FAILED'], 401: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED'] })
+  async login(@Body() dto: LoginDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResponseDto> {
+    return sendTokens(req, reply, await this.authService.login(dto), this.config.cookieSecure);
+  }
+
+  /** Trades a refresh token (body or `iris_refresh` cookie) for new tokens; the old one stops working. */
+  @Public()
+  @Post('auth/refresh')
+  @HttpCode(HttpStatus.OK)
+  @ApiErrors({
+    400: ['VALIDATION_FAILED'],
+    401: ['REFRESH_TOKEN_MISSING', 'INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED', 'SESSION_REVOKED', 'SESSION_EXPIRED'],
+  })
+  async refresh(@Body() dto: RefreshTokenDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResponseDto> {
+    return sendTokens(req, reply, await this.authService.refresh(readRefreshToken(req, dto.refreshToken)), this.config.cookieSecure);
+  }
+
+  /** Ends this device's session (identified by the refresh token, or by the access token). */
+  @Public()
+  @Post('auth/logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth()
+  @ApiErrors({ 400: ['VALIDATION_FAILED'], 401: ['REFRESH_TOKEN_MISSING'] })
+  async logout(
+    @Body() dto: RefreshTokenDto,
+    @CurrentUser() caller: AuthUser | undefined,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    await this.authService.logout(readRefreshToken(req, dto.refreshToken), caller);
+    clearRefreshCookie(reply, this.config.cookieSecure);
+  }
+
+  /** Changes the password; every session ends, and this device gets a fresh one. */
+  @UseGuards(ThrottlerGuard)
+  @Put('users/me/password')
+  @ApiTags('users')
+  @ApiBearerAuth()
+  @ApiErrors({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'SESSION_REVOKED'], 403: ['WRONG_PASSWORD'], 429: ['RATE_LIMITED'] })
+  async changePassword(
+    @CurrentUser() caller: AuthUser,
+    @Body() dto: ChangePasswordDto,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AuthResponseDto> {
+    return sendTokens(req, reply, await this.authService.changePassword(caller, dto), this.config.cookieSecure);
+  }
+}

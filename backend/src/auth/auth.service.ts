@@ -1,0 +1,202 @@
+import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import type { AuthUser } from '../common/current-user.decorator.js';
+import { AppConfig } from '../config/app-config.js';
+import { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { LoginDto } from './dto/login.dto.js';
+import { RegisterDto } from './dto/register.dto.js';
+import { PasswordHasher } from './password-hasher.js';
+import { RefreshToken } from './refresh-token.entity.js';
+import { Session } from './session.entity.js';
+
+/** What a successful sign-in, refresh or password change hands to the client. */
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  sessionExpiresAt: Date;
+  user: User;
+}
+
+interface AccessTokenPayload {
+  sub: string;
+  sid: string;
+  ver: number;
+  typ: 'access';
+}
+
+interface StartedSession {
+  sessionId: string;
+  refreshToken: string;
+  expiresAt: Date;
+}
+
+type RefreshOutcome =
+  | { kind: 'rotated'; userId: string; session: StartedSession }
+  | { kind: 'rejected'; code: string; message: string };
+
+const DAY_MS = 86_400_000;
+
+const unauthorized = (code: string, message: string) => new UnauthorizedException({ code, message });
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly usersService: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly jwt: JwtService,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<IssuedTokens> {
+    const passwordHash = await this.hasher.hash(dto.password);
+    const { user, session } = await this.dataSource.transaction(async (manager) => {
+      const created = await this.usersService.create(
+        { username: dto.username, displayName: dto.displayName, passwordHash },
+        manager,
+      );
+      return { user: created, session: await this.startSession(created.id, manager) };
+    });
+    return this.issue(user, session);
+  }
+
+  async login(dto: LoginDto): Promise<IssuedTokens> {
+    const user = await this.usersService.findByUsername(dto.username);
+    const valid = await this.hasher.verify(user?.passwordHash, dto.password);
+    // Same answer, after the same work, whether the username exists or not.
+    if (!user || !valid) throw unauthorized('INVALID_CREDENTIALS', 'Wrong username or password');
+    const session = await this.dataSource.transaction((manager) => this.startSession(user.id, manager));
+    return this.issue(user, session);
+  }
+
+  /**
+   * Rotates a refresh token. A token that was already used means it leaked (or two clients raced):
+   * the whole session is revoked, so the thief's and the victim's newer tokens both stop working.
+   */
+  async refresh(refreshToken: string | undefined): Promise<IssuedTokens> {
+    if (!refreshToken) throw unauthorized('REFRESH_TOKEN_MISSING', 'No refresh token was sent');
+    const outcome = await this.dataSource.transaction(async (manager): Promise<RefreshOutcome> => {
+      const now = this.clock.now();
+      const [row]: { id: string; used_at: Date | null; session_id: string; user_id: string; expires_at: Date; revoked_at: Date | null }[] =
+        await manager.query(
+          `SELECT t.id, t.used_at, s.id AS session_id, s.user_id, s.expires_at, s.revoked_at
+             FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+            WHERE t.token_hash = $1
+              FOR UPDATE OF t, s`,
+          [hashToken(refreshToken)],
+        );
+      if (!row) return { kind: 'rejected', code: 'INVALID_REFRESH_TOKEN', message: 'The refresh token is not valid' };
+      if (row.revoked_at) return { kind: 'rejected', code: 'SESSION_REVOKED', message: 'This session has ended; sign in again' };
+      if (row.used_at) {
+        await manager.update(Session, { id: row.session_id }, { revokedAt: now });
+        return { kind: 'rejected', code: 'REFRESH_TOKEN_REUSED', message: 'This refresh token was already used; the session has been ended' };
+      }
+      if (row.expires_at <= now) return { kind: 'rejected', code: 'SESSION_EXPIRED', message: 'This session has expired; sign in again' };
+      await manager.update(RefreshToken, { id: row.id }, { usedAt: now });
+      await manager.update(Session, { id: row.session_id }, { lastUsedAt: now });
+      const token = await this.addRefreshToken(row.session_id, now, manager);
+      return { kind: 'rotated', userId: row.user_id, session: { sessionId: row.session_id, refreshToken: token, expiresAt: row.expires_at } };
+    });
+    if (outcome.kind === 'rejected') throw unauthorized(outcome.code, outcome.message);
+    return this.issue(await this.usersService.getById(outcome.userId), outcome.session);
+  }
+
+  /** Ends the session a refresh token or access token belongs to; unknown tokens are ignored. */
+  async logout(refreshToken: string | undefined, caller: AuthUser | undefined): Promise<void> {
+    if (!refreshToken && !caller) throw unauthorized('REFRESH_TOKEN_MISSING', 'Send the refresh token or an access token');
+    const sessionIds = caller ? [caller.sessionId] : [];
+    if (refreshToken) {
+      const token = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(refreshToken) });
+      if (token) sessionIds.push(token.sessionId);
+    }
+    for (const id of sessionIds) {
+      await this.dataSource.getRepository(Session).update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+    }
+  }
+
+  /** Changes the password, ends every session of the user, and starts a new one for the caller. */
+  async changePassword(caller: AuthUser, dto: ChangePasswordDto): Promise<IssuedTokens> {
+    const user = await this.usersService.getById(caller.id);
+    if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) {
+      throw new ForbiddenException({ code: 'WRONG_PASSWORD', message: 'The current password is wrong' });
+    }
+    const passwordHash = await this.hasher.hash(dto.newPassword);
+    const session = await this.dataSource.transaction(async (manager) => {
+      await this.usersService.setPassword(user.id, passwordHash, manager);
+      await manager.update(Session, { userId: user.id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+      return this.startSession(user.id, manager);
+    });
+    return this.issue(await this.usersService.getById(user.id), session);
+  }
+
+  /** Checks an access token and that its session and token version are still current. */
+  async authenticate(accessToken: string): Promise<AuthUser> {
+    let payload: AccessTokenPayload;
+    try {
+      payload = await this.jwt.verifyAsync<AccessTokenPayload>(accessToken, {
+        algorithms: ['HS256'],
+        clockTimestamp: this.clock.nowSeconds(),
+      });
+    } catch (error) {
+      if ((error as Error).name === 'TokenExpiredError') throw unauthorized('TOKEN_EXPIRED', 'The access token has expired');
+      throw unauthorized('INVALID_TOKEN', 'The access token is not valid');
+    }
+    if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
+      throw unauthorized('INVALID_TOKEN', 'The access token is not valid');
+    }
+    const session = await this.dataSource.getRepository(Session).findOne({
+      where: { id: payload.sid, userId: payload.sub },
+      relations: { user: true },
+      select: { id: true, expiresAt: true, revokedAt: true, user: { id: true, role: true, tokenVersion: true } },
+    });
+    if (!session?.user || session.revokedAt || session.expiresAt <= this.clock.now() || session.user.tokenVersion !== payload.ver) {
+      throw unauthorized('SESSION_REVOKED', 'This session has ended; sign in again');
+    }
+    return { id: session.user.id, role: session.user.role, sessionId: session.id };
+  }
+
+  private async startSession(userId: string, manager: EntityManager): Promise<StartedSession> {
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.config.REFRESH_TOKEN_TTL_DAYS * DAY_MS);
+    const session = await manager.save(manager.create(Session, { userId, createdAt: now, expiresAt, lastUsedAt: now, revokedAt: null }));
+    return { sessionId: session.id, refreshToken: await this.addRefreshToken(session.id, now, manager), expiresAt };
+  }
+
+  private async addRefreshToken(sessionId: string, now: Date, manager: EntityManager): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await manager.insert(RefreshToken, { sessionId, tokenHash: hashToken(token), createdAt: now, usedAt: null });
+    return token;
+  }
+
+  private issue(user: User, session: StartedSession): IssuedTokens {
+    const iat = this.clock.nowSeconds();
+    const expiresIn = this.config.JWT_ACCESS_TTL_SECONDS;
+    const payload: AccessTokenPayload & { iat: number; exp: number } = {
+      sub: user.id,
+      sid: session.sessionId,
+      ver: user.tokenVersion,
+      typ: 'access',
+      iat,
+      exp: iat + expiresIn,
+    };
+    return {
+      accessToken: this.jwt.sign(payload, { algorithm: 'HS256' }),
+      refreshToken: session.refreshToken,
+      expiresIn,
+      sessionExpiresAt: session.expiresAt,
+      user,
+    };
+  }
+}
+
+function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}

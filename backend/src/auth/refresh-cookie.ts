@@ -1,0 +1,42 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthResponseDto } from './dto/auth-response.dto.js';
+import { toUserDto } from '../users/dto/user.dto.js';
+import type { IssuedTokens } from './auth.service.js';
+
+export const REFRESH_COOKIE = 'iris_refresh';
+const COOKIE_PATH = '/api/auth';
+
+/** Browsers always send Sec-Fetch-Mode and page scripts cannot remove it; other clients do not send it. */
+function isBrowser(request: FastifyRequest): boolean {
+  return typeof request.headers['sec-fetch-mode'] === 'string';
+}
+
+export function readRefreshToken(request: FastifyRequest, fromBody: string | undefined): string | undefined {
+  return fromBody ?? request.cookies[REFRESH_COOKIE];
+}
+
+/** Sets the httpOnly refresh cookie and builds the body; browsers never see the refresh token in it. */
+export function sendTokens(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tokens: IssuedTokens,
+  secure: boolean,
+): AuthResponseDto {
+  void reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure,
+    path: COOKIE_PATH,
+    expires: tokens.sessionExpiresAt,
+  });
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: isBrowser(request) ? null : tokens.refreshToken,
+    expiresIn: tokens.expiresIn,
+    user: toUserDto(tokens.user),
+  };
+}
+
+export function clearRefreshCookie(reply: FastifyReply, secure: boolean): void {
+  void reply.clearCookie(REFRESH_COOKIE, { httpOnly: true, sameSite: 'strict', secure, path: COOKIE_PATH });
+}

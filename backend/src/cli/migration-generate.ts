@@ -1,0 +1,101 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDataSource } from '../database/data-source.js';
+import { createScratchDatabase, type ScratchDatabase } from '../database/scratch-database.js';
+
+/**
+ * Compares the entities with a freshly migrated scratch database and writes the difference as a new migration.
+ *   npm run migration:generate -- AddThing     writes src/database/migrations/<timestamp>-AddThing.ts
+ *   npm run migration:check                    exits 1 if the entities and the migrations disagree
+ * Uses PostgreSQL when TEST_DATABASE_URL is set (a scratch database is created and dropped), else in-memory PGlite.
+ */
+const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '../../src/database/migrations');
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const check = args.includes('--check');
+  const name = args.find((arg) => !arg.startsWith('--'));
+  if (!check && !(name && /^[A-Z][A-Za-z0-9]*$/.test(name))) {
+    console.error('Usage: npm run migration:generate -- PascalCaseName');
+    return 2;
+  }
+
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  const scratch: ScratchDatabase | null = serverUrl ? await createScratchDatabase(serverUrl, 'iris_migration_test') : null;
+  const dataSource = await openDataSource(scratch?.url ?? 'pglite://memory');
+  let up: string[];
+  let down: string[];
+  try {
+    const sql = await dataSource.driver.createSchemaBuilder().log();
+    up = sql.upQueries.map((query) => query.query);
+    down = sql.downQueries.reverse().map((query) => query.query);
+  } finally {
+    await dataSource.destroy();
+    await scratch?.drop();
+  }
+
+  const engine = scratch ? 'PostgreSQL' : 'PGlite';
+  if (check) {
+    if (up.length === 0) {
+      console.log(`Migrations match the entities (${engine}).`);
+      return 0;
+    }
+    console.error(`Entities and migrations disagree (${engine}); run npm run migration:generate -- Name. Missing:`);
+    for (const query of up) console.error(`  ${query};`);
+    return 1;
+  }
+  if (up.length === 0) {
+    console.log('No schema changes: nothing to generate.');
+    return 0;
+  }
+  const timestamp = Date.now();
+  const file = join(migrationsDir, `${timestamp}-${name}.ts`);
+  writeFileSync(file, render(`${name}${timestamp}`, up, down));
+  writeIndex();
+  console.log(`Wrote ${file}; review it before committing.`);
+  return 0;
+}
+
+function render(className: string, up: string[], down: string[]): string {
+  const lines = (queries: string[]) =>
+    queries.map((query) => `    await queryRunner.query(\`${query.replace(/[`\\]/g, '\\$&')}\`);`).join('\n');
+  return `import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class ${className} implements MigrationInterface {
+  name = '${className}';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+${lines(up)}
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+${lines(down)}
+  }
+}
+`;
+}
+
+/** Rewrites migrations/index.ts so that every migration file is registered, in timestamp order. */
+function writeIndex(): void {
+  const files = readdirSync(migrationsDir)
+    .filter((file) => /^\d+-[A-Za-z0-9]+\.ts$/.test(file))
+    .sort();
+  const classes = files.map((file) => {
+    const [timestamp, name] = file.replace(/\.ts$/, '').split('-');
+    return { file, className: `${name}${timestamp}` };
+  });
+  const imports = classes.map(({ file, className }) => `import { ${className} } from './${file.replace(/\.ts$/, '.js')}';`);
+  writeFileSync(
+    join(migrationsDir, 'index.ts'),
+    `${imports.join('\n')}\n\nexport const migrations = [${classes.map((c) => c.className).join(', ')}];\n`,
+  );
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,64 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { ApiErrorDto, FieldErrorDto } from './api-error.dto.js';
+import { defaultErrorCode } from './error-codes.js';
+
+interface HttpExceptionBody {
+  message?: string | string[];
+  code?: string;
+  details?: FieldErrorDto[];
+}
+
+/** Turns any thrown value into the documented error shape; never leaks a stack trace or SQL. */
+export function toApiError(exception: unknown, requestId?: string): ApiErrorDto {
+  const status = statusOf(exception);
+  const error = STATUS_CODES[status] ?? 'Error';
+  if (status >= 500) {
+    return { statusCode: status, error, message: 'Something went wrong on our side', code: 'INTERNAL_ERROR', requestId };
+  }
+  const body = exception instanceof HttpException ? exception.getResponse() : undefined;
+  const fields: HttpExceptionBody = typeof body === 'object' && body !== null ? (body as HttpExceptionBody) : {};
+  const rawMessage = typeof body === 'string' ? body : fields.message;
+  const message = Array.isArray(rawMessage)
+    ? rawMessage.join('; ')
+    : (rawMessage ?? (exception as Error)?.message ?? error);
+  return {
+    statusCode: status,
+    error,
+    message,
+    code: fields.code ?? fastifyCode(exception) ?? defaultErrorCode(status),
+    ...(fields.details ? { details: fields.details } : {}),
+    requestId,
+  };
+}
+
+function statusOf(exception: unknown): number {
+  return exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
+}
+
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};
+
+/** Nest wraps Fastify's own errors (bad JSON, wrong content type) in an HttpException with the original as cause. */
+function fastifyCode(exception: unknown): string | undefined {
+  const original = exception instanceof HttpException ? exception.cause : exception;
+  const code = (original as { code?: unknown })?.code;
+  return typeof code === 'string' ? FASTIFY_CODES[code] : undefined;
+}
+
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const body = toApiError(exception, request.id);
+    if (body.statusCode >= 500) request.log.error({ err: exception }, 'unhandled error');
+    void http.getResponse<FastifyReply>().status(body.statusCode).send(body);
+  }
+}

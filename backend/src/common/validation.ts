@@ -1,0 +1,27 @@
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { FieldErrorDto } from './api-error.dto.js';
+
+function flatten(errors: ValidationError[], prefix = ''): FieldErrorDto[] {
+  return errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    stopAtFirstError: false,
+    exceptionFactory: (errors) => {
+      const details = flatten(errors);
+      return new BadRequestException({
+        code: 'VALIDATION_FAILED',
+        message: details.map((d) => d.messages.join(', ')).join('; ') || 'Invalid input',
+        details,
+      });
+    },
+  });
+}

@@ -1,0 +1,99 @@
+import { PGlite } from '@electric-sql/pglite';
+import { citext } from '@electric-sql/pglite/contrib/citext';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+export const IN_MEMORY = 'memory';
+
+/** An embedded PostgreSQL (PGlite) owned by this process, exposed to TypeORM as a node-postgres config. */
+export class EmbeddedDatabase {
+  private constructor(
+    private readonly pglite: PGlite,
+    private readonly lockPath: string | null,
+  ) {}
+
+  /** `location` is a directory, or `memory` for a throwaway database. */
+  static async open(location: string): Promise<EmbeddedDatabase> {
+    const extensions = { citext, pg_trgm };
+    if (location === IN_MEMORY) {
+      return new EmbeddedDatabase(await PGlite.create({ extensions }), null);
+    }
+    const dataDir = resolve(location);
+    mkdirSync(dirname(dataDir), { recursive: true });
+    const lockPath = `${dataDir}.lock`;
+    acquireLock(lockPath, dataDir);
+    try {
+      return new EmbeddedDatabase(await PGlite.create(dataDir, { extensions }), lockPath);
+    } catch (error) {
+      releaseLock(lockPath);
+      throw error;
+    }
+  }
+
+  /** node-postgres options; PGlite has a single connection, so TypeORM must use a pool of one. */
+  pgConfig(): object {
+    return { ...createPgConfig(this.pglite), idleTimeoutMillis: 0 };
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (!this.pglite.closed) await this.pglite.close();
+    } finally {
+      if (this.lockPath) releaseLock(this.lockPath);
+    }
+  }
+}
+
+export class DatabaseLockedError extends Error {}
+
+function acquireLock(lockPath: string, dataDir: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      process.once('exit', () => releaseLock(lockPath));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = readHolder(lockPath);
+      if (holder !== null && holder !== process.pid && isRunning(holder)) {
+        throw new DatabaseLockedError(
+          `The embedded database at ${dataDir} is already in use by process ${holder}. ` +
+            'Stop that Iris instance, or point DATABASE_URL at another directory or at PostgreSQL.',
+        );
+      }
+      // The holder is gone (crash or kill -9): the lock is stale.
+      unlinkSync(lockPath);
+    }
+  }
+  throw new DatabaseLockedError(`Could not lock the embedded database at ${dataDir}`);
+}
+
+function releaseLock(lockPath: string): void {
+  try {
+    if (readHolder(lockPath) === process.pid) unlinkSync(lockPath);
+  } catch {
+    // Already gone.
+  }
+}
+
+function readHolder(lockPath: string): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,34 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { Public } from '../common/public.decorator.js';
+import { HealthDto } from './dto/health.dto.js';
+
+const DATABASE_TIMEOUT_MS = 2_000;
+
+@ApiTags('ops')
+@Controller('health')
+export class HealthController {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Liveness and readiness: 200 when the database answers within 2 s, 503 otherwise. */
+  @Public()
+  @Get()
+  @ApiErrors({ 503: ['DATABASE_UNAVAILABLE'] })
+  async check(): Promise<HealthDto> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('database ping timed out')), DATABASE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
+    } catch {
+      throw new ServiceUnavailableException({ code: 'DATABASE_UNAVAILABLE', message: 'The database is not answering' });
+    } finally {
+      clearTimeout(timer);
+    }
+    return { status: 'ok', database: 'up', uptimeSeconds: Math.round(process.uptime()) };
+  }
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { existsSync } from 'node:fs';
+import { AppModule } from './app.module.js';
+import { APP_OPTIONS, configureApp, createFastifyAdapter } from './app.setup.js';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { DatabaseLockedError } from './database/embedded.js';
+
+async function bootstrap(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const config = loadConfig();
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
+    ...APP_OPTIONS,
+    logger: config.LOG_LEVEL === 'silent' ? false : ['fatal', 'error', 'warn', 'log'],
+    abortOnError: false,
+  });
+  await configureApp(app, config);
+  await app.listen(config.PORT, config.HOST);
+
+  const base = `http://localhost:${config.PORT}`;
+  const database = config.databaseUrl.startsWith('pglite://') ? `embedded PGlite (${config.databaseUrl})` : 'PostgreSQL';
+  const docs = config.swaggerEnabled ? `, docs at ${base}/apidocs` : '';
+  new Logger('Iris').log(`Iris is running: API at ${base}/api${docs} (database: ${database})`);
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DatabaseLockedError) {
+    console.error(`Iris cannot start. ${error.message}`);
+  } else {
+    console.error('Iris failed to start:', error);
+  }
+  process.exit(1);
+});

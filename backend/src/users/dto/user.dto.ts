@@ -1,0 +1,39 @@
+import type { Role } from '../../common/current-user.decorator.js';
+import type { User } from '../user.entity.js';
+
+/** Another user as lists show them. */
+export class UserSummaryDto {
+  id: string;
+  /** Lower-case, unique, 3–32 characters of `a-z 0-9 _ .` */
+  username: string;
+  displayName: string;
+}
+
+/** Another user's profile. */
+export class UserProfileDto extends UserSummaryDto {
+  statusMessage: string;
+}
+
+/** The signed-in user. */
+export class UserDto extends UserProfileDto {
+  role: Role;
+  createdAt: Date;
+}
+
+export class UserSummaryPageDto {
+  items: UserSummaryDto[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export function toUserSummaryDto(user: Pick<User, 'id' | 'username' | 'displayName'>): UserSummaryDto {
+  return { id: user.id, username: user.username, displayName: user.displayName };
+}
+
+export function toUserProfileDto(user: User): UserProfileDto {
+  return { ...toUserSummaryDto(user), statusMessage: user.statusMessage };
+}
+
+export function toUserDto(user: User): UserDto {
+  return { ...toUserProfileDto(user), role: user.role, createdAt: user.createdAt };
+}
