@@ -11,9 +11,17 @@ const swc = [
   },
 ];
 
+// Jest on Node < 24.9 cannot require() an ES module. @fastify/static (CommonJS, used by Swagger UI)
+// requires content-disposition 3 (ESM only); Node itself can, so only tests need it compiled to CommonJS.
+const esmOnlyDependencies = ['content-disposition'];
+
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: {
+    '^.+\\.ts$': swc,
+    [`/node_modules/(${esmOnlyDependencies.join('|')})/.+\\.js$`]: ['@swc/jest', { module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyDependencies.join('|')})/)`],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
 };
@@ -27,8 +35,6 @@ export default {
       displayName: 'e2e',
       rootDir: 'test',
       testMatch: ['**/*.e2e-spec.ts'],
-      globalSetup: '<rootDir>/setup/global-setup.ts',
-      globalTeardown: '<rootDir>/setup/global-teardown.ts',
     },
   ],
 };

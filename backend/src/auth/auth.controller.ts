@@ -1,10 +1,10 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
 import { Public } from '../common/public.decorator.js';
+import { RateLimit } from '../common/rate-limit.guard.js';
 import { AppConfig } from '../config/app-config.js';
 import { AuthService } from './auth.service.js';
 import { AuthResponseDto } from './dto/auth-response.dto.js';
@@ -24,7 +24,7 @@ export class AuthController {
 
   /** Creates an account and signs it in. */
   @Public()
-  @UseGuards(ThrottlerGuard)
+  @RateLimit('auth')
   @Post('auth/register')
   @ApiErrors({ 400: ['VALIDATION_FAILED'], 409: ['USERNAME_TAKEN'], 429: ['RATE_LIMITED'] })
   async register(@Body() dto: RegisterDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResponseDto> {
@@ -33,7 +33,7 @@ export class AuthController {
 
   /** Signs in with username and password. */
   @Public()
-  @UseGuards(ThrottlerGuard)
+  @RateLimit('auth')
   @Post('auth/login')
   @HttpCode(HttpStatus.OK)
   @ApiErrors({ 400: ['VALIDATION_FAILED'], 401: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED'] })
@@ -70,7 +70,7 @@ export class AuthController {
   }
 
   /** Changes the password; every session ends, and this device gets a fresh one. */
-  @UseGuards(ThrottlerGuard)
+  @RateLimit('auth')
   @Put('users/me/password')
   @ApiTags('users')
   @ApiBearerAuth()

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
@@ -18,14 +17,6 @@ import { PasswordHasher } from './password-hasher.js';
         secret: config.JWT_SECRET,
         signOptions: { algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
-      }),
-    }),
-    // Applied per route with @UseGuards(ThrottlerGuard): sign-in, sign-up and password change.
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [{ ttl: 60_000, limit: config.AUTH_RATE_LIMIT_PER_MINUTE }],
-        errorMessage: 'Too many attempts; wait a moment and try again',
       }),
     }),
   ],

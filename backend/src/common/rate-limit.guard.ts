@@ -1,0 +1,80 @@
+import {
+  applyDecorators,
+  CanActivate,
+  ExecutionContext,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config.js';
+import { Clock } from './clock.js';
+
+export type RateLimitBucket = 'auth';
+
+const LIMITS: Record<RateLimitBucket, (config: AppConfig) => { limit: number; windowMs: number }> = {
+  auth: (config) => ({ limit: config.AUTH_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
+};
+
+const RATE_LIMIT = 'iris:rateLimit';
+const PRUNE_ABOVE = 10_000;
+
+/** Limits how often one client IP may call the route: `@RateLimit('auth')`. Answers 429 with Retry-After. */
+export const RateLimit = (bucket: RateLimitBucket) => applyDecorators(SetMetadata(RATE_LIMIT, bucket), UseGuards(RateLimitGuard));
+
+/**
+ * Fixed-window counters in this process's memory. Several instances each count on their own,
+ * so the effective limit is the configured one times the number of instances.
+ */
+@Injectable()
+export class RateLimiter {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Counts one hit; returns 0 when allowed, otherwise the seconds until the window resets. */
+  hit(key: string, limit: number, windowMs: number): number {
+    const now = this.clock.now().getTime();
+    if (this.windows.size > PRUNE_ABOVE) this.prune(now);
+    let window = this.windows.get(key);
+    if (!window || window.resetAt <= now) {
+      window = { count: 0, resetAt: now + windowMs };
+      this.windows.set(key, window);
+    }
+    window.count++;
+    return window.count <= limit ? 0 : Math.max(1, Math.ceil((window.resetAt - now) / 1000));
+  }
+
+  private prune(now: number): void {
+    for (const [key, window] of this.windows) {
+      if (window.resetAt <= now) this.windows.delete(key);
+    }
+  }
+}
+
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly limiter: RateLimiter,
+    private readonly config: AppConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const bucket = this.reflector.get<RateLimitBucket | undefined>(RATE_LIMIT, context.getHandler());
+    if (!bucket) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const { limit, windowMs } = LIMITS[bucket](this.config);
+    const retryAfter = this.limiter.hit(`${bucket}:${context.getHandler().name}:${request.ip}`, limit, windowMs);
+    if (retryAfter === 0) return true;
+    void http.getResponse<FastifyReply>().header('retry-after', String(retryAfter));
+    throw new HttpException(
+      { code: 'RATE_LIMITED', message: `Too many attempts; try again in ${retryAfter} s` },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}

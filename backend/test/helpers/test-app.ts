@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import type { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module.js';
+import { APP_OPTIONS, configureApp, createFastifyAdapter } from '../../src/app.setup.js';
+import { Clock } from '../../src/common/clock.js';
+import { loadConfig } from '../../src/config/app-config.js';
+import { createScratchDatabase, type ScratchDatabase } from '../../src/database/scratch-database.js';
+import { FakeClock } from './fake-clock.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: TestAgent;
+  clock: FakeClock;
+  db: DataSource;
+  close(): Promise<void>;
+}
+
+export const TEST_JWT_SECRET = 'e2e-test-secret-that-is-long-enough-0123456789';
+
+/** The PostgreSQL server the e2e tests use, if any; without one they run on in-memory PGlite. */
+export function testServerUrl(): string | undefined {
+  const databaseUrl = process.env.DATABASE_URL;
+  return process.env.TEST_DATABASE_URL ?? (databaseUrl?.startsWith('postgres') ? databaseUrl : undefined);
+}
+
+/**
+ * Boots the whole app (real HTTP on an ephemeral port, real SQL) on a database of its own: a fresh
+ * PostgreSQL database whose name contains `test`, dropped on close, or an in-memory PGlite.
+ */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const server = testServerUrl();
+  const scratch: ScratchDatabase | null = server ? await createScratchDatabase(server) : null;
+  const databaseUrl = scratch?.url ?? 'pglite://memory';
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    ...env,
+  });
+  const clock = new FakeClock();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), APP_OPTIONS);
+  await configureApp(app, config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    clock,
+    db: app.get<DataSource>(getDataSourceToken()),
+    close: async () => {
+      await app.close();
+      await scratch?.drop();
+    },
+  };
+}
