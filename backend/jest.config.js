@@ -35,6 +35,8 @@ export default {
       displayName: 'e2e',
       rootDir: 'test',
       testMatch: ['**/*.e2e-spec.ts'],
+      // Booting an app on a fresh PGlite takes seconds on a busy 2-core machine; this is a hang guard, not a speed check.
+      testTimeout: 60_000,
     },
   ],
 };

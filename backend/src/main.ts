@@ -1,19 +1,33 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, type LogLevel as LogLevelName } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module.js';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from './app.setup.js';
-import { ConfigError, loadConfig } from './config/app-config.js';
+import { ConfigError, loadConfig, type LogLevel } from './config/app-config.js';
 import { DatabaseLockedError } from './database/embedded.js';
+
+/** Nest's logger follows LOG_LEVEL like Fastify's request log does. */
+function nestLogLevels(level: LogLevel): LogLevelName[] | false {
+  const order: [LogLevel, LogLevelName][] = [
+    ['fatal', 'fatal'],
+    ['error', 'error'],
+    ['warn', 'warn'],
+    ['info', 'log'],
+    ['debug', 'debug'],
+    ['trace', 'verbose'],
+  ];
+  const index = order.findIndex(([name]) => name === level);
+  return index < 0 ? false : order.slice(0, index + 1).map(([, nest]) => nest);
+}
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
     ...APP_OPTIONS,
-    logger: config.LOG_LEVEL === 'silent' ? false : ['fatal', 'error', 'warn', 'log'],
+    logger: nestLogLevels(config.LOG_LEVEL),
     abortOnError: false,
   });
   await configureApp(app, config);

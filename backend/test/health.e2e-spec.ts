@@ -12,4 +12,39 @@ describe('health and the error shape', () => {
     expect(res.body).toMatchObject({ status: 'ok', database: 'up' });
     expect(typeof res.body.uptimeSeconds).toBe('number');
   });
+
+  it('serves the Swagger UI and the OpenAPI document', async () => {
+    await t.http.get('/apidocs').expect(200).expect('content-type', /html/);
+    const res = await t.http.get('/apidocs-json').expect(200);
+    expect(res.body.paths).toHaveProperty('/api/auth/register');
+    expect(res.body.components.securitySchemes).toHaveProperty('bearer');
+  });
+
+  it('echoes a well-formed x-request-id and replaces a malformed one', async () => {
+    const kept = await t.http.get('/api/health').set('x-request-id', 'trace-123').expect(200);
+    expect(kept.headers['x-request-id']).toBe('trace-123');
+    const replaced = await t.http.get('/api/health').set('x-request-id', 'bad id <script>').expect(200);
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it.each([
+    ['an unknown route', () => t.http.get('/api/nope'), 404, 'NOT_FOUND'],
+    ['malformed JSON', () => t.http.post('/api/auth/login').set('content-type', 'application/json').send('{"username":'), 400, 'INVALID_JSON'],
+    ['a text body', () => t.http.post('/api/auth/login').set('content-type', 'text/plain').send('hello'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['a form body', () => t.http.post('/api/auth/login').type('form').send({ username: 'a', password: 'b' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['a body over 1 MiB', () => t.http.post('/api/auth/login').send({ username: 'a', password: 'x'.repeat(1_100_000) }), 413, 'PAYLOAD_TOO_LARGE'],
+    ['a JSON array body', () => t.http.post('/api/auth/login').send([1, 2]), 400, 'VALIDATION_FAILED'],
+    ['a JSON null body', () => t.http.post('/api/auth/login').set('content-type', 'application/json').send('null'), 400, 'VALIDATION_FAILED'],
+    ['a missing body', () => t.http.post('/api/auth/login'), 400, 'VALIDATION_FAILED'],
+  ])('answers %s with the documented error shape', async (_case, send, status, code) => {
+    const res = await send().expect(status);
+    expect(res.body).toEqual({
+      statusCode: status,
+      error: expect.any(String),
+      message: expect.any(String),
+      code,
+      requestId: res.headers['x-request-id'],
+      ...(res.body.details ? { details: expect.any(Array) } : {}),
+    });
+  });
 });

@@ -14,11 +14,12 @@ interface HttpExceptionBody {
 export function toApiError(exception: unknown, requestId?: string): ApiErrorDto {
   const status = statusOf(exception);
   const error = STATUS_CODES[status] ?? 'Error';
-  if (status >= 500) {
-    return { statusCode: status, error, message: 'Something went wrong on our side', code: 'INTERNAL_ERROR', requestId };
-  }
   const body = exception instanceof HttpException ? exception.getResponse() : undefined;
   const fields: HttpExceptionBody = typeof body === 'object' && body !== null ? (body as HttpExceptionBody) : {};
+  // A 5xx says nothing about its cause unless the code threw it on purpose with a documented code.
+  if (status >= 500 && !fields.code) {
+    return { statusCode: status, error, message: 'Something went wrong on our side', code: 'INTERNAL_ERROR', requestId };
+  }
   const rawMessage = typeof body === 'string' ? body : fields.message;
   const message = Array.isArray(rawMessage)
     ? rawMessage.join('; ')
@@ -52,13 +53,21 @@ function fastifyCode(exception: unknown): string | undefined {
   return typeof code === 'string' ? FASTIFY_CODES[code] : undefined;
 }
 
+/** Enough to debug, without the query parameters a database error carries (hashes, tokens, message text). */
+function loggable(exception: unknown): Record<string, unknown> {
+  if (!(exception instanceof Error)) return { value: String(exception) };
+  const { name, message, stack } = exception;
+  const code = (exception as { code?: unknown }).code ?? (exception as { driverError?: { code?: unknown } }).driverError?.code;
+  return { type: name, message, stack, ...(code !== undefined ? { code } : {}) };
+}
+
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const body = toApiError(exception, request.id);
-    if (body.statusCode >= 500) request.log.error({ err: exception }, 'unhandled error');
+    if (body.statusCode >= 500) request.log.error({ err: loggable(exception) }, 'unhandled error');
     void http.getResponse<FastifyReply>().status(body.statusCode).send(body);
   }
 }

@@ -65,7 +65,7 @@ export class AppConfig {
   @Max(365)
   REFRESH_TOKEN_TTL_DAYS = 30;
 
-  /** Login and register attempts allowed per client IP per minute. */
+  /** Calls per client IP per minute allowed to each of register, login and password change. */
   @Transform(toInteger)
   @IsInt()
   @Min(1)

@@ -43,7 +43,8 @@ export function baseOptions(url: string): DataSourceOptions {
     migrationsRun: false,
     installExtensions: false,
     uuidExtension: 'pgcrypto',
-    logging: ['error'],
+    // Failed queries are logged with their parameters (password hashes, tokens); errors surface through the filter instead.
+    logging: false,
   };
 }
 

@@ -48,12 +48,20 @@ export class EmbeddedDatabase {
 
 export class DatabaseLockedError extends Error {}
 
+// Locks this process holds; a lock file naming our own pid that is not in here was left by an earlier
+// process that had the same pid (typical for pid 1 in containers) and is stale.
+const heldLocks = new Set<string>();
+
 function acquireLock(lockPath: string, dataDir: string): void {
+  if (heldLocks.has(lockPath)) {
+    throw new DatabaseLockedError(`The embedded database at ${dataDir} is already open in this process.`);
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, 'wx');
       writeSync(fd, String(process.pid));
       closeSync(fd);
+      heldLocks.add(lockPath);
       process.once('exit', () => releaseLock(lockPath));
       return;
     } catch (error) {
@@ -73,6 +81,7 @@ function acquireLock(lockPath: string, dataDir: string): void {
 }
 
 function releaseLock(lockPath: string): void {
+  if (!heldLocks.delete(lockPath)) return;
   try {
     if (readHolder(lockPath) === process.pid) unlinkSync(lockPath);
   } catch {

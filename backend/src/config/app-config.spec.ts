@@ -1,0 +1,120 @@
+import { ConfigError, DEFAULT_JWT_SECRET, loadConfig } from './app-config.js';
+
+const SECRET_40 = 'a'.repeat(40);
+
+function loadError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return error as ConfigError;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('uses the development defaults when nothing is set', () => {
+    const sut = loadConfig({});
+
+    expect(sut).toMatchObject({
+      NODE_ENV: 'development',
+      HOST: '0.0.0.0',
+      PORT: 3000,
+      JWT_SECRET: DEFAULT_JWT_SECRET,
+      JWT_ACCESS_TTL_SECONDS: 900,
+      REFRESH_TOKEN_TTL_DAYS: 30,
+      AUTH_RATE_LIMIT_PER_MINUTE: 10,
+      TRUST_PROXY: false,
+      LOG_LEVEL: 'info',
+    });
+    expect(sut.isProduction).toBe(false);
+    expect(sut.cookieSecure).toBe(false);
+    expect(sut.swaggerEnabled).toBe(true);
+    expect(sut.databaseUrl).toBe('pglite://./data/db');
+  });
+
+  it('treats empty and undefined variables as unset', () => {
+    expect(loadConfig({ PORT: '', JWT_SECRET: undefined }).PORT).toBe(3000);
+  });
+
+  it('ignores unrelated variables', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH');
+  });
+
+  it('refuses production without a JWT_SECRET of its own', () => {
+    const error = loadError({ NODE_ENV: 'production' });
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.problems).toEqual([expect.stringContaining('JWT_SECRET')]);
+    expect(error.message).toContain('JWT_SECRET');
+  });
+
+  it('refuses production with the published development secret set explicitly', () => {
+    expect(loadError({ NODE_ENV: 'production', JWT_SECRET: DEFAULT_JWT_SECRET }).problems).toEqual([
+      expect.stringContaining('JWT_SECRET'),
+    ]);
+  });
+
+  it('accepts production with a 40-character secret and turns on its defaults', () => {
+    const sut = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET_40 });
+
+    expect(sut.JWT_SECRET).toBe(SECRET_40);
+    expect(sut.isProduction).toBe(true);
+    expect(sut.cookieSecure).toBe(true);
+    expect(sut.swaggerEnabled).toBe(false);
+  });
+
+  it('refuses a JWT_SECRET shorter than 32 characters', () => {
+    expect(loadError({ JWT_SECRET: 'a'.repeat(31) }).problems).toContain(
+      'JWT_SECRET: JWT_SECRET must be at least 32 characters',
+    );
+  });
+
+  it('parses integers', () => {
+    expect(loadConfig({ PORT: '8080', JWT_ACCESS_TTL_SECONDS: '600' })).toMatchObject({ PORT: 8080, JWT_ACCESS_TTL_SECONDS: 600 });
+  });
+
+  it('refuses a PORT that is not a number', () => {
+    const error = loadError({ PORT: 'abc' });
+
+    expect(error.problems.length).toBeGreaterThan(0);
+    expect(error.problems.every((problem) => problem.startsWith('PORT: '))).toBe(true);
+  });
+
+  it('refuses a PORT out of range', () => {
+    expect(loadError({ PORT: '70000' }).problems).toEqual([expect.stringMatching(/^PORT: /)]);
+  });
+
+  it('refuses a DATABASE_URL that is not PostgreSQL or PGlite', () => {
+    expect(loadError({ DATABASE_URL: 'mysql://x' }).problems).toEqual([
+      'DATABASE_URL: DATABASE_URL must start with postgres://, postgresql:// or pglite://',
+    ]);
+  });
+
+  it.each(['postgres://iris@db/iris', 'postgresql://iris@db/iris', 'pglite://memory'])('accepts DATABASE_URL %s', (url) => {
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  it("parses 'true' and 'false' as booleans", () => {
+    const sut = loadConfig({ TRUST_PROXY: 'true', COOKIE_SECURE: 'false', SWAGGER_ENABLED: 'TRUE' });
+
+    expect(sut.TRUST_PROXY).toBe(true);
+    expect(sut.COOKIE_SECURE).toBe(false);
+    expect(sut.SWAGGER_ENABLED).toBe(true);
+  });
+
+  it('lets COOKIE_SECURE=false override the production default', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET_40, COOKIE_SECURE: 'false' }).cookieSecure).toBe(false);
+  });
+
+  it('refuses a boolean it cannot read', () => {
+    expect(loadError({ TRUST_PROXY: 'maybe' }).problems).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+  });
+
+  it('lists every problem at once', () => {
+    const error = loadError({ NODE_ENV: 'staging', PORT: 'abc', DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', LOG_LEVEL: 'loud' });
+
+    const properties = new Set(error.problems.map((problem) => problem.split(':')[0]));
+    expect([...properties].sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'LOG_LEVEL', 'NODE_ENV', 'PORT']);
+    for (const property of properties) expect(error.message).toContain(`  - ${property}: `);
+  });
+});

@@ -1,0 +1,222 @@
+import { jest } from '@jest/globals';
+import { BadRequestException, ConflictException, HttpException, NotFoundException } from '@nestjs/common';
+import { QueryFailedError, type EntityManager, type Repository } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../common/pagination.js';
+import { User } from './user.entity.js';
+import { UsersService } from './users.service.js';
+
+function aUser(overrides: Partial<User> = {}): User {
+  return Object.assign(new User(), {
+    id: 'user-1',
+    username: 'ada',
+    displayName: 'Ada',
+    statusMessage: 'Counting',
+    passwordHash: '$argon2id$hash',
+    role: 'user',
+    tokenVersion: 0,
+    ...overrides,
+  });
+}
+
+function fakeManager() {
+  return {
+    create: jest.fn((_entity: unknown, data: Partial<User>) => Object.assign(new User(), data)),
+    save: jest.fn(async (user: User) => ({ ...user, id: 'new-id' }) as User),
+    update: jest.fn(async () => ({ affected: 1 })),
+  };
+}
+
+function fakeRepository() {
+  return {
+    manager: fakeManager(),
+    findOneBy: jest.fn<(where: Partial<User>) => Promise<User | null>>(async () => null),
+    save: jest.fn(async (user: User) => user),
+    query: jest.fn<(sql: string, params: unknown[]) => Promise<unknown[]>>(async () => []),
+  };
+}
+
+const uniqueViolation = () =>
+  new QueryFailedError('INSERT INTO "users"', [], Object.assign(new Error('duplicate key'), { code: '23505' }));
+
+async function rejection(promise: Promise<unknown>): Promise<HttpException> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as HttpException;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+describe('UsersService', () => {
+  let users: ReturnType<typeof fakeRepository>;
+  let sut: UsersService;
+
+  beforeEach(() => {
+    users = fakeRepository();
+    sut = new UsersService(users as unknown as Repository<User>);
+  });
+
+  describe('create', () => {
+    it('saves the user and uses the username as display name when none is given', async () => {
+      const created = await sut.create({ username: 'ada', passwordHash: 'h' });
+
+      expect(created).toMatchObject({ id: 'new-id', username: 'ada', displayName: 'ada', passwordHash: 'h' });
+      expect(users.manager.create).toHaveBeenCalledWith(User, { username: 'ada', displayName: 'ada', passwordHash: 'h' });
+    });
+
+    it('saves through the transaction manager it is given', async () => {
+      const manager = fakeManager();
+
+      await sut.create({ username: 'ada', displayName: 'Ada L.', passwordHash: 'h' }, manager as unknown as EntityManager);
+
+      expect(manager.save).toHaveBeenCalledWith(expect.objectContaining({ username: 'ada', displayName: 'Ada L.' }));
+      expect(users.manager.save).not.toHaveBeenCalled();
+    });
+
+    it('answers USERNAME_TAKEN when the unique index rejects the username', async () => {
+      users.manager.save.mockRejectedValueOnce(uniqueViolation());
+
+      const error = await rejection(sut.create({ username: 'ada', passwordHash: 'h' }));
+
+      expect(error).toBeInstanceOf(ConflictException);
+      expect(error.getResponse()).toMatchObject({ code: 'USERNAME_TAKEN' });
+    });
+
+    it('rethrows other database errors unchanged', async () => {
+      const checkViolation = new QueryFailedError('INSERT', [], Object.assign(new Error('check'), { code: '23514' }));
+      users.manager.save.mockRejectedValueOnce(checkViolation);
+
+      await expect(sut.create({ username: 'ada', passwordHash: 'h' })).rejects.toBe(checkViolation);
+    });
+
+    it('rethrows errors that are not query failures unchanged', async () => {
+      const lost = Object.assign(new Error('connection lost'), { code: '23505' });
+      users.manager.save.mockRejectedValueOnce(lost);
+
+      await expect(sut.create({ username: 'ada', passwordHash: 'h' })).rejects.toBe(lost);
+    });
+  });
+
+  describe('findByUsername', () => {
+    it('looks the username up trimmed and in lower case', async () => {
+      const ada = aUser();
+      users.findOneBy.mockResolvedValueOnce(ada);
+
+      await expect(sut.findByUsername('  Ada ')).resolves.toBe(ada);
+      expect(users.findOneBy).toHaveBeenCalledWith({ username: 'ada' });
+    });
+  });
+
+  describe('getById', () => {
+    it('returns the user', async () => {
+      const ada = aUser();
+      users.findOneBy.mockResolvedValueOnce(ada);
+
+      await expect(sut.getById('user-1')).resolves.toBe(ada);
+      expect(users.findOneBy).toHaveBeenCalledWith({ id: 'user-1' });
+    });
+
+    it('answers USER_NOT_FOUND for an unknown id', async () => {
+      const error = await rejection(sut.getById('nobody'));
+
+      expect(error).toBeInstanceOf(NotFoundException);
+      expect(error.getResponse()).toMatchObject({ code: 'USER_NOT_FOUND' });
+    });
+  });
+
+  describe('updateProfile', () => {
+    it('changes only the display name when only that is given', async () => {
+      users.findOneBy.mockResolvedValueOnce(aUser());
+
+      const updated = await sut.updateProfile('user-1', { displayName: 'Ada L.' });
+
+      expect(updated).toMatchObject({ displayName: 'Ada L.', statusMessage: 'Counting' });
+      expect(users.save).toHaveBeenCalledWith(expect.objectContaining({ displayName: 'Ada L.', statusMessage: 'Counting' }));
+    });
+
+    it('clears the status message with an empty string and keeps the display name', async () => {
+      users.findOneBy.mockResolvedValueOnce(aUser());
+
+      const updated = await sut.updateProfile('user-1', { statusMessage: '' });
+
+      expect(updated).toMatchObject({ displayName: 'Ada', statusMessage: '' });
+    });
+
+    it('changes nothing when no field is given', async () => {
+      users.findOneBy.mockResolvedValueOnce(aUser());
+
+      await sut.updateProfile('user-1', { displayName: undefined });
+
+      expect(users.save).toHaveBeenCalledWith(aUser());
+    });
+
+    it('answers USER_NOT_FOUND and saves nothing for an unknown id', async () => {
+      const error = await rejection(sut.updateProfile('nobody', { displayName: 'X' }));
+
+      expect(error.getResponse()).toMatchObject({ code: 'USER_NOT_FOUND' });
+      expect(users.save).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('setPassword', () => {
+    it('stores the new hash and bumps the token version in the given transaction', async () => {
+      const manager = fakeManager();
+
+      await sut.setPassword('user-1', 'new-hash', manager as unknown as EntityManager);
+
+      expect(manager.update).toHaveBeenCalledWith(User, { id: 'user-1' }, { passwordHash: 'new-hash', tokenVersion: expect.any(Function) });
+    });
+  });
+
+  describe('search', () => {
+    const row = (n: number) => ({ id: `id-${n}`, username: `ada${n}`, display_name: `Ada ${n}`, rank: 1, score: '0.5000' });
+    const params = () => users.query.mock.calls[0][1];
+
+    it('searches by an escaped LIKE prefix so that %, _ and \\ match themselves', async () => {
+      await sut.search('caller', 'a%b_c\\d', 20);
+
+      expect(params()[2]).toBe('a\\%b\\_c\\\\d%');
+    });
+
+    it('excludes the caller, passes the raw query for exact and fuzzy matching, and asks for one row more than the page', async () => {
+      await sut.search('caller', 'ada', 20);
+
+      expect(params()).toEqual(['caller', 'ada', 'ada%', null, null, null, 21]);
+    });
+
+    it('returns summaries and no cursor when no more rows than the limit came back', async () => {
+      users.query.mockResolvedValueOnce([row(1), row(2)]);
+
+      await expect(sut.search('caller', 'ada', 2)).resolves.toEqual({
+        items: [
+          { id: 'id-1', username: 'ada1', displayName: 'Ada 1' },
+          { id: 'id-2', username: 'ada2', displayName: 'Ada 2' },
+        ],
+        nextCursor: null,
+      });
+    });
+
+    it('returns a cursor at the last row of the page when more rows came back', async () => {
+      users.query.mockResolvedValueOnce([row(1), row(2), row(3)]);
+
+      const page = await sut.search('caller', 'ada', 2);
+
+      expect(page.items.map((item) => item.id)).toEqual(['id-1', 'id-2']);
+      expect(decodeCursor(page.nextCursor!, { r: 'number', s: 'string', u: 'string' })).toEqual({ r: 1, s: '0.5000', u: 'ada2' });
+    });
+
+    it('continues after the cursor it is given', async () => {
+      await sut.search('caller', 'ada', 2, encodeCursor({ r: 1, s: '0.5000', u: 'ada2' }));
+
+      expect(params().slice(3)).toEqual([1, '0.5000', 'ada2', 3]);
+    });
+
+    it('answers INVALID_CURSOR for a garbage cursor without querying', async () => {
+      const error = await rejection(sut.search('caller', 'ada', 2, 'garbage'));
+
+      expect(error).toBeInstanceOf(BadRequestException);
+      expect(error.getResponse()).toMatchObject({ code: 'INVALID_CURSOR' });
+      expect(users.query).not.toHaveBeenCalled();
+    });
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDataSource } from '../src/database/data-source.js';
+import { DatabaseLockedError } from '../src/database/embedded.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+
+describe('database (e2e)', () => {
+  describe('embedded PGlite directory', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'iris-db-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('keeps data across restarts and refuses a second opener in this process', async () => {
+      const url = `pglite://${join(dir, 'db')}`;
+      const first = await openDataSource(url);
+      try {
+        await first.query(`INSERT INTO users (username, display_name, password_hash) VALUES ('persisted', 'P', 'x')`);
+        await expect(openDataSource(url)).rejects.toThrow(DatabaseLockedError);
+      } finally {
+        await first.destroy();
+      }
+      const second = await openDataSource(url);
+      expect(await second.query(`SELECT username FROM users`)).toEqual([{ username: 'persisted' }]);
+      await second.destroy();
+    });
+
+    it('refuses a directory another running process holds, naming it', async () => {
+      writeFileSync(join(dir, 'db.lock'), String(process.ppid));
+      await expect(openDataSource(`pglite://${join(dir, 'db')}`)).rejects.toThrow(
+        `already in use by process ${process.ppid}`,
+      );
+    });
+
+    it('takes over a lock left by a process that no longer runs', async () => {
+      const url = `pglite://${join(dir, 'db')}`;
+      writeFileSync(join(dir, 'db.lock'), '999999999');
+      const dataSource = await openDataSource(url);
+      await dataSource.destroy();
+    });
+  });
+
+  describe('schema', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp();
+    });
+    afterAll(() => t.close());
+
+    it('has citext and pg_trgm installed', async () => {
+      const rows: { extname: string }[] = await t.db.query(`SELECT extname FROM pg_extension ORDER BY extname`);
+      expect(rows.map((r) => r.extname)).toEqual(expect.arrayContaining(['citext', 'pg_trgm']));
+    });
+
+    it('has no pending migrations and matches the entities', async () => {
+      expect(await t.db.showMigrations()).toBe(false);
+      const diff = await t.db.driver.createSchemaBuilder().log();
+      expect(diff.upQueries.map((q) => q.query)).toEqual([]);
+    });
+
+    it('enforces unique, lower-case, well-formed usernames in the database itself', async () => {
+      await t.db.query(`INSERT INTO users (username, display_name, password_hash) VALUES ('casey', 'C', 'x')`);
+      await expect(
+        t.db.query(`INSERT INTO users (username, display_name, password_hash) VALUES ('casey', 'C', 'x')`),
+      ).rejects.toThrow(/UQ_users_username/);
+      await expect(
+        t.db.query(`INSERT INTO users (username, display_name, password_hash) VALUES ('CASEY', 'C', 'x')`),
+      ).rejects.toThrow(/CHK_users_username/);
+      await expect(
+        t.db.query(`INSERT INTO users (username, display_name, password_hash) VALUES ('bad name', 'C', 'x')`),
+      ).rejects.toThrow(/CHK_users_username/);
+    });
+
+    it('serves user search from the trigram indexes', async () => {
+      await t.db.query(`SET enable_seqscan = off`);
+      const plan: { 'QUERY PLAN': string }[] = await t.db.query(
+        `EXPLAIN SELECT id FROM users u WHERE u.username::text LIKE 'ab%' OR lower(u.display_name) LIKE 'ab%'
+            OR u.username::text % 'ab' OR lower(u.display_name) % 'ab'`,
+      );
+      await t.db.query(`RESET enable_seqscan`);
+      const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/IDX_users_username_trgm/);
+      expect(text).toMatch(/IDX_users_display_name_trgm/);
+    });
+  });
+});
