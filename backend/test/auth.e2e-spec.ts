@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { AuthService } from '../src/auth/auth.service.js';
 import { bearer, PASSWORD, register, uniqueUsername } from './helpers/users.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './helpers/test-app.js';
 
@@ -296,5 +297,46 @@ describe('auth (e2e)', () => {
       await me(user.accessToken).expect(200);
       await t.http.post('/api/auth/login').send({ username: user.username, password: PASSWORD }).expect(200);
     });
+  });
+});
+
+describe('session clean-up (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const count = async (table: string, userId: string) => {
+    const [{ n }] = await t.db.query(
+      table === 'sessions'
+        ? `SELECT count(*)::int AS n FROM sessions WHERE user_id = $1`
+        : `SELECT count(*)::int AS n FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE s.user_id = $1`,
+      [userId],
+    );
+    return n as number;
+  };
+
+  it('deletes ended sessions and week-old rotated tokens, and keeps live sessions working', async () => {
+    const sut = t.app.get(AuthService);
+    const live = await register(t.http);
+    const loggedOut = await register(t.http);
+    await t.http.post('/api/auth/logout').send({ refreshToken: loggedOut.refreshToken }).expect(204);
+    const rotated = await t.http.post('/api/auth/refresh').send({ refreshToken: live.refreshToken }).expect(200);
+
+    await sut.deleteEndedSessions();
+    expect(await count('sessions', loggedOut.id)).toBe(0);
+    expect(await count('refresh_tokens', live.id)).toBe(2);
+
+    t.clock.advance(8 * 86_400_000);
+    await sut.deleteEndedSessions();
+    expect(await count('refresh_tokens', live.id)).toBe(1);
+    await t.http.post('/api/auth/refresh').send({ refreshToken: rotated.body.refreshToken }).expect(200);
+    // A replay of a token rotated long ago is still refused.
+    await t.http.post('/api/auth/refresh').send({ refreshToken: live.refreshToken }).expect(401);
+
+    t.clock.advance(30 * 86_400_000);
+    await sut.deleteEndedSessions();
+    expect(await count('sessions', live.id)).toBe(0);
   });
 });

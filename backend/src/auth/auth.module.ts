@@ -7,6 +7,7 @@ import { AccessTokenGuard } from './access-token.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { SessionCleanupJob } from './session-cleanup.job.js';
 
 @Module({
   imports: [
@@ -21,7 +22,7 @@ import { PasswordHasher } from './password-hasher.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  providers: [AuthService, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
   exports: [AuthService],
 })
 export class AuthModule {}

@@ -42,6 +42,8 @@ type RefreshOutcome =
   | { kind: 'rejected'; code: string; message: string };
 
 const DAY_MS = 86_400_000;
+// Rotated tokens are kept this long so a replay revokes the session; an older replay is simply refused.
+const USED_TOKEN_RETENTION_MS = 7 * DAY_MS;
 
 const unauthorized = (code: string, message: string) => new UnauthorizedException({ code, message });
 
@@ -135,6 +137,24 @@ export class AuthService {
       return this.startSession(user.id, manager);
     });
     return this.issue(await this.usersService.getById(user.id), session);
+  }
+
+  /** Deletes ended sessions (with their tokens) and long-rotated tokens; safe to run on every instance at once. */
+  async deleteEndedSessions(): Promise<{ sessions: number; refreshTokens: number }> {
+    const now = this.clock.now();
+    const sessions = await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(Session)
+      .where('expires_at <= :now OR revoked_at IS NOT NULL', { now })
+      .execute();
+    const refreshTokens = await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(RefreshToken)
+      .where('used_at <= :before', { before: new Date(now.getTime() - USED_TOKEN_RETENTION_MS) })
+      .execute();
+    return { sessions: sessions.affected ?? 0, refreshTokens: refreshTokens.affected ?? 0 };
   }
 
   /** Checks an access token and that its session and token version are still current. */

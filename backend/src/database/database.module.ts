@@ -1,6 +1,6 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { baseOptions, openDataSource } from './data-source.js';
+import { baseOptions, isEmbeddedUrl, openDataSource } from './data-source.js';
 
 @Module({})
 export class DatabaseModule {
@@ -9,7 +9,13 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => baseOptions(databaseUrl),
+          useFactory: () => ({
+            ...baseOptions(databaseUrl),
+            // A PostgreSQL server may still be starting (compose, restarts); an embedded database either opens or never will.
+            retryAttempts: 10,
+            retryDelay: 3000,
+            toRetry: () => !isEmbeddedUrl(databaseUrl),
+          }),
           dataSourceFactory: () => openDataSource(databaseUrl),
         }),
       ],
