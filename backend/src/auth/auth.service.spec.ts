@@ -1,9 +1,8 @@
 import { jest } from '@jest/globals';
-import { ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash } from 'node:crypto';
 import { IsNull, type DataSource } from 'typeorm';
-import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { User } from '../users/user.entity.js';
 import type { UsersService } from '../users/users.service.js';
@@ -11,22 +10,13 @@ import { AuthService } from './auth.service.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { Session } from './session.entity.js';
+import { FakeClock } from '../../test/helpers/fake-clock.js';
+import { rejection } from '../../test/helpers/rejection.js';
 
 const SECRET = 'unit-test-jwt-secret-at-least-32-characters';
 const START = new Date('2030-01-01T00:00:00Z');
 const DAY_MS = 86_400_000;
 
-class FakeClock extends Clock {
-  private current = START.getTime();
-
-  override now(): Date {
-    return new Date(this.current);
-  }
-
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
 
 function aUser(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
@@ -67,14 +57,6 @@ function fakeSessionRow(overrides: Partial<Session> = {}) {
 const sha256 = (token: string) => createHash('sha256').update(token).digest();
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-async function rejection(promise: Promise<unknown>): Promise<HttpException> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HttpException;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('AuthService', () => {
   let clock: FakeClock;
@@ -99,7 +81,7 @@ describe('AuthService', () => {
   let sut: AuthService;
 
   beforeEach(() => {
-    clock = new FakeClock();
+    clock = new FakeClock(START);
     jwt = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } });
     manager = fakeEntityManager();
     sessions = { findOne: jest.fn(async () => fakeSessionRow()), update: jest.fn(async () => ({ affected: 1 })) };

@@ -1,17 +1,6 @@
-import { Clock } from './clock.js';
 import { RateLimiter } from './rate-limit.guard.js';
+import { FakeClock } from '../../test/helpers/fake-clock.js';
 
-class FakeClock extends Clock {
-  private current = new Date('2030-01-01T00:00:00Z').getTime();
-
-  override now(): Date {
-    return new Date(this.current);
-  }
-
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
 
 const LIMIT = 3;
 const WINDOW_MS = 60_000;
@@ -21,7 +10,7 @@ describe('RateLimiter', () => {
   let sut: RateLimiter;
 
   beforeEach(() => {
-    clock = new FakeClock();
+    clock = new FakeClock(new Date('2030-01-01T00:00:00Z'));
     sut = new RateLimiter(clock);
   });
 

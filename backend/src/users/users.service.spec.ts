@@ -1,9 +1,10 @@
 import { jest } from '@jest/globals';
-import { BadRequestException, ConflictException, HttpException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
 import { QueryFailedError, type EntityManager, type Repository } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/pagination.js';
 import { User } from './user.entity.js';
 import { UsersService } from './users.service.js';
+import { rejection } from '../../test/helpers/rejection.js';
 
 function aUser(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
@@ -38,14 +39,6 @@ function fakeRepository() {
 const uniqueViolation = () =>
   new QueryFailedError('INSERT INTO "users"', [], Object.assign(new Error('duplicate key'), { code: '23505' }));
 
-async function rejection(promise: Promise<unknown>): Promise<HttpException> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HttpException;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('UsersService', () => {
   let users: ReturnType<typeof fakeRepository>;
