@@ -1,13 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { CommonModule } from './common/common.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ConversationsModule } from './conversations/conversations.module.js';
+import { FriendsModule } from './friends/friends.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MessagesModule } from './messages/messages.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -23,6 +27,10 @@ export class AppModule {
         HealthModule,
         UsersModule,
         AuthModule,
+        FriendsModule,
+        ConversationsModule,
+        MessagesModule,
+        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -58,7 +58,7 @@ function loggable(exception: unknown): Record<string, unknown> {
   if (!(exception instanceof Error)) return { value: String(exception) };
   const { name, message, stack } = exception;
   const code = (exception as { code?: unknown }).code ?? (exception as { driverError?: { code?: unknown } }).driverError?.code;
-  return { type: name, message, stack, ...(code !== undefined ? { code } : {}) };
+  return { name, message, stack, ...(code !== undefined ? { code } : {}) };
 }
 
 @Catch()

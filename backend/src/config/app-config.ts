@@ -71,6 +71,20 @@ export class AppConfig {
   @Min(1)
   AUTH_RATE_LIMIT_PER_MINUTE = 10;
 
+  /** Seconds between runs of the disappearing-message sweep; 0 turns it off on this instance. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  EXPIRY_SWEEP_INTERVAL_SECONDS = 10;
+
+  /** Rows the sweep deletes per statement. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(100_000)
+  EXPIRY_SWEEP_BATCH_SIZE = 5000;
+
   @IsOptional()
   @Transform(toBoolean)
   @IsBoolean()

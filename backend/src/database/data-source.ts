@@ -1,11 +1,29 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { RefreshToken } from '../auth/refresh-token.entity.js';
 import { Session } from '../auth/session.entity.js';
+import { ConversationMember } from '../conversations/conversation-member.entity.js';
+import { Conversation } from '../conversations/conversation.entity.js';
+import { Block } from '../friends/block.entity.js';
+import { FriendRequest } from '../friends/friend-request.entity.js';
+import { Friendship } from '../friends/friendship.entity.js';
+import { JobRun } from '../jobs/job-run.entity.js';
+import { Message } from '../messages/message.entity.js';
 import { User } from '../users/user.entity.js';
 import { EmbeddedDatabase } from './embedded.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [User, Session, RefreshToken];
+export const entities = [
+  User,
+  Session,
+  RefreshToken,
+  FriendRequest,
+  Friendship,
+  Block,
+  Conversation,
+  ConversationMember,
+  Message,
+  JobRun,
+];
 
 // Any 64-bit constant works; every Iris instance must use the same one.
 const MIGRATION_LOCK_KEY = 7_326_011_505;

@@ -39,7 +39,7 @@ export class UsersController {
   /** Another user's public profile. */
   @Get(':id')
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['USER_NOT_FOUND'] })
-  async getProfile(@Param('id', ParseIdPipe) id: string): Promise<UserProfileDto> {
-    return toUserProfileDto(await this.usersService.getById(id));
+  async getProfile(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string): Promise<UserProfileDto> {
+    return toUserProfileDto(await this.usersService.getVisibleById(auth.id, id));
   }
 }

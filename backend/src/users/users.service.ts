@@ -55,6 +55,18 @@ export class UsersService {
     return user;
   }
 
+  /** Another user as the caller may see them: someone who blocked the caller does not exist for them. */
+  async getVisibleById(callerId: string, id: string): Promise<User> {
+    const user = await this.users
+      .createQueryBuilder('u')
+      .where('u.id = :id', { id })
+      // The blocks table belongs to the friends module; reading it here keeps this one query.
+      .andWhere('NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = :callerId)', { callerId })
+      .getOne();
+    if (!user) throw new NotFoundException({ code: 'USER_NOT_FOUND', message: 'User not found' });
+    return user;
+  }
+
   async updateProfile(id: string, changes: UpdateProfileDto): Promise<User> {
     const user = await this.getById(id);
     if (changes.displayName !== undefined) user.displayName = changes.displayName;
@@ -67,7 +79,7 @@ export class UsersService {
   }
 
   /**
-   * Case-insensitive search: exact username first, then username prefixes, display-name prefixes,
+   * Case-insensitive search, never showing people who blocked the caller: exact username first, then username prefixes, display-name prefixes,
    * then fuzzy (trigram) matches by similarity. Keyset-paginated on (rank, score, username).
    */
   async search(callerId: string, query: string, limit: number, cursor?: string): Promise<UserSummaryPageDto> {
@@ -83,6 +95,7 @@ export class UsersService {
            round(greatest(similarity(u.username::text, $2), similarity(lower(u.display_name), $2))::numeric, 4) AS score
          FROM users u
          WHERE u.id <> $1
+           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = $1)
            AND (u.username::text LIKE $3 OR lower(u.display_name) LIKE $3
                 OR u.username::text % $2 OR lower(u.display_name) % $2)
        ) matches

@@ -1,3 +1,4 @@
 import { Init1795240433176 } from './1795240433176-Init.js';
+import { MessagingCore1795242538583 } from './1795242538583-MessagingCore.js';
 
-export const migrations = [Init1795240433176];
+export const migrations = [Init1795240433176, MessagingCore1795242538583];

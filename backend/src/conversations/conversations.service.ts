@@ -1,0 +1,188 @@
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { decodeCursor, toPage } from '../common/pagination.js';
+import { FriendsService } from '../friends/friends.service.js';
+import { messageFromRow, type MessageRow, toMessageDto } from '../messages/dto/message.dto.js';
+import { toUserSummaryDto } from '../users/dto/user.dto.js';
+import { UsersService } from '../users/users.service.js';
+import { ConversationMember } from './conversation-member.entity.js';
+import { Conversation } from './conversation.entity.js';
+import { ConversationDto, ConversationPageDto, UpdateConversationDto } from './dto/conversation.dto.js';
+
+/** A conversation as seen by one of its members. */
+export interface Membership {
+  conversation: Conversation;
+  lastReadSeq: number;
+  /** Null once the other account was erased. */
+  peerId: string | null;
+}
+
+interface ConversationRow {
+  id: string;
+  last_activity_at: Date;
+  default_expires_in_seconds: number | null;
+  default_expiry_mode: Conversation['defaultExpiryMode'];
+  peer_id: string | null;
+  peer_username: string | null;
+  peer_display_name: string | null;
+  last_message: MessageRow | null;
+  unread_count: number;
+}
+
+export const conversationNotFound = () =>
+  new NotFoundException({ code: 'CONVERSATION_NOT_FOUND', message: 'Conversation not found' });
+
+@Injectable()
+export class ConversationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly friendsService: FriendsService,
+    private readonly usersService: UsersService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The conversation with `peerId`, created if needed (which needs friendship and no block). */
+  async getOrCreate(userId: string, peerId: string): Promise<{ conversation: ConversationDto; created: boolean }> {
+    if (userId === peerId) throw new BadRequestException({ code: 'CANNOT_CHAT_WITH_SELF', message: 'You cannot start a conversation with yourself' });
+    const [userAId, userBId] = [userId, peerId].sort();
+    const existing = await this.dataSource.getRepository(Conversation).findOneBy({ userAId, userBId });
+    if (existing) return { conversation: await this.getOne(userId, existing.id), created: false };
+
+    await this.usersService.getVisibleById(userId, peerId);
+    await this.assertCanWrite(userId, peerId);
+    const now = this.clock.now();
+    const created = await this.dataSource.transaction(async (manager) => {
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Conversation)
+        .values({ userAId, userBId, lastSeq: 0, lastActivityAt: now, createdAt: now, defaultExpiresInSeconds: null })
+        .orIgnore()
+        .updateEntity(false)
+        .returning(['id'])
+        .execute();
+      const id: string | undefined = inserted.raw[0]?.id;
+      if (id) {
+        await manager.insert(ConversationMember, [
+          { conversationId: id, userId, lastReadSeq: 0 },
+          { conversationId: id, userId: peerId, lastReadSeq: 0 },
+        ]);
+      }
+      return id;
+    });
+    // Lost a race with the peer creating the same conversation: theirs is the one.
+    const id = created ?? (await this.dataSource.getRepository(Conversation).findOneByOrFail({ userAId, userBId })).id;
+    return { conversation: await this.getOne(userId, id), created: created !== undefined };
+  }
+
+  async list(userId: string, limit: number, cursor?: string): Promise<ConversationPageDto> {
+    const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'string', id: 'string' }) : null;
+    const rows = await this.query(
+      userId,
+      `($2::timestamptz IS NULL OR (c.last_activity_at, c.id) < ($2::timestamptz, $3::uuid))
+       ORDER BY c.last_activity_at DESC, c.id DESC
+       LIMIT $4`,
+      [after?.t ?? null, after?.id ?? null, limit + 1],
+    );
+    return toPage(rows, limit, toConversationDto, (row) => ({ t: row.last_activity_at.toISOString(), id: row.id }));
+  }
+
+  async getOne(userId: string, conversationId: string): Promise<ConversationDto> {
+    const [row] = await this.query(userId, `c.id = $2`, [conversationId]);
+    if (!row) throw conversationNotFound();
+    return toConversationDto(row);
+  }
+
+  async update(userId: string, conversationId: string, changes: UpdateConversationDto): Promise<ConversationDto> {
+    const { conversation, peerId } = await this.getMembership(userId, conversationId);
+    if (peerId) await this.assertNotBlocked(userId, peerId);
+    if (changes.defaultExpiresInSeconds !== undefined) conversation.defaultExpiresInSeconds = changes.defaultExpiresInSeconds;
+    if (changes.defaultExpiryMode !== undefined) conversation.defaultExpiryMode = changes.defaultExpiryMode;
+    await this.dataSource.getRepository(Conversation).update(
+      { id: conversation.id },
+      { defaultExpiresInSeconds: conversation.defaultExpiresInSeconds, defaultExpiryMode: conversation.defaultExpiryMode },
+    );
+    return this.getOne(userId, conversationId);
+  }
+
+  /** The caller's view of a conversation; 404 for anyone who is not a member. */
+  async getMembership(userId: string, conversationId: string): Promise<Membership> {
+    const member = await this.dataSource.getRepository(ConversationMember).findOne({
+      where: { conversationId, userId },
+      relations: { conversation: true },
+    });
+    if (!member?.conversation) throw conversationNotFound();
+    const { conversation } = member;
+    return {
+      conversation,
+      lastReadSeq: member.lastReadSeq,
+      peerId: conversation.userAId === userId ? conversation.userBId : conversation.userAId,
+    };
+  }
+
+  /** Sending needs the peer to still exist, to be a friend, and no block either way. */
+  async assertCanWrite(userId: string, peerId: string | null): Promise<void> {
+    if (!peerId) throw new ForbiddenException({ code: 'PEER_GONE', message: 'The other account no longer exists' });
+    const relationship = await this.assertNotBlocked(userId, peerId);
+    if (!relationship.friends) {
+      throw new ForbiddenException({ code: 'NOT_FRIENDS', message: 'You can only message friends' });
+    }
+  }
+
+  private async assertNotBlocked(userId: string, peerId: string) {
+    const relationship = await this.friendsService.relationship(userId, peerId);
+    if (relationship.blockedByMe || relationship.blockedMe) {
+      throw new ForbiddenException({ code: 'BLOCKED', message: 'This conversation is read-only because of a block' });
+    }
+    return relationship;
+  }
+
+  /**
+   * Conversations of `userId` matching `where` (on `c`), with the peer, the newest visible message and
+   * the unread count. The page is chosen first so the per-row lookups run only for the rows returned.
+   */
+  private query(userId: string, where: string, params: unknown[]): Promise<ConversationRow[]> {
+    const now = this.clock.now();
+    return this.dataSource.query(
+      `WITH page AS (
+         SELECT c.id, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, m.last_read_seq,
+                CASE WHEN c.user_a_id = $1 THEN c.user_b_id ELSE c.user_a_id END AS peer_id
+           FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.user_id = $1 AND ${where}
+       )
+       SELECT page.id, page.last_activity_at, page.default_expires_in_seconds, page.default_expiry_mode,
+              peer.id AS peer_id, peer.username::text AS peer_username, peer.display_name AS peer_display_name,
+              to_jsonb(last_message) AS last_message, unread.count AS unread_count
+         FROM page
+         LEFT JOIN users peer ON peer.id = page.peer_id
+         LEFT JOIN LATERAL (
+           SELECT x.* FROM messages x
+            WHERE x.conversation_id = page.id AND (x.expires_at IS NULL OR x.expires_at > $${params.length + 2})
+            ORDER BY x.seq DESC LIMIT 1
+         ) last_message ON true
+         CROSS JOIN LATERAL (
+           SELECT count(*)::int AS count FROM messages x
+            WHERE x.conversation_id = page.id AND x.seq > page.last_read_seq AND x.sender_id <> $1
+              AND x.deleted_at IS NULL AND (x.expires_at IS NULL OR x.expires_at > $${params.length + 2})
+         ) unread
+        ORDER BY page.last_activity_at DESC, page.id DESC`,
+      [userId, ...params, now],
+    );
+  }
+}
+
+function toConversationDto(row: ConversationRow): ConversationDto {
+  return {
+    id: row.id,
+    peer: row.peer_id
+      ? toUserSummaryDto({ id: row.peer_id, username: row.peer_username!, displayName: row.peer_display_name! })
+      : null,
+    lastMessage: row.last_message ? toMessageDto(messageFromRow(row.last_message)) : null,
+    unreadCount: row.unread_count,
+    lastActivityAt: row.last_activity_at,
+    defaultExpiresInSeconds: row.default_expires_in_seconds,
+    defaultExpiryMode: row.default_expiry_mode,
+  };
+}

@@ -1,0 +1,44 @@
+import { IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateIf } from 'class-validator';
+import { MAX_EXPIRY_SECONDS, MessageDto, MIN_EXPIRY_SECONDS } from '../../messages/dto/message.dto.js';
+import { UserSummaryDto } from '../../users/dto/user.dto.js';
+import { EXPIRY_MODES, type ExpiryMode } from '../conversation.entity.js';
+
+export class ConversationDto {
+  id: string;
+  /** The other member; null once their account was erased (show "Deleted user"). */
+  peer: UserSummaryDto | null;
+  /** Newest message you can still see (a deleted one shows as a tombstone); null if none. */
+  lastMessage: MessageDto | null;
+  /** Messages from the peer after your read marker, not counting deleted or expired ones. */
+  unreadCount: number;
+  lastActivityAt: Date;
+  /** Timer applied to new messages that do not set their own; null for none. */
+  defaultExpiresInSeconds: number | null;
+  defaultExpiryMode: ExpiryMode;
+}
+
+export class ConversationPageDto {
+  /** Most recent activity first. */
+  items: ConversationDto[];
+  nextCursor: string | null;
+}
+
+export class CreateConversationDto {
+  /** The friend to talk to. */
+  @IsUUID()
+  userId: string;
+}
+
+export class UpdateConversationDto {
+  /** Default timer for messages sent from now on (5 s – 4 weeks), or null to turn it off. */
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(MIN_EXPIRY_SECONDS)
+  @Max(MAX_EXPIRY_SECONDS)
+  defaultExpiresInSeconds?: number | null;
+
+  @IsOptional()
+  @IsIn(EXPIRY_MODES)
+  defaultExpiryMode?: ExpiryMode;
+}

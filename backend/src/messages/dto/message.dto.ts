@@ -1,0 +1,130 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto.js';
+import { EXPIRY_MODES, type ExpiryMode } from '../../conversations/conversation.entity.js';
+import type { Message } from '../message.entity.js';
+
+export const MIN_EXPIRY_SECONDS = 5;
+export const MAX_EXPIRY_SECONDS = 2_419_200;
+export const MAX_BODY_LENGTH = 4000;
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class MessageDto {
+  id: string;
+  conversationId: string;
+  /** Position in the conversation (1, 2, 3 …); use it as `before`/`after` when paging. */
+  seq: number;
+  senderId: string;
+  /** The id the sender's client chose, for matching its optimistic copy. */
+  clientId: string;
+  /** Null when the message was deleted. */
+  body: string | null;
+  createdAt: Date;
+  editedAt: Date | null;
+  deleted: boolean;
+  expiresInSeconds: number | null;
+  expiryMode: ExpiryMode | null;
+  /** When it disappears; null without a timer, and for `afterRead` until the recipient reads it. */
+  expiresAt: Date | null;
+}
+
+export class MessagePageDto {
+  /** Oldest first. */
+  items: MessageDto[];
+  /** With `after`: the `seq` to continue forwards from; otherwise the `seq` to continue backwards from. Null at the end. */
+  nextCursor: string | null;
+}
+
+export class SendMessageDto {
+  /** A UUID the client makes up per message; sending again with the same one never creates a second message. */
+  @IsUUID()
+  clientId: string;
+
+  /** 1–4,000 characters after trimming. */
+  @Transform(trim)
+  @IsString()
+  @Length(1, MAX_BODY_LENGTH)
+  body: string;
+
+  /** Timer in seconds (5 s – 4 weeks); leave out for the conversation's default, or null for no timer. */
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(MIN_EXPIRY_SECONDS)
+  @Max(MAX_EXPIRY_SECONDS)
+  expiresInSeconds?: number | null;
+
+  /** When the timer starts: at sending, or when the recipient first reads it. Defaults to the conversation's mode. */
+  @IsOptional()
+  @IsIn(EXPIRY_MODES)
+  expiryMode?: ExpiryMode;
+}
+
+export class EditMessageDto {
+  /** 1–4,000 characters after trimming. */
+  @Transform(trim)
+  @IsString()
+  @Length(1, MAX_BODY_LENGTH)
+  body: string;
+}
+
+export class HistoryQueryDto extends PageQueryDto {
+  /** Messages older than this `seq` (the newest page when neither `before` nor `after` is given). */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  before?: number;
+
+  /** Messages newer than this `seq`, e.g. the newest one a reconnecting client has. */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(0)
+  after?: number;
+}
+
+export class MarkReadDto {
+  /** The newest message the reader has seen. */
+  @IsUUID()
+  messageId: string;
+}
+
+export function toMessageDto(message: Message): MessageDto {
+  return {
+    id: message.id,
+    conversationId: message.conversationId,
+    seq: message.seq,
+    senderId: message.senderId,
+    clientId: message.clientId,
+    body: message.deletedAt ? null : message.body,
+    createdAt: message.createdAt,
+    editedAt: message.editedAt,
+    deleted: message.deletedAt !== null,
+    expiresInSeconds: message.expiresInSeconds,
+    expiryMode: message.expiryMode,
+    expiresAt: message.expiresAt,
+  };
+}
+
+/** A message row as raw SQL returns it (snake_case; from `to_jsonb`, timestamps are strings). */
+export type MessageRow = Record<string, unknown>;
+
+export function messageFromRow(row: MessageRow): Message {
+  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
+  return {
+    id: row.id as string,
+    conversationId: row.conversation_id as string,
+    seq: Number(row.seq),
+    senderId: row.sender_id as string,
+    clientId: row.client_id as string,
+    body: row.body as string | null,
+    createdAt: date(row.created_at)!,
+    editedAt: date(row.edited_at),
+    deletedAt: date(row.deleted_at),
+    expiresInSeconds: row.expires_in_seconds as number | null,
+    expiryMode: row.expiry_mode as ExpiryMode | null,
+    expiresAt: date(row.expires_at),
+  };
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { JobRunsService } from '../jobs/job-runs.service.js';
+
+export const EXPIRY_JOB = 'message-expiry';
+
+/**
+ * Hard-deletes expired messages in batches. Expired messages are already never served; this frees
+ * the rows. SKIP LOCKED lets every instance run it at once without deleting a row twice or waiting.
+ */
+@Injectable()
+export class ExpiryService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobRuns: JobRunsService,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  sweep(): Promise<number> {
+    return this.jobRuns.record(EXPIRY_JOB, async () => {
+      const now = this.clock.now();
+      const batchSize = this.config.EXPIRY_SWEEP_BATCH_SIZE;
+      let total = 0;
+      for (;;) {
+        const deleted = await this.deleteBatch(now, batchSize);
+        total += deleted;
+        if (deleted < batchSize) return total;
+      }
+    });
+  }
+
+  private async deleteBatch(now: Date, batchSize: number): Promise<number> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from('messages')
+      .where(
+        `id IN (SELECT id FROM messages WHERE expires_at <= :now ORDER BY expires_at LIMIT :batchSize FOR UPDATE SKIP LOCKED)`,
+        { now, batchSize },
+      )
+      .execute();
+    return result.affected ?? 0;
+  }
+}

@@ -1,0 +1,60 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
+import { Conversation, type ExpiryMode } from '../conversations/conversation.entity.js';
+import { User } from '../users/user.entity.js';
+
+@Entity('messages')
+// History pages and unread counts are ranges of this index.
+@Index('UQ_messages_conversation_seq', ['conversationId', 'seq'], { unique: true })
+// Idempotent sending: one message per sender and client-chosen id.
+@Index('UQ_messages_sender_client_id', ['senderId', 'clientId'], { unique: true })
+// The expiry sweep walks this index; messages without a timer are not in it.
+@Index('IDX_messages_expires_at', ['expiresAt'], { where: '"expires_at" IS NOT NULL' })
+@Check('CHK_messages_expiry_mode', `"expiry_mode" IN ('afterSend', 'afterRead')`)
+export class Message {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'conversation_id', type: 'uuid' })
+  conversationId: string;
+
+  @ManyToOne(() => Conversation, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'conversation_id', foreignKeyConstraintName: 'FK_messages_conversation' })
+  conversation?: Relation<Conversation>;
+
+  /** Position in the conversation: 1, 2, 3 … in commit order, never reused. */
+  @Column({ type: 'integer' })
+  seq: number;
+
+  @Column({ name: 'sender_id', type: 'uuid' })
+  senderId: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'sender_id', foreignKeyConstraintName: 'FK_messages_sender' })
+  sender?: Relation<User>;
+
+  @Column({ name: 'client_id', type: 'uuid' })
+  clientId: string;
+
+  /** Null once the message is deleted. */
+  @Column({ type: 'text', nullable: true })
+  body: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'edited_at', type: 'timestamptz', nullable: true })
+  editedAt: Date | null;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+
+  @Column({ name: 'expires_in_seconds', type: 'integer', nullable: true })
+  expiresInSeconds: number | null;
+
+  @Column({ name: 'expiry_mode', type: 'varchar', length: 16, nullable: true })
+  expiryMode: ExpiryMode | null;
+
+  /** When the message stops being served; for `afterRead`, null until the recipient reads it. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt: Date | null;
+}

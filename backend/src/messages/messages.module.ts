@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ConversationsModule } from '../conversations/conversations.module.js';
+import { JobsModule } from '../jobs/jobs.module.js';
+import { ExpiryJob } from './expiry.job.js';
+import { ExpiryService } from './expiry.service.js';
+import { MessagesController } from './messages.controller.js';
+import { MessagesService } from './messages.service.js';
+
+@Module({
+  imports: [ConversationsModule, JobsModule],
+  controllers: [MessagesController],
+  providers: [MessagesService, ExpiryService, ExpiryJob],
+  exports: [MessagesService, ExpiryService],
+})
+export class MessagesModule {}

@@ -1,0 +1,178 @@
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { ConversationMember } from '../conversations/conversation-member.entity.js';
+import { ConversationsService } from '../conversations/conversations.service.js';
+import { type HistoryQueryDto, type MessageDto, type MessagePageDto, type SendMessageDto, toMessageDto } from './dto/message.dto.js';
+import { Message } from './message.entity.js';
+
+const messageNotFound = () => new NotFoundException({ code: 'MESSAGE_NOT_FOUND', message: 'Message not found' });
+const notYours = () => new ForbiddenException({ code: 'NOT_MESSAGE_SENDER', message: 'Only the sender can change a message' });
+
+/** Raised inside the send transaction when a concurrent retry inserted the same clientId first. */
+class DuplicateClientId extends Error {}
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly conversationsService: ConversationsService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Sends a message. Idempotent per (sender, clientId): a retry returns the original (`created: false`).
+   * The conversation row is locked to take the next `seq`, so seq order is commit order and a reader
+   * paging with `after` never skips a message that commits late.
+   */
+  async send(userId: string, conversationId: string, dto: SendMessageDto): Promise<{ message: MessageDto; created: boolean }> {
+    const previous = await this.dataSource.getRepository(Message).findOneBy({ senderId: userId, clientId: dto.clientId });
+    if (previous) return { message: this.replay(previous, conversationId, dto), created: false };
+
+    const { conversation, peerId } = await this.conversationsService.getMembership(userId, conversationId);
+    await this.conversationsService.assertCanWrite(userId, peerId);
+    const expiresInSeconds = dto.expiresInSeconds !== undefined ? dto.expiresInSeconds : conversation.defaultExpiresInSeconds;
+    const expiryMode = expiresInSeconds ? (dto.expiryMode ?? conversation.defaultExpiryMode) : null;
+    const now = this.clock.now();
+
+    try {
+      const message = await this.dataSource.transaction(async (manager) => {
+        // For UPDATE … RETURNING, the postgres driver answers [rows, rowCount].
+        const [[{ last_seq: seq }]]: [{ last_seq: number }[], number] = await manager.query(
+          `UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $2 WHERE id = $1 RETURNING last_seq`,
+          [conversationId, now],
+        );
+        const inserted = await manager
+          .createQueryBuilder()
+          .insert()
+          .into(Message)
+          .values({
+            conversationId,
+            seq,
+            senderId: userId,
+            clientId: dto.clientId,
+            body: dto.body,
+            createdAt: now,
+            editedAt: null,
+            deletedAt: null,
+            expiresInSeconds,
+            expiryMode,
+            expiresAt: expiresInSeconds && expiryMode === 'afterSend' ? new Date(now.getTime() + expiresInSeconds * 1000) : null,
+          })
+          .orIgnore()
+          .updateEntity(false)
+          .returning('*')
+          .execute();
+        // Rolling back gives the seq back, so a lost race leaves no gap.
+        if (inserted.raw.length === 0) throw new DuplicateClientId();
+        return manager.findOneByOrFail(Message, { id: inserted.raw[0].id });
+      });
+      return { message: toMessageDto(message), created: true };
+    } catch (error) {
+      if (!(error instanceof DuplicateClientId)) throw error;
+      const winner = await this.dataSource.getRepository(Message).findOneByOrFail({ senderId: userId, clientId: dto.clientId });
+      return { message: this.replay(winner, conversationId, dto), created: false };
+    }
+  }
+
+  /** A page of history, oldest first: the newest page, or the page before/after a `seq`. */
+  async history(userId: string, conversationId: string, query: HistoryQueryDto, limit: number): Promise<MessagePageDto> {
+    if (query.before !== undefined && query.after !== undefined) {
+      throw new BadRequestException({ code: 'VALIDATION_FAILED', message: 'Give before or after, not both' });
+    }
+    await this.conversationsService.getMembership(userId, conversationId);
+    const forwards = query.after !== undefined;
+    const rows = await this.dataSource
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .where('m.conversation_id = :conversationId', { conversationId })
+      .andWhere(forwards ? 'm.seq > :seq' : 'm.seq < :seq', { seq: forwards ? query.after : (query.before ?? 2 ** 31 - 1) })
+      .andWhere('(m.expires_at IS NULL OR m.expires_at > :now)', { now: this.clock.now() })
+      .orderBy('m.seq', forwards ? 'ASC' : 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    const page = rows.slice(0, limit);
+    const hasMore = rows.length > limit;
+    if (!forwards) page.reverse();
+    const edge = forwards ? page[page.length - 1] : page[0];
+    return { items: page.map(toMessageDto), nextCursor: hasMore && edge ? String(edge.seq) : null };
+  }
+
+  async edit(userId: string, messageId: string, body: string): Promise<MessageDto> {
+    const message = await this.findVisible(userId, messageId);
+    if (message.senderId !== userId) throw notYours();
+    if (message.deletedAt) throw notEditable();
+    const { peerId } = await this.conversationsService.getMembership(userId, message.conversationId);
+    await this.conversationsService.assertCanWrite(userId, peerId);
+    const now = this.clock.now();
+    // Guarded again in SQL: a delete or the expiry may have happened since the read above.
+    const updated = await this.dataSource
+      .createQueryBuilder()
+      .update(Message)
+      .set({ body, editedAt: now })
+      .where('id = :id AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > :now)', { id: messageId, now })
+      .execute();
+    if (!updated.affected) throw notEditable();
+    return toMessageDto(await this.dataSource.getRepository(Message).findOneByOrFail({ id: messageId }));
+  }
+
+  /** Deletes for everyone, leaving a tombstone. Always allowed to the sender, even after a block. Idempotent. */
+  async delete(userId: string, messageId: string): Promise<void> {
+    const message = await this.findVisible(userId, messageId);
+    if (message.senderId !== userId) throw notYours();
+    if (message.deletedAt) return;
+    await this.dataSource.getRepository(Message).update({ id: messageId }, { body: null, deletedAt: this.clock.now() });
+  }
+
+  /**
+   * Moves the caller's read marker forward to `messageId` (never back) and starts the clock of the
+   * peer's `afterRead` messages it passes.
+   */
+  async markRead(userId: string, conversationId: string, messageId: string): Promise<void> {
+    await this.conversationsService.getMembership(userId, conversationId);
+    const message = await this.findVisible(userId, messageId);
+    if (message.conversationId !== conversationId) throw messageNotFound();
+    const now = this.clock.now();
+    await this.dataSource.transaction(async (manager) => {
+      const member = await manager.findOne(ConversationMember, {
+        where: { conversationId, userId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!member || member.lastReadSeq >= message.seq) return;
+      await manager.update(ConversationMember, { conversationId, userId }, { lastReadSeq: message.seq });
+      await manager.query(
+        `UPDATE messages SET expires_at = $5::timestamptz + expires_in_seconds * interval '1 second'
+          WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 AND sender_id <> $4
+            AND expiry_mode = 'afterRead' AND expires_at IS NULL`,
+        [conversationId, member.lastReadSeq, message.seq, userId, now],
+      );
+    });
+  }
+
+  /** A message in one of the caller's conversations that has not expired; 404 otherwise. */
+  private async findVisible(userId: string, messageId: string): Promise<Message> {
+    const message = await this.dataSource
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .innerJoin(ConversationMember, 'cm', 'cm.conversation_id = m.conversation_id AND cm.user_id = :userId', { userId })
+      .where('m.id = :messageId', { messageId })
+      .andWhere('(m.expires_at IS NULL OR m.expires_at > :now)', { now: this.clock.now() })
+      .getOne();
+    if (!message) throw messageNotFound();
+    return message;
+  }
+
+  /** The answer to a retried send: the original, unless the clientId was used for something else. */
+  private replay(previous: Message, conversationId: string, dto: SendMessageDto): MessageDto {
+    const expired = previous.expiresAt !== null && previous.expiresAt <= this.clock.now();
+    if (previous.conversationId !== conversationId || previous.body !== dto.body || previous.deletedAt || expired) {
+      throw new ConflictException({ code: 'CLIENT_ID_CONFLICT', message: 'This clientId was already used for another message' });
+    }
+    return toMessageDto(previous);
+  }
+}
+
+function notEditable(): ConflictException {
+  return new ConflictException({ code: 'MESSAGE_NOT_EDITABLE', message: 'A deleted message cannot be edited' });
+}
