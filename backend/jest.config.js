@@ -28,6 +28,9 @@ const common = {
 
 /** @type {import('jest').Config} */
 export default {
+  // Jest reads this only at the top level. Booting an app on a fresh PGlite takes seconds on a busy
+  // 2-core machine, and the e2e suites seed 100k rows: this is a hang guard, not a speed check.
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testMatch: ['**/*.spec.ts'] },
     {
@@ -35,8 +38,6 @@ export default {
       displayName: 'e2e',
       rootDir: 'test',
       testMatch: ['**/*.e2e-spec.ts'],
-      // Booting an app on a fresh PGlite takes seconds on a busy 2-core machine; this is a hang guard, not a speed check.
-      testTimeout: 60_000,
     },
   ],
 };

@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -17,7 +18,14 @@ export const APP_OPTIONS = { bodyParser: false } as const;
 /** Fastify with request ids (a well-formed incoming `x-request-id` is kept) and JSON logs carrying them. */
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
-    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL },
+    logger:
+      config.LOG_LEVEL === 'silent'
+        ? false
+        : {
+            level: config.LOG_LEVEL,
+            // Query strings carry search terms and cursors (usernames): keep them out of the log.
+            serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], id: req.id }) },
+          },
     trustProxy: config.TRUST_PROXY,
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
@@ -36,6 +44,12 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   });
   // The API speaks JSON only: any other body is a 415 rather than a string for the validators to trip on.
   fastify.removeContentTypeParser('text/plain');
+  // PostgreSQL cannot store U+0000 in text; refuse it up front for every route instead of failing in SQL.
+  fastify.addHook('preValidation', async (request) => {
+    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+      throw new BadRequestException({ code: 'INVALID_CHARACTERS', message: 'Text must not contain the NUL character (U+0000)' });
+    }
+  });
 
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
@@ -47,6 +61,15 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       customSiteTitle: 'Iris API',
     });
   }
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  }
+  return false;
 }
 
 export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {

@@ -3,6 +3,9 @@ import { AuthService } from '../src/auth/auth.service.js';
 import { bearer, PASSWORD, register, uniqueUsername } from './helpers/users.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './helpers/test-app.js';
 
+// What a browser sends on a fetch() from the app's own page.
+const BROWSER = { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Dest': 'empty' };
+
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function signHs256(payload: object, secret = TEST_JWT_SECRET): string {
@@ -218,7 +221,7 @@ describe('auth (e2e)', () => {
       const username = uniqueUsername();
       const res = await t.http
         .post('/api/auth/register')
-        .set('Sec-Fetch-Mode', 'cors')
+        .set(BROWSER)
         .send({ username, password: PASSWORD })
         .expect(201);
       expect(res.body.refreshToken).toBeNull();
@@ -228,11 +231,25 @@ describe('auth (e2e)', () => {
       expect(cookie).toMatch(/Path=\/api\/auth/);
       const pair = cookie.split(';')[0];
 
-      const refreshed = await t.http.post('/api/auth/refresh').set('Sec-Fetch-Mode', 'cors').set('Cookie', pair).send({}).expect(200);
+      const refreshed = await t.http.post('/api/auth/refresh').set(BROWSER).set('Cookie', pair).send({}).expect(200);
       expect(refreshed.body.refreshToken).toBeNull();
       await me(refreshed.body.accessToken).expect(200);
       // The cookie's token was rotated: sending it again is a replay.
       await t.http.post('/api/auth/refresh').set('Cookie', pair).send({}).expect(401);
+    });
+  });
+
+  describe('non-browser clients', () => {
+    it("get the refresh token in the body from Node's fetch, which sends Sec-Fetch-Mode but no Sec-Fetch-Site", async () => {
+      const res = await fetch(`${await t.app.getUrl()}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: uniqueUsername(), password: PASSWORD }),
+      });
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as { refreshToken: string | null };
+      expect(body.refreshToken).toEqual(expect.any(String));
+      await t.http.post('/api/auth/refresh').send({ refreshToken: body.refreshToken }).expect(200);
     });
   });
 

@@ -27,6 +27,26 @@ describe('health and the error shape', () => {
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('refuses the NUL character in any body, query or header-free input with 400', async () => {
+    const user = (await t.http.post('/api/auth/register').send({ username: 'nul_tester', password: 'correct horse battery' }).expect(201)).body;
+    const auth = { Authorization: `Bearer ${user.accessToken}` };
+    const attempts = [
+      t.http.post('/api/auth/login').send({ username: 'ali\u0000ce', password: 'x' }),
+      t.http.post('/api/auth/register').send({ username: 'carol', password: 'correct horse battery', displayName: 'a\u0000b' }),
+      t.http.patch('/api/users/me').set(auth).send({ statusMessage: 'a\u0000b' }),
+      t.http.patch('/api/users/me').set(auth).send({ nested: { ['k\u0000']: 1 } }),
+      t.http.get('/api/users?search=a%00b').set(auth),
+    ];
+    for (const attempt of attempts) {
+      const res = await attempt;
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('INVALID_CHARACTERS');
+    }
+    const rows = await t.db.query(`SELECT status_message FROM users WHERE username = 'nul_tester'`);
+    expect(rows).toEqual([{ status_message: '' }]);
+    expect(await t.db.query(`SELECT 1 FROM users WHERE username = 'carol'`)).toHaveLength(0);
+  });
+
   it.each([
     ['an unknown route', () => t.http.get('/api/nope'), 404, 'NOT_FOUND'],
     ['malformed JSON', () => t.http.post('/api/auth/login').set('content-type', 'application/json').send('{"username":'), 400, 'INVALID_JSON'],

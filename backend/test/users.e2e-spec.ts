@@ -68,6 +68,30 @@ describe('users (e2e)', () => {
     it('needs a token', async () => {
       await t.http.patch('/api/users/me').send({ displayName: 'x' }).expect(401);
     });
+
+    it.each([['displayName'], ['statusMessage']])('refuses %s: null and leaves the row unchanged', async (field) => {
+      const user = await register(t.http);
+      const [before] = await t.db.query('SELECT * FROM users WHERE id = $1', [user.id]);
+      const res = await t.http.patch('/api/users/me').set(bearer(user.accessToken)).send({ [field]: null }).expect(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field })] });
+      expect((await t.db.query('SELECT * FROM users WHERE id = $1', [user.id]))[0]).toEqual(before);
+    });
+
+    it('never brings back the old password when a profile edit races a password change', async () => {
+      const user = await register(t.http);
+      const edits = Array.from({ length: 10 }, (_, i) =>
+        t.http.patch('/api/users/me').set(bearer(user.accessToken)).send({ statusMessage: `edit ${i}` }),
+      );
+      const change = t.http
+        .put('/api/users/me/password')
+        .set(bearer(user.accessToken))
+        .send({ currentPassword: 'correct horse battery', newPassword: 'the new passphrase' });
+      const [changed] = await Promise.all([change, ...edits]);
+      expect(changed.status).toBe(200);
+      await t.http.post('/api/auth/login').send({ username: user.username, password: 'correct horse battery' }).expect(401);
+      await t.http.post('/api/auth/login').send({ username: user.username, password: 'the new passphrase' }).expect(200);
+      await t.http.get('/api/users/me').set(bearer(changed.body.accessToken)).expect(200);
+    });
   });
 
   describe('GET /api/users/:id', () => {
@@ -148,6 +172,10 @@ describe('users (e2e)', () => {
       ['a garbage cursor', { search: 'a', cursor: 'not-a-cursor' }, 'INVALID_CURSOR'],
       ['a cursor of the wrong shape', { search: 'a', cursor: Buffer.from('{"r":"x"}').toString('base64url') }, 'INVALID_CURSOR'],
       ['an unknown parameter', { search: 'a', offset: 10 }, 'VALIDATION_FAILED'],
+      ['a cursor with a fractional rank', { search: 'a', cursor: Buffer.from('{"r":1.5,"s":"0.5","u":"a"}').toString('base64url') }, 'INVALID_CURSOR'],
+      ['a cursor with a huge rank', { search: 'a', cursor: Buffer.from('{"r":1e12,"s":"0.5","u":"a"}').toString('base64url') }, 'INVALID_CURSOR'],
+      ['a cursor with a non-numeric score', { search: 'a', cursor: Buffer.from('{"r":1,"s":"abc","u":"a"}').toString('base64url') }, 'INVALID_CURSOR'],
+      ['a cursor with a NUL character', { search: 'a', cursor: Buffer.from('{"r":1,"s":"0.5","u":"a\\u0000"}').toString('base64url') }, 'INVALID_CURSOR'],
     ])('rejects %s with 400', async (_case, query, code) => {
       const res = await search(query).expect(400);
       expect(res.body.code).toBe(code);

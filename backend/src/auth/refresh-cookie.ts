@@ -6,9 +6,12 @@ import type { IssuedTokens } from './auth.service.js';
 export const REFRESH_COOKIE = 'iris_refresh';
 const COOKIE_PATH = '/api/auth';
 
-/** Browsers always send Sec-Fetch-Mode and page scripts cannot remove it; other clients do not send it. */
+/**
+ * Browsers send the Fetch Metadata headers Sec-Fetch-Site and Sec-Fetch-Dest on every request, and page
+ * scripts cannot remove them. Node's fetch sends only Sec-Fetch-Mode, curl and apps send none.
+ */
 function isBrowser(request: FastifyRequest): boolean {
-  return typeof request.headers['sec-fetch-mode'] === 'string';
+  return typeof request.headers['sec-fetch-site'] === 'string' && typeof request.headers['sec-fetch-dest'] === 'string';
 }
 
 export function readRefreshToken(request: FastifyRequest, fromBody: string | undefined): string | undefined {

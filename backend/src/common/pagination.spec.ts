@@ -2,7 +2,7 @@ import { BadRequestException, HttpException } from '@nestjs/common';
 import { decodeCursor, encodeCursor, toPage } from './pagination.js';
 
 type Key = { r: number; u: string };
-const shape = { r: 'number', u: 'string' } as const;
+const shape = { r: 'int', u: 'text' } as const;
 
 const raw = (text: string) => Buffer.from(text).toString('base64url');
 
@@ -34,11 +34,27 @@ describe('encodeCursor / decodeCursor', () => {
     ['JSON that is not an object', raw('42')],
     ['JSON null', raw('null')],
     ['a JSON string', raw('"r"')],
+    ['a JSON array', raw('[1, "ada"]')],
+    ['a fractional int', raw('{"r":1.5,"u":"ada"}')],
+    ['a negative int', raw('{"r":-1,"u":"ada"}')],
+    ['an int beyond 32 bits', raw('{"r":1e12,"u":"ada"}')],
+    ['text with a NUL character', raw('{"r":1,"u":"a\\u0000"}')],
   ])('rejects %s with INVALID_CURSOR', (_, cursor) => {
     const error = decodeError(cursor);
 
     expect(error).toBeInstanceOf(BadRequestException);
     expect(error.getResponse()).toMatchObject({ code: 'INVALID_CURSOR' });
+  });
+});
+
+describe('decodeCursor field types', () => {
+  it.each([
+    ['uuid', '2b9c4a0e-53c1-4c1e-9f4e-0d1f7a1c2b3d', 'not-a-uuid'],
+    ['timestamp', '2030-01-01T00:00:00.000Z', '2030-13-45 nonsense'],
+    ['decimal', '0.5000', 'abc'],
+  ] as const)('accepts a %s and refuses garbage', (field, good, bad) => {
+    expect(decodeCursor(raw(JSON.stringify({ v: good })), { v: field })).toEqual({ v: good });
+    expect(() => decodeCursor(raw(JSON.stringify({ v: bad })), { v: field })).toThrow(BadRequestException);
   });
 });
 

@@ -8,20 +8,28 @@ export function encodeCursor(key: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor<T extends Record<string, string | number>>(
-  cursor: string,
-  shape: { [K in keyof T]: 'string' | 'number' },
-): T {
+/** What a cursor field must be; checked before the value gets anywhere near SQL. */
+export type CursorField = 'text' | 'int' | 'decimal' | 'uuid' | 'timestamp';
+
+const CURSOR_CHECKS: Record<CursorField, (value: unknown) => boolean> = {
+  text: (value) => typeof value === 'string' && value.length <= 256 && !value.includes('\u0000'),
+  int: (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1,
+  decimal: (value) => typeof value === 'string' && /^\d{1,6}(\.\d{1,6})?$/.test(value),
+  uuid: (value) => typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value),
+  timestamp: (value) =>
+    typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/.test(value) && !Number.isNaN(Date.parse(value)),
+};
+
+export function decodeCursor<T extends Record<string, string | number>>(cursor: string, shape: { [K in keyof T]: CursorField }): T {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw invalidCursor();
   }
-  if (typeof value !== 'object' || value === null) throw invalidCursor();
-  for (const [key, type] of Object.entries(shape)) {
-    const field = (value as Record<string, unknown>)[key];
-    if (typeof field !== type || (type === 'number' && !Number.isFinite(field))) throw invalidCursor();
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidCursor();
+  for (const [key, field] of Object.entries(shape) as [string, CursorField][]) {
+    if (!CURSOR_CHECKS[field]((value as Record<string, unknown>)[key])) throw invalidCursor();
   }
   return value as T;
 }

@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import type { FieldErrorDto } from './api-error.dto.js';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldErrorDto[] {
@@ -25,3 +26,6 @@ export function createValidationPipe(): ValidationPipe {
     },
   });
 }
+
+/** Like @IsOptional(), but only for a missing field: an explicit null is validated (and refused) like any value. */
+export const OptionalNotNull = () => ValidateIf((_object, value) => value !== undefined);

@@ -78,7 +78,7 @@ export class ConversationsService {
   }
 
   async list(userId: string, limit: number, cursor?: string): Promise<ConversationPageDto> {
-    const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'string', id: 'string' }) : null;
+    const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
     const rows = await this.query(
       userId,
       `($2::timestamptz IS NULL OR (c.last_activity_at, c.id) < ($2::timestamptz, $3::uuid))

@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { citext } from '@electric-sql/pglite/contrib/citext';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export const IN_MEMORY = 'memory';
@@ -58,9 +58,14 @@ function acquireLock(lockPath: string, dataDir: string): void {
   }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      // Written aside and linked into place, so the lock never exists without the holder's pid in it.
+      const pending = `${lockPath}.${process.pid}`;
+      writeFileSync(pending, String(process.pid));
+      try {
+        linkSync(pending, lockPath);
+      } finally {
+        unlinkSync(pending);
+      }
       heldLocks.add(lockPath);
       process.once('exit', () => releaseLock(lockPath));
       return;

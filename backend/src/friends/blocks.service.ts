@@ -26,7 +26,7 @@ export class BlocksService {
   ) {}
 
   async list(userId: string, limit: number, cursor?: string): Promise<BlockPageDto> {
-    const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'string', id: 'string' }) : null;
+    const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
     const rows: BlockRow[] = await this.dataSource.query(
       `SELECT u.id, u.username::text AS username, u.display_name, b.created_at
          FROM blocks b JOIN users u ON u.id = b.blocked_id

@@ -44,8 +44,9 @@ export class FriendsService {
     private readonly clock: Clock,
   ) {}
 
-  async relationship(userId: string, otherId: string): Promise<Relationship> {
-    const [row]: { friends: boolean; blocked_by_me: boolean; blocked_me: boolean }[] = await this.dataSource.query(
+  /** Pass the transaction's manager when inside one (PGlite has a single connection). */
+  async relationship(userId: string, otherId: string, manager: EntityManager = this.dataSource.manager): Promise<Relationship> {
+    const [row]: { friends: boolean; blocked_by_me: boolean; blocked_me: boolean }[] = await manager.query(
       `SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = $2) AS friends,
               EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2) AS blocked_by_me,
               EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = $1) AS blocked_me`,
@@ -55,7 +56,7 @@ export class FriendsService {
   }
 
   async listFriends(userId: string, limit: number, cursor?: string): Promise<FriendPageDto> {
-    const after = cursor ? decodeCursor<{ u: string }>(cursor, { u: 'string' }).u : null;
+    const after = cursor ? decodeCursor<{ u: string }>(cursor, { u: 'text' }).u : null;
     const rows: FriendRow[] = await this.dataSource.query(
       `SELECT u.id, u.username::text AS username, u.display_name, u.status_message, f.created_at
          FROM friendships f JOIN users u ON u.id = f.friend_id
@@ -68,12 +69,16 @@ export class FriendsService {
   }
 
   async unfriend(userId: string, friendId: string): Promise<void> {
-    const removed = await this.dataSource.transaction((manager) => this.removeFriendship(manager, userId, friendId));
-    if (removed === 0) throw new NotFoundException({ code: 'NOT_FRIENDS', message: 'You are not friends with this user' });
+    await this.dataSource.transaction(async (manager) => {
+      // Thrown inside the transaction, so a pending request is not deleted for a 404.
+      if ((await this.removeFriendship(manager, userId, friendId)) === 0) {
+        throw new NotFoundException({ code: 'NOT_FRIENDS', message: 'You are not friends with this user' });
+      }
+    });
   }
 
   async listRequests(userId: string, direction: 'incoming' | 'outgoing', limit: number, cursor?: string): Promise<FriendRequestPageDto> {
-    const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'string', id: 'string' }) : null;
+    const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
     const rows: RequestRow[] = await this.dataSource.query(
       `SELECT r.id, r.created_at,
               f.id AS from_id, f.username::text AS from_username, f.display_name AS from_display_name,
@@ -95,15 +100,16 @@ export class FriendsService {
     if (userId === targetId) {
       throw new BadRequestException({ code: 'CANNOT_FRIEND_SELF', message: 'You cannot send a friend request to yourself' });
     }
-    await this.usersService.getVisibleById(userId, targetId);
-    const relationship = await this.relationship(userId, targetId);
-    if (relationship.blockedByMe) {
-      throw new ForbiddenException({ code: 'USER_BLOCKED', message: 'You blocked this user; unblock them first' });
-    }
-    if (relationship.friends) throw new ConflictException({ code: 'ALREADY_FRIENDS', message: 'You are already friends' });
-
+    await this.usersService.getById(targetId);
     return this.dataSource.transaction(async (manager): Promise<FriendRequestResultDto> => {
+      // Checked under the pair lock, so a block committed a moment ago cannot be slipped past.
       await lockPair(manager, userId, targetId);
+      const relationship = await this.relationship(userId, targetId, manager);
+      if (relationship.blockedMe) throw new NotFoundException({ code: 'USER_NOT_FOUND', message: 'User not found' });
+      if (relationship.blockedByMe) {
+        throw new ForbiddenException({ code: 'USER_BLOCKED', message: 'You blocked this user; unblock them first' });
+      }
+      if (relationship.friends) throw new ConflictException({ code: 'ALREADY_FRIENDS', message: 'You are already friends' });
       const theirs = await manager.findOneBy(FriendRequest, { fromUserId: targetId, toUserId: userId });
       if (theirs) {
         await manager.delete(FriendRequest, { id: theirs.id });
@@ -123,6 +129,8 @@ export class FriendsService {
       await lockPair(manager, userId, request.fromUserId);
       const deleted = await manager.delete(FriendRequest, { id: request.id });
       if (!deleted.affected) throw notFound();
+      const relationship = await this.relationship(userId, request.fromUserId, manager);
+      if (relationship.blockedByMe || relationship.blockedMe) throw notFound();
       return this.addFriendship(manager, userId, request.fromUserId);
     });
   }

@@ -34,7 +34,7 @@ export class JobRunsService {
   }
 
   async list(limit: number, cursor?: string): Promise<JobRunPageDto> {
-    const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'string', id: 'string' }) : null;
+    const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
     const query = this.runs.createQueryBuilder('r').orderBy('r.started_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1);
     if (after) query.where('(r.started_at, r.id) < (:t::timestamptz, :id::uuid)', after);
     return toPage(await query.getMany(), limit, toJobRunDto, (run) => ({ t: run.startedAt.toISOString(), id: run.id }));

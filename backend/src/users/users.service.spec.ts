@@ -32,6 +32,7 @@ function fakeRepository() {
     manager: fakeManager(),
     findOneBy: jest.fn<(where: Partial<User>) => Promise<User | null>>(async () => null),
     save: jest.fn(async (user: User) => user),
+    update: jest.fn(async () => ({ affected: 1 })),
     query: jest.fn<(sql: string, params: unknown[]) => Promise<unknown[]>>(async () => []),
   };
 }
@@ -118,36 +119,35 @@ describe('UsersService', () => {
   });
 
   describe('updateProfile', () => {
-    it('changes only the display name when only that is given', async () => {
-      users.findOneBy.mockResolvedValueOnce(aUser());
+    it('writes only the display name when only that is given, never the whole row', async () => {
+      users.findOneBy.mockResolvedValueOnce({ ...aUser(), displayName: 'Ada L.' });
 
       const updated = await sut.updateProfile('user-1', { displayName: 'Ada L.' });
 
+      expect(users.update).toHaveBeenCalledWith({ id: 'user-1' }, { displayName: 'Ada L.' });
+      expect(users.save).not.toHaveBeenCalled();
       expect(updated).toMatchObject({ displayName: 'Ada L.', statusMessage: 'Counting' });
-      expect(users.save).toHaveBeenCalledWith(expect.objectContaining({ displayName: 'Ada L.', statusMessage: 'Counting' }));
     });
 
-    it('clears the status message with an empty string and keeps the display name', async () => {
+    it('clears the status message with an empty string', async () => {
       users.findOneBy.mockResolvedValueOnce(aUser());
 
-      const updated = await sut.updateProfile('user-1', { statusMessage: '' });
+      await sut.updateProfile('user-1', { statusMessage: '' });
 
-      expect(updated).toMatchObject({ displayName: 'Ada', statusMessage: '' });
+      expect(users.update).toHaveBeenCalledWith({ id: 'user-1' }, { statusMessage: '' });
     });
 
-    it('changes nothing when no field is given', async () => {
+    it('writes nothing when no field is given', async () => {
       users.findOneBy.mockResolvedValueOnce(aUser());
 
-      await sut.updateProfile('user-1', { displayName: undefined });
-
-      expect(users.save).toHaveBeenCalledWith(aUser());
+      expect(await sut.updateProfile('user-1', { displayName: undefined })).toEqual(aUser());
+      expect(users.update).not.toHaveBeenCalled();
     });
 
-    it('answers USER_NOT_FOUND and saves nothing for an unknown id', async () => {
+    it('answers USER_NOT_FOUND for an unknown id', async () => {
       const error = await rejection(sut.updateProfile('nobody', { displayName: 'X' }));
 
       expect(error.getResponse()).toMatchObject({ code: 'USER_NOT_FOUND' });
-      expect(users.save).not.toHaveBeenCalled();
     });
   });
 
@@ -195,7 +195,7 @@ describe('UsersService', () => {
       const page = await sut.search('caller', 'ada', 2);
 
       expect(page.items.map((item) => item.id)).toEqual(['id-1', 'id-2']);
-      expect(decodeCursor(page.nextCursor!, { r: 'number', s: 'string', u: 'string' })).toEqual({ r: 1, s: '0.5000', u: 'ada2' });
+      expect(decodeCursor(page.nextCursor!, { r: 'int', s: 'decimal', u: 'text' })).toEqual({ r: 1, s: '0.5000', u: 'ada2' });
     });
 
     it('continues after the cursor it is given', async () => {

@@ -67,11 +67,14 @@ export class UsersService {
     return user;
   }
 
+  /** Writes only the fields given, so a concurrent password change is never overwritten with a stale copy. */
   async updateProfile(id: string, changes: UpdateProfileDto): Promise<User> {
-    const user = await this.getById(id);
-    if (changes.displayName !== undefined) user.displayName = changes.displayName;
-    if (changes.statusMessage !== undefined) user.statusMessage = changes.statusMessage;
-    return this.users.save(user);
+    const fields = {
+      ...(changes.displayName !== undefined ? { displayName: changes.displayName } : {}),
+      ...(changes.statusMessage !== undefined ? { statusMessage: changes.statusMessage } : {}),
+    };
+    if (Object.keys(fields).length > 0) await this.users.update({ id }, fields);
+    return this.getById(id);
   }
 
   async setPassword(id: string, passwordHash: string, manager: EntityManager): Promise<void> {
@@ -83,7 +86,7 @@ export class UsersService {
    * then fuzzy (trigram) matches by similarity. Keyset-paginated on (rank, score, username).
    */
   async search(callerId: string, query: string, limit: number, cursor?: string): Promise<UserSummaryPageDto> {
-    const after = cursor ? decodeCursor<SearchCursor>(cursor, { r: 'number', s: 'string', u: 'string' }) : null;
+    const after = cursor ? decodeCursor<SearchCursor>(cursor, { r: 'int', s: 'decimal', u: 'text' }) : null;
     const prefix = `${query.replace(/[\\%_]/g, '\\$&')}%`;
     const rows: SearchRow[] = await this.users.query(
       `SELECT id, username, display_name, rank, score FROM (

@@ -17,6 +17,7 @@ export interface TestApp {
   http: TestAgent;
   clock: FakeClock;
   db: DataSource;
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -31,20 +32,26 @@ export function testServerUrl(): string | undefined {
 /**
  * Boots the whole app (real HTTP on an ephemeral port, real SQL) on a database of its own: a fresh
  * PostgreSQL database whose name contains `test`, dropped on close, or an in-memory PGlite.
+ * `sameDatabaseAs` starts a second instance on another app's PostgreSQL database (scale-out tests).
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  { sameDatabaseAs }: { sameDatabaseAs?: TestApp } = {},
+): Promise<TestApp> {
   const server = testServerUrl();
-  const scratch: ScratchDatabase | null = server ? await createScratchDatabase(server) : null;
-  const databaseUrl = scratch?.url ?? 'pglite://memory';
+  const scratch: ScratchDatabase | null = server && !sameDatabaseAs ? await createScratchDatabase(server) : null;
+  const databaseUrl = sameDatabaseAs?.databaseUrl ?? scratch?.url ?? 'pglite://memory';
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: databaseUrl,
     JWT_SECRET: TEST_JWT_SECRET,
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    // Tests run the sweep themselves, with a moved clock.
+    EXPIRY_SWEEP_INTERVAL_SECONDS: '0',
     ...env,
   });
-  const clock = new FakeClock();
+  const clock = sameDatabaseAs?.clock ?? new FakeClock();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
     .overrideProvider(Clock)
     .useValue(clock)
@@ -59,6 +66,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     http: request(app.getHttpServer()),
     clock,
     db: app.get<DataSource>(getDataSourceToken()),
+    databaseUrl,
     close: async () => {
       await app.close();
       await scratch?.drop();

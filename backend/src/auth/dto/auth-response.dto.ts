@@ -4,7 +4,7 @@ export class AuthResponseDto {
   /** Bearer token for the API and the socket handshake. */
   accessToken: string;
   /**
-   * Single-use refresh token. Browsers (requests with `Sec-Fetch-Mode`) get null here and receive it
+   * Single-use refresh token. Browsers (requests with `Sec-Fetch-Site` and `Sec-Fetch-Dest`) get null here and receive it
    * only as an httpOnly cookie; other clients get it here as well.
    */
   refreshToken: string | null;

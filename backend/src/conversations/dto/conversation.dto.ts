@@ -1,5 +1,6 @@
 import { IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_EXPIRY_SECONDS, MessageDto, MIN_EXPIRY_SECONDS } from '../../messages/dto/message.dto.js';
+import { OptionalNotNull } from '../../common/validation.js';
 import { UserSummaryDto } from '../../users/dto/user.dto.js';
 import { EXPIRY_MODES, type ExpiryMode } from '../conversation.entity.js';
 
@@ -38,7 +39,7 @@ export class UpdateConversationDto {
   @Max(MAX_EXPIRY_SECONDS)
   defaultExpiresInSeconds?: number | null;
 
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(EXPIRY_MODES)
   defaultExpiryMode?: ExpiryMode;
 }

@@ -1,0 +1,17 @@
+import type TestAgent from 'supertest/lib/agent.js';
+import { bearer, type Registered } from './users.js';
+
+/** Makes `a` and `b` friends over HTTP: `a` sends the request, `b` accepts it. */
+export async function befriend(http: TestAgent, a: Registered, b: Registered): Promise<void> {
+  const sent = await http.post('/api/friends/requests').set(bearer(a.accessToken)).send({ userId: b.id }).expect(201);
+  await http.post(`/api/friends/requests/${sent.body.request.id}/accept`).set(bearer(b.accessToken)).expect(200);
+}
+
+/** Opens (or finds) the conversation of `a` with their friend `b`, and returns its id. */
+export async function openConversation(http: TestAgent, a: Registered, b: Registered): Promise<string> {
+  const res = await http.post('/api/conversations').set(bearer(a.accessToken)).send({ userId: b.id });
+  if (res.status !== 201 && res.status !== 200) {
+    throw new Error(`opening a conversation answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  return res.body.id as string;
+}
