@@ -135,11 +135,25 @@ describe('disappearing messages (e2e)', () => {
       const text = plan.map((row) => row['QUERY PLAN']).join('\n');
       expect(text).toMatch(/Index Scan Backward using "?UQ_messages_conversation_seq"?/);
       expect(text).not.toMatch(/Seq Scan/);
+
+      const unreadPlan: { 'QUERY PLAN': string }[] = await t.db.query(
+        `EXPLAIN SELECT count(*) FROM messages x
+          WHERE x.conversation_id = $1 AND x.seq > $2 AND x.sender_id <> $3
+            AND x.deleted_at IS NULL AND (x.expires_at IS NULL OR x.expires_at > $4)`,
+        [conversationId, COUNT - 100, randomUUID(), t.clock.now()],
+      );
+      expect(unreadPlan.map((row) => row['QUERY PLAN']).join('\n')).toMatch(/UQ_messages_conversation_seq/);
       await t.db.query('DELETE FROM messages WHERE conversation_id = $1', [conversationId]);
     });
 
     it('sweeps 100k expired messages in batches, with a second instance sweeping at the same time', async () => {
       await insertMessages(COUNT, new Date(t.clock.now().getTime() - SECOND));
+      await t.db.query('ANALYZE messages');
+      const sweepPlan: { 'QUERY PLAN': string }[] = await t.db.query(
+        `EXPLAIN SELECT id FROM messages WHERE expires_at <= $1 ORDER BY expires_at LIMIT 10000 FOR UPDATE SKIP LOCKED`,
+        [t.clock.now()],
+      );
+      expect(sweepPlan.map((row) => row['QUERY PLAN']).join('\n')).toMatch(/IDX_messages_expires_at/);
       const keeper = await t.db.query(
         `INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at) VALUES ($1, $2, $3, $4, 'keep', $5) RETURNING id`,
         [conversationId, COUNT + 1, senderId, randomUUID(), t.clock.now()],

@@ -115,6 +115,8 @@ describe('messaging (e2e)', () => {
       expect(retry.body).toEqual(first.body);
       const changed = await send(alice, conversationId, 'twice', { clientId }).expect(409);
       expect(changed.body.code).toBe('CLIENT_ID_CONFLICT');
+      const otherTimer = await send(alice, conversationId, 'once', { clientId, expiresInSeconds: 60 }).expect(409);
+      expect(otherTimer.body.code).toBe('CLIENT_ID_CONFLICT');
       // A clientId belongs to its sender: bob may use the same one.
       await send(bob, conversationId, 'mine', { clientId }).expect(201);
       const rows = await t.db.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conversationId]);

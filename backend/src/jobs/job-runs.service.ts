@@ -25,11 +25,15 @@ export class JobRunsService {
       await this.runs.update({ id: run.id }, { finishedAt: this.clock.now(), rowsAffected });
       return rowsAffected;
     } catch (error) {
-      this.logger.error(`${job} failed: ${(error as Error).message}`);
-      await this.runs.update({ id: run.id }, { finishedAt: this.clock.now(), error: (error as Error).message.slice(0, 1000) });
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.error(`${job} failed: ${message}`);
+      await this.runs.update({ id: run.id }, { finishedAt: this.clock.now(), error: message.slice(0, 1000) });
       throw error;
     } finally {
-      await this.runs.delete({ startedAt: LessThan(new Date(this.clock.now().getTime() - RETENTION_MS)) });
+      // Housekeeping must not replace the job's own outcome.
+      await this.runs
+        .delete({ startedAt: LessThan(new Date(this.clock.now().getTime() - RETENTION_MS)) })
+        .catch((error: unknown) => this.logger.warn(`Could not prune old job runs: ${String(error)}`));
     }
   }
 

@@ -166,7 +166,10 @@ export class MessagesService {
   /** The answer to a retried send: the original, unless the clientId was used for something else. */
   private replay(previous: Message, conversationId: string, dto: SendMessageDto): MessageDto {
     const expired = previous.expiresAt !== null && previous.expiresAt <= this.clock.now();
-    if (previous.conversationId !== conversationId || previous.body !== dto.body || previous.deletedAt || expired) {
+    const otherTimer =
+      (dto.expiresInSeconds !== undefined && dto.expiresInSeconds !== previous.expiresInSeconds) ||
+      (dto.expiryMode !== undefined && previous.expiryMode !== null && dto.expiryMode !== previous.expiryMode);
+    if (previous.conversationId !== conversationId || previous.body !== dto.body || otherTimer || previous.deletedAt || expired) {
       throw new ConflictException({ code: 'CLIENT_ID_CONFLICT', message: 'This clientId was already used for another message' });
     }
     return toMessageDto(previous);

@@ -1,0 +1,543 @@
+import { jest } from '@jest/globals';
+import { BadRequestException, ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { Conversation } from '../conversations/conversation.entity.js';
+import { ConversationMember } from '../conversations/conversation-member.entity.js';
+import type { ConversationsService, Membership } from '../conversations/conversations.service.js';
+import { toMessageDto, type SendMessageDto } from './dto/message.dto.js';
+import { Message } from './message.entity.js';
+import { MessagesService } from './messages.service.js';
+import { FakeClock } from '../../test/helpers/fake-clock.js';
+import { rejection } from '../../test/helpers/rejection.js';
+
+const START = new Date('2030-01-01T00:00:00Z');
+const ALICE = 'alice-id';
+const BOB = 'bob-id';
+const CONVERSATION = 'conversation-1';
+const CLIENT_ID = '0b8a6f5e-6a4e-4c44-9d7a-2f1f0c9f2a11';
+
+function aConversation(overrides: Partial<Conversation> = {}): Conversation {
+  return Object.assign(new Conversation(), {
+    id: CONVERSATION,
+    userAId: ALICE,
+    userBId: BOB,
+    lastSeq: 6,
+    lastActivityAt: START,
+    createdAt: START,
+    defaultExpiresInSeconds: null,
+    defaultExpiryMode: 'afterSend',
+    ...overrides,
+  });
+}
+
+function aMessage(overrides: Partial<Message> = {}): Message {
+  return Object.assign(new Message(), {
+    id: 'message-1',
+    conversationId: CONVERSATION,
+    seq: 7,
+    senderId: ALICE,
+    clientId: CLIENT_ID,
+    body: 'hello',
+    createdAt: new Date(START.getTime() - 60_000),
+    editedAt: null,
+    deletedAt: null,
+    expiresInSeconds: null,
+    expiryMode: null,
+    expiresAt: null,
+    ...overrides,
+  });
+}
+
+const aDto = (overrides: Partial<SendMessageDto> = {}): SendMessageDto => ({ clientId: CLIENT_ID, body: 'hello', ...overrides });
+
+/** Every chain method returns the builder itself; the test sets what `execute`/`getMany`/`getOne` resolve to. */
+function fakeQueryBuilder() {
+  return {
+    insert: jest.fn().mockReturnThis(),
+    into: jest.fn().mockReturnThis(),
+    values: jest.fn().mockReturnThis(),
+    orIgnore: jest.fn().mockReturnThis(),
+    updateEntity: jest.fn().mockReturnThis(),
+    returning: jest.fn().mockReturnThis(),
+    update: jest.fn().mockReturnThis(),
+    set: jest.fn().mockReturnThis(),
+    innerJoin: jest.fn().mockReturnThis(),
+    where: jest.fn().mockReturnThis(),
+    andWhere: jest.fn().mockReturnThis(),
+    orderBy: jest.fn().mockReturnThis(),
+    limit: jest.fn().mockReturnThis(),
+    execute: jest.fn<() => Promise<{ raw: { id: string }[]; affected?: number }>>(async () => ({ raw: [], affected: 1 })),
+    getMany: jest.fn<() => Promise<Message[]>>(async () => []),
+    getOne: jest.fn<() => Promise<Message | null>>(async () => null),
+  };
+}
+
+function fakeEntityManager() {
+  return {
+    /** Answers the `UPDATE conversations … RETURNING last_seq` the way the postgres driver does: [rows, rowCount]. */
+    query: jest.fn<(sql: string, params: unknown[]) => Promise<unknown>>(async () => [[{ last_seq: 7 }], 1]),
+    createQueryBuilder: jest.fn<() => ReturnType<typeof fakeQueryBuilder>>(),
+    findOne: jest.fn<(entity: unknown, options: object) => Promise<ConversationMember | null>>(async () => null),
+    findOneByOrFail: jest.fn<(entity: unknown, where: object) => Promise<Message>>(async () => aMessage()),
+    update: jest.fn<(entity: unknown, criteria: object, changes: object) => Promise<object>>(async () => ({ affected: 1 })),
+  };
+}
+
+function fakeMessageRepository() {
+  return {
+    findOneBy: jest.fn<(where: object) => Promise<Message | null>>(async () => null),
+    findOneByOrFail: jest.fn<(where: object) => Promise<Message>>(async () => aMessage()),
+    update: jest.fn<(criteria: object, changes: object) => Promise<object>>(async () => ({ affected: 1 })),
+    createQueryBuilder: jest.fn<(alias: string) => ReturnType<typeof fakeQueryBuilder>>(),
+  };
+}
+
+describe('MessagesService', () => {
+  let clock: FakeClock;
+  let manager: ReturnType<typeof fakeEntityManager>;
+  let insertBuilder: ReturnType<typeof fakeQueryBuilder>;
+  let readBuilder: ReturnType<typeof fakeQueryBuilder>;
+  let updateBuilder: ReturnType<typeof fakeQueryBuilder>;
+  let messages: ReturnType<typeof fakeMessageRepository>;
+  /** Whether the last transaction callback threw, i.e. the transaction rolled back. */
+  let rolledBack: boolean;
+  let dataSource: {
+    transaction: jest.Mock<(work: (m: unknown) => Promise<unknown>) => Promise<unknown>>;
+    getRepository: jest.Mock<(entity: unknown) => unknown>;
+    createQueryBuilder: jest.Mock<() => ReturnType<typeof fakeQueryBuilder>>;
+  };
+  let conversationsService: {
+    getMembership: jest.Mock<ConversationsService['getMembership']>;
+    assertCanWrite: jest.Mock<ConversationsService['assertCanWrite']>;
+  };
+  let sut: MessagesService;
+
+  const membership = (conversation: Conversation = aConversation(), lastReadSeq = 0): Membership => ({
+    conversation,
+    lastReadSeq,
+    peerId: BOB,
+  });
+
+  beforeEach(() => {
+    clock = new FakeClock(START);
+    manager = fakeEntityManager();
+    insertBuilder = fakeQueryBuilder();
+    insertBuilder.execute.mockResolvedValue({ raw: [{ id: 'message-1' }] });
+    manager.createQueryBuilder.mockReturnValue(insertBuilder);
+    readBuilder = fakeQueryBuilder();
+    updateBuilder = fakeQueryBuilder();
+    messages = fakeMessageRepository();
+    messages.createQueryBuilder.mockReturnValue(readBuilder);
+    rolledBack = false;
+    dataSource = {
+      transaction: jest.fn(async (work) => {
+        try {
+          return await work(manager);
+        } catch (error) {
+          rolledBack = true;
+          throw error;
+        }
+      }),
+      getRepository: jest.fn((entity) => (entity === Message ? messages : undefined)),
+      createQueryBuilder: jest.fn(() => updateBuilder),
+    };
+    conversationsService = {
+      getMembership: jest.fn(async () => membership()),
+      assertCanWrite: jest.fn(async () => undefined),
+    };
+    sut = new MessagesService(dataSource as unknown as DataSource, conversationsService as unknown as ConversationsService, clock);
+  });
+
+  describe('send', () => {
+    /** The row the INSERT would write, as passed to `.values()`. */
+    const insertedValues = () => insertBuilder.values.mock.calls[0][0] as Partial<Message>;
+
+    describe('with a clientId the sender already used', () => {
+      it('returns the original message with created:false and opens no transaction', async () => {
+        const original = aMessage();
+        messages.findOneBy.mockResolvedValueOnce(original);
+
+        await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(original), created: false });
+        expect(messages.findOneBy).toHaveBeenCalledWith({ senderId: ALICE, clientId: CLIENT_ID });
+        expect(dataSource.transaction).not.toHaveBeenCalled();
+        expect(manager.query).not.toHaveBeenCalled();
+      });
+
+      it('still returns the original while its timer has not run out', async () => {
+        messages.findOneBy.mockResolvedValueOnce(aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() + 1) }));
+
+        await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toMatchObject({ message: { id: 'message-1' }, created: false });
+        expect(dataSource.transaction).not.toHaveBeenCalled();
+      });
+
+      it.each([
+        ['a different body', aMessage({ body: 'something else' })],
+        ['another conversation', aMessage({ conversationId: 'conversation-2' })],
+        ['a deleted original', aMessage({ body: null, deletedAt: new Date(START.getTime() - 1000) })],
+        ['an original that expired just now', aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: START })],
+        ['an original that expired earlier', aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() - 1000) })],
+      ])('answers CLIENT_ID_CONFLICT for %s', async (_, original) => {
+        messages.findOneBy.mockResolvedValueOnce(original);
+
+        const error = await rejection(sut.send(ALICE, CONVERSATION, aDto()));
+
+        expect(error).toBeInstanceOf(ConflictException);
+        expect(error.getResponse()).toMatchObject({ code: 'CLIENT_ID_CONFLICT' });
+        expect(dataSource.transaction).not.toHaveBeenCalled();
+      });
+    });
+
+    describe('a new message', () => {
+      it('takes the next seq under the conversation lock, inserts and returns the stored row with created:true', async () => {
+        const stored = aMessage({ id: 'message-1', seq: 7 });
+        manager.findOneByOrFail.mockResolvedValueOnce(stored);
+
+        const result = await sut.send(ALICE, CONVERSATION, aDto());
+
+        expect(result).toEqual({ message: toMessageDto(stored), created: true });
+        expect(conversationsService.getMembership).toHaveBeenCalledWith(ALICE, CONVERSATION);
+        expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB);
+        expect(manager.query).toHaveBeenCalledWith(expect.stringContaining('RETURNING last_seq'), [CONVERSATION, START]);
+        expect(insertBuilder.into).toHaveBeenCalledWith(Message);
+        expect(insertBuilder.orIgnore).toHaveBeenCalled();
+        expect(insertedValues()).toEqual({
+          conversationId: CONVERSATION,
+          seq: 7,
+          senderId: ALICE,
+          clientId: CLIENT_ID,
+          body: 'hello',
+          createdAt: START,
+          editedAt: null,
+          deletedAt: null,
+          expiresInSeconds: null,
+          expiryMode: null,
+          expiresAt: null,
+        });
+        expect(manager.findOneByOrFail).toHaveBeenCalledWith(Message, { id: 'message-1' });
+      });
+
+      it("uses the conversation's default timer and mode when expiresInSeconds is left out", async () => {
+        conversationsService.getMembership.mockResolvedValueOnce(
+          membership(aConversation({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterSend' })),
+        );
+
+        await sut.send(ALICE, CONVERSATION, aDto());
+
+        expect(insertedValues()).toMatchObject({
+          expiresInSeconds: 3600,
+          expiryMode: 'afterSend',
+          expiresAt: new Date(START.getTime() + 3600 * 1000),
+        });
+      });
+
+      it('sets no timer when expiresInSeconds is null, even if the conversation has a default', async () => {
+        conversationsService.getMembership.mockResolvedValueOnce(
+          membership(aConversation({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterSend' })),
+        );
+
+        await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: null, expiryMode: 'afterSend' }));
+
+        expect(insertedValues()).toMatchObject({ expiresInSeconds: null, expiryMode: null, expiresAt: null });
+      });
+
+      it("uses an explicit timer over the conversation's default, with the conversation's mode when none is given", async () => {
+        conversationsService.getMembership.mockResolvedValueOnce(
+          membership(aConversation({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterSend' })),
+        );
+
+        await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 30 }));
+
+        expect(insertedValues()).toMatchObject({ expiresInSeconds: 30, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() + 30_000) });
+      });
+
+      it('sets expiresAt = now + timer for afterSend', async () => {
+        clock.advance(5_000);
+
+        await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 60, expiryMode: 'afterSend' }));
+
+        expect(insertedValues()).toMatchObject({
+          createdAt: new Date(START.getTime() + 5_000),
+          expiresInSeconds: 60,
+          expiryMode: 'afterSend',
+          expiresAt: new Date(START.getTime() + 65_000),
+        });
+      });
+
+      it('leaves expiresAt null for afterRead until the recipient reads it', async () => {
+        await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 60, expiryMode: 'afterRead' }));
+
+        expect(insertedValues()).toMatchObject({ expiresInSeconds: 60, expiryMode: 'afterRead', expiresAt: null });
+      });
+
+      it('takes the mode from the conversation default, so a default afterRead leaves expiresAt null', async () => {
+        conversationsService.getMembership.mockResolvedValueOnce(
+          membership(aConversation({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterRead' })),
+        );
+
+        await sut.send(ALICE, CONVERSATION, aDto());
+
+        expect(insertedValues()).toMatchObject({ expiresInSeconds: 3600, expiryMode: 'afterRead', expiresAt: null });
+      });
+
+      it('opens no transaction when the caller may not write', async () => {
+        const blocked = new ForbiddenException({ code: 'BLOCKED' });
+        conversationsService.assertCanWrite.mockRejectedValueOnce(blocked);
+
+        await expect(sut.send(ALICE, CONVERSATION, aDto())).rejects.toBe(blocked);
+        expect(dataSource.transaction).not.toHaveBeenCalled();
+      });
+
+      it('rethrows other database errors unchanged', async () => {
+        const lost = new Error('connection lost');
+        insertBuilder.execute.mockRejectedValueOnce(lost);
+
+        await expect(sut.send(ALICE, CONVERSATION, aDto())).rejects.toBe(lost);
+        expect(messages.findOneByOrFail).not.toHaveBeenCalled();
+      });
+    });
+
+    describe('when a concurrent retry inserted the same clientId first', () => {
+      beforeEach(() => {
+        insertBuilder.execute.mockResolvedValueOnce({ raw: [] });
+      });
+
+      it('rolls back (giving the seq back) and answers the winner with created:false', async () => {
+        const winner = aMessage({ id: 'winner', seq: 7 });
+        messages.findOneByOrFail.mockResolvedValueOnce(winner);
+
+        await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(winner), created: false });
+        expect(rolledBack).toBe(true);
+        expect(manager.findOneByOrFail).not.toHaveBeenCalled();
+        expect(messages.findOneByOrFail).toHaveBeenCalledWith({ senderId: ALICE, clientId: CLIENT_ID });
+      });
+
+      it('answers CLIENT_ID_CONFLICT when the winner has another body', async () => {
+        messages.findOneByOrFail.mockResolvedValueOnce(aMessage({ id: 'winner', body: 'the other one' }));
+
+        const error = await rejection(sut.send(ALICE, CONVERSATION, aDto()));
+
+        expect(error).toBeInstanceOf(ConflictException);
+        expect(error.getResponse()).toMatchObject({ code: 'CLIENT_ID_CONFLICT' });
+      });
+    });
+  });
+
+  describe('history', () => {
+    const seqs = (...values: number[]) => values.map((seq) => aMessage({ id: `message-${seq}`, seq }));
+
+    it('answers VALIDATION_FAILED for before and after together, before any query', async () => {
+      const error = await rejection(sut.history(ALICE, CONVERSATION, { before: 10, after: 2 }, 50));
+
+      expect(error).toBeInstanceOf(BadRequestException);
+      expect(error.getResponse()).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(conversationsService.getMembership).not.toHaveBeenCalled();
+      expect(readBuilder.getMany).not.toHaveBeenCalled();
+    });
+
+    it('checks membership and hides expired messages', async () => {
+      await sut.history(ALICE, CONVERSATION, {}, 50);
+
+      expect(conversationsService.getMembership).toHaveBeenCalledWith(ALICE, CONVERSATION);
+      expect(readBuilder.where).toHaveBeenCalledWith(expect.any(String), { conversationId: CONVERSATION });
+      expect(readBuilder.andWhere).toHaveBeenCalledWith(expect.stringContaining('expires_at'), { now: START });
+    });
+
+    it('pages backwards from the newest message, asking for one row more than the page', async () => {
+      await sut.history(ALICE, CONVERSATION, {}, 2);
+
+      expect(readBuilder.andWhere).toHaveBeenCalledWith('m.seq < :seq', { seq: 2 ** 31 - 1 });
+      expect(readBuilder.orderBy).toHaveBeenCalledWith('m.seq', 'DESC');
+      expect(readBuilder.limit).toHaveBeenCalledWith(3);
+    });
+
+    it('returns the items oldest first with the seq of the oldest as cursor when paging backwards', async () => {
+      readBuilder.getMany.mockResolvedValueOnce(seqs(9, 8, 7));
+
+      const page = await sut.history(ALICE, CONVERSATION, { before: 10 }, 2);
+
+      expect(readBuilder.andWhere).toHaveBeenCalledWith('m.seq < :seq', { seq: 10 });
+      expect(page.items.map((item) => item.seq)).toEqual([8, 9]);
+      expect(page.nextCursor).toBe('8');
+    });
+
+    it('returns no cursor when no extra row came back when paging backwards', async () => {
+      readBuilder.getMany.mockResolvedValueOnce(seqs(2, 1));
+
+      const page = await sut.history(ALICE, CONVERSATION, { before: 3 }, 2);
+
+      expect(page.items.map((item) => item.seq)).toEqual([1, 2]);
+      expect(page.nextCursor).toBeNull();
+    });
+
+    it('returns the items oldest first with the seq of the newest as cursor when paging forwards', async () => {
+      readBuilder.getMany.mockResolvedValueOnce(seqs(4, 5, 6));
+
+      const page = await sut.history(ALICE, CONVERSATION, { after: 3 }, 2);
+
+      expect(readBuilder.andWhere).toHaveBeenCalledWith('m.seq > :seq', { seq: 3 });
+      expect(readBuilder.orderBy).toHaveBeenCalledWith('m.seq', 'ASC');
+      expect(page.items.map((item) => item.seq)).toEqual([4, 5]);
+      expect(page.nextCursor).toBe('5');
+    });
+
+    it('pages forwards from the start with after=0', async () => {
+      readBuilder.getMany.mockResolvedValueOnce(seqs(1, 2));
+
+      const page = await sut.history(ALICE, CONVERSATION, { after: 0 }, 2);
+
+      expect(readBuilder.andWhere).toHaveBeenCalledWith('m.seq > :seq', { seq: 0 });
+      expect(page.items.map((item) => item.seq)).toEqual([1, 2]);
+      expect(page.nextCursor).toBeNull();
+    });
+
+    it('returns an empty page without a cursor', async () => {
+      await expect(sut.history(ALICE, CONVERSATION, {}, 50)).resolves.toEqual({ items: [], nextCursor: null });
+    });
+  });
+
+  describe('edit', () => {
+    it('writes the new body with editedAt, guarded in SQL, and returns the re-read message', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage());
+      const edited = aMessage({ body: 'edited', editedAt: START });
+      messages.findOneByOrFail.mockResolvedValueOnce(edited);
+
+      await expect(sut.edit(ALICE, 'message-1', 'edited')).resolves.toEqual(toMessageDto(edited));
+      expect(readBuilder.innerJoin).toHaveBeenCalledWith(ConversationMember, 'cm', expect.any(String), { userId: ALICE });
+      expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB);
+      expect(updateBuilder.update).toHaveBeenCalledWith(Message);
+      expect(updateBuilder.set).toHaveBeenCalledWith({ body: 'edited', editedAt: START });
+      expect(updateBuilder.where).toHaveBeenCalledWith(expect.stringContaining('deleted_at IS NULL'), { id: 'message-1', now: START });
+      expect(messages.findOneByOrFail).toHaveBeenCalledWith({ id: 'message-1' });
+    });
+
+    it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {
+      const error = await rejection(sut.edit(ALICE, 'message-1', 'edited'));
+
+      expect(error).toBeInstanceOf(NotFoundException);
+      expect(error.getResponse()).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+      expect(updateBuilder.execute).not.toHaveBeenCalled();
+    });
+
+    it('answers NOT_MESSAGE_SENDER for the other member', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage({ senderId: BOB }));
+
+      const error = await rejection(sut.edit(ALICE, 'message-1', 'edited'));
+
+      expect(error).toBeInstanceOf(ForbiddenException);
+      expect(error.getResponse()).toMatchObject({ code: 'NOT_MESSAGE_SENDER' });
+      expect(updateBuilder.execute).not.toHaveBeenCalled();
+    });
+
+    it('answers MESSAGE_NOT_EDITABLE for a deleted message', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage({ body: null, deletedAt: START }));
+
+      const error = await rejection(sut.edit(ALICE, 'message-1', 'edited'));
+
+      expect(error).toBeInstanceOf(ConflictException);
+      expect(error.getResponse()).toMatchObject({ code: 'MESSAGE_NOT_EDITABLE' });
+      expect(updateBuilder.execute).not.toHaveBeenCalled();
+    });
+
+    it('answers MESSAGE_NOT_EDITABLE when the message was deleted or expired between the read and the update', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage());
+      updateBuilder.execute.mockResolvedValueOnce({ raw: [], affected: 0 });
+
+      const error = await rejection(sut.edit(ALICE, 'message-1', 'edited'));
+
+      expect(error).toBeInstanceOf(ConflictException);
+      expect(error.getResponse()).toMatchObject({ code: 'MESSAGE_NOT_EDITABLE' });
+    });
+
+    it('writes nothing when the caller may no longer write to the conversation', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage());
+      const blocked = new ForbiddenException({ code: 'BLOCKED' });
+      conversationsService.assertCanWrite.mockRejectedValueOnce(blocked);
+
+      await expect(sut.edit(ALICE, 'message-1', 'edited')).rejects.toBe(blocked);
+      expect(updateBuilder.execute).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('delete', () => {
+    it('clears the body and stamps deletedAt', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage());
+
+      await sut.delete(ALICE, 'message-1');
+
+      expect(messages.update).toHaveBeenCalledWith({ id: 'message-1' }, { body: null, deletedAt: START });
+    });
+
+    it('answers NOT_MESSAGE_SENDER for the other member', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage({ senderId: BOB }));
+
+      const error = await rejection(sut.delete(ALICE, 'message-1'));
+
+      expect(error).toBeInstanceOf(ForbiddenException);
+      expect(error.getResponse()).toMatchObject({ code: 'NOT_MESSAGE_SENDER' });
+      expect(messages.update).not.toHaveBeenCalled();
+    });
+
+    it('does nothing for a message already deleted', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage({ body: null, deletedAt: new Date(START.getTime() - 1000) }));
+
+      await expect(sut.delete(ALICE, 'message-1')).resolves.toBeUndefined();
+      expect(messages.update).not.toHaveBeenCalled();
+    });
+
+    it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {
+      const error = await rejection(sut.delete(ALICE, 'message-1'));
+
+      expect(error).toBeInstanceOf(NotFoundException);
+      expect(error.getResponse()).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+    });
+  });
+
+  describe('markRead', () => {
+    const aMember = (lastReadSeq: number) => Object.assign(new ConversationMember(), { conversationId: CONVERSATION, userId: ALICE, lastReadSeq });
+
+    it('answers MESSAGE_NOT_FOUND for a message of another conversation', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage({ conversationId: 'conversation-2', senderId: BOB }));
+
+      const error = await rejection(sut.markRead(ALICE, CONVERSATION, 'message-1'));
+
+      expect(error).toBeInstanceOf(NotFoundException);
+      expect(error.getResponse()).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+      expect(dataSource.transaction).not.toHaveBeenCalled();
+    });
+
+    it('moves the marker forward under a row lock and starts the afterRead timers it passes', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage({ senderId: BOB, seq: 7 }));
+      manager.findOne.mockResolvedValueOnce(aMember(3));
+
+      await sut.markRead(ALICE, CONVERSATION, 'message-1');
+
+      expect(conversationsService.getMembership).toHaveBeenCalledWith(ALICE, CONVERSATION);
+      expect(manager.findOne).toHaveBeenCalledWith(ConversationMember, {
+        where: { conversationId: CONVERSATION, userId: ALICE },
+        lock: { mode: 'pessimistic_write' },
+      });
+      expect(manager.update).toHaveBeenCalledWith(ConversationMember, { conversationId: CONVERSATION, userId: ALICE }, { lastReadSeq: 7 });
+      expect(manager.query).toHaveBeenCalledWith(expect.stringContaining("expiry_mode = 'afterRead'"), [CONVERSATION, 3, 7, ALICE, START]);
+    });
+
+    it.each([
+      ['already past the message', 9],
+      ['already at the message', 7],
+    ])('updates nothing when the marker is %s', async (_, lastReadSeq) => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage({ senderId: BOB, seq: 7 }));
+      manager.findOne.mockResolvedValueOnce(aMember(lastReadSeq));
+
+      await sut.markRead(ALICE, CONVERSATION, 'message-1');
+
+      expect(manager.update).not.toHaveBeenCalled();
+      expect(manager.query).not.toHaveBeenCalled();
+    });
+
+    it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {
+      const error = await rejection(sut.markRead(ALICE, CONVERSATION, 'message-1'));
+
+      expect(error.getResponse()).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+      expect(dataSource.transaction).not.toHaveBeenCalled();
+    });
+  });
+});
