@@ -169,6 +169,8 @@ describe('messaging (e2e)', () => {
       expect((await history(alice, conversationId, { before: 5, after: 1 }).expect(400)).body.code).toBe('VALIDATION_FAILED');
       expect((await history(alice, conversationId, { before: 'x' }).expect(400)).body.code).toBe('VALIDATION_FAILED');
       expect((await history(alice, conversationId, { after: -1 }).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      expect((await history(alice, conversationId, { before: '99999999999' }).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      expect((await history(alice, conversationId, { before: 2 ** 31 - 1 }).expect(200)).body.items).toEqual([]);
     });
   });
 

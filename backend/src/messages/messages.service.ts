@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
-import { type HistoryQueryDto, type MessageDto, type MessagePageDto, type SendMessageDto, toMessageDto } from './dto/message.dto.js';
+import { type HistoryQueryDto, MAX_SEQ, type MessageDto, type MessagePageDto, type SendMessageDto, toMessageDto } from './dto/message.dto.js';
 import { Message } from './message.entity.js';
 
 const messageNotFound = () => new NotFoundException({ code: 'MESSAGE_NOT_FOUND', message: 'Message not found' });
@@ -87,7 +87,7 @@ export class MessagesService {
       .getRepository(Message)
       .createQueryBuilder('m')
       .where('m.conversation_id = :conversationId', { conversationId })
-      .andWhere(forwards ? 'm.seq > :seq' : 'm.seq < :seq', { seq: forwards ? query.after : (query.before ?? 2 ** 31 - 1) })
+      .andWhere(forwards ? 'm.seq > :seq' : 'm.seq < :seq', { seq: forwards ? query.after : (query.before ?? MAX_SEQ) })
       .andWhere('(m.expires_at IS NULL OR m.expires_at > :now)', { now: this.clock.now() })
       .orderBy('m.seq', forwards ? 'ASC' : 'DESC')
       .limit(limit + 1)

@@ -7,6 +7,8 @@ import type { Message } from '../message.entity.js';
 export const MIN_EXPIRY_SECONDS = 5;
 export const MAX_EXPIRY_SECONDS = 2_419_200;
 export const MAX_BODY_LENGTH = 4000;
+/** `seq` is a PostgreSQL integer. */
+export const MAX_SEQ = 2 ** 31 - 1;
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -75,6 +77,7 @@ export class HistoryQueryDto extends PageQueryDto {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1)
+  @Max(MAX_SEQ)
   before?: number;
 
   /** Messages newer than this `seq`, e.g. the newest one a reconnecting client has. */
@@ -82,6 +85,7 @@ export class HistoryQueryDto extends PageQueryDto {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(0)
+  @Max(MAX_SEQ)
   after?: number;
 }
 
