@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { AuthService } from '../src/auth/auth.service.js';
+import { SessionCleanupJob } from '../src/auth/session-cleanup.job.js';
 import { bearer, PASSWORD, register, uniqueUsername } from './helpers/users.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './helpers/test-app.js';
 
@@ -355,5 +356,21 @@ describe('session clean-up (e2e)', () => {
     t.clock.advance(30 * 86_400_000);
     await sut.deleteEndedSessions();
     expect(await count('sessions', live.id)).toBe(0);
+  });
+});
+
+describe('session clean-up job (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('records its run for the admin jobs page', async () => {
+    const user = await register(t.http);
+    await t.http.post('/api/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
+    await t.app.get(SessionCleanupJob).run();
+    const runs = await t.db.query(`SELECT rows_affected, error, finished_at FROM job_runs WHERE job = 'session-cleanup'`);
+    expect(runs).toEqual([{ rows_affected: 1, error: null, finished_at: expect.any(Date) }]);
   });
 });
