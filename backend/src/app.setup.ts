@@ -46,9 +46,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.removeContentTypeParser('text/plain');
   // PostgreSQL cannot store U+0000 in text; refuse it up front for every route instead of failing in SQL.
   fastify.addHook('preValidation', async (request) => {
-    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
-      throw new BadRequestException({ code: 'INVALID_CHARACTERS', message: 'Text must not contain the NUL character (U+0000)' });
-    }
+    checkInput([request.body, request.query, request.params]);
   });
 
   app.setGlobalPrefix('api');
@@ -63,13 +61,24 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   }
 }
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+const MAX_INPUT_DEPTH = 32;
+
+/** Walks the input without recursion, so hostile nesting cannot exhaust the stack. */
+function checkInput(input: unknown): void {
+  const pending: [unknown, number][] = [[input, 0]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) {
+        throw new BadRequestException({ code: 'INVALID_CHARACTERS', message: 'Text must not contain the NUL character (U+0000)' });
+      }
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_INPUT_DEPTH) {
+        throw new BadRequestException({ code: 'VALIDATION_FAILED', message: `Input is nested more than ${MAX_INPUT_DEPTH} levels deep` });
+      }
+      for (const [key, item] of Object.entries(value)) pending.push([key, depth + 1], [item, depth + 1]);
+    }
   }
-  return false;
 }
 
 export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -77,7 +86,7 @@ export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObjec
     .setTitle('Iris API')
     .setDescription(
       'Private 1-to-1 messaging. Errors always have the shape `ApiErrorDto` with a stable `code`. ' +
-        'Lists are cursor-paginated: pass `nextCursor` back as `cursor`.',
+        'Lists are cursor-paginated: pass `nextCursor` back as `cursor` (message history: as `before` or `after`).',
     )
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })

@@ -159,6 +159,15 @@ describe('messaging (e2e)', () => {
       expect(rows).toHaveLength(0);
     });
 
+    it('refuses an explicit null expiry mode and deeply nested JSON, even before signing in', async () => {
+      const { alice, conversationId } = await pair();
+      const nullMode = await send(alice, conversationId, 'x', { expiresInSeconds: 60, expiryMode: null }).expect(400);
+      expect(nullMode.body.code).toBe('VALIDATION_FAILED');
+      const nested = `{"username":${'['.repeat(2000)}${']'.repeat(2000)},"password":"x"}`;
+      const res = await t.http.post('/api/auth/login').set('content-type', 'application/json').send(nested).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
+
     it('accepts exactly 4,000 characters', async () => {
       const { alice, conversationId } = await pair();
       await send(alice, conversationId, 'y'.repeat(4000)).expect(201);
@@ -170,6 +179,11 @@ describe('messaging (e2e)', () => {
       expect((await history(alice, conversationId, { before: 'x' }).expect(400)).body.code).toBe('VALIDATION_FAILED');
       expect((await history(alice, conversationId, { after: -1 }).expect(400)).body.code).toBe('VALIDATION_FAILED');
       expect((await history(alice, conversationId, { before: '99999999999' }).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      // History pages with before/after; a `cursor` would otherwise be silently ignored.
+      expect((await history(alice, conversationId, { cursor: '5' }).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      const impossibleDate = Buffer.from(JSON.stringify({ t: '2024-02-30T00:00:00.000Z', id: randomUUID() })).toString('base64url');
+      const list = await t.http.get('/api/conversations').query({ cursor: impossibleDate }).set(bearer(alice.accessToken)).expect(400);
+      expect(list.body.code).toBe('INVALID_CURSOR');
       expect((await history(alice, conversationId, { before: 2 ** 31 - 1 }).expect(200)).body.items).toEqual([]);
     });
   });
@@ -190,6 +204,10 @@ describe('messaging (e2e)', () => {
         t.http.patch(`/api/messages/${message.id}`).set(as).send({ body: 'hacked' }),
         t.http.delete(`/api/messages/${message.id}`).set(as),
       ];
+      // Reusing one of charlie's own clientIds must not turn the 404 into a 409.
+      const own = await openConversation(t.http, charlie, alice);
+      const ownClientId = (await send(charlie, own, 'mine').expect(201)).body.clientId;
+      attempts.push(t.http.post(`/api/conversations/${conversationId}/messages`).set(as).send({ clientId: ownClientId, body: 'mine' }));
       for (const attempt of attempts) {
         const res = await attempt;
         expect(res.status).toBe(404);
@@ -319,6 +337,13 @@ describe('messaging (e2e)', () => {
       const [{ expires_at }] = await t.db.query('SELECT expires_at FROM messages WHERE id = $1', [before.id]);
       expect(expires_at).toBeNull();
 
+      // Changing only the mode keeps the timer someone else set.
+      const modeOnly = await t.http
+        .patch(`/api/conversations/${conversationId}`)
+        .set(bearer(alice.accessToken))
+        .send({ defaultExpiryMode: 'afterRead' })
+        .expect(200);
+      expect(modeOnly.body).toMatchObject({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterRead' });
       await t.http.patch(`/api/conversations/${conversationId}`).set(bearer(alice.accessToken)).send({ defaultExpiresInSeconds: null }).expect(200);
       expect((await send(alice, conversationId, 'off again').expect(201)).body.expiresInSeconds).toBeNull();
       const bad = await t.http.patch(`/api/conversations/${conversationId}`).set(bearer(alice.accessToken)).send({ defaultExpiresInSeconds: 1 }).expect(400);

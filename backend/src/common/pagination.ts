@@ -16,9 +16,15 @@ const CURSOR_CHECKS: Record<CursorField, (value: unknown) => boolean> = {
   int: (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1,
   decimal: (value) => typeof value === 'string' && /^\d{1,6}(\.\d{1,6})?$/.test(value),
   uuid: (value) => typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value),
+  // Exactly what toISOString() issues: this refuses 2024-02-30 and year 0, which PostgreSQL would reject.
   timestamp: (value) =>
-    typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/.test(value) && !Number.isNaN(Date.parse(value)),
+    typeof value === 'string' && /^\d{4}-/.test(value) && !value.startsWith('0000') && isoRoundTrips(value),
 };
+
+function isoRoundTrips(value: string): boolean {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString() === value;
+}
 
 export function decodeCursor<T extends Record<string, string | number>>(cursor: string, shape: { [K in keyof T]: CursorField }): T {
   let value: unknown;

@@ -1,9 +1,9 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { FriendsService } from '../friends/friends.service.js';
+import { FriendsService, lockPair } from '../friends/friends.service.js';
 import { messageFromRow, type MessageRow, toMessageDto } from '../messages/dto/message.dto.js';
 import { toUserSummaryDto } from '../users/dto/user.dto.js';
 import { UsersService } from '../users/users.service.js';
@@ -51,9 +51,9 @@ export class ConversationsService {
     if (existing) return { conversation: await this.getOne(userId, existing.id), created: false };
 
     await this.usersService.getVisibleById(userId, peerId);
-    await this.assertCanWrite(userId, peerId);
     const now = this.clock.now();
     const created = await this.dataSource.transaction(async (manager) => {
+      await this.assertCanWrite(userId, peerId, manager);
       const inserted = await manager
         .createQueryBuilder()
         .insert()
@@ -96,14 +96,14 @@ export class ConversationsService {
   }
 
   async update(userId: string, conversationId: string, changes: UpdateConversationDto): Promise<ConversationDto> {
-    const { conversation, peerId } = await this.getMembership(userId, conversationId);
-    if (peerId) await this.assertNotBlocked(userId, peerId);
-    if (changes.defaultExpiresInSeconds !== undefined) conversation.defaultExpiresInSeconds = changes.defaultExpiresInSeconds;
-    if (changes.defaultExpiryMode !== undefined) conversation.defaultExpiryMode = changes.defaultExpiryMode;
-    await this.dataSource.getRepository(Conversation).update(
-      { id: conversation.id },
-      { defaultExpiresInSeconds: conversation.defaultExpiresInSeconds, defaultExpiryMode: conversation.defaultExpiryMode },
-    );
+    const { peerId } = await this.getMembership(userId, conversationId);
+    if (peerId) await this.assertNotBlocked(userId, peerId, this.dataSource.manager);
+    // Only the fields sent, so two members changing different settings at once both keep theirs.
+    const fields = {
+      ...(changes.defaultExpiresInSeconds !== undefined ? { defaultExpiresInSeconds: changes.defaultExpiresInSeconds } : {}),
+      ...(changes.defaultExpiryMode !== undefined ? { defaultExpiryMode: changes.defaultExpiryMode } : {}),
+    };
+    if (Object.keys(fields).length > 0) await this.dataSource.getRepository(Conversation).update({ id: conversationId }, fields);
     return this.getOne(userId, conversationId);
   }
 
@@ -122,17 +122,22 @@ export class ConversationsService {
     };
   }
 
-  /** Sending needs the peer to still exist, to be a friend, and no block either way. */
-  async assertCanWrite(userId: string, peerId: string | null): Promise<void> {
+  /**
+   * Writing needs the peer to still exist, to be a friend, and no block either way. Call it inside the
+   * writing transaction: it takes the pair lock that blocking and unfriending take, so a write cannot
+   * commit after a block that was already confirmed.
+   */
+  async assertCanWrite(userId: string, peerId: string | null, manager: EntityManager): Promise<void> {
     if (!peerId) throw new ForbiddenException({ code: 'PEER_GONE', message: 'The other account no longer exists' });
-    const relationship = await this.assertNotBlocked(userId, peerId);
+    await lockPair(manager, userId, peerId);
+    const relationship = await this.assertNotBlocked(userId, peerId, manager);
     if (!relationship.friends) {
       throw new ForbiddenException({ code: 'NOT_FRIENDS', message: 'You can only message friends' });
     }
   }
 
-  private async assertNotBlocked(userId: string, peerId: string) {
-    const relationship = await this.friendsService.relationship(userId, peerId);
+  private async assertNotBlocked(userId: string, peerId: string, manager: EntityManager) {
+    const relationship = await this.friendsService.relationship(userId, peerId, manager);
     if (relationship.blockedByMe || relationship.blockedMe) {
       throw new ForbiddenException({ code: 'BLOCKED', message: 'This conversation is read-only because of a block' });
     }

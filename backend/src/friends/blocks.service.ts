@@ -47,6 +47,7 @@ export class BlocksService {
   /** Blocks a user: ends the friendship and pending requests; their conversation becomes read-only. Idempotent. */
   async block(userId: string, targetId: string): Promise<void> {
     if (userId === targetId) throw new BadRequestException({ code: 'CANNOT_BLOCK_SELF', message: 'You cannot block yourself' });
+    // Not getVisibleById: someone you blocked may block you back, so your unblocking alone does not reopen contact.
     await this.usersService.getById(targetId);
     await this.dataSource.transaction(async (manager) => {
       await lockPair(manager, userId, targetId);

@@ -39,7 +39,8 @@ export class ExpiryService {
       .delete()
       .from('messages')
       .where(
-        `id IN (SELECT id FROM messages WHERE expires_at <= :now ORDER BY expires_at LIMIT :batchSize FOR UPDATE SKIP LOCKED)`,
+        // ARRAY(…) makes the outer delete a primary-key lookup; `IN (subquery)` plans a scan of the whole table.
+        `id = ANY(ARRAY(SELECT id FROM messages WHERE expires_at <= :now ORDER BY expires_at LIMIT :batchSize FOR UPDATE SKIP LOCKED))`,
         { now, batchSize },
       )
       .execute();

@@ -196,7 +196,7 @@ describe('MessagesService', () => {
 
         expect(result).toEqual({ message: toMessageDto(stored), created: true });
         expect(conversationsService.getMembership).toHaveBeenCalledWith(ALICE, CONVERSATION);
-        expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB);
+        expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB, manager);
         expect(manager.query).toHaveBeenCalledWith(expect.stringContaining('RETURNING last_seq'), [CONVERSATION, START]);
         expect(insertBuilder.into).toHaveBeenCalledWith(Message);
         expect(insertBuilder.orIgnore).toHaveBeenCalled();
@@ -279,12 +279,15 @@ describe('MessagesService', () => {
         expect(insertedValues()).toMatchObject({ expiresInSeconds: 3600, expiryMode: 'afterRead', expiresAt: null });
       });
 
-      it('opens no transaction when the caller may not write', async () => {
+      it('checks inside the transaction (under the pair lock) and writes nothing when the caller may not write', async () => {
         const blocked = new ForbiddenException({ code: 'BLOCKED' });
         conversationsService.assertCanWrite.mockRejectedValueOnce(blocked);
 
         await expect(sut.send(ALICE, CONVERSATION, aDto())).rejects.toBe(blocked);
-        expect(dataSource.transaction).not.toHaveBeenCalled();
+        expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB, manager);
+        expect(manager.query).not.toHaveBeenCalled();
+        expect(insertBuilder.execute).not.toHaveBeenCalled();
+        expect(rolledBack).toBe(true);
       });
 
       it('rethrows other database errors unchanged', async () => {
@@ -396,6 +399,8 @@ describe('MessagesService', () => {
   });
 
   describe('edit', () => {
+    beforeEach(() => manager.createQueryBuilder.mockReturnValue(updateBuilder));
+
     it('writes the new body with editedAt, guarded in SQL, and returns the re-read message', async () => {
       readBuilder.getOne.mockResolvedValueOnce(aMessage());
       const edited = aMessage({ body: 'edited', editedAt: START });
@@ -403,7 +408,7 @@ describe('MessagesService', () => {
 
       await expect(sut.edit(ALICE, 'message-1', 'edited')).resolves.toEqual(toMessageDto(edited));
       expect(readBuilder.innerJoin).toHaveBeenCalledWith(ConversationMember, 'cm', expect.any(String), { userId: ALICE });
-      expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB);
+      expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB, manager);
       expect(updateBuilder.update).toHaveBeenCalledWith(Message);
       expect(updateBuilder.set).toHaveBeenCalledWith({ body: 'edited', editedAt: START });
       expect(updateBuilder.where).toHaveBeenCalledWith(expect.stringContaining('deleted_at IS NULL'), { id: 'message-1', now: START });

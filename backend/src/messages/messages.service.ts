@@ -27,17 +27,18 @@ export class MessagesService {
    * paging with `after` never skips a message that commits late.
    */
   async send(userId: string, conversationId: string, dto: SendMessageDto): Promise<{ message: MessageDto; created: boolean }> {
+    // Membership first: someone outside the conversation gets 404 whatever clientId they send.
+    const { conversation, peerId } = await this.conversationsService.getMembership(userId, conversationId);
     const previous = await this.dataSource.getRepository(Message).findOneBy({ senderId: userId, clientId: dto.clientId });
     if (previous) return { message: this.replay(previous, conversationId, dto), created: false };
 
-    const { conversation, peerId } = await this.conversationsService.getMembership(userId, conversationId);
-    await this.conversationsService.assertCanWrite(userId, peerId);
     const expiresInSeconds = dto.expiresInSeconds !== undefined ? dto.expiresInSeconds : conversation.defaultExpiresInSeconds;
     const expiryMode = expiresInSeconds ? (dto.expiryMode ?? conversation.defaultExpiryMode) : null;
     const now = this.clock.now();
 
     try {
       const message = await this.dataSource.transaction(async (manager) => {
+        await this.conversationsService.assertCanWrite(userId, peerId, manager);
         // For UPDATE … RETURNING, the postgres driver answers [rows, rowCount].
         const [[{ last_seq: seq }]]: [{ last_seq: number }[], number] = await manager.query(
           `UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $2 WHERE id = $1 RETURNING last_seq`,
@@ -104,16 +105,18 @@ export class MessagesService {
     if (message.senderId !== userId) throw notYours();
     if (message.deletedAt) throw notEditable();
     const { peerId } = await this.conversationsService.getMembership(userId, message.conversationId);
-    await this.conversationsService.assertCanWrite(userId, peerId);
     const now = this.clock.now();
-    // Guarded again in SQL: a delete or the expiry may have happened since the read above.
-    const updated = await this.dataSource
-      .createQueryBuilder()
-      .update(Message)
-      .set({ body, editedAt: now })
-      .where('id = :id AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > :now)', { id: messageId, now })
-      .execute();
-    if (!updated.affected) throw notEditable();
+    await this.dataSource.transaction(async (manager) => {
+      await this.conversationsService.assertCanWrite(userId, peerId, manager);
+      // Guarded again in SQL: a delete or the expiry may have happened since the read above.
+      const updated = await manager
+        .createQueryBuilder()
+        .update(Message)
+        .set({ body, editedAt: now })
+        .where('id = :id AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > :now)', { id: messageId, now })
+        .execute();
+      if (!updated.affected) throw notEditable();
+    });
     return toMessageDto(await this.dataSource.getRepository(Message).findOneByOrFail({ id: messageId }));
   }
 

@@ -1,6 +1,7 @@
-import { Transform } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
-import { PageQueryDto } from '../../common/page-query.dto.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../common/pagination.js';
+import { OptionalNotNull } from '../../common/validation.js';
 import { EXPIRY_MODES, type ExpiryMode } from '../../conversations/conversation.entity.js';
 import type { Message } from '../message.entity.js';
 
@@ -58,7 +59,7 @@ export class SendMessageDto {
   expiresInSeconds?: number | null;
 
   /** When the timer starts: at sending, or when the recipient first reads it. Defaults to the conversation's mode. */
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(EXPIRY_MODES)
   expiryMode?: ExpiryMode;
 }
@@ -71,7 +72,15 @@ export class EditMessageDto {
   body: string;
 }
 
-export class HistoryQueryDto extends PageQueryDto {
+export class HistoryQueryDto {
+  /** How many messages to return (1–100). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number = DEFAULT_PAGE_SIZE;
+
   /** Messages older than this `seq` (the newest page when neither `before` nor `after` is given). */
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
