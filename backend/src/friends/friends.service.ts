@@ -34,6 +34,14 @@ interface RequestRow {
   to_display_name: string;
 }
 
+const REQUEST_SELECT = `
+  SELECT r.id, r.created_at,
+         f.id AS from_id, f.username::text AS from_username, f.display_name AS from_display_name,
+         t.id AS to_id, t.username::text AS to_username, t.display_name AS to_display_name
+    FROM friend_requests r
+    JOIN users f ON f.id = r.from_user_id
+    JOIN users t ON t.id = r.to_user_id`;
+
 const notFound = () => new NotFoundException({ code: 'FRIEND_REQUEST_NOT_FOUND', message: 'Friend request not found' });
 
 @Injectable()
@@ -80,12 +88,7 @@ export class FriendsService {
   async listRequests(userId: string, direction: 'incoming' | 'outgoing', limit: number, cursor?: string): Promise<FriendRequestPageDto> {
     const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
     const rows: RequestRow[] = await this.dataSource.query(
-      `SELECT r.id, r.created_at,
-              f.id AS from_id, f.username::text AS from_username, f.display_name AS from_display_name,
-              t.id AS to_id, t.username::text AS to_username, t.display_name AS to_display_name
-         FROM friend_requests r
-         JOIN users f ON f.id = r.from_user_id
-         JOIN users t ON t.id = r.to_user_id
+      `${REQUEST_SELECT}
         WHERE ${direction === 'incoming' ? 'r.to_user_id' : 'r.from_user_id'} = $1
           AND ($2::timestamptz IS NULL OR (r.created_at, r.id) < ($2::timestamptz, $3::uuid))
         ORDER BY r.created_at DESC, r.id DESC
@@ -181,11 +184,7 @@ export class FriendsService {
 
   private async getRequestDto(manager: EntityManager, requestId: string): Promise<FriendRequestDto> {
     const [row]: RequestRow[] = await manager.query(
-      `SELECT r.id, r.created_at,
-              f.id AS from_id, f.username::text AS from_username, f.display_name AS from_display_name,
-              t.id AS to_id, t.username::text AS to_username, t.display_name AS to_display_name
-         FROM friend_requests r JOIN users f ON f.id = r.from_user_id JOIN users t ON t.id = r.to_user_id
-        WHERE r.id = $1`,
+      `${REQUEST_SELECT} WHERE r.id = $1`,
       [requestId],
     );
     return toFriendRequestDto(row);

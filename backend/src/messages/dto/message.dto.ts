@@ -1,6 +1,6 @@
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../common/pagination.js';
+import { PageLimitDto } from '../../common/page-query.dto.js';
 import { OptionalNotNull } from '../../common/validation.js';
 import { EXPIRY_MODES, type ExpiryMode } from '../../conversations/conversation.entity.js';
 import type { Message } from '../message.entity.js';
@@ -72,15 +72,8 @@ export class EditMessageDto {
   body: string;
 }
 
-export class HistoryQueryDto {
-  /** How many messages to return (1–100). */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number = DEFAULT_PAGE_SIZE;
-
+/** Pages by `seq` with `before`/`after`; there is deliberately no `cursor`. */
+export class HistoryQueryDto extends PageLimitDto {
   /** Messages older than this `seq` (the newest page when neither `before` nor `after` is given). */
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
