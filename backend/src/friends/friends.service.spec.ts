@@ -8,6 +8,7 @@ import { FriendsService } from './friends.service.js';
 import { Friendship } from './friendship.entity.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { rejection } from '../../test/helpers/rejection.js';
+import { fakeTransaction } from '../../test/helpers/fake-transaction.js';
 
 const START = new Date('2030-01-01T00:00:00Z');
 const ALICE = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -78,7 +79,7 @@ describe('FriendsService', () => {
   let clock: FakeClock;
   let manager: ReturnType<typeof fakeEntityManager>;
   /** Whether the last transaction callback threw, i.e. the transaction rolled back. */
-  let rolledBack: boolean;
+  let transactions: ReturnType<typeof fakeTransaction<ReturnType<typeof fakeEntityManager>>>;
   let dataSource: {
     transaction: jest.Mock<(work: (m: unknown) => Promise<unknown>) => Promise<unknown>>;
     query: jest.Mock<(sql: string, params: unknown[]) => Promise<unknown[]>>;
@@ -89,16 +90,9 @@ describe('FriendsService', () => {
   beforeEach(() => {
     clock = new FakeClock(START);
     manager = fakeEntityManager();
-    rolledBack = false;
+    transactions = fakeTransaction(manager);
     dataSource = {
-      transaction: jest.fn(async (work) => {
-        try {
-          return await work(manager);
-        } catch (error) {
-          rolledBack = true;
-          throw error;
-        }
-      }),
+      transaction: transactions.transaction,
       query: jest.fn(async () => []),
     };
     usersService = { getById: jest.fn(async (id: string) => Object.assign(new User(), { id, username: 'bob', displayName: 'Bob' })) };
@@ -248,7 +242,7 @@ describe('FriendsService', () => {
         { userId: ALICE, friendId: BOB },
         { userId: BOB, friendId: ALICE },
       ]);
-      expect(rolledBack).toBe(false);
+      expect(transactions.state.rolledBack).toBe(false);
     });
 
     it('answers NOT_FRIENDS from inside the transaction, so deleted requests are rolled back', async () => {
@@ -259,7 +253,7 @@ describe('FriendsService', () => {
       expect(error).toBeInstanceOf(NotFoundException);
       expect(error.getResponse()).toMatchObject({ code: 'NOT_FRIENDS' });
       expect(dataSource.transaction).toHaveBeenCalledTimes(1);
-      expect(rolledBack).toBe(true);
+      expect(transactions.state.rolledBack).toBe(true);
     });
   });
 });
