@@ -9,6 +9,7 @@ import { Message } from './message.entity.js';
 import { MessagesService } from './messages.service.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { rejection } from '../../test/helpers/rejection.js';
+import { fakeTransaction } from '../../test/helpers/fake-transaction.js';
 
 const START = new Date('2030-01-01T00:00:00Z');
 const ALICE = 'alice-id';
@@ -100,7 +101,7 @@ describe('MessagesService', () => {
   let updateBuilder: ReturnType<typeof fakeQueryBuilder>;
   let messages: ReturnType<typeof fakeMessageRepository>;
   /** Whether the last transaction callback threw, i.e. the transaction rolled back. */
-  let rolledBack: boolean;
+  let transactions: ReturnType<typeof fakeTransaction<ReturnType<typeof fakeEntityManager>>>;
   let dataSource: {
     transaction: jest.Mock<(work: (m: unknown) => Promise<unknown>) => Promise<unknown>>;
     getRepository: jest.Mock<(entity: unknown) => unknown>;
@@ -128,16 +129,9 @@ describe('MessagesService', () => {
     updateBuilder = fakeQueryBuilder();
     messages = fakeMessageRepository();
     messages.createQueryBuilder.mockReturnValue(readBuilder);
-    rolledBack = false;
+    transactions = fakeTransaction(manager);
     dataSource = {
-      transaction: jest.fn(async (work) => {
-        try {
-          return await work(manager);
-        } catch (error) {
-          rolledBack = true;
-          throw error;
-        }
-      }),
+      transaction: transactions.transaction,
       getRepository: jest.fn((entity) => (entity === Message ? messages : undefined)),
       createQueryBuilder: jest.fn(() => updateBuilder),
     };
@@ -190,7 +184,24 @@ describe('MessagesService', () => {
     describe('a new message', () => {
       it('takes the next seq under the conversation lock, inserts and returns the stored row with created:true', async () => {
         const stored = aMessage({ id: 'message-1', seq: 7 });
-        manager.findOneByOrFail.mockResolvedValueOnce(stored);
+        insertBuilder.execute.mockResolvedValueOnce({
+          raw: [
+            {
+              id: stored.id,
+              conversation_id: stored.conversationId,
+              seq: stored.seq,
+              sender_id: stored.senderId,
+              client_id: stored.clientId,
+              body: stored.body,
+              created_at: stored.createdAt,
+              edited_at: null,
+              deleted_at: null,
+              expires_in_seconds: null,
+              expiry_mode: null,
+              expires_at: null,
+            },
+          ],
+        });
 
         const result = await sut.send(ALICE, CONVERSATION, aDto());
 
@@ -213,7 +224,8 @@ describe('MessagesService', () => {
           expiryMode: null,
           expiresAt: null,
         });
-        expect(manager.findOneByOrFail).toHaveBeenCalledWith(Message, { id: 'message-1' });
+        // The RETURNING row is the answer: no second read of the message.
+        expect(manager.findOneByOrFail).not.toHaveBeenCalled();
       });
 
       it("uses the conversation's default timer and mode when expiresInSeconds is left out", async () => {
@@ -287,7 +299,7 @@ describe('MessagesService', () => {
         expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB, manager);
         expect(manager.query).not.toHaveBeenCalled();
         expect(insertBuilder.execute).not.toHaveBeenCalled();
-        expect(rolledBack).toBe(true);
+        expect(transactions.state.rolledBack).toBe(true);
       });
 
       it('rethrows other database errors unchanged', async () => {
@@ -309,7 +321,7 @@ describe('MessagesService', () => {
         messages.findOneByOrFail.mockResolvedValueOnce(winner);
 
         await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(winner), created: false });
-        expect(rolledBack).toBe(true);
+        expect(transactions.state.rolledBack).toBe(true);
         expect(manager.findOneByOrFail).not.toHaveBeenCalled();
         expect(messages.findOneByOrFail).toHaveBeenCalledWith({ senderId: ALICE, clientId: CLIENT_ID });
       });

@@ -4,7 +4,15 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
-import { type HistoryQueryDto, MAX_SEQ, type MessageDto, type MessagePageDto, type SendMessageDto, toMessageDto } from './dto/message.dto.js';
+import {
+  type HistoryQueryDto,
+  MAX_SEQ,
+  type MessageDto,
+  messageFromRow,
+  type MessagePageDto,
+  type SendMessageDto,
+  toMessageDto,
+} from './dto/message.dto.js';
 import { Message } from './message.entity.js';
 
 const messageNotFound = () => new NotFoundException({ code: 'MESSAGE_NOT_FOUND', message: 'Message not found' });
@@ -67,7 +75,7 @@ export class MessagesService {
           .execute();
         // Rolling back gives the seq back, so a lost race leaves no gap.
         if (inserted.raw.length === 0) throw new DuplicateClientId();
-        return manager.findOneByOrFail(Message, { id: inserted.raw[0].id });
+        return messageFromRow(inserted.raw[0]);
       });
       return { message: toMessageDto(message), created: true };
     } catch (error) {
