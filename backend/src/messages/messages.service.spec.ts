@@ -67,7 +67,7 @@ function fakeQueryBuilder() {
     andWhere: jest.fn().mockReturnThis(),
     orderBy: jest.fn().mockReturnThis(),
     limit: jest.fn().mockReturnThis(),
-    execute: jest.fn<() => Promise<{ raw: { id: string }[]; affected?: number }>>(async () => ({ raw: [], affected: 1 })),
+    execute: jest.fn<() => Promise<{ raw: Record<string, unknown>[]; affected?: number }>>(async () => ({ raw: [], affected: 1 })),
     getMany: jest.fn<() => Promise<Message[]>>(async () => []),
     getOne: jest.fn<() => Promise<Message | null>>(async () => null),
   };
