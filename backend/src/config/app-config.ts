@@ -102,6 +102,60 @@ export class AppConfig {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
+  /** Largest upload in MiB; enforced while the file streams in. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(2048)
+  MAX_UPLOAD_MB = 50;
+
+  /** Directory of the local storage driver (used when S3_ENDPOINT is unset). */
+  @IsString()
+  UPLOAD_DIR = './data/uploads';
+
+  /** S3-compatible storage (AWS S3, MinIO, …); setting S3_ENDPOINT turns it on and requires the bucket and keys. */
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'S3_ENDPOINT must be an http:// or https:// URL' })
+  S3_ENDPOINT?: string;
+
+  @IsOptional()
+  @IsString()
+  S3_BUCKET?: string;
+
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  S3_SECRET_KEY?: string;
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  /** Path-style bucket addressing (http://host/bucket/key), which MinIO needs. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = true;
+
+  /** redis://… turns on the Socket.IO Redis adapter and shared presence, for several instances. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  REDIS_URL?: string;
+
+  /** Largest Socket.IO message a client may send, in bytes. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  @Max(10_000_000)
+  SOCKET_MAX_PAYLOAD_BYTES = 16_384;
+
+  /** Events one socket may send per 10 seconds before further ones are dropped with an error. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  SOCKET_EVENTS_PER_10_SECONDS = 50;
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }
@@ -112,6 +166,10 @@ export class AppConfig {
 
   get swaggerEnabled(): boolean {
     return this.SWAGGER_ENABLED ?? !this.isProduction;
+  }
+
+  get maxUploadBytes(): number {
+    return this.MAX_UPLOAD_MB * 1024 * 1024;
   }
 
   get databaseUrl(): string {
@@ -134,6 +192,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
   if (config.isProduction && config.JWT_SECRET === DEFAULT_JWT_SECRET) {
     problems.push('JWT_SECRET: must be set to a secret of your own in production (e.g. `openssl rand -base64 48`)');
+  }
+  if (config.S3_ENDPOINT) {
+    for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
+      if (!config[name]) problems.push(`${name}: is required when S3_ENDPOINT is set`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
