@@ -1,6 +1,8 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { attachmentFromRow, type AttachmentRow } from '../attachments/attachment.entity.js';
+import { toAttachmentDto } from '../attachments/dto/attachment.dto.js';
 import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { FriendsService, lockPair } from '../friends/friends.service.js';
@@ -28,6 +30,7 @@ interface ConversationRow {
   peer_username: string | null;
   peer_display_name: string | null;
   last_message: MessageRow | null;
+  last_message_attachments: AttachmentRow[] | null;
   unread_count: number;
 }
 
@@ -159,7 +162,9 @@ export class ConversationsService {
        )
        SELECT page.id, page.last_activity_at, page.default_expires_in_seconds, page.default_expiry_mode,
               peer.id AS peer_id, peer.username::text AS peer_username, peer.display_name AS peer_display_name,
-              to_jsonb(last_message) AS last_message, unread.count AS unread_count
+              to_jsonb(last_message) AS last_message, unread.count AS unread_count,
+              (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.position) FROM attachments a WHERE a.message_id = last_message.id)
+                AS last_message_attachments
          FROM page
          LEFT JOIN users peer ON peer.id = page.peer_id
          LEFT JOIN LATERAL (
@@ -184,7 +189,9 @@ function toConversationDto(row: ConversationRow): ConversationDto {
     peer: row.peer_id
       ? toUserSummaryDto({ id: row.peer_id, username: row.peer_username!, displayName: row.peer_display_name! })
       : null,
-    lastMessage: row.last_message ? toMessageDto(messageFromRow(row.last_message)) : null,
+    lastMessage: row.last_message
+      ? toMessageDto(messageFromRow(row.last_message), (row.last_message_attachments ?? []).map((a) => toAttachmentDto(attachmentFromRow(a))))
+      : null,
     unreadCount: row.unread_count,
     lastActivityAt: row.last_activity_at,
     defaultExpiresInSeconds: row.default_expires_in_seconds,

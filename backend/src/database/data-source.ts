@@ -1,4 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { Attachment } from '../attachments/attachment.entity.js';
+import { StorageDeletion } from '../attachments/storage-deletion.entity.js';
 import { RefreshToken } from '../auth/refresh-token.entity.js';
 import { Session } from '../auth/session.entity.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
@@ -22,6 +24,8 @@ export const entities = [
   Conversation,
   ConversationMember,
   Message,
+  Attachment,
+  StorageDeletion,
   JobRun,
 ];
 

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import type { AttachmentsService } from '../attachments/attachments.service.js';
 import type { JobRunsService } from '../jobs/job-runs.service.js';
 import { ExpiryService } from './expiry.service.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
@@ -21,6 +22,7 @@ describe('ExpiryService', () => {
   let builder: ReturnType<typeof fakeQueryBuilder>;
   let dataSource: { createQueryBuilder: jest.Mock<() => ReturnType<typeof fakeQueryBuilder>> };
   let jobRuns: { record: jest.Mock<JobRunsService['record']> };
+  let attachments: { deleteUnattached: jest.Mock<() => Promise<number>>; purgeQueuedFiles: jest.Mock<() => Promise<number>> };
   let sut: ExpiryService;
 
   beforeEach(() => {
@@ -29,7 +31,14 @@ describe('ExpiryService', () => {
     dataSource = { createQueryBuilder: jest.fn(() => builder) };
     jobRuns = { record: jest.fn(async (_job, work) => work()) };
     const config = Object.assign(new AppConfig(), { EXPIRY_SWEEP_BATCH_SIZE: 100 });
-    sut = new ExpiryService(dataSource as unknown as DataSource, jobRuns as unknown as JobRunsService, clock, config);
+    attachments = { deleteUnattached: jest.fn(async () => 0), purgeQueuedFiles: jest.fn(async () => 0) };
+    sut = new ExpiryService(
+      dataSource as unknown as DataSource,
+      jobRuns as unknown as JobRunsService,
+      attachments as unknown as AttachmentsService,
+      clock,
+      config,
+    );
   });
 
   const deletes = (...affected: (number | undefined)[]) => {
@@ -107,11 +116,25 @@ describe('ExpiryService', () => {
       expect(builder.execute).not.toHaveBeenCalled();
     });
 
-    it('lets a failing delete reach the job record', async () => {
+    it('lets a failing delete reach the job record, and cleans no files then', async () => {
       const failure = new Error('connection lost');
       builder.execute.mockRejectedValueOnce(failure);
 
       await expect(sut.sweep()).rejects.toBe(failure);
+
+      expect(attachments.purgeQueuedFiles).not.toHaveBeenCalled();
+    });
+
+    it("then deletes stale uploads and removes queued files, recorded as 'attachment-cleanup' after the messages", async () => {
+      deletes(3);
+      attachments.purgeQueuedFiles.mockResolvedValueOnce(4);
+
+      await expect(sut.sweep()).resolves.toBe(3);
+
+      expect(jobRuns.record.mock.calls.map(([job]) => job)).toEqual(['message-expiry', 'attachment-cleanup']);
+      expect(attachments.deleteUnattached).toHaveBeenCalledTimes(1);
+      await expect(jobRuns.record.mock.results[1].value).resolves.toBe(4);
+      expect(attachments.deleteUnattached.mock.invocationCallOrder[0]).toBeLessThan(attachments.purgeQueuedFiles.mock.invocationCallOrder[0]);
     });
   });
 });

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AttachmentsService } from '../attachments/attachments.service.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunsService } from '../jobs/job-runs.service.js';
 
 export const EXPIRY_JOB = 'message-expiry';
+export const ATTACHMENT_CLEANUP_JOB = 'attachment-cleanup';
 
 /**
  * Hard-deletes expired messages in batches. Expired messages are already never served; this frees
@@ -16,11 +18,26 @@ export class ExpiryService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly jobRuns: JobRunsService,
+    private readonly attachmentsService: AttachmentsService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
 
-  sweep(): Promise<number> {
+  /**
+   * Deletes expired messages (their attachment rows go with them through the foreign key), then the
+   * uploads never attached, then removes the stored files of both from storage. Returns the number of
+   * messages deleted; each part is recorded as a job run of its own.
+   */
+  async sweep(): Promise<number> {
+    const messages = await this.deleteExpiredMessages();
+    await this.jobRuns.record(ATTACHMENT_CLEANUP_JOB, async () => {
+      await this.attachmentsService.deleteUnattached();
+      return this.attachmentsService.purgeQueuedFiles();
+    });
+    return messages;
+  }
+
+  private deleteExpiredMessages(): Promise<number> {
     return this.jobRuns.record(EXPIRY_JOB, async () => {
       const now = this.clock.now();
       const batchSize = this.config.EXPIRY_SWEEP_BATCH_SIZE;

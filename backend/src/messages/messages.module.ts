@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { ConversationsModule } from '../conversations/conversations.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
 import { ExpiryJob } from './expiry.job.js';
@@ -7,7 +8,7 @@ import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
 
 @Module({
-  imports: [ConversationsModule, JobsModule],
+  imports: [ConversationsModule, AttachmentsModule, JobsModule],
   controllers: [MessagesController],
   providers: [MessagesService, ExpiryService, ExpiryJob],
   exports: [MessagesService, ExpiryService],

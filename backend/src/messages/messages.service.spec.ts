@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
 import { BadRequestException, ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { Attachment } from '../attachments/attachment.entity.js';
+import type { AttachmentsService } from '../attachments/attachments.service.js';
 import { Conversation } from '../conversations/conversation.entity.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
 import type { ConversationsService, Membership } from '../conversations/conversations.service.js';
@@ -81,6 +83,7 @@ function fakeEntityManager() {
     findOne: jest.fn<(entity: unknown, options: object) => Promise<ConversationMember | null>>(async () => null),
     findOneByOrFail: jest.fn<(entity: unknown, where: object) => Promise<Message>>(async () => aMessage()),
     update: jest.fn<(entity: unknown, criteria: object, changes: object) => Promise<object>>(async () => ({ affected: 1 })),
+    delete: jest.fn<(entity: unknown, criteria: object) => Promise<object>>(async () => ({ affected: 0 })),
   };
 }
 
@@ -111,6 +114,11 @@ describe('MessagesService', () => {
     getMembership: jest.Mock<ConversationsService['getMembership']>;
     assertCanWrite: jest.Mock<ConversationsService['assertCanWrite']>;
   };
+  let attachmentsService: {
+    attach: jest.Mock<AttachmentsService['attach']>;
+    forMessages: jest.Mock<AttachmentsService['forMessages']>;
+    purgeQueuedFiles: jest.Mock<AttachmentsService['purgeQueuedFiles']>;
+  };
   let sut: MessagesService;
 
   const membership = (conversation: Conversation = aConversation(), lastReadSeq = 0): Membership => ({
@@ -139,7 +147,17 @@ describe('MessagesService', () => {
       getMembership: jest.fn(async () => membership()),
       assertCanWrite: jest.fn(async () => undefined),
     };
-    sut = new MessagesService(dataSource as unknown as DataSource, conversationsService as unknown as ConversationsService, clock);
+    attachmentsService = {
+      attach: jest.fn(async () => []),
+      forMessages: jest.fn(async () => new Map()),
+      purgeQueuedFiles: jest.fn(async () => 0),
+    };
+    sut = new MessagesService(
+      dataSource as unknown as DataSource,
+      conversationsService as unknown as ConversationsService,
+      attachmentsService as unknown as AttachmentsService,
+      clock,
+    );
   });
 
   describe('send', () => {
@@ -476,12 +494,23 @@ describe('MessagesService', () => {
   });
 
   describe('delete', () => {
-    it('clears the body and stamps deletedAt', async () => {
+    it('clears the body, stamps deletedAt and deletes the attachments in one transaction, then purges their files', async () => {
       readBuilder.getOne.mockResolvedValueOnce(aMessage());
 
       await sut.delete(ALICE, 'message-1');
 
-      expect(messages.update).toHaveBeenCalledWith({ id: 'message-1' }, { body: null, deletedAt: START });
+      expect(transactions.transaction).toHaveBeenCalledTimes(1);
+      expect(manager.update).toHaveBeenCalledWith(Message, { id: 'message-1' }, { body: null, deletedAt: START });
+      expect(manager.delete).toHaveBeenCalledWith(Attachment, { messageId: 'message-1' });
+      expect(attachmentsService.purgeQueuedFiles).toHaveBeenCalledTimes(1);
+      expect(manager.delete.mock.invocationCallOrder[0]).toBeLessThan(attachmentsService.purgeQueuedFiles.mock.invocationCallOrder[0]);
+    });
+
+    it('still succeeds when removing the files fails (they stay queued for the sweep)', async () => {
+      readBuilder.getOne.mockResolvedValueOnce(aMessage());
+      attachmentsService.purgeQueuedFiles.mockRejectedValueOnce(new Error('storage down'));
+
+      await expect(sut.delete(ALICE, 'message-1')).resolves.toBeUndefined();
     });
 
     it('answers NOT_MESSAGE_SENDER for the other member', async () => {
@@ -491,14 +520,15 @@ describe('MessagesService', () => {
 
       expect(error).toBeInstanceOf(ForbiddenException);
       expect(error.getResponse()).toMatchObject({ code: 'NOT_MESSAGE_SENDER' });
-      expect(messages.update).not.toHaveBeenCalled();
+      expect(manager.update).not.toHaveBeenCalled();
+      expect(manager.delete).not.toHaveBeenCalled();
     });
 
     it('does nothing for a message already deleted', async () => {
       readBuilder.getOne.mockResolvedValueOnce(aMessage({ body: null, deletedAt: new Date(START.getTime() - 1000) }));
 
       await expect(sut.delete(ALICE, 'message-1')).resolves.toBeUndefined();
-      expect(messages.update).not.toHaveBeenCalled();
+      expect(manager.update).not.toHaveBeenCalled();
     });
 
     it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {

@@ -1,6 +1,9 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AttachmentsService } from '../attachments/attachments.service.js';
+import type { AttachmentDto } from '../attachments/dto/attachment.dto.js';
+import { toAttachmentDto } from '../attachments/dto/attachment.dto.js';
 import { Clock } from '../common/clock.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
@@ -14,6 +17,7 @@ import {
   toMessageDto,
 } from './dto/message.dto.js';
 import { Message } from './message.entity.js';
+import { Attachment } from '../attachments/attachment.entity.js';
 
 const messageNotFound = () => new NotFoundException({ code: 'MESSAGE_NOT_FOUND', message: 'Message not found' });
 const notYours = () => new ForbiddenException({ code: 'NOT_MESSAGE_SENDER', message: 'Only the sender can change a message' });
@@ -26,6 +30,7 @@ export class MessagesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly conversationsService: ConversationsService,
+    private readonly attachmentsService: AttachmentsService,
     private readonly clock: Clock,
   ) {}
 
@@ -38,7 +43,7 @@ export class MessagesService {
     // Membership first: someone outside the conversation gets 404 whatever clientId they send.
     const { conversation, peerId } = await this.conversationsService.getMembership(userId, conversationId);
     const previous = await this.dataSource.getRepository(Message).findOneBy({ senderId: userId, clientId: dto.clientId });
-    if (previous) return { message: this.replay(previous, conversationId, dto), created: false };
+    if (previous) return { message: await this.replay(previous, conversationId, dto), created: false };
 
     const expiresInSeconds = dto.expiresInSeconds !== undefined ? dto.expiresInSeconds : conversation.defaultExpiresInSeconds;
     const expiryMode = expiresInSeconds ? (dto.expiryMode ?? conversation.defaultExpiryMode) : null;
@@ -61,7 +66,7 @@ export class MessagesService {
             seq,
             senderId: userId,
             clientId: dto.clientId,
-            body: dto.body,
+            body: dto.body || null,
             createdAt: now,
             editedAt: null,
             deletedAt: null,
@@ -75,13 +80,15 @@ export class MessagesService {
           .execute();
         // Rolling back gives the seq back, so a lost race leaves no gap.
         if (inserted.raw.length === 0) throw new DuplicateClientId();
-        return messageFromRow(inserted.raw[0]);
+        const row = messageFromRow(inserted.raw[0]);
+        const attachments = await this.attachmentsService.attach(manager, userId, row.id, dto.attachmentIds ?? []);
+        return toMessageDto(row, attachments.map(toAttachmentDto));
       });
-      return { message: toMessageDto(message), created: true };
+      return { message, created: true };
     } catch (error) {
       if (!(error instanceof DuplicateClientId)) throw error;
       const winner = await this.dataSource.getRepository(Message).findOneByOrFail({ senderId: userId, clientId: dto.clientId });
-      return { message: this.replay(winner, conversationId, dto), created: false };
+      return { message: await this.replay(winner, conversationId, dto), created: false };
     }
   }
 
@@ -105,7 +112,11 @@ export class MessagesService {
     const hasMore = rows.length > limit;
     if (!forwards) page.reverse();
     const edge = forwards ? page[page.length - 1] : page[0];
-    return { items: page.map(toMessageDto), nextCursor: hasMore && edge ? String(edge.seq) : null };
+    const attachments = await this.attachmentsService.forMessages(page.map((message) => message.id));
+    return {
+      items: page.map((message) => toMessageDto(message, attachments.get(message.id))),
+      nextCursor: hasMore && edge ? String(edge.seq) : null,
+    };
   }
 
   async edit(userId: string, messageId: string, body: string): Promise<MessageDto> {
@@ -125,7 +136,7 @@ export class MessagesService {
         .execute();
       if (!updated.affected) throw notEditable();
     });
-    return toMessageDto(await this.dataSource.getRepository(Message).findOneByOrFail({ id: messageId }));
+    return this.withAttachments(await this.dataSource.getRepository(Message).findOneByOrFail({ id: messageId }));
   }
 
   /** Deletes for everyone, leaving a tombstone. Always allowed to the sender, even after a block. Idempotent. */
@@ -133,7 +144,14 @@ export class MessagesService {
     const message = await this.findVisible(userId, messageId);
     if (message.senderId !== userId) throw notYours();
     if (message.deletedAt) return;
-    await this.dataSource.getRepository(Message).update({ id: messageId }, { body: null, deletedAt: this.clock.now() });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(Message, { id: messageId }, { body: null, deletedAt: this.clock.now() });
+      // The delete trigger queues the files; they are removed right after the commit.
+      await manager.delete(Attachment, { messageId });
+    });
+    await this.attachmentsService.purgeQueuedFiles().catch(() => {
+      // Still queued: the next sweep removes them.
+    });
   }
 
   /**
@@ -175,16 +193,26 @@ export class MessagesService {
   }
 
   /** The answer to a retried send: the original, unless the clientId was used for something else. */
-  private replay(previous: Message, conversationId: string, dto: SendMessageDto): MessageDto {
+  private async replay(previous: Message, conversationId: string, dto: SendMessageDto): Promise<MessageDto> {
+    const attachments = (await this.attachmentsService.forMessages([previous.id])).get(previous.id) ?? [];
+    const sameAttachments = sameIds(attachments, dto.attachmentIds ?? []);
     const expired = previous.expiresAt !== null && previous.expiresAt <= this.clock.now();
     const otherTimer =
       (dto.expiresInSeconds !== undefined && dto.expiresInSeconds !== previous.expiresInSeconds) ||
       (dto.expiryMode !== undefined && previous.expiryMode !== null && dto.expiryMode !== previous.expiryMode);
-    if (previous.conversationId !== conversationId || previous.body !== dto.body || otherTimer || previous.deletedAt || expired) {
+    if (previous.conversationId !== conversationId || previous.body !== (dto.body || null) || !sameAttachments || otherTimer || previous.deletedAt || expired) {
       throw new ConflictException({ code: 'CLIENT_ID_CONFLICT', message: 'This clientId was already used for another message' });
     }
-    return toMessageDto(previous);
+    return toMessageDto(previous, attachments);
   }
+
+  private async withAttachments(message: Message): Promise<MessageDto> {
+    return toMessageDto(message, (await this.attachmentsService.forMessages([message.id])).get(message.id));
+  }
+}
+
+function sameIds(attachments: AttachmentDto[], ids: string[]): boolean {
+  return attachments.length === ids.length && attachments.every((attachment, index) => attachment.id === ids[index]);
 }
 
 function notEditable(): ConflictException {

@@ -1,4 +1,5 @@
 import { Init1795240433176 } from './1795240433176-Init.js';
 import { MessagingCore1795242538583 } from './1795242538583-MessagingCore.js';
+import { Attachments1795245386513 } from './1795245386513-Attachments.js';
 
-export const migrations = [Init1795240433176, MessagingCore1795242538583];
+export const migrations = [Init1795240433176, MessagingCore1795242538583, Attachments1795245386513];

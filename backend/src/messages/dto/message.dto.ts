@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import { type AttachmentDto, MAX_ATTACHMENTS_PER_MESSAGE } from '../../attachments/dto/attachment.dto.js';
 import { PageLimitDto } from '../../common/page-query.dto.js';
 import { OptionalNotNull } from '../../common/validation.js';
 import { EXPIRY_MODES, type ExpiryMode } from '../../conversations/conversation.entity.js';
@@ -21,8 +22,10 @@ export class MessageDto {
   senderId: string;
   /** The id the sender's client chose, for matching its optimistic copy. */
   clientId: string;
-  /** Null when the message was deleted. */
+  /** Null when the message was deleted, or when it carries only attachments. */
   body: string | null;
+  /** In the order they were sent; empty once the message is deleted. */
+  attachments: AttachmentDto[];
   createdAt: Date;
   editedAt: Date | null;
   deleted: boolean;
@@ -44,11 +47,20 @@ export class SendMessageDto {
   @IsUUID()
   clientId: string;
 
-  /** 1–4,000 characters after trimming. */
+  /** 1–4,000 characters after trimming; may be left out (or empty) when the message has attachments. */
   @Transform(trim)
+  @ValidateIf((dto: SendMessageDto) => !dto.attachmentIds?.length || (dto.body !== undefined && dto.body !== null && dto.body !== ''))
   @IsString()
   @Length(1, MAX_BODY_LENGTH)
-  body: string;
+  body?: string | null;
+
+  /** Up to 10 ids of your own uploads (POST /api/attachments) not yet sent in another message. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ATTACHMENTS_PER_MESSAGE)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  attachmentIds?: string[];
 
   /** Timer in seconds (5 s – 4 weeks); leave out for the conversation's default, or null for no timer. */
   @IsOptional()
@@ -97,7 +109,7 @@ export class MarkReadDto {
   messageId: string;
 }
 
-export function toMessageDto(message: Message): MessageDto {
+export function toMessageDto(message: Message, attachments: AttachmentDto[] = []): MessageDto {
   return {
     id: message.id,
     conversationId: message.conversationId,
@@ -105,6 +117,7 @@ export function toMessageDto(message: Message): MessageDto {
     senderId: message.senderId,
     clientId: message.clientId,
     body: message.deletedAt ? null : message.body,
+    attachments: message.deletedAt ? [] : attachments,
     createdAt: message.createdAt,
     editedAt: message.editedAt,
     deleted: message.deletedAt !== null,

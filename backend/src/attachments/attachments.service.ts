@@ -1,0 +1,284 @@
+import type { MultipartFile } from '@fastify/multipart';
+import {
+  BadRequestException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationShutdown,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { Attachment, attachmentFromRow, type AttachmentKind, type AttachmentRow } from './attachment.entity.js';
+import { ALL_KINDS, type AttachmentConfigDto, type AttachmentDto, MAX_ATTACHMENTS_PER_MESSAGE, toAttachmentDto } from './dto/attachment.dto.js';
+import { detectType, MAX_IMAGE_PIXELS, MediaError, probeDuration, processImage, sanitiseFileName } from './media.js';
+import { type ByteRange, Storage, type StoredObject } from './storage/storage.js';
+
+/** Uploads never sent in a message are deleted after this long. */
+export const UNATTACHED_RETENTION_HOURS = 24;
+const UNATTACHED_RETENTION_MS = UNATTACHED_RETENTION_HOURS * 3_600_000;
+/** Files removed per batch of the deletion queue. */
+const PURGE_BATCH = 100;
+const MAX_RETRY_DELAY_MS = 3_600_000;
+
+export const attachmentNotFound = () => new NotFoundException({ code: 'ATTACHMENT_NOT_FOUND', message: 'Attachment not found' });
+
+/** An attachment a caller may download, and whether its message has a timer (then nothing may cache it). */
+export interface Download {
+  attachment: Attachment;
+  timed: boolean;
+}
+
+@Injectable()
+export class AttachmentsService implements OnApplicationShutdown {
+  private readonly logger = new Logger(AttachmentsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  getConfig(): AttachmentConfigDto {
+    return {
+      maxUploadBytes: this.config.maxUploadBytes,
+      maxAttachmentsPerMessage: MAX_ATTACHMENTS_PER_MESSAGE,
+      maxImagePixels: MAX_IMAGE_PIXELS,
+      kinds: ALL_KINDS,
+      unattachedRetentionHours: UNATTACHED_RETENTION_HOURS,
+    };
+  }
+
+  /**
+   * Streams the upload to a file of its own (never wholly in memory), stopping at MAX_UPLOAD_MB;
+   * decides the type from the bytes; re-encodes images without metadata and makes a thumbnail; then
+   * records the row and stores the files. Every temporary file is removed whatever happens.
+   */
+  async upload(userId: string, part: MultipartFile): Promise<AttachmentDto> {
+    const incoming = join(this.storage.incomingDir, randomUUID());
+    const temporary = [incoming];
+    try {
+      await this.receive(part, incoming);
+      const received = (await stat(incoming)).size;
+      if (received === 0) throw new BadRequestException({ code: 'EMPTY_FILE', message: 'The file is empty' });
+
+      const name = sanitiseFileName(part.filename);
+      const { mimeType, kind } = await this.detect(incoming, part.mimetype, name);
+      let stored = incoming;
+      let thumbnail: string | null = null;
+      let dimensions: { width: number; height: number } | null = null;
+      let durationSeconds: number | null = null;
+      if (kind === 'image') {
+        stored = `${incoming}.image`;
+        thumbnail = `${incoming}.thumbnail`;
+        temporary.push(stored, thumbnail);
+        dimensions = await processImage(incoming, mimeType, stored, thumbnail).catch(toHttpError);
+      } else if (kind === 'video' || kind === 'audio') {
+        durationSeconds = await probeDuration(incoming);
+      }
+
+      const attachment = await this.dataSource.getRepository(Attachment).save({
+        uploaderId: userId,
+        messageId: null,
+        position: 0,
+        kind,
+        mimeType,
+        size: (await stat(stored)).size,
+        name,
+        width: dimensions?.width ?? null,
+        height: dimensions?.height ?? null,
+        durationSeconds,
+        storageKey: `originals/${randomUUID()}`,
+        thumbnailKey: thumbnail ? `thumbnails/${randomUUID()}` : null,
+        createdAt: this.clock.now(),
+      });
+      // The row exists before the files: if storing fails, deleting it queues whatever was stored.
+      try {
+        await this.storage.putFile(attachment.storageKey, stored, mimeType);
+        if (thumbnail && attachment.thumbnailKey) await this.storage.putFile(attachment.thumbnailKey, thumbnail, 'image/webp');
+      } catch (error) {
+        await this.dataSource.getRepository(Attachment).delete({ id: attachment.id });
+        await this.purgeQueuedFiles().catch(() => undefined);
+        throw error;
+      }
+      return toAttachmentDto(attachment);
+    } finally {
+      await Promise.all(temporary.map((path) => rm(path, { force: true })));
+    }
+  }
+
+  /**
+   * The attachment if the caller may see it: a member of the conversation of a message that is
+   * neither deleted nor expired, or the uploader of a file not yet sent. 404 otherwise.
+   */
+  async findDownloadable(userId: string, attachmentId: string): Promise<Download> {
+    const now = this.clock.now();
+    const attachment = await this.dataSource
+      .getRepository(Attachment)
+      .createQueryBuilder('a')
+      .leftJoinAndSelect('a.message', 'm')
+      .where('a.id = :attachmentId', { attachmentId })
+      .andWhere(
+        `((a.message_id IS NULL AND a.uploader_id = :userId AND a.created_at > :cutoff)
+          OR (m.deleted_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > :now)
+              AND EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = m.conversation_id AND cm.user_id = :userId)))`,
+        { userId, now, cutoff: new Date(now.getTime() - UNATTACHED_RETENTION_MS) },
+      )
+      .getOne();
+    if (!attachment) throw attachmentNotFound();
+    return { attachment, timed: (attachment.message?.expiresInSeconds ?? null) !== null };
+  }
+
+  read(key: string, range?: ByteRange): Promise<StoredObject> {
+    return this.storage.get(key, range);
+  }
+
+  /**
+   * Inside the send transaction: gives the message the caller's own, not yet attached, uploads in the
+   * order given. The row locks make two sends racing for one upload end with one 404.
+   */
+  async attach(manager: EntityManager, uploaderId: string, messageId: string, attachmentIds: string[]): Promise<Attachment[]> {
+    if (attachmentIds.length === 0) return [];
+    const cutoff = new Date(this.clock.now().getTime() - UNATTACHED_RETENTION_MS);
+    const [rows]: [AttachmentRow[], number] = await manager.query(
+      `UPDATE attachments SET message_id = $1, position = array_position($2::uuid[], id) - 1
+        WHERE id = ANY($2::uuid[]) AND uploader_id = $3 AND message_id IS NULL AND created_at > $4
+        RETURNING *`,
+      [messageId, attachmentIds, uploaderId, cutoff],
+    );
+    if (rows.length !== attachmentIds.length) throw attachmentNotFound();
+    return rows.map(attachmentFromRow).sort((a, b) => a.position - b.position);
+  }
+
+  /** The attachments of each message, in order; messages without any are absent from the map. */
+  async forMessages(messageIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, AttachmentDto[]>> {
+    const byMessage = new Map<string, AttachmentDto[]>();
+    if (messageIds.length === 0) return byMessage;
+    const attachments = await manager
+      .getRepository(Attachment)
+      .createQueryBuilder('a')
+      .where('a.message_id = ANY(:messageIds)', { messageIds })
+      .orderBy('a.message_id')
+      .addOrderBy('a.position')
+      .getMany();
+    for (const attachment of attachments) {
+      const list = byMessage.get(attachment.messageId!) ?? [];
+      list.push(toAttachmentDto(attachment));
+      byMessage.set(attachment.messageId!, list);
+    }
+    return byMessage;
+  }
+
+  /** Deletes uploads never attached within the retention time; their files join the deletion queue. */
+  async deleteUnattached(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - UNATTACHED_RETENTION_MS);
+    const [, count]: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM attachments WHERE id = ANY(ARRAY(
+         SELECT id FROM attachments WHERE message_id IS NULL AND created_at <= $1 LIMIT 10000 FOR UPDATE SKIP LOCKED))`,
+      [cutoff],
+    );
+    return count;
+  }
+
+  /**
+   * Removes queued files from storage: everything due, in batches. A file that cannot be removed
+   * stays queued with a growing delay and is tried again by a later sweep. Several instances may run
+   * this at once: each batch is claimed with SKIP LOCKED. Returns how many files were removed.
+   */
+  async purgeQueuedFiles(): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const { claimed, succeeded } = await this.purgeBatch();
+      removed += succeeded;
+      if (claimed < PURGE_BATCH) return removed;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.storage.close();
+  }
+
+  private async purgeBatch(): Promise<{ claimed: number; succeeded: number }> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (manager) => {
+      const due: { storage_key: string; attempts: number }[] = await manager.query(
+        `SELECT storage_key, attempts FROM storage_deletions
+          WHERE next_attempt_at IS NULL OR next_attempt_at <= $1
+          ORDER BY queued_at LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED`,
+        [now],
+      );
+      const outcomes = await Promise.allSettled(due.map(({ storage_key }) => this.storage.delete(storage_key)));
+      const done: string[] = [];
+      for (const [index, outcome] of outcomes.entries()) {
+        const { storage_key: key, attempts } = due[index];
+        if (outcome.status === 'fulfilled') {
+          done.push(key);
+          continue;
+        }
+        const delay = Math.min(MAX_RETRY_DELAY_MS, 10_000 * 2 ** attempts);
+        this.logger.warn(`Could not delete stored file ${key} (attempt ${attempts + 1}): ${String(outcome.reason)}`);
+        await manager.query(
+          `UPDATE storage_deletions SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE storage_key = $1`,
+          [key, new Date(now.getTime() + delay), String(outcome.reason).slice(0, 1000)],
+        );
+      }
+      if (done.length > 0) await manager.query(`DELETE FROM storage_deletions WHERE storage_key = ANY($1)`, [done]);
+      return { claimed: due.length, succeeded: done.length };
+    });
+  }
+
+  private async receive(part: MultipartFile, path: string): Promise<void> {
+    try {
+      await pipeline(part.file, createWriteStream(path, { flags: 'wx' }));
+    } catch (error) {
+      throw multipartError(error) ?? error;
+    }
+    // Without throwFileSizeLimit the stream ends early instead of failing; refuse either way.
+    if (part.file.truncated) throw fileTooLarge(this.config.MAX_UPLOAD_MB);
+  }
+
+  private async detect(path: string, claimedType: string, name: string): Promise<{ mimeType: string; kind: AttachmentKind }> {
+    return detectType(path, { mimeType: claimedType, name }).catch(toHttpError);
+  }
+}
+
+export function fileTooLarge(maxMb: number): PayloadTooLargeException {
+  return new PayloadTooLargeException({ code: 'FILE_TOO_LARGE', message: `Files may be at most ${maxMb} MB` });
+}
+
+/** @fastify/multipart's and busboy's errors as the API's 4xx errors; null for anything else. */
+export function multipartError(error: unknown): Error | null {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new PayloadTooLargeException({ code: 'FILE_TOO_LARGE', message: (error as Error).message });
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new UnsupportedMediaTypeException({ code: 'MULTIPART_REQUIRED', message: 'Send the file as multipart/form-data' });
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return new BadRequestException({ code: 'TOO_MANY_PARTS', message: 'Send exactly one file per upload' });
+    case 'FST_PROTO_VIOLATION':
+      return new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The multipart body is malformed' });
+  }
+  // busboy reports a malformed body with plain Errors.
+  if (error instanceof Error && /^(Unexpected end of form|Malformed part header|Multipart: Boundary not found)/.test(error.message)) {
+    return new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The multipart body is malformed' });
+  }
+  return null;
+}
+
+function toHttpError(error: unknown): never {
+  if (!(error instanceof MediaError)) throw error;
+  if (error.reason === 'IMAGE_TOO_LARGE') throw new PayloadTooLargeException({ code: error.reason, message: error.message });
+  throw new UnsupportedMediaTypeException({ code: error.reason, message: error.message });
+}
