@@ -11,7 +11,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { copyFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -65,14 +65,34 @@ export class AttachmentsService implements OnApplicationShutdown {
    */
   async upload(userId: string, part: MultipartFile): Promise<AttachmentDto> {
     const incoming = join(this.storage.incomingDir, randomUUID());
-    const temporary = [incoming];
     try {
       await this.receive(part, incoming);
+      return await this.ingest(userId, incoming, { name: part.filename, mimeType: part.mimetype });
+    } finally {
+      await rm(incoming, { force: true });
+    }
+  }
+
+  /** Adds a file already on local disk as an upload of `userId` (the seed uses it). The file is left where it is. */
+  async uploadFile(userId: string, path: string, claimed: { name: string; mimeType: string }): Promise<AttachmentDto> {
+    const incoming = join(this.storage.incomingDir, randomUUID());
+    try {
+      await copyFile(path, incoming);
+      return await this.ingest(userId, incoming, claimed);
+    } finally {
+      await rm(incoming, { force: true });
+    }
+  }
+
+  /** Checks, processes and stores a file in the incoming directory (the caller removes it if it is still there). */
+  private async ingest(userId: string, incoming: string, claimed: { name: string | undefined; mimeType: string }): Promise<AttachmentDto> {
+    const temporary: string[] = [];
+    try {
       const received = (await stat(incoming)).size;
       if (received === 0) throw new BadRequestException({ code: 'EMPTY_FILE', message: 'The file is empty' });
 
-      const name = sanitiseFileName(part.filename);
-      const { mimeType, kind } = await this.detect(incoming, part.mimetype, name);
+      const name = sanitiseFileName(claimed.name);
+      const { mimeType, kind } = await this.detect(incoming, claimed.mimeType, name);
       let stored = incoming;
       let thumbnail: string | null = null;
       let dimensions: { width: number; height: number } | null = null;

@@ -102,6 +102,16 @@ export class AppConfig {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
+  /** The first admin, created at boot if no user has this name; never changed afterwards. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.]{3,32}$/, { message: 'ADMIN_USERNAME must be 3-32 letters, digits, _ or .' })
+  ADMIN_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
+  ADMIN_PASSWORD?: string;
+
   /** Largest upload in MiB; enforced while the file streams in. */
   @Transform(toInteger)
   @IsInt()
@@ -192,6 +202,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
   if (config.isProduction && config.JWT_SECRET === DEFAULT_JWT_SECRET) {
     problems.push('JWT_SECRET: must be set to a secret of your own in production (e.g. `openssl rand -base64 48`)');
+  }
+  if (Boolean(config.ADMIN_USERNAME) !== Boolean(config.ADMIN_PASSWORD)) {
+    problems.push('ADMIN_USERNAME and ADMIN_PASSWORD: set both or neither');
+  }
+  if (config.isProduction && config.ADMIN_PASSWORD && config.ADMIN_PASSWORD.length < 12) {
+    problems.push('ADMIN_PASSWORD: must be at least 12 characters in production');
   }
   if (config.S3_ENDPOINT) {
     for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
