@@ -13,6 +13,7 @@ import { ConversationsModule } from './conversations/conversations.module.js';
 import { FriendsModule } from './friends/friends.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         ConversationsModule,
         AttachmentsModule,
         MessagesModule,
+        PrivacyModule,
         AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

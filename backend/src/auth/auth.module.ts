@@ -25,6 +25,6 @@ import { SessionCleanupJob } from './session-cleanup.job.js';
   ],
   controllers: [AuthController],
   providers: [AuthService, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
-  exports: [AuthService],
+  exports: [AuthService, PasswordHasher],
 })
 export class AuthModule {}

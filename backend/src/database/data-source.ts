@@ -10,6 +10,7 @@ import { FriendRequest } from '../friends/friend-request.entity.js';
 import { Friendship } from '../friends/friendship.entity.js';
 import { JobRun } from '../jobs/job-run.entity.js';
 import { Message } from '../messages/message.entity.js';
+import { AuditEvent } from '../privacy/audit-event.entity.js';
 import { User } from '../users/user.entity.js';
 import { EmbeddedDatabase } from './embedded.js';
 import { migrations } from './migrations/index.js';
@@ -27,6 +28,7 @@ export const entities = [
   Attachment,
   StorageDeletion,
   JobRun,
+  AuditEvent,
 ];
 
 // Any 64-bit constant works; every Iris instance must use the same one.

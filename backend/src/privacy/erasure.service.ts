@@ -1,0 +1,81 @@
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AttachmentsService } from '../attachments/attachments.service.js';
+import { type AuditActor, AuditService } from './audit.service.js';
+import type { ErasureCountsDto, ErasureResultDto } from './dto/erasure.dto.js';
+
+export const ERASURE_ACTION = 'user.erased';
+
+/**
+ * Erases a user for real (GDPR Art. 17), for the user themselves and for admins alike. One transaction
+ * deletes the account and, through the foreign keys, everything that is theirs: sessions and refresh
+ * tokens, friendships, friend requests and blocks in both directions, the messages they sent, their
+ * uploads and their read markers. Conversations keep the peer's messages and show the erased side as
+ * a deleted user (the peer column becomes null). The stored files are queued by the attachments
+ * trigger in the same transaction and removed after the commit (and by the sweep, should that fail).
+ */
+@Injectable()
+export class ErasureService {
+  private readonly logger = new Logger(ErasureService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly attachmentsService: AttachmentsService,
+    private readonly auditService: AuditService,
+  ) {}
+
+  async erase(userId: string, actor: AuditActor, { dryRun = false }: { dryRun?: boolean } = {}): Promise<ErasureResultDto> {
+    const counts = await this.dataSource.transaction(async (manager) => {
+      await this.lockAndCheck(manager, userId);
+      const counts = await this.count(manager, userId);
+      if (dryRun) return counts;
+      // Conversations whose other side is already gone would be left with nobody in them.
+      await manager.query(
+        `DELETE FROM conversations WHERE (user_a_id = $1 AND user_b_id IS NULL) OR (user_b_id = $1 AND user_a_id IS NULL)`,
+        [userId],
+      );
+      // An erased admin's id must not survive in the trail of what they did either.
+      await manager.query(`UPDATE audit_events SET actor_id = NULL WHERE actor_id = $1`, [userId]);
+      await manager.query(`DELETE FROM users WHERE id = $1`, [userId]);
+      await this.auditService.record(manager, ERASURE_ACTION, actor, { ...counts });
+      return counts;
+    });
+    if (!dryRun) {
+      await this.attachmentsService.purgeQueuedFiles().catch((error: unknown) => {
+        this.logger.warn(`Files of an erased user stay queued for the sweep: ${String(error)}`);
+      });
+    }
+    return { dryRun, counts };
+  }
+
+  /**
+   * Locks the user's row, and every admin's when the user is one, so that two admins erasing each
+   * other at once cannot both succeed and leave no admin.
+   */
+  private async lockAndCheck(manager: EntityManager, userId: string): Promise<void> {
+    const [user]: { role: string }[] = await manager.query(`SELECT role FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+    if (!user) throw new NotFoundException({ code: 'USER_NOT_FOUND', message: 'User not found' });
+    if (user.role !== 'admin') return;
+    const admins: unknown[] = await manager.query(`SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE`);
+    if (admins.length <= 1) {
+      throw new ConflictException({ code: 'LAST_ADMIN', message: 'The last administrator cannot be erased; make another admin first' });
+    }
+  }
+
+  private async count(manager: EntityManager, userId: string): Promise<ErasureCountsDto> {
+    const [row]: Record<keyof ErasureCountsDto, string | number>[] = await manager.query(
+      `SELECT
+         (SELECT count(*) FROM messages WHERE sender_id = $1) AS messages,
+         (SELECT count(*) FROM attachments WHERE uploader_id = $1) AS attachments,
+         (SELECT coalesce(sum(size), 0) FROM attachments WHERE uploader_id = $1) AS "attachmentBytes",
+         (SELECT count(*) FROM friendships WHERE user_id = $1) AS friendships,
+         (SELECT count(*) FROM friend_requests WHERE from_user_id = $1 OR to_user_id = $1) AS "friendRequests",
+         (SELECT count(*) FROM blocks WHERE blocker_id = $1 OR blocked_id = $1) AS blocks,
+         (SELECT count(*) FROM sessions WHERE user_id = $1) AS sessions,
+         (SELECT count(*) FROM conversation_members WHERE user_id = $1) AS conversations`,
+      [userId],
+    );
+    return Object.fromEntries(Object.entries(row).map(([key, value]) => [key, Number(value)])) as unknown as ErasureCountsDto;
+  }
+}

@@ -1,0 +1,37 @@
+import { Body, Controller, Delete, ForbiddenException } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { PasswordHasher } from '../auth/password-hasher.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
+import { RateLimit } from '../common/rate-limit.guard.js';
+import { UsersService } from '../users/users.service.js';
+import { EraseMeDto, ErasureResultDto } from './dto/erasure.dto.js';
+import { ErasureService } from './erasure.service.js';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@ApiErrors({ 401: ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'SESSION_REVOKED'] })
+@Controller('users/me')
+export class PrivacyController {
+  constructor(
+    private readonly erasureService: ErasureService,
+    private readonly usersService: UsersService,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  /**
+   * Erases your account for real: your profile, sessions, friendships, requests, blocks, the messages
+   * you sent and your files. Your peers keep their own messages and see you as a deleted user. This
+   * cannot be undone. The answer says how much was removed.
+   */
+  @RateLimit('auth')
+  @Delete()
+  @ApiErrors({ 400: ['VALIDATION_FAILED'], 403: ['WRONG_PASSWORD'], 409: ['LAST_ADMIN'], 429: ['RATE_LIMITED'] })
+  async eraseMe(@CurrentUser() auth: AuthUser, @Body() dto: EraseMeDto): Promise<ErasureResultDto> {
+    const user = await this.usersService.getById(auth.id);
+    if (!(await this.hasher.verify(user.passwordHash, dto.password))) {
+      throw new ForbiddenException({ code: 'WRONG_PASSWORD', message: 'The password is wrong' });
+    }
+    return this.erasureService.erase(auth.id, { kind: 'self' });
+  }
+}
