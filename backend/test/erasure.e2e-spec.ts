@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { befriend, openConversation } from './helpers/friends.js';
+import { png } from './helpers/media.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
+
+const TEXT_TYPES = new Set(['text', 'character varying', 'character', 'citext', 'uuid', 'json', 'jsonb', 'USER-DEFINED']);
+
+describe('GDPR erasure (e2e)', () => {
+  let t: TestApp;
+  let uploadDir: string;
+  let admin: Registered;
+
+  beforeAll(async () => {
+    uploadDir = await mkdtemp(join(tmpdir(), 'iris-erasure-'));
+    t = await createTestApp({ UPLOAD_DIR: uploadDir });
+    admin = await register(t.http);
+    await t.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
+  });
+  afterAll(async () => {
+    await t.close();
+    await rm(uploadDir, { recursive: true, force: true });
+  });
+
+  /** Every row of every table whose text, uuid or JSON columns contain `needle`, as "table.column". */
+  async function scan(needle: string): Promise<string[]> {
+    const columns: { table_name: string; column_name: string; data_type: string }[] = await t.db.query(
+      `SELECT c.table_name, c.column_name, c.data_type
+         FROM information_schema.columns c JOIN information_schema.tables tb USING (table_schema, table_name)
+        WHERE c.table_schema = 'public' AND tb.table_type = 'BASE TABLE'`,
+    );
+    const hits: string[] = [];
+    for (const { table_name: table, column_name: column, data_type: type } of columns) {
+      if (!TEXT_TYPES.has(type)) continue;
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM "${table}" WHERE "${column}"::text ILIKE '%' || $1 || '%'`, [needle]);
+      if (n > 0) hits.push(`${table}.${column}`);
+    }
+    return hits;
+  }
+
+  const storedFiles = async () => {
+    const names = await Promise.all(['originals', 'thumbnails'].map(async (dir) => (await readdir(join(uploadDir, dir))).map((f) => `${dir}/${f}`)));
+    return names.flat();
+  };
+  const tableCounts = async () => {
+    const tables: { table_name: string }[] = await t.db.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    );
+    const counts: Record<string, number> = {};
+    for (const { table_name: table } of tables) counts[table] = (await t.db.query(`SELECT count(*)::int AS n FROM "${table}"`))[0].n;
+    return counts;
+  };
+  const send = (who: Registered, conversationId: string, fields: object) =>
+    t.http.post(`/api/conversations/${conversationId}/messages`).set(bearer(who.accessToken)).send({ clientId: randomUUID(), ...fields });
+  const upload = async (who: Registered) =>
+    (await t.http.post('/api/attachments').set(bearer(who.accessToken)).attach('file', await png(), 'photo.png').expect(201)).body;
+
+  /**
+   * A user with a bit of everything: friends, a conversation both ways with an edited message and
+   * files from both sides, an unsent upload, pending requests both ways, blocks both ways, two sessions.
+   */
+  async function livedIn() {
+    const subject = await register(t.http);
+    const peer = await register(t.http);
+    const friend = await register(t.http);
+    const asked = await register(t.http);
+    const asking = await register(t.http);
+    const blocked = await register(t.http);
+    const blocker = await register(t.http);
+    await befriend(t.http, subject, peer);
+    await befriend(t.http, friend, subject);
+    const conversationId = await openConversation(t.http, subject, peer);
+
+    const subjectFile = await upload(subject);
+    const peerFile = await upload(peer);
+    const edited = (await send(subject, conversationId, { body: 'first draft' }).expect(201)).body;
+    await t.http.patch(`/api/messages/${edited.id}`).set(bearer(subject.accessToken)).send({ body: 'second draft' }).expect(200);
+    await send(subject, conversationId, { body: 'a photo', attachmentIds: [subjectFile.id] }).expect(201);
+    await send(peer, conversationId, { body: 'peer keeps this' }).expect(201);
+    await send(peer, conversationId, { attachmentIds: [peerFile.id] }).expect(201);
+    const lastPeer = (await send(peer, conversationId, { body: 'and this' }).expect(201)).body;
+    await t.http.post(`/api/conversations/${conversationId}/read`).set(bearer(subject.accessToken)).send({ messageId: lastPeer.id }).expect(204);
+    await upload(subject); // never sent
+
+    await t.http.post('/api/friends/requests').set(bearer(subject.accessToken)).send({ userId: asked.id }).expect(201);
+    await t.http.post('/api/friends/requests').set(bearer(asking.accessToken)).send({ userId: subject.id }).expect(201);
+    await t.http.put(`/api/blocks/${blocked.id}`).set(bearer(subject.accessToken)).expect(204);
+    await t.http.put(`/api/blocks/${subject.id}`).set(bearer(blocker.accessToken)).expect(204);
+    const secondDevice = await t.http.post('/api/auth/login').send({ username: subject.username, password: PASSWORD }).expect(200);
+
+    const files = (await t.db.query(`SELECT storage_key, thumbnail_key FROM attachments WHERE uploader_id = $1`, [subject.id])).flatMap(
+      (r: { storage_key: string; thumbnail_key: string | null }) => [r.storage_key, r.thumbnail_key].filter(Boolean),
+    ) as string[];
+    return { subject, peer, friend, conversationId, files, secondDeviceToken: secondDevice.body.accessToken as string, peerFile };
+  }
+
+  const expectedCounts = {
+    messages: 2,
+    attachments: 2,
+    attachmentBytes: expect.any(Number),
+    friendships: 2,
+    friendRequests: 2,
+    blocks: 2,
+    sessions: 2,
+    conversations: 1,
+  };
+
+  async function expectForgotten(world: Awaited<ReturnType<typeof livedIn>>) {
+    const { subject, peer, conversationId, files, secondDeviceToken, peerFile } = world;
+    expect(await scan(subject.id)).toEqual([]);
+    expect(await scan(subject.username)).toEqual([]);
+    const remaining = await storedFiles();
+    for (const file of files) expect(remaining).not.toContain(file);
+    expect(await t.db.query(`SELECT * FROM storage_deletions`)).toEqual([]);
+
+    for (const token of [subject.accessToken, secondDeviceToken]) {
+      await t.http.get('/api/users/me').set(bearer(token)).expect(401);
+    }
+    await t.http.post('/api/auth/refresh').send({ refreshToken: subject.refreshToken }).expect(401);
+    await t.http.post('/api/auth/login').send({ username: subject.username, password: PASSWORD }).expect(401);
+
+    const conversation = await t.http.get(`/api/conversations/${conversationId}`).set(bearer(peer.accessToken)).expect(200);
+    expect(conversation.body.peer).toBeNull();
+    const history = await t.http.get(`/api/conversations/${conversationId}/messages`).set(bearer(peer.accessToken)).expect(200);
+    expect(history.body.items.map((m: { body: string | null; senderId: string }) => [m.senderId, m.body])).toEqual([
+      [peer.id, 'peer keeps this'],
+      [peer.id, null],
+      [peer.id, 'and this'],
+    ]);
+    expect(history.body.items[1].attachments).toEqual([peerFile]);
+    await t.http.get(peerFile.url).set(bearer(peer.accessToken)).expect(200);
+    const friends = await t.http.get('/api/friends').set(bearer(world.friend.accessToken)).expect(200);
+    expect(friends.body.items).toEqual([]);
+  }
+
+  it('erases a user who asks, with their password: nothing of them is left in any table or in storage', async () => {
+    const world = await livedIn();
+    const before = await storedFiles();
+    expect(before).toEqual(expect.arrayContaining(world.files));
+
+    const wrong = await t.http.delete('/api/users/me').set(bearer(world.subject.accessToken)).send({ password: 'not my password' }).expect(403);
+    expect(wrong.body.code).toBe('WRONG_PASSWORD');
+    await t.http.delete('/api/users/me').set(bearer(world.subject.accessToken)).send({}).expect(400);
+    expect(await scan(world.subject.id)).not.toEqual([]);
+
+    const res = await t.http.delete('/api/users/me').set(bearer(world.subject.accessToken)).send({ password: PASSWORD }).expect(200);
+    expect(res.body).toEqual({ dryRun: false, counts: expectedCounts });
+    expect(res.body.counts.attachmentBytes).toBeGreaterThan(0);
+
+    await expectForgotten(world);
+    const audit = await t.http.get('/api/admin/audit').set(bearer(admin.accessToken)).expect(200);
+    expect(audit.body.items).toEqual([
+      { id: expect.any(String), action: 'user.erased', actorKind: 'self', actorId: null, details: res.body.counts, createdAt: expect.any(String) },
+    ]);
+  });
+
+  it('lets an admin erase a user: the dry run reports exactly what the erasure then removes, and changes nothing', async () => {
+    const world = await livedIn();
+    const before = { tables: await tableCounts(), files: await storedFiles() };
+
+    const dryRun = await t.http.delete(`/api/admin/users/${world.subject.id}?dryRun=true`).set(bearer(admin.accessToken)).expect(200);
+    expect(dryRun.body).toEqual({ dryRun: true, counts: expectedCounts });
+    expect(await tableCounts()).toEqual(before.tables);
+    expect(await storedFiles()).toEqual(before.files);
+    await t.http.get('/api/users/me').set(bearer(world.subject.accessToken)).expect(200);
+
+    const real = await t.http.delete(`/api/admin/users/${world.subject.id}`).set(bearer(admin.accessToken)).expect(200);
+    expect(real.body).toEqual({ dryRun: false, counts: dryRun.body.counts });
+    await expectForgotten(world);
+
+    const audit = await t.http.get('/api/admin/audit').set(bearer(admin.accessToken)).expect(200);
+    expect(audit.body.items.filter((e: { actorKind: string }) => e.actorKind === 'admin')).toEqual([
+      expect.objectContaining({ action: 'user.erased', actorId: admin.id, details: real.body.counts }),
+    ]);
+    await t.http.delete(`/api/admin/users/${world.subject.id}`).set(bearer(admin.accessToken)).expect(404);
+  });
+
+  it('refuses to erase the last admin, by an admin or by themselves, with LAST_ADMIN', async () => {
+    const admins = await t.db.query(`SELECT id FROM users WHERE role = 'admin'`);
+    expect(admins).toEqual([{ id: admin.id }]);
+    const byAdmin = await t.http.delete(`/api/admin/users/${admin.id}`).set(bearer(admin.accessToken)).expect(409);
+    expect(byAdmin.body.code).toBe('LAST_ADMIN');
+    const bySelf = await t.http.delete('/api/users/me').set(bearer(admin.accessToken)).send({ password: PASSWORD }).expect(409);
+    expect(bySelf.body.code).toBe('LAST_ADMIN');
+    await t.http.get('/api/users/me').set(bearer(admin.accessToken)).expect(200);
+  });
+
+  it('erases an admin while another remains, and forgets them as the actor of earlier erasures too', async () => {
+    const second = await register(t.http);
+    await t.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [second.id]);
+    const victim = await register(t.http);
+    await t.http.delete(`/api/admin/users/${victim.id}`).set(bearer(second.accessToken)).expect(200);
+    expect(await scan(second.id)).toContain('audit_events.actor_id');
+
+    await t.http.delete(`/api/admin/users/${second.id}`).set(bearer(admin.accessToken)).expect(200);
+    expect(await scan(second.id)).toEqual([]);
+    expect(await scan(second.username)).toEqual([]);
+  });
+
+  it('answers 404 for an unknown user, 400 for a bad id or dryRun, and keeps admin routes from users (403) and strangers (401)', async () => {
+    await t.http.delete(`/api/admin/users/${randomUUID()}`).set(bearer(admin.accessToken)).expect(404);
+    await t.http.delete('/api/admin/users/not-a-uuid').set(bearer(admin.accessToken)).expect(400);
+    await t.http.delete(`/api/admin/users/${randomUUID()}?dryRun=maybe`).set(bearer(admin.accessToken)).expect(400);
+    const user = await register(t.http);
+    for (const [method, path] of [
+      ['get', '/api/admin/users'],
+      ['get', '/api/admin/audit'],
+      ['get', '/api/admin/jobs'],
+      ['delete', `/api/admin/users/${admin.id}`],
+    ] as const) {
+      expect((await t.http[method](path).set(bearer(user.accessToken)).expect(403)).body.code).toBe('FORBIDDEN');
+      await t.http[method](path).expect(401);
+    }
+  });
+
+  it('lists users for admins with their counts, searchable and paginated', async () => {
+    const someone = await register(t.http, { displayName: 'Zebra Findme' });
+    const peer = await register(t.http);
+    await befriend(t.http, someone, peer);
+    const conversationId = await openConversation(t.http, someone, peer);
+    const file = await upload(someone);
+    await send(someone, conversationId, { body: 'one', attachmentIds: [file.id] }).expect(201);
+    await send(someone, conversationId, { body: 'two' }).expect(201);
+
+    const found = await t.http.get('/api/admin/users?search=zebra').set(bearer(admin.accessToken)).expect(200);
+    expect(found.body.items).toEqual([
+      expect.objectContaining({ id: someone.id, username: someone.username, displayName: 'Zebra Findme', role: 'user', messageCount: 2, attachmentBytes: file.size }),
+    ]);
+    expect(found.body.items[0].lastSeenAt).toEqual(expect.any(String));
+    expect(found.body.items[0]).not.toHaveProperty('passwordHash');
+    expect((await t.http.get('/api/admin/users?search=%25').set(bearer(admin.accessToken)).expect(200)).body.items).toEqual([]);
+
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.http
+        .get(`/api/admin/users?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+        .set(bearer(admin.accessToken))
+        .expect(200);
+      for (const item of page.body.items) {
+        expect(seen.has(item.id)).toBe(false);
+        seen.add(item.id);
+      }
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.size).toBe((await t.db.query(`SELECT count(*)::int AS n FROM users`))[0].n);
+  });
+});
