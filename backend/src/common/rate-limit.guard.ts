@@ -9,20 +9,33 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { Clock } from './clock.js';
+import type { AuthenticatedRequest } from './current-user.decorator.js';
 
-export type RateLimitBucket = 'auth';
+export type RateLimitBucket = 'auth' | 'export';
 
-const LIMITS: Record<RateLimitBucket, (config: AppConfig) => { limit: number; windowMs: number }> = {
-  auth: (config) => ({ limit: config.AUTH_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
+interface RateLimitPolicy {
+  limit: number;
+  windowMs: number;
+  /** Whom the counter follows: the client IP (routes used before signing in) or the signed-in user. */
+  per: 'ip' | 'user';
+}
+
+const LIMITS: Record<RateLimitBucket, (config: AppConfig) => RateLimitPolicy> = {
+  auth: (config) => ({ limit: config.AUTH_RATE_LIMIT_PER_MINUTE, windowMs: 60_000, per: 'ip' }),
+  // An export reads everything a user has; per user, so that other devices or addresses do not get more.
+  export: () => ({ limit: 1, windowMs: 600_000, per: 'user' }),
 };
 
 const RATE_LIMIT = 'iris:rateLimit';
 const PRUNE_ABOVE = 10_000;
 
-/** Limits how often one client IP may call the route: `@RateLimit('auth')`. Answers 429 with Retry-After. */
+/**
+ * Limits how often one client IP (`auth`) or one signed-in user (`export`) may call the route:
+ * `@RateLimit('auth')`. Answers 429 with Retry-After.
+ */
 export const RateLimit = (bucket: RateLimitBucket) => applyDecorators(SetMetadata(RATE_LIMIT, bucket), UseGuards(RateLimitGuard));
 
 /**
@@ -67,9 +80,12 @@ export class RateLimitGuard implements CanActivate {
     const bucket = this.reflector.get<RateLimitBucket | undefined>(RATE_LIMIT, context.getHandler());
     if (!bucket) return true;
     const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const { limit, windowMs } = LIMITS[bucket](this.config);
-    const retryAfter = this.limiter.hit(`${bucket}:${context.getHandler().name}:${request.ip}`, limit, windowMs);
+    const request = http.getRequest<AuthenticatedRequest>();
+    const { limit, windowMs, per } = LIMITS[bucket](this.config);
+    // Runs after the global access-token guard, so a per-user route has its user here.
+    const client = per === 'ip' ? request.ip : request.user?.id;
+    if (!client) throw new Error(`The rate limit bucket "${bucket}" counts per user, but the route has no signed-in user`);
+    const retryAfter = this.limiter.hit(`${bucket}:${context.getHandler().name}:${client}`, limit, windowMs);
     if (retryAfter === 0) return true;
     void http.getResponse<FastifyReply>().header('retry-after', String(retryAfter));
     throw new HttpException(

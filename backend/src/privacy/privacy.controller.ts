@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, ForbiddenException } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, ForbiddenException, Get, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { PasswordHasher } from '../auth/password-hasher.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
@@ -7,6 +8,7 @@ import { RateLimit } from '../common/rate-limit.guard.js';
 import { UsersService } from '../users/users.service.js';
 import { EraseMeDto, ErasureResultDto } from './dto/erasure.dto.js';
 import { ErasureService } from './erasure.service.js';
+import { ExportService } from './export.service.js';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -15,6 +17,7 @@ import { ErasureService } from './erasure.service.js';
 export class PrivacyController {
   constructor(
     private readonly erasureService: ErasureService,
+    private readonly exportService: ExportService,
     private readonly usersService: UsersService,
     private readonly hasher: PasswordHasher,
   ) {}
@@ -33,5 +36,28 @@ export class PrivacyController {
       throw new ForbiddenException({ code: 'WRONG_PASSWORD', message: 'The password is wrong' });
     }
     return this.erasureService.erase(auth.id, { kind: 'self' });
+  }
+
+  /**
+   * Downloads everything the server holds about you (GDPR Art. 15 and 20) as a zip: your profile and
+   * sessions, friends, friend requests and blocks, each conversation with every message you can still
+   * see (both sides, oldest first), and the files you uploaded. README.txt inside describes the files.
+   * Once per 10 minutes.
+   */
+  @RateLimit('export')
+  @Get('export')
+  @ApiProduces('application/zip')
+  @ApiOkResponse({ description: 'The zip, streamed as it is made', schema: { type: 'string', format: 'binary' } })
+  @ApiErrors({ 429: ['RATE_LIMITED'] })
+  async exportMe(@CurrentUser() auth: AuthUser, @Res() reply: FastifyReply): Promise<void> {
+    const { fileName, stream } = await this.exportService.export(auth.id);
+    void reply
+      .headers({
+        'content-type': 'application/zip',
+        'content-disposition': `attachment; filename="${fileName}"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      })
+      .send(stream);
   }
 }

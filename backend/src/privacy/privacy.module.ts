@@ -4,13 +4,14 @@ import { AuthModule } from '../auth/auth.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuditService } from './audit.service.js';
 import { ErasureService } from './erasure.service.js';
+import { ExportService } from './export.service.js';
 import { PrivacyController } from './privacy.controller.js';
 
 /** Erasure, export and the audit trail: they reach into every other module's data, so they live apart. */
 @Module({
   imports: [AuthModule, UsersModule, AttachmentsModule],
   controllers: [PrivacyController],
-  providers: [ErasureService, AuditService],
+  providers: [ErasureService, ExportService, AuditService],
   exports: [ErasureService, AuditService],
 })
 export class PrivacyModule {}

@@ -1,0 +1,95 @@
+import { extname } from 'node:path';
+
+/** Written into profile.json; bump it when a file's shape changes incompatibly. */
+export const EXPORT_FORMAT = 'iris-export/1';
+
+/** Budget for the uploader's name in an entry name: `<uuid>-` plus this stays under the usual 255-byte limit. */
+const MAX_NAME_BYTES = 200;
+
+export const EXPORT_README = `Iris data export (${EXPORT_FORMAT})
+
+Everything this Iris server held about your account when the export was made.
+Files are UTF-8 JSON; times are ISO-8601 in UTC; ids are UUIDs.
+
+profile.json
+  format, exportedAt
+  user: id, username, displayName, statusMessage, role, createdAt, updatedAt
+  sessions: your sign-ins (devices): id, createdAt, lastUsedAt, expiresAt, revokedAt
+
+friends.json
+  friends: [{ user: { id, username, displayName }, since }]
+  friendRequests: { incoming: [...], outgoing: [...] }, each { id, from, to, createdAt }
+  blocks: the people you blocked: [{ user, since }]
+
+conversations/<conversationId>.json (one per conversation you are in)
+  id, peer ({ id, username, displayName }; null when their account was deleted),
+  createdAt, lastActivityAt, defaultExpiresInSeconds, defaultExpiryMode,
+  lastReadSeq (the newest message you have read),
+  messages: every message you could still see, oldest first, from both sides:
+    { id, conversationId, seq, senderId, clientId, body, attachments, createdAt, editedAt,
+      deleted, expiresInSeconds, expiryMode, expiresAt }
+  A deleted message has deleted: true and neither body nor attachments. Disappearing messages
+  whose time was up are not included. "attachments" describes files; the files themselves are
+  in attachments/ when you uploaded them.
+
+attachments/<attachmentId>-<name>
+  The files you uploaded, sent or not yet sent, as the server stores them (images without
+  their metadata). Files the other side sent are theirs and are not included.
+`;
+
+/** `iris-export-alice-2030-01-31.zip` (the date in UTC). */
+export function exportFileName(username: string, at: Date): string {
+  return `iris-export-${username}-${at.toISOString().slice(0, 10)}.zip`;
+}
+
+/**
+ * The zip entry of an uploaded file: `attachments/<id>-<name>`. The stored name is sanitised already;
+ * this also keeps it one path segment that unzip tools on every system accept, and short enough in bytes.
+ */
+export function attachmentEntryName(id: string, name: string): string {
+  return `attachments/${id}-${zipSafeName(name)}`;
+}
+
+export function zipSafeName(name: string): string {
+  const cleaned = name
+    .normalize('NFC')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '')
+    // Path separators, and what Windows refuses in a file name.
+    .replace(/[/\\:*?"<>|]/g, '_')
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s.]+|[\s.]+$/g, '');
+  if (!cleaned) return 'file';
+  if (Buffer.byteLength(cleaned) <= MAX_NAME_BYTES) return cleaned;
+  const extension = extname(cleaned);
+  const keep = extension.length > 1 && Buffer.byteLength(extension) <= 16 ? extension : '';
+  return truncateToBytes(cleaned.slice(0, cleaned.length - keep.length), MAX_NAME_BYTES - Buffer.byteLength(keep)) + keep;
+}
+
+/** Whole characters (never half of a surrogate pair) up to `maxBytes` of UTF-8. */
+function truncateToBytes(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const character of text) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > maxBytes) break;
+    end += character.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * `{ ...head, [key]: [...items] }` as indented JSON, written piece by piece so the items never sit in
+ * memory together. Parses to what JSON.stringify of the whole object gives; `key` must not be in `head`.
+ */
+export async function* jsonDocument(head: object, key: string, items: AsyncIterable<unknown>): AsyncGenerator<string> {
+  const opening = JSON.stringify(head, null, 2);
+  yield opening === '{}' ? '{\n' : `${opening.slice(0, -2)},\n`;
+  yield `  ${JSON.stringify(key)}: [`;
+  let first = true;
+  for await (const item of items) {
+    // Newlines inside strings are escaped, so every newline here is indentation.
+    yield `${first ? '' : ','}\n    ${JSON.stringify(item, null, 2).replace(/\n/g, '\n    ')}`;
+    first = false;
+  }
+  yield first ? ']\n}\n' : '\n  ]\n}\n';
+}
