@@ -12,6 +12,7 @@ import { ConversationsModule } from './conversations/conversations.module.js';
 import { FriendsModule } from './friends/friends.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -31,6 +32,7 @@ export class AppModule {
         ConversationsModule,
         MessagesModule,
         AdminModule,
+        RealtimeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -1,6 +1,6 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { FriendsService, lockPair } from '../friends/friends.service.js';
@@ -120,6 +120,16 @@ export class ConversationsService {
       lastReadSeq: member.lastReadSeq,
       peerId: conversation.userAId === userId ? conversation.userBId : conversation.userAId,
     };
+  }
+
+  /** The members of each conversation, by conversation id (an erased member is left out). */
+  async memberIds(conversationIds: string[]): Promise<Map<string, string[]>> {
+    if (conversationIds.length === 0) return new Map();
+    const conversations = await this.dataSource.getRepository(Conversation).find({
+      select: { id: true, userAId: true, userBId: true },
+      where: { id: In(conversationIds) },
+    });
+    return new Map(conversations.map((c) => [c.id, [c.userAId, c.userBId].filter((id): id is string => id !== null)]));
   }
 
   /**

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import {
   type HistoryQueryDto,
   MAX_SEQ,
@@ -27,6 +28,7 @@ export class MessagesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly conversationsService: ConversationsService,
     private readonly clock: Clock,
+    private readonly realtime: RealtimeService,
   ) {}
 
   /**
@@ -77,7 +79,9 @@ export class MessagesService {
         if (inserted.raw.length === 0) throw new DuplicateClientId();
         return messageFromRow(inserted.raw[0]);
       });
-      return { message: toMessageDto(message), created: true };
+      const created = toMessageDto(message);
+      this.realtime.messageCreated([userId, peerId], created);
+      return { message: created, created: true };
     } catch (error) {
       if (!(error instanceof DuplicateClientId)) throw error;
       const winner = await this.dataSource.getRepository(Message).findOneByOrFail({ senderId: userId, clientId: dto.clientId });
@@ -125,7 +129,9 @@ export class MessagesService {
         .execute();
       if (!updated.affected) throw notEditable();
     });
-    return toMessageDto(await this.dataSource.getRepository(Message).findOneByOrFail({ id: messageId }));
+    const edited = toMessageDto(await this.dataSource.getRepository(Message).findOneByOrFail({ id: messageId }));
+    this.realtime.messageUpdated([userId, peerId], edited);
+    return edited;
   }
 
   /** Deletes for everyone, leaving a tombstone. Always allowed to the sender, even after a block. Idempotent. */
@@ -133,7 +139,10 @@ export class MessagesService {
     const message = await this.findVisible(userId, messageId);
     if (message.senderId !== userId) throw notYours();
     if (message.deletedAt) return;
-    await this.dataSource.getRepository(Message).update({ id: messageId }, { body: null, deletedAt: this.clock.now() });
+    const deletedAt = this.clock.now();
+    await this.dataSource.getRepository(Message).update({ id: messageId }, { body: null, deletedAt });
+    const { peerId } = await this.conversationsService.getMembership(userId, message.conversationId);
+    this.realtime.messageDeleted([userId, peerId], toMessageDto({ ...message, body: null, deletedAt }));
   }
 
   /**
@@ -141,16 +150,16 @@ export class MessagesService {
    * peer's `afterRead` messages it passes.
    */
   async markRead(userId: string, conversationId: string, messageId: string): Promise<void> {
-    await this.conversationsService.getMembership(userId, conversationId);
+    const { peerId } = await this.conversationsService.getMembership(userId, conversationId);
     const message = await this.findVisible(userId, messageId);
     if (message.conversationId !== conversationId) throw messageNotFound();
     const now = this.clock.now();
-    await this.dataSource.transaction(async (manager) => {
+    const moved = await this.dataSource.transaction(async (manager) => {
       const member = await manager.findOne(ConversationMember, {
         where: { conversationId, userId },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!member || member.lastReadSeq >= message.seq) return;
+      if (!member || member.lastReadSeq >= message.seq) return false;
       await manager.update(ConversationMember, { conversationId, userId }, { lastReadSeq: message.seq });
       await manager.query(
         `UPDATE messages SET expires_at = $5::timestamptz + expires_in_seconds * interval '1 second'
@@ -158,7 +167,9 @@ export class MessagesService {
             AND expiry_mode = 'afterRead' AND expires_at IS NULL`,
         [conversationId, member.lastReadSeq, message.seq, userId, now],
       );
+      return true;
     });
+    if (moved) this.realtime.conversationRead([userId, peerId], { conversationId, userId, messageId, seq: message.seq, readAt: now });
   }
 
   /** A message in one of the caller's conversations that has not expired; 404 otherwise. */
