@@ -43,8 +43,9 @@ export function catchCommandRejections(client: Redis, commands: ('publish' | 'ps
   }
 }
 
-/** Quits politely when connected; otherwise stops the reconnection attempts at once. */
+/** Quits politely when connected; otherwise stops the reconnection attempts at once. Closing twice is harmless. */
 export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
   if (client.status === 'ready') {
     try {
       await client.quit();

@@ -198,6 +198,7 @@ export class RedisPresenceStore extends PresenceStore {
   }
 
   async close(): Promise<void> {
+    if (this.redis.status === 'end') return;
     this.local.clear();
     await this.attemptUnlessDown(async () => {
       await this.resync();
