@@ -14,6 +14,7 @@ import { FriendsModule } from './friends/friends.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -35,6 +36,7 @@ export class AppModule {
         MessagesModule,
         PrivacyModule,
         AdminModule,
+        RealtimeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

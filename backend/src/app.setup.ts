@@ -7,6 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
+import { FriendDto, FriendRequestDto } from './friends/dto/friend.dto.js';
+import { MessageDto } from './messages/dto/message.dto.js';
+import { ConversationReadEventDto, MessagesExpiredEventDto } from './realtime/dto/message-events.dto.js';
+import { PresenceEventDto } from './realtime/dto/presence-event.dto.js';
+import { ReadyEventDto, SocketAckDto, SocketErrorDto } from './realtime/dto/socket-events.dto.js';
+import { TypingDto, TypingEventDto } from './realtime/dto/typing.dto.js';
+import { RealtimeIoAdapter } from './realtime/realtime-io.adapter.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -54,6 +61,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
 
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
+  app.useWebSocketAdapter(new RealtimeIoAdapter(app, config));
   app.enableShutdownHooks();
 
   if (config.swaggerEnabled) {
@@ -84,17 +92,38 @@ function checkInput(input: unknown): void {
   }
 }
 
+const REALTIME_DESCRIPTION =
+  'Real time: Socket.IO at `/socket.io`, connecting with `auth: { token: <accessToken> }`. Server to client (event: payload): ' +
+  '`ready`: ReadyEventDto; `message.created`, `message.updated`, `message.deleted`: MessageDto; `message.expired`: MessagesExpiredEventDto; ' +
+  '`conversation.read`: ConversationReadEventDto; `typing`: TypingEventDto; `friend.request`: FriendRequestDto; `friend.accepted`: FriendDto; ' +
+  '`presence`: PresenceEventDto; `error`: SocketErrorDto. Client to server: `typing`: TypingDto, acknowledged with SocketAckDto.';
+
 export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const document = new DocumentBuilder()
     .setTitle('Iris API')
     .setDescription(
       'Private 1-to-1 messaging. Errors always have the shape `ApiErrorDto` with a stable `code`. ' +
-        'Lists are cursor-paginated: pass `nextCursor` back as `cursor` (message history: as `before` or `after`).',
+        'Lists are cursor-paginated: pass `nextCursor` back as `cursor` (message history: as `before` or `after`). ' +
+        REALTIME_DESCRIPTION,
     )
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   return SwaggerModule.createDocument(app, document, {
+    // Socket.IO payloads are not returned by any route; listed so the generated SDK has their types.
+    extraModels: [
+      ReadyEventDto,
+      MessagesExpiredEventDto,
+      ConversationReadEventDto,
+      TypingDto,
+      TypingEventDto,
+      PresenceEventDto,
+      SocketErrorDto,
+      SocketAckDto,
+      MessageDto,
+      FriendRequestDto,
+      FriendDto,
+    ],
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
 }

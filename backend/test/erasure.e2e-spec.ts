@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { befriend, openConversation } from './helpers/friends.js';
 import { png } from './helpers/media.js';
+import { closeSockets, connect, refusal } from './helpers/sockets.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
 
@@ -20,6 +21,7 @@ describe('GDPR erasure (e2e)', () => {
     admin = await register(t.http);
     await t.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
   });
+  afterEach(() => closeSockets());
   afterAll(async () => {
     await t.close();
     await rm(uploadDir, { recursive: true, force: true });
@@ -94,7 +96,10 @@ describe('GDPR erasure (e2e)', () => {
     const files = (await t.db.query(`SELECT storage_key, thumbnail_key FROM attachments WHERE uploader_id = $1`, [subject.id])).flatMap(
       (r: { storage_key: string; thumbnail_key: string | null }) => [r.storage_key, r.thumbnail_key].filter(Boolean),
     ) as string[];
-    return { subject, peer, friend, conversationId, files, secondDeviceToken: secondDevice.body.accessToken as string, peerFile };
+    // Online on two devices, with a friend watching.
+    const sockets = [await connect(t, subject.accessToken), await connect(t, secondDevice.body.accessToken)];
+    const friendSocket = await connect(t, friend.accessToken);
+    return { subject, peer, friend, conversationId, files, secondDeviceToken: secondDevice.body.accessToken as string, peerFile, sockets, friendSocket };
   }
 
   const expectedCounts = {
@@ -109,7 +114,10 @@ describe('GDPR erasure (e2e)', () => {
   };
 
   async function expectForgotten(world: Awaited<ReturnType<typeof livedIn>>) {
-    const { subject, peer, conversationId, files, secondDeviceToken, peerFile } = world;
+    const { subject, peer, conversationId, files, secondDeviceToken, peerFile, sockets, friendSocket } = world;
+    for (const socket of sockets) expect(await socket.disconnected()).toBe('io server disconnect');
+    await friendSocket.waitFor<{ userId: string; online: boolean }>('presence', (event) => event.userId === subject.id && !event.online);
+    expect((await refusal(t, { auth: { token: subject.accessToken } })).data?.code).toBe('SESSION_REVOKED');
     expect(await scan(subject.id)).toEqual([]);
     expect(await scan(subject.username)).toEqual([]);
     const remaining = await storedFiles();

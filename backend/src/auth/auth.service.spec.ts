@@ -12,6 +12,7 @@ import { RefreshToken } from './refresh-token.entity.js';
 import { Session } from './session.entity.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { rejection } from '../../test/helpers/rejection.js';
+import { asRealtime, fakeRealtime, type FakeRealtime } from '../../test/helpers/fake-realtime.js';
 
 const SECRET = 'unit-test-jwt-secret-at-least-32-characters';
 const START = new Date('2030-01-01T00:00:00Z');
@@ -78,6 +79,7 @@ describe('AuthService', () => {
     setPassword: jest.Mock<UsersService['setPassword']>;
   };
   let hasher: { hash: jest.Mock<PasswordHasher['hash']>; verify: jest.Mock<PasswordHasher['verify']> };
+  let realtime: FakeRealtime;
   let sut: AuthService;
 
   beforeEach(() => {
@@ -104,6 +106,7 @@ describe('AuthService', () => {
       jwt,
       clock,
       new AppConfig(),
+      asRealtime((realtime = fakeRealtime())),
     );
   });
 
@@ -307,6 +310,7 @@ describe('AuthService', () => {
       expect(manager.update).toHaveBeenCalledTimes(1);
       expect(manager.update).toHaveBeenCalledWith(Session, { id: 'session-1' }, { revokedAt: START });
       expect(manager.insert).not.toHaveBeenCalled();
+      expect(realtime.endSessions).toHaveBeenCalledWith(['session-1']);
     });
 
     it('answers SESSION_EXPIRED and rotates nothing when the session has expired', async () => {
@@ -324,6 +328,7 @@ describe('AuthService', () => {
 
       expect((await rejection(sut.refresh('token'))).getResponse()).toMatchObject({ code: 'SESSION_REVOKED' });
       expect(manager.insert).not.toHaveBeenCalled();
+      expect(realtime.endSessions).not.toHaveBeenCalled();
     });
 
     it('marks the token used, stores a new one and issues tokens for the same session', async () => {
@@ -358,6 +363,7 @@ describe('AuthService', () => {
 
       expect(refreshTokens.findOneBy).toHaveBeenCalledWith({ tokenHash: sha256('refresh-token') });
       expect(sessions.update).toHaveBeenCalledWith({ id: 'session-9', revokedAt: IsNull() }, { revokedAt: START });
+      expect(realtime.endSessions).toHaveBeenCalledWith(['session-9']);
     });
 
     it("revokes the caller's session and ignores an unknown refresh token", async () => {
@@ -365,6 +371,7 @@ describe('AuthService', () => {
 
       expect(sessions.update).toHaveBeenCalledTimes(1);
       expect(sessions.update).toHaveBeenCalledWith({ id: 'session-1', revokedAt: IsNull() }, { revokedAt: START });
+      expect(realtime.endSessions).toHaveBeenCalledWith(['session-1']);
     });
   });
 
@@ -384,6 +391,7 @@ describe('AuthService', () => {
       expect(usersService.setPassword).not.toHaveBeenCalled();
       expect(manager.update).not.toHaveBeenCalled();
       expect(manager.save).not.toHaveBeenCalled();
+      expect(realtime.endUserSessions).not.toHaveBeenCalled();
     });
 
     it('stores the new hash, ends every session of the user and issues tokens carrying the new token version', async () => {
@@ -396,6 +404,8 @@ describe('AuthService', () => {
       expect(manager.update).toHaveBeenCalledWith(Session, { userId: 'user-1', revokedAt: IsNull() }, { revokedAt: START });
       expect(manager.save).toHaveBeenCalledWith(expect.objectContaining({ userId: 'user-1', revokedAt: null }));
       expect(jwt.decode(tokens.accessToken)).toMatchObject({ sub: 'user-1', ver: 1 });
+      // Every socket of the user closes, except those of the session that was just started.
+      expect(realtime.endUserSessions).toHaveBeenCalledWith('user-1', 'session-1');
     });
   });
 });

@@ -2,10 +2,11 @@ import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/c
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, MoreThan } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import type { AuthUser } from '../common/current-user.decorator.js';
 import { AppConfig } from '../config/app-config.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
@@ -39,7 +40,7 @@ interface StartedSession {
 
 type RefreshOutcome =
   | { kind: 'rotated'; userId: string; session: StartedSession }
-  | { kind: 'rejected'; code: string; message: string };
+  | { kind: 'rejected'; code: string; message: string; revokedSessionId?: string };
 
 const DAY_MS = 86_400_000;
 // Rotated tokens are kept this long so a replay revokes the session; an older replay is simply refused.
@@ -56,6 +57,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly realtime: RealtimeService,
   ) {}
 
   async register(dto: RegisterDto): Promise<IssuedTokens> {
@@ -99,7 +101,12 @@ export class AuthService {
       if (row.revoked_at) return { kind: 'rejected', code: 'SESSION_REVOKED', message: 'This session has ended; sign in again' };
       if (row.used_at) {
         await manager.update(Session, { id: row.session_id }, { revokedAt: now });
-        return { kind: 'rejected', code: 'REFRESH_TOKEN_REUSED', message: 'This refresh token was already used; the session has been ended' };
+        return {
+          kind: 'rejected',
+          code: 'REFRESH_TOKEN_REUSED',
+          message: 'This refresh token was already used; the session has been ended',
+          revokedSessionId: row.session_id,
+        };
       }
       if (row.expires_at <= now) return { kind: 'rejected', code: 'SESSION_EXPIRED', message: 'This session has expired; sign in again' };
       await manager.update(RefreshToken, { id: row.id }, { usedAt: now });
@@ -107,7 +114,10 @@ export class AuthService {
       const token = await this.addRefreshToken(row.session_id, now, manager);
       return { kind: 'rotated', userId: row.user_id, session: { sessionId: row.session_id, refreshToken: token, expiresAt: row.expires_at } };
     });
-    if (outcome.kind === 'rejected') throw unauthorized(outcome.code, outcome.message);
+    if (outcome.kind === 'rejected') {
+      if (outcome.revokedSessionId) this.realtime.endSessions([outcome.revokedSessionId]);
+      throw unauthorized(outcome.code, outcome.message);
+    }
     return this.issue(await this.usersService.getById(outcome.userId), outcome.session);
   }
 
@@ -122,6 +132,7 @@ export class AuthService {
     for (const id of sessionIds) {
       await this.dataSource.getRepository(Session).update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
     }
+    this.realtime.endSessions(sessionIds);
   }
 
   /** Changes the password, ends every session of the user, and starts a new one for the caller. */
@@ -136,6 +147,7 @@ export class AuthService {
       await manager.update(Session, { userId: user.id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
       return this.startSession(user.id, manager);
     });
+    this.realtime.endUserSessions(user.id, session.sessionId);
     return this.issue(await this.usersService.getById(user.id), session);
   }
 
@@ -181,6 +193,16 @@ export class AuthService {
       throw unauthorized('SESSION_REVOKED', 'This session has ended; sign in again');
     }
     return { id: session.user.id, role: session.user.role, sessionId: session.id };
+  }
+
+  /** Those of `sessionIds` that are still open (not ended, not expired). */
+  async openSessionIds(sessionIds: string[]): Promise<Set<string>> {
+    if (sessionIds.length === 0) return new Set();
+    const open = await this.dataSource.getRepository(Session).find({
+      select: { id: true },
+      where: { id: In(sessionIds), revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
+    });
+    return new Set(open.map((session) => session.id));
   }
 
   private async startSession(userId: string, manager: EntityManager): Promise<StartedSession> {

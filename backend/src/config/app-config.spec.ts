@@ -94,6 +94,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
   });
 
+  it('defaults the real-time settings and refuses a Redis key prefix with spaces or a non-Redis URL', () => {
+    expect(loadConfig({})).toMatchObject({ REDIS_KEY_PREFIX: 'iris:', SOCKET_MAX_PAYLOAD_BYTES: 16_384, SOCKET_EVENTS_PER_10_SECONDS: 50 });
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379', REDIS_KEY_PREFIX: 'iris-eu:' })).toMatchObject({ REDIS_KEY_PREFIX: 'iris-eu:' });
+    expect(loadError({ REDIS_KEY_PREFIX: 'iris prod' }).problems).toEqual([expect.stringMatching(/^REDIS_KEY_PREFIX: /)]);
+    expect(loadError({ REDIS_URL: 'http://cache' }).problems).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
+  });
+
   it("parses 'true' and 'false' as booleans", () => {
     const sut = loadConfig({ TRUST_PROXY: 'true', COOKIE_SECURE: 'false', SWAGGER_ENABLED: 'TRUE' });
 

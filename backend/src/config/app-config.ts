@@ -153,6 +153,10 @@ export class AppConfig {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL?: string;
 
+  /** Prefix of every Redis key and channel Iris uses, so several deployments (or test runs) can share one Redis. */
+  @Matches(/^[A-Za-z0-9:._-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 characters of A-Z a-z 0-9 : . _ -' })
+  REDIS_KEY_PREFIX = 'iris:';
+
   /** Largest Socket.IO message a client may send, in bytes. */
   @Transform(toInteger)
   @IsInt()

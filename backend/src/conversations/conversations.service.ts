@@ -1,6 +1,6 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { attachmentFromRow, type AttachmentRow } from '../attachments/attachment.entity.js';
 import { toAttachmentDto } from '../attachments/dto/attachment.dto.js';
 import { Clock } from '../common/clock.js';
@@ -123,6 +123,16 @@ export class ConversationsService {
       lastReadSeq: member.lastReadSeq,
       peerId: conversation.userAId === userId ? conversation.userBId : conversation.userAId,
     };
+  }
+
+  /** The members of each conversation, by conversation id (an erased member is left out). */
+  async memberIds(conversationIds: string[]): Promise<Map<string, string[]>> {
+    if (conversationIds.length === 0) return new Map();
+    const conversations = await this.dataSource.getRepository(Conversation).find({
+      select: { id: true, userAId: true, userBId: true },
+      where: { id: In(conversationIds) },
+    });
+    return new Map(conversations.map((c) => [c.id, [c.userAId, c.userBId].filter((id): id is string => id !== null)]));
   }
 
   /**

@@ -9,6 +9,7 @@ import { Friendship } from './friendship.entity.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { rejection } from '../../test/helpers/rejection.js';
 import { fakeTransaction } from '../../test/helpers/fake-transaction.js';
+import { asRealtime, fakeRealtime, type FakeRealtime } from '../../test/helpers/fake-realtime.js';
 
 const START = new Date('2030-01-01T00:00:00Z');
 const ALICE = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -46,7 +47,8 @@ function fakeEntityManager() {
       if (sql.includes('pg_advisory_xact_lock')) return [{ pg_advisory_xact_lock: '' }];
       if (sql.includes('AS blocked_me')) return [state.relationship];
       if (sql.includes('FROM friendships f')) {
-        return [{ id: params[1], username: 'bob', display_name: 'Bob', status_message: 'hi', created_at: START }];
+        const [username, displayName] = params[1] === ALICE ? ['alice', 'Alice'] : ['bob', 'Bob'];
+        return [{ id: params[1], username, display_name: displayName, status_message: 'hi', created_at: START }];
       }
       if (sql.includes('FROM friend_requests r')) {
         return [
@@ -85,6 +87,7 @@ describe('FriendsService', () => {
     query: jest.Mock<(sql: string, params: unknown[]) => Promise<unknown[]>>;
   };
   let usersService: { getById: jest.Mock<UsersService['getById']> };
+  let realtime: FakeRealtime;
   let sut: FriendsService;
 
   beforeEach(() => {
@@ -96,7 +99,8 @@ describe('FriendsService', () => {
       query: jest.fn(async () => []),
     };
     usersService = { getById: jest.fn(async (id: string) => Object.assign(new User(), { id, username: 'bob', displayName: 'Bob' })) };
-    sut = new FriendsService(dataSource as unknown as DataSource, usersService as unknown as UsersService, clock);
+    realtime = fakeRealtime();
+    sut = new FriendsService(dataSource as unknown as DataSource, usersService as unknown as UsersService, clock, asRealtime(realtime));
   });
 
   const sqlCalls = () => manager.query.mock.calls.map(([sql]) => sql);
@@ -196,6 +200,14 @@ describe('FriendsService', () => {
         request: null,
         friend: { id: BOB, username: 'bob', displayName: 'Bob', statusMessage: 'hi', friendsSince: START },
       });
+      expect(realtime.friendAccepted).toHaveBeenCalledWith(result.friend, {
+        id: ALICE,
+        username: 'alice',
+        displayName: 'Alice',
+        statusMessage: 'hi',
+        friendsSince: START,
+      });
+      expect(realtime.friendRequest).not.toHaveBeenCalled();
     });
 
     it('answers REQUEST_ALREADY_SENT when the caller already asked', async () => {
@@ -207,6 +219,7 @@ describe('FriendsService', () => {
       expect(error.getResponse()).toMatchObject({ code: 'REQUEST_ALREADY_SENT' });
       expect(manager.save).not.toHaveBeenCalled();
       expect(manager.delete).not.toHaveBeenCalled();
+      expect(realtime.friendRequest).not.toHaveBeenCalled();
     });
 
     it('saves a new request stamped with the clock and answers pending', async () => {
@@ -225,6 +238,8 @@ describe('FriendsService', () => {
         friend: null,
       });
       expect(sqlCalls()).toHaveLength(3);
+      expect(realtime.friendRequest).toHaveBeenCalledWith(result.request);
+      expect(realtime.friendAccepted).not.toHaveBeenCalled();
     });
   });
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import { toUserSummaryDto } from '../users/dto/user.dto.js';
 import { UsersService } from '../users/users.service.js';
 import { FriendDto, FriendPageDto, FriendRequestDto, FriendRequestPageDto, FriendRequestResultDto } from './dto/friend.dto.js';
@@ -21,6 +22,18 @@ interface FriendRow {
   display_name: string;
   status_message: string;
   created_at: Date;
+}
+
+/** A new friendship as each side sees it: `friend` is the other user for the caller, `reverse` the caller for them. */
+interface NewFriendship {
+  friend: FriendDto;
+  reverse: FriendDto;
+}
+
+interface RequestOutcome {
+  result: FriendRequestResultDto;
+  /** Set when the request accepted theirs. */
+  friendship: NewFriendship | null;
 }
 
 interface RequestRow {
@@ -50,6 +63,7 @@ export class FriendsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly usersService: UsersService,
     private readonly clock: Clock,
+    private readonly realtime: RealtimeService,
   ) {}
 
   /** Pass the transaction's manager when inside one (PGlite has a single connection). */
@@ -61,6 +75,18 @@ export class FriendsService {
       [userId, otherId],
     );
     return { friends: row.friends, blockedByMe: row.blocked_by_me, blockedMe: row.blocked_me };
+  }
+
+  /** Who may see `userId`'s presence: their friends, never across a block in either direction. */
+  async presenceAudience(userId: string): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT f.friend_id AS id FROM friendships f
+        WHERE f.user_id = $1
+          AND NOT EXISTS (SELECT 1 FROM blocks b
+                           WHERE (b.blocker_id = $1 AND b.blocked_id = f.friend_id) OR (b.blocker_id = f.friend_id AND b.blocked_id = $1))`,
+      [userId],
+    );
+    return rows.map((row) => row.id);
   }
 
   async listFriends(userId: string, limit: number, cursor?: string): Promise<FriendPageDto> {
@@ -104,7 +130,7 @@ export class FriendsService {
       throw new BadRequestException({ code: 'CANNOT_FRIEND_SELF', message: 'You cannot send a friend request to yourself' });
     }
     await this.usersService.getById(targetId);
-    return this.dataSource.transaction(async (manager): Promise<FriendRequestResultDto> => {
+    const { result, friendship } = await this.dataSource.transaction(async (manager): Promise<RequestOutcome> => {
       // Checked under the pair lock, so a block committed a moment ago cannot be slipped past.
       await lockPair(manager, userId, targetId);
       const relationship = await this.relationship(userId, targetId, manager);
@@ -116,17 +142,24 @@ export class FriendsService {
       const theirs = await manager.findOneBy(FriendRequest, { fromUserId: targetId, toUserId: userId });
       if (theirs) {
         await manager.delete(FriendRequest, { id: theirs.id });
-        return { status: 'accepted', request: null, friend: await this.addFriendship(manager, userId, targetId) };
+        const friendship = await this.addFriendship(manager, userId, targetId);
+        return { result: { status: 'accepted', request: null, friend: friendship.friend }, friendship };
       }
       const existing = await manager.findOneBy(FriendRequest, { fromUserId: userId, toUserId: targetId });
       if (existing) throw new ConflictException({ code: 'REQUEST_ALREADY_SENT', message: 'You already sent this user a request' });
       const request = await manager.save(manager.create(FriendRequest, { fromUserId: userId, toUserId: targetId, createdAt: this.clock.now() }));
-      return { status: 'pending', request: await this.getRequestDto(manager, request.id), friend: null };
+      return {
+        result: { status: 'pending', request: await this.getRequestDto(manager, request.id), friend: null },
+        friendship: null,
+      };
     });
+    if (friendship) await this.realtime.friendAccepted(friendship.friend, friendship.reverse);
+    else if (result.request) this.realtime.friendRequest(result.request);
+    return result;
   }
 
   async accept(userId: string, requestId: string): Promise<FriendDto> {
-    return this.dataSource.transaction(async (manager) => {
+    const friendship = await this.dataSource.transaction(async (manager) => {
       const request = await manager.findOneBy(FriendRequest, { id: requestId, toUserId: userId });
       if (!request) throw notFound();
       await lockPair(manager, userId, request.fromUserId);
@@ -136,6 +169,8 @@ export class FriendsService {
       if (relationship.blockedByMe || relationship.blockedMe) throw notFound();
       return this.addFriendship(manager, userId, request.fromUserId);
     });
+    await this.realtime.friendAccepted(friendship.friend, friendship.reverse);
+    return friendship.friend;
   }
 
   async decline(userId: string, requestId: string): Promise<void> {
@@ -161,7 +196,7 @@ export class FriendsService {
     return removed.affected ?? 0;
   }
 
-  private async addFriendship(manager: EntityManager, userId: string, friendId: string): Promise<FriendDto> {
+  private async addFriendship(manager: EntityManager, userId: string, friendId: string): Promise<NewFriendship> {
     const now = this.clock.now();
     await manager
       .createQueryBuilder()
@@ -173,6 +208,10 @@ export class FriendsService {
       ])
       .orIgnore()
       .execute();
+    return { friend: await this.getFriendDto(manager, userId, friendId), reverse: await this.getFriendDto(manager, friendId, userId) };
+  }
+
+  private async getFriendDto(manager: EntityManager, userId: string, friendId: string): Promise<FriendDto> {
     const [row]: FriendRow[] = await manager.query(
       `SELECT u.id, u.username::text AS username, u.display_name, u.status_message, f.created_at
          FROM friendships f JOIN users u ON u.id = f.friend_id

@@ -2,9 +2,11 @@ import { jest } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import type { AttachmentsService } from '../attachments/attachments.service.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { JobRunsService } from '../jobs/job-runs.service.js';
 import { ExpiryService } from './expiry.service.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
+import { asRealtime, fakeRealtime, type FakeRealtime } from '../../test/helpers/fake-realtime.js';
 
 const START = new Date('2030-01-01T00:00:00Z');
 
@@ -13,6 +15,7 @@ function fakeQueryBuilder() {
     delete: jest.fn().mockReturnThis(),
     from: jest.fn().mockReturnThis(),
     where: jest.fn().mockReturnThis(),
+    returning: jest.fn().mockReturnThis(),
     execute: jest.fn<() => Promise<{ raw: unknown[]; affected?: number | null }>>(async () => ({ raw: [], affected: 0 })),
   };
 }
@@ -23,6 +26,8 @@ describe('ExpiryService', () => {
   let dataSource: { createQueryBuilder: jest.Mock<() => ReturnType<typeof fakeQueryBuilder>> };
   let jobRuns: { record: jest.Mock<JobRunsService['record']> };
   let attachments: { deleteUnattached: jest.Mock<() => Promise<number>>; purgeQueuedFiles: jest.Mock<() => Promise<number>> };
+  let conversationsService: { memberIds: jest.Mock<ConversationsService['memberIds']> };
+  let realtime: FakeRealtime;
   let sut: ExpiryService;
 
   beforeEach(() => {
@@ -32,12 +37,16 @@ describe('ExpiryService', () => {
     jobRuns = { record: jest.fn(async (_job, work) => work()) };
     const config = Object.assign(new AppConfig(), { EXPIRY_SWEEP_BATCH_SIZE: 100 });
     attachments = { deleteUnattached: jest.fn(async () => 0), purgeQueuedFiles: jest.fn(async () => 0) };
+    conversationsService = { memberIds: jest.fn(async () => new Map()) };
+    realtime = fakeRealtime();
     sut = new ExpiryService(
       dataSource as unknown as DataSource,
       jobRuns as unknown as JobRunsService,
       attachments as unknown as AttachmentsService,
       clock,
       config,
+      conversationsService as unknown as ConversationsService,
+      asRealtime(realtime),
     );
   });
 
@@ -114,6 +123,43 @@ describe('ExpiryService', () => {
 
       expect(jobRuns.record).toHaveBeenCalledWith('message-expiry', expect.any(Function));
       expect(builder.execute).not.toHaveBeenCalled();
+    });
+
+    it('sends message.expired per conversation of each batch to its members, and nothing for an empty batch', async () => {
+      builder.execute
+        .mockResolvedValueOnce({
+          raw: [
+            { id: 'm1', conversation_id: 'c1' },
+            { id: 'm2', conversation_id: 'c2' },
+            { id: 'm3', conversation_id: 'c1' },
+          ],
+          affected: 3,
+        })
+        .mockResolvedValueOnce({ raw: [], affected: 0 });
+      conversationsService.memberIds.mockResolvedValueOnce(
+        new Map([
+          ['c1', ['alice', 'bob']],
+          ['c2', ['carol']],
+        ]),
+      );
+
+      await sut.sweep();
+
+      expect(builder.returning).toHaveBeenCalledWith('id, conversation_id');
+      expect(conversationsService.memberIds).toHaveBeenCalledTimes(1);
+      expect(conversationsService.memberIds).toHaveBeenCalledWith(['c1', 'c2']);
+      expect(realtime.messagesExpired.mock.calls).toEqual([
+        [['alice', 'bob'], { conversationId: 'c1', messageIds: ['m1', 'm3'] }],
+        [['carol'], { conversationId: 'c2', messageIds: ['m2'] }],
+      ]);
+    });
+
+    it('still counts a batch whose announcement failed', async () => {
+      builder.execute.mockResolvedValueOnce({ raw: [{ id: 'm1', conversation_id: 'c1' }], affected: 1 });
+      conversationsService.memberIds.mockRejectedValueOnce(new Error('connection lost'));
+
+      await expect(sut.sweep()).resolves.toBe(1);
+      expect(realtime.messagesExpired).not.toHaveBeenCalled();
     });
 
     it('lets a failing delete reach the job record, and cleans no files then', async () => {

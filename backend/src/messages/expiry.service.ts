@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import { ConversationsService } from '../conversations/conversations.service.js';
 import { JobRunsService } from '../jobs/job-runs.service.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 
 export const EXPIRY_JOB = 'message-expiry';
 export const ATTACHMENT_CLEANUP_JOB = 'attachment-cleanup';
@@ -15,12 +17,16 @@ export const ATTACHMENT_CLEANUP_JOB = 'attachment-cleanup';
  */
 @Injectable()
 export class ExpiryService {
+  private readonly logger = new Logger(ExpiryService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly jobRuns: JobRunsService,
     private readonly attachmentsService: AttachmentsService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly conversationsService: ConversationsService,
+    private readonly realtime: RealtimeService,
   ) {}
 
   /**
@@ -60,7 +66,27 @@ export class ExpiryService {
         `id = ANY(ARRAY(SELECT id FROM messages WHERE expires_at <= :now ORDER BY expires_at LIMIT :batchSize FOR UPDATE SKIP LOCKED))`,
         { now, batchSize },
       )
+      .returning('id, conversation_id')
       .execute();
+    // The rows are gone whatever happens to the announcement, so its failure must not fail the sweep.
+    await this.announceExpired((result.raw ?? []) as { id: string; conversation_id: string }[]).catch((error: Error) =>
+      this.logger.error(`Could not announce expired messages: ${error.message}`),
+    );
     return result.affected ?? 0;
+  }
+
+  /** `message.expired` to both members of each conversation that lost messages. */
+  private async announceExpired(deleted: { id: string; conversation_id: string }[]): Promise<void> {
+    if (deleted.length === 0) return;
+    const byConversation = new Map<string, string[]>();
+    for (const row of deleted) {
+      const ids = byConversation.get(row.conversation_id);
+      if (ids) ids.push(row.id);
+      else byConversation.set(row.conversation_id, [row.id]);
+    }
+    const members = await this.conversationsService.memberIds([...byConversation.keys()]);
+    for (const [conversationId, messageIds] of byConversation) {
+      this.realtime.messagesExpired(members.get(conversationId) ?? [], { conversationId, messageIds });
+    }
   }
 }

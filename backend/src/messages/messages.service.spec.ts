@@ -12,6 +12,7 @@ import { MessagesService } from './messages.service.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { rejection } from '../../test/helpers/rejection.js';
 import { fakeTransaction } from '../../test/helpers/fake-transaction.js';
+import { asRealtime, fakeRealtime, type FakeRealtime } from '../../test/helpers/fake-realtime.js';
 
 const START = new Date('2030-01-01T00:00:00Z');
 const ALICE = 'alice-id';
@@ -119,6 +120,7 @@ describe('MessagesService', () => {
     forMessages: jest.Mock<AttachmentsService['forMessages']>;
     purgeQueuedFiles: jest.Mock<AttachmentsService['purgeQueuedFiles']>;
   };
+  let realtime: FakeRealtime;
   let sut: MessagesService;
 
   const membership = (conversation: Conversation = aConversation(), lastReadSeq = 0): Membership => ({
@@ -147,6 +149,7 @@ describe('MessagesService', () => {
       getMembership: jest.fn(async () => membership()),
       assertCanWrite: jest.fn(async () => undefined),
     };
+    realtime = fakeRealtime();
     attachmentsService = {
       attach: jest.fn(async () => []),
       forMessages: jest.fn(async () => new Map()),
@@ -157,6 +160,7 @@ describe('MessagesService', () => {
       conversationsService as unknown as ConversationsService,
       attachmentsService as unknown as AttachmentsService,
       clock,
+      asRealtime(realtime),
     );
   });
 
@@ -173,6 +177,7 @@ describe('MessagesService', () => {
         expect(messages.findOneBy).toHaveBeenCalledWith({ senderId: ALICE, clientId: CLIENT_ID });
         expect(dataSource.transaction).not.toHaveBeenCalled();
         expect(manager.query).not.toHaveBeenCalled();
+        expect(realtime.messageCreated).not.toHaveBeenCalled();
       });
 
       it('still returns the original while its timer has not run out', async () => {
@@ -244,6 +249,21 @@ describe('MessagesService', () => {
         });
         // The RETURNING row is the answer: no second read of the message.
         expect(manager.findOneByOrFail).not.toHaveBeenCalled();
+      });
+
+      it('announces the message to both members once the transaction has committed', async () => {
+        let committed = false;
+        dataSource.transaction.mockImplementationOnce(async (work) => {
+          const result = await work(manager);
+          committed = true;
+          return result;
+        });
+        realtime.messageCreated.mockImplementationOnce(() => expect(committed).toBe(true));
+
+        const { message } = await sut.send(ALICE, CONVERSATION, aDto());
+
+        expect(realtime.messageCreated).toHaveBeenCalledTimes(1);
+        expect(realtime.messageCreated).toHaveBeenCalledWith([ALICE, BOB], message);
       });
 
       it("uses the conversation's default timer and mode when expiresInSeconds is left out", async () => {
@@ -318,6 +338,7 @@ describe('MessagesService', () => {
         expect(manager.query).not.toHaveBeenCalled();
         expect(insertBuilder.execute).not.toHaveBeenCalled();
         expect(transactions.state.rolledBack).toBe(true);
+        expect(realtime.messageCreated).not.toHaveBeenCalled();
       });
 
       it('rethrows other database errors unchanged', async () => {
@@ -340,6 +361,7 @@ describe('MessagesService', () => {
 
         await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(winner), created: false });
         expect(transactions.state.rolledBack).toBe(true);
+        expect(realtime.messageCreated).not.toHaveBeenCalled();
         expect(manager.findOneByOrFail).not.toHaveBeenCalled();
         expect(messages.findOneByOrFail).toHaveBeenCalledWith({ senderId: ALICE, clientId: CLIENT_ID });
       });
@@ -443,6 +465,7 @@ describe('MessagesService', () => {
       expect(updateBuilder.set).toHaveBeenCalledWith({ body: 'edited', editedAt: START });
       expect(updateBuilder.where).toHaveBeenCalledWith(expect.stringContaining('deleted_at IS NULL'), { id: 'message-1', now: START });
       expect(messages.findOneByOrFail).toHaveBeenCalledWith({ id: 'message-1' });
+      expect(realtime.messageUpdated).toHaveBeenCalledWith([ALICE, BOB], toMessageDto(edited));
     });
 
     it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {
@@ -490,11 +513,12 @@ describe('MessagesService', () => {
 
       await expect(sut.edit(ALICE, 'message-1', 'edited')).rejects.toBe(blocked);
       expect(updateBuilder.execute).not.toHaveBeenCalled();
+      expect(realtime.messageUpdated).not.toHaveBeenCalled();
     });
   });
 
   describe('delete', () => {
-    it('clears the body, stamps deletedAt and deletes the attachments in one transaction, then purges their files', async () => {
+    it('clears the body, stamps deletedAt and deletes the attachments in one transaction, purges their files, and sends both members the tombstone', async () => {
       readBuilder.getOne.mockResolvedValueOnce(aMessage());
 
       await sut.delete(ALICE, 'message-1');
@@ -504,6 +528,8 @@ describe('MessagesService', () => {
       expect(manager.delete).toHaveBeenCalledWith(Attachment, { messageId: 'message-1' });
       expect(attachmentsService.purgeQueuedFiles).toHaveBeenCalledTimes(1);
       expect(manager.delete.mock.invocationCallOrder[0]).toBeLessThan(attachmentsService.purgeQueuedFiles.mock.invocationCallOrder[0]);
+      expect(realtime.messageDeleted).toHaveBeenCalledWith([ALICE, BOB], toMessageDto(aMessage({ body: null, deletedAt: START })));
+      expect(realtime.messageDeleted.mock.calls[0][1]).toMatchObject({ deleted: true, body: null, attachments: [] });
     });
 
     it('still succeeds when removing the files fails (they stay queued for the sweep)', async () => {
@@ -529,6 +555,7 @@ describe('MessagesService', () => {
 
       await expect(sut.delete(ALICE, 'message-1')).resolves.toBeUndefined();
       expect(manager.update).not.toHaveBeenCalled();
+      expect(realtime.messageDeleted).not.toHaveBeenCalled();
     });
 
     it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {
@@ -565,6 +592,13 @@ describe('MessagesService', () => {
       });
       expect(manager.update).toHaveBeenCalledWith(ConversationMember, { conversationId: CONVERSATION, userId: ALICE }, { lastReadSeq: 7 });
       expect(manager.query).toHaveBeenCalledWith(expect.stringContaining("expiry_mode = 'afterRead'"), [CONVERSATION, 3, 7, ALICE, START]);
+      expect(realtime.conversationRead).toHaveBeenCalledWith([ALICE, BOB], {
+        conversationId: CONVERSATION,
+        userId: ALICE,
+        messageId: 'message-1',
+        seq: 7,
+        readAt: START,
+      });
     });
 
     it.each([
@@ -578,6 +612,7 @@ describe('MessagesService', () => {
 
       expect(manager.update).not.toHaveBeenCalled();
       expect(manager.query).not.toHaveBeenCalled();
+      expect(realtime.conversationRead).not.toHaveBeenCalled();
     });
 
     it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {

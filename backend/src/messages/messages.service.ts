@@ -7,6 +7,7 @@ import { toAttachmentDto } from '../attachments/dto/attachment.dto.js';
 import { Clock } from '../common/clock.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import {
   type HistoryQueryDto,
   MAX_SEQ,
@@ -32,6 +33,7 @@ export class MessagesService {
     private readonly conversationsService: ConversationsService,
     private readonly attachmentsService: AttachmentsService,
     private readonly clock: Clock,
+    private readonly realtime: RealtimeService,
   ) {}
 
   /**
@@ -84,6 +86,7 @@ export class MessagesService {
         const attachments = await this.attachmentsService.attach(manager, userId, row.id, dto.attachmentIds ?? []);
         return toMessageDto(row, attachments.map(toAttachmentDto));
       });
+      this.realtime.messageCreated([userId, peerId], message);
       return { message, created: true };
     } catch (error) {
       if (!(error instanceof DuplicateClientId)) throw error;
@@ -136,7 +139,9 @@ export class MessagesService {
         .execute();
       if (!updated.affected) throw notEditable();
     });
-    return this.withAttachments(await this.dataSource.getRepository(Message).findOneByOrFail({ id: messageId }));
+    const edited = await this.withAttachments(await this.dataSource.getRepository(Message).findOneByOrFail({ id: messageId }));
+    this.realtime.messageUpdated([userId, peerId], edited);
+    return edited;
   }
 
   /** Deletes for everyone, leaving a tombstone. Always allowed to the sender, even after a block. Idempotent. */
@@ -144,11 +149,14 @@ export class MessagesService {
     const message = await this.findVisible(userId, messageId);
     if (message.senderId !== userId) throw notYours();
     if (message.deletedAt) return;
+    const deletedAt = this.clock.now();
     await this.dataSource.transaction(async (manager) => {
-      await manager.update(Message, { id: messageId }, { body: null, deletedAt: this.clock.now() });
+      await manager.update(Message, { id: messageId }, { body: null, deletedAt });
       // The delete trigger queues the files; they are removed right after the commit.
       await manager.delete(Attachment, { messageId });
     });
+    const { peerId } = await this.conversationsService.getMembership(userId, message.conversationId);
+    this.realtime.messageDeleted([userId, peerId], toMessageDto({ ...message, body: null, deletedAt }));
     await this.attachmentsService.purgeQueuedFiles().catch(() => {
       // Still queued: the next sweep removes them.
     });
@@ -159,16 +167,16 @@ export class MessagesService {
    * peer's `afterRead` messages it passes.
    */
   async markRead(userId: string, conversationId: string, messageId: string): Promise<void> {
-    await this.conversationsService.getMembership(userId, conversationId);
+    const { peerId } = await this.conversationsService.getMembership(userId, conversationId);
     const message = await this.findVisible(userId, messageId);
     if (message.conversationId !== conversationId) throw messageNotFound();
     const now = this.clock.now();
-    await this.dataSource.transaction(async (manager) => {
+    const moved = await this.dataSource.transaction(async (manager) => {
       const member = await manager.findOne(ConversationMember, {
         where: { conversationId, userId },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!member || member.lastReadSeq >= message.seq) return;
+      if (!member || member.lastReadSeq >= message.seq) return false;
       await manager.update(ConversationMember, { conversationId, userId }, { lastReadSeq: message.seq });
       await manager.query(
         `UPDATE messages SET expires_at = $5::timestamptz + expires_in_seconds * interval '1 second'
@@ -176,7 +184,9 @@ export class MessagesService {
             AND expiry_mode = 'afterRead' AND expires_at IS NULL`,
         [conversationId, member.lastReadSeq, message.seq, userId, now],
       );
+      return true;
     });
+    if (moved) this.realtime.conversationRead([userId, peerId], { conversationId, userId, messageId, seq: message.seq, readAt: now });
   }
 
   /** A message in one of the caller's conversations that has not expired; 404 otherwise. */

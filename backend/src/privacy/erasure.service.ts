@@ -2,6 +2,7 @@ import { ConflictException, Injectable, Logger, NotFoundException } from '@nestj
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AttachmentsService } from '../attachments/attachments.service.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import { type AuditActor, AuditService } from './audit.service.js';
 import type { ErasureCountsDto, ErasureResultDto } from './dto/erasure.dto.js';
 
@@ -13,7 +14,8 @@ export const ERASURE_ACTION = 'user.erased';
  * tokens, friendships, friend requests and blocks in both directions, the messages they sent, their
  * uploads and their read markers. Conversations keep the peer's messages and show the erased side as
  * a deleted user (the peer column becomes null). The stored files are queued by the attachments
- * trigger in the same transaction and removed after the commit (and by the sweep, should that fail).
+ * trigger in the same transaction and removed after the commit (and by the sweep, should that fail);
+ * the user's sockets are closed on every instance.
  */
 @Injectable()
 export class ErasureService {
@@ -23,13 +25,17 @@ export class ErasureService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly attachmentsService: AttachmentsService,
     private readonly auditService: AuditService,
+    private readonly realtime: RealtimeService,
   ) {}
 
   async erase(userId: string, actor: AuditActor, { dryRun = false }: { dryRun?: boolean } = {}): Promise<ErasureResultDto> {
+    let friendIds: string[] = [];
     const counts = await this.dataSource.transaction(async (manager) => {
       await this.lockAndCheck(manager, userId);
       const counts = await this.count(manager, userId);
       if (dryRun) return counts;
+      const friends: { friend_id: string }[] = await manager.query(`SELECT friend_id FROM friendships WHERE user_id = $1`, [userId]);
+      friendIds = friends.map((row) => row.friend_id);
       // Conversations whose other side is already gone would be left with nobody in them.
       await manager.query(
         `DELETE FROM conversations WHERE (user_a_id = $1 AND user_b_id IS NULL) OR (user_b_id = $1 AND user_a_id IS NULL)`,
@@ -42,6 +48,9 @@ export class ErasureService {
       return counts;
     });
     if (!dryRun) {
+      // Their sockets close on every instance, and their former friends see them go offline.
+      this.realtime.endUserSessions(userId);
+      this.realtime.presenceChanged(friendIds, { userId, online: false });
       await this.attachmentsService.purgeQueuedFiles().catch((error: unknown) => {
         this.logger.warn(`Files of an erased user stay queued for the sweep: ${String(error)}`);
       });

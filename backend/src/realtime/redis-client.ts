@@ -1,0 +1,58 @@
+import { Logger } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * A Redis client that logs an outage once (not once per retry) and keeps reconnecting, so an
+ * unreachable Redis degrades real time instead of stopping the process.
+ */
+export function createRedisClient(url: string, role: string, options: RedisOptions = {}): Redis {
+  const logger = new Logger(`Redis (${role})`);
+  const client = new Redis(url, {
+    connectionName: `iris-${role.replace(/\W+/g, '-')}`,
+    // How long a closing connection may take before it is destroyed; ioredis waits 2 s even for one
+    // that is already gone (while reconnecting), which keeps a stopping process alive for nothing.
+    disconnectTimeout: 200,
+    ...options,
+  });
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.error(`Redis is unreachable (${error.message}); real-time events between instances and presence are degraded until it is back`);
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.log('Redis is reachable again');
+  });
+  return client;
+}
+
+/**
+ * The Socket.IO Redis adapter fires these commands without handling their promises; a rejection
+ * while Redis is down would be an unhandled rejection, which ends a Node process.
+ */
+export function catchCommandRejections(client: Redis, commands: ('publish' | 'psubscribe' | 'subscribe' | 'punsubscribe' | 'unsubscribe')[]): void {
+  const target = client as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of commands) {
+    const original = target[name].bind(client);
+    target[name] = (...args: unknown[]) => {
+      const result = original(...args);
+      return result instanceof Promise ? result.catch(() => undefined) : result;
+    };
+  }
+}
+
+/** Quits politely when connected; otherwise stops the reconnection attempts at once. Closing twice is harmless. */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // Fall through to a hard disconnect.
+    }
+  }
+  client.disconnect();
+}

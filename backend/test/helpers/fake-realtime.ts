@@ -1,0 +1,21 @@
+import { jest } from '@jest/globals';
+import type { RealtimeService } from '../../src/realtime/realtime.service.js';
+
+/** A RealtimeService stand-in for unit specs that records what would have been sent. */
+export function fakeRealtime() {
+  return {
+    messageCreated: jest.fn<RealtimeService['messageCreated']>(),
+    messageUpdated: jest.fn<RealtimeService['messageUpdated']>(),
+    messageDeleted: jest.fn<RealtimeService['messageDeleted']>(),
+    messagesExpired: jest.fn<RealtimeService['messagesExpired']>(),
+    conversationRead: jest.fn<RealtimeService['conversationRead']>(),
+    friendRequest: jest.fn<RealtimeService['friendRequest']>(),
+    friendAccepted: jest.fn<RealtimeService['friendAccepted']>(async () => undefined),
+    endSessions: jest.fn<RealtimeService['endSessions']>(),
+    endUserSessions: jest.fn<RealtimeService['endUserSessions']>(),
+  };
+}
+
+export type FakeRealtime = ReturnType<typeof fakeRealtime>;
+
+export const asRealtime = (fake: FakeRealtime) => fake as unknown as RealtimeService;
