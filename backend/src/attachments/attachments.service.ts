@@ -6,6 +6,8 @@ import {
   NotFoundException,
   type OnApplicationShutdown,
   PayloadTooLargeException,
+  ServiceUnavailableException,
+  UnauthorizedException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -28,6 +30,13 @@ const UNATTACHED_RETENTION_MS = UNATTACHED_RETENTION_HOURS * 3_600_000;
 /** Files removed per batch of the deletion queue. */
 const PURGE_BATCH = 100;
 const MAX_RETRY_DELAY_MS = 3_600_000;
+
+/** How long stored files of an upload in progress wait before the sweep may assume it died. */
+const PENDING_UPLOAD_GRACE_MS = 3_600_000;
+/** A claimed queue entry is not retried by another instance before this lease ends. */
+const PURGE_LEASE_MS = 5 * 60_000;
+/** How long a delete or erasure waits for its files to be removed before answering anyway. */
+const INLINE_PURGE_TIMEOUT_MS = 3_000;
 
 export const attachmentNotFound = () => new NotFoundException({ code: 'ATTACHMENT_NOT_FOUND', message: 'Attachment not found' });
 
@@ -95,23 +104,27 @@ export class AttachmentsService implements OnApplicationShutdown {
       const { mimeType, kind } = await this.detect(incoming, claimed.mimeType, name);
       let stored = incoming;
       let thumbnail: string | null = null;
+      let storedType = mimeType;
       let dimensions: { width: number; height: number } | null = null;
       let durationSeconds: number | null = null;
       if (kind === 'image') {
         stored = `${incoming}.image`;
         thumbnail = `${incoming}.thumbnail`;
         temporary.push(stored, thumbnail);
-        dimensions = await processImage(incoming, mimeType, stored, thumbnail).catch(toHttpError);
+        const image = await processImage(incoming, mimeType, stored, thumbnail).catch(toHttpError);
+        storedType = image.mimeType;
+        dimensions = image;
       } else if (kind === 'video' || kind === 'audio') {
         durationSeconds = await probeDuration(incoming);
       }
 
-      const attachment = await this.dataSource.getRepository(Attachment).save({
+      const now = this.clock.now();
+      const row = {
         uploaderId: userId,
         messageId: null,
         position: 0,
         kind,
-        mimeType,
+        mimeType: storedType,
         size: (await stat(stored)).size,
         name,
         width: dimensions?.width ?? null,
@@ -119,15 +132,28 @@ export class AttachmentsService implements OnApplicationShutdown {
         durationSeconds,
         storageKey: `originals/${randomUUID()}`,
         thumbnailKey: thumbnail ? `thumbnails/${randomUUID()}` : null,
-        createdAt: this.clock.now(),
-      });
-      // The row exists before the files: if storing fails, deleting it queues whatever was stored.
+        createdAt: now,
+      };
+      const keys = [row.storageKey, row.thumbnailKey].filter((key): key is string => key !== null);
+      // Queued for deletion before they exist, due in an hour: if the process dies while storing, or the
+      // row can never be written (the uploader was erased meanwhile), the sweep removes the files.
+      await this.dataSource.query(
+        `INSERT INTO storage_deletions (storage_key, next_attempt_at) SELECT unnest($1::varchar[]), $2`,
+        [keys, new Date(now.getTime() + PENDING_UPLOAD_GRACE_MS)],
+      );
+      await this.storage.putFile(row.storageKey, stored, storedType);
+      if (thumbnail && row.thumbnailKey) await this.storage.putFile(row.thumbnailKey, thumbnail, 'image/webp');
+      let attachment: Attachment;
       try {
-        await this.storage.putFile(attachment.storageKey, stored, mimeType);
-        if (thumbnail && attachment.thumbnailKey) await this.storage.putFile(attachment.thumbnailKey, thumbnail, 'image/webp');
+        attachment = await this.dataSource.transaction(async (manager) => {
+          const saved = await manager.getRepository(Attachment).save(row);
+          await manager.query(`DELETE FROM storage_deletions WHERE storage_key = ANY($1)`, [keys]);
+          return saved;
+        });
       } catch (error) {
-        await this.dataSource.getRepository(Attachment).delete({ id: attachment.id });
-        await this.purgeQueuedFiles().catch(() => undefined);
+        await this.purgeKeys(keys);
+        // A foreign-key violation here means the uploader's account was erased during the upload.
+        if ((error as { code?: string }).code === '23503') throw new UnauthorizedException({ code: 'UNAUTHORIZED', message: 'The account no longer exists' });
         throw error;
       }
       return toAttachmentDto(attachment);
@@ -212,14 +238,35 @@ export class AttachmentsService implements OnApplicationShutdown {
   /**
    * Removes queued files from storage: everything due, in batches. A file that cannot be removed
    * stays queued with a growing delay and is tried again by a later sweep. Several instances may run
-   * this at once: each batch is claimed with SKIP LOCKED. Returns how many files were removed.
+   * this at once: each batch is claimed with SKIP LOCKED and a lease, in a short transaction; storage is
+   * called outside any transaction, so a slow storage never holds a database connection. Returns how
+   * many files were removed.
    */
   async purgeQueuedFiles(): Promise<number> {
     let removed = 0;
     for (;;) {
-      const { claimed, succeeded } = await this.purgeBatch();
-      removed += succeeded;
-      if (claimed < PURGE_BATCH) return removed;
+      const claimed = await this.claim(null);
+      removed += await this.remove(claimed);
+      if (claimed.length < PURGE_BATCH) return removed;
+    }
+  }
+
+  /**
+   * Removes these queued files now (after a message delete or an erasure), waiting a few seconds at
+   * most: whatever is not done by then stays queued for the sweep. Never throws.
+   */
+  async purgeKeys(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const work = this.claim(keys).then((claimed) => this.remove(claimed));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, INLINE_PURGE_TIMEOUT_MS)));
+    try {
+      await Promise.race([work.then(() => undefined), timeout]);
+    } catch (error) {
+      this.logger.warn(`Files stay queued for the sweep: ${String(error)}`);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => undefined);
     }
   }
 
@@ -227,40 +274,54 @@ export class AttachmentsService implements OnApplicationShutdown {
     await this.storage.close();
   }
 
-  private async purgeBatch(): Promise<{ claimed: number; succeeded: number }> {
+  /** Claims due queue entries (all due, or only `keys`) by moving their next attempt past a lease. */
+  private async claim(keys: string[] | null): Promise<{ storage_key: string; attempts: number }[]> {
     const now = this.clock.now();
-    return this.dataSource.transaction(async (manager) => {
-      const due: { storage_key: string; attempts: number }[] = await manager.query(
-        `SELECT storage_key, attempts FROM storage_deletions
-          WHERE next_attempt_at IS NULL OR next_attempt_at <= $1
-          ORDER BY queued_at LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED`,
-        [now],
-      );
-      const outcomes = await Promise.allSettled(due.map(({ storage_key }) => this.storage.delete(storage_key)));
-      const done: string[] = [];
-      for (const [index, outcome] of outcomes.entries()) {
-        const { storage_key: key, attempts } = due[index];
-        if (outcome.status === 'fulfilled') {
-          done.push(key);
-          continue;
-        }
-        const delay = Math.min(MAX_RETRY_DELAY_MS, 10_000 * 2 ** attempts);
-        this.logger.warn(`Could not delete stored file ${key} (attempt ${attempts + 1}): ${String(outcome.reason)}`);
-        await manager.query(
-          `UPDATE storage_deletions SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE storage_key = $1`,
-          [key, new Date(now.getTime() + delay), String(outcome.reason).slice(0, 1000)],
-        );
+    const [rows]: [{ storage_key: string; attempts: number }[], number] = await this.dataSource.query(
+      `UPDATE storage_deletions SET next_attempt_at = $2, attempts = attempts + 1
+        WHERE storage_key = ANY(ARRAY(
+          SELECT storage_key FROM storage_deletions
+           WHERE (next_attempt_at IS NULL OR next_attempt_at <= $1) AND ($3::varchar[] IS NULL OR storage_key = ANY($3))
+           ORDER BY queued_at LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED))
+        RETURNING storage_key, attempts`,
+      [now, new Date(now.getTime() + PURGE_LEASE_MS), keys],
+    );
+    return rows;
+  }
+
+  /** Deletes claimed files from storage; forgets the ones done and backs off the others. */
+  private async remove(claimed: { storage_key: string; attempts: number }[]): Promise<number> {
+    if (claimed.length === 0) return 0;
+    const outcomes = await Promise.allSettled(claimed.map(({ storage_key }) => this.storage.delete(storage_key)));
+    const done: string[] = [];
+    const now = this.clock.now();
+    for (const [index, outcome] of outcomes.entries()) {
+      const { storage_key: key, attempts } = claimed[index];
+      if (outcome.status === 'fulfilled') {
+        done.push(key);
+        continue;
       }
-      if (done.length > 0) await manager.query(`DELETE FROM storage_deletions WHERE storage_key = ANY($1)`, [done]);
-      return { claimed: due.length, succeeded: done.length };
-    });
+      const delay = Math.min(MAX_RETRY_DELAY_MS, 10_000 * 2 ** (attempts - 1));
+      this.logger.warn(`Could not delete stored file ${key} (attempt ${attempts}): ${String(outcome.reason)}`);
+      await this.dataSource.query(`UPDATE storage_deletions SET next_attempt_at = $2, last_error = $3 WHERE storage_key = $1`, [
+        key,
+        new Date(now.getTime() + delay),
+        String(outcome.reason).slice(0, 1000),
+      ]);
+    }
+    if (done.length > 0) await this.dataSource.query(`DELETE FROM storage_deletions WHERE storage_key = ANY($1)`, [done]);
+    return done.length;
   }
 
   private async receive(part: MultipartFile, path: string): Promise<void> {
     try {
       await pipeline(part.file, createWriteStream(path, { flags: 'wx' }));
     } catch (error) {
-      throw multipartError(error) ?? error;
+      const known = multipartError(error);
+      if (known) throw known;
+      // The disk failing is ours (500); anything else broke in the body the client sent.
+      if ((error as NodeJS.ErrnoException).syscall) throw error;
+      throw new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The upload could not be read' });
     }
     // Without throwFileSizeLimit the stream ends early instead of failing; refuse either way.
     if (part.file.truncated) throw fileTooLarge(this.config.MAX_UPLOAD_MB);
@@ -288,11 +349,15 @@ export function multipartError(error: unknown): Error | null {
     case 'FST_FIELDS_LIMIT':
       return new BadRequestException({ code: 'TOO_MANY_PARTS', message: 'Send exactly one file per upload' });
     case 'FST_PROTO_VIOLATION':
-      return new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The multipart body is malformed' });
+    case 'FST_MP_PREMATURE_CLOSE':
+      return new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The multipart body is malformed or incomplete' });
   }
-  // busboy reports a malformed body with plain Errors.
-  if (error instanceof Error && /^(Unexpected end of form|Malformed part header|Multipart: Boundary not found)/.test(error.message)) {
-    return new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The multipart body is malformed' });
+  // @fastify/busboy reports a malformed body with plain Errors.
+  if (
+    error instanceof Error &&
+    /^(Unexpected end of (multipart data|form)|Part terminated early|Malformed|Multipart: Boundary not found|The needle|.*bigger than 256)/.test(error.message)
+  ) {
+    return new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The multipart body is malformed or incomplete' });
   }
   return null;
 }
@@ -300,5 +365,6 @@ export function multipartError(error: unknown): Error | null {
 function toHttpError(error: unknown): never {
   if (!(error instanceof MediaError)) throw error;
   if (error.reason === 'IMAGE_TOO_LARGE') throw new PayloadTooLargeException({ code: error.reason, message: error.message });
+  if (error.reason === 'BUSY') throw new ServiceUnavailableException({ code: 'SERVER_BUSY', message: error.message });
   throw new UnsupportedMediaTypeException({ code: error.reason, message: error.message });
 }

@@ -1,0 +1,524 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp, { type Sharp } from 'sharp';
+import type { Response } from 'supertest';
+import { AttachmentsService } from '../src/attachments/attachments.service.js';
+import { S3Storage } from '../src/attachments/storage/s3-storage.js';
+import { Storage } from '../src/attachments/storage/storage.js';
+import { befriend, openConversation } from './helpers/friends.js';
+import { mp4Like, png } from './helpers/media.js';
+import { createTestApp, testServerUrl, type TestApp } from './helpers/test-app.js';
+import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
+
+/*
+ * Review of the attachments feature (commit a9e1460). Each test states a rule from the issue or DESIGN.md
+ * and passes once the matching finding is fixed. Runs on PGlite and, with TEST_DATABASE_URL, on PostgreSQL.
+ */
+
+function binary(res: Response, callback: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+}
+
+/** A GIF89a of `frames` uniform frames alternating black and white, so no two neighbours are equal. */
+function animatedGif(width: number, height: number, frames: number): Buffer {
+  const lzw = (count: number, value: number): Buffer => {
+    const minCodeSize = 2;
+    const clear = 1 << minCodeSize;
+    let codeSize = minCodeSize + 1;
+    let next = clear + 2;
+    const out: number[] = [];
+    let acc = 0;
+    let bits = 0;
+    const emit = (code: number) => {
+      acc |= code << bits;
+      bits += codeSize;
+      while (bits >= 8) {
+        out.push(acc & 255);
+        acc >>>= 8;
+        bits -= 8;
+      }
+    };
+    const table = new Map<number, number>();
+    emit(clear);
+    let prefix = value;
+    for (let i = 1; i < count; i++) {
+      const hit = table.get(prefix * 256 + value);
+      if (hit !== undefined) {
+        prefix = hit;
+        continue;
+      }
+      emit(prefix);
+      if (next < 4096) {
+        table.set(prefix * 256 + value, next++);
+        if (next > 1 << codeSize && codeSize < 12) codeSize++;
+      }
+      prefix = value;
+    }
+    emit(prefix);
+    emit(clear + 1);
+    if (bits > 0) out.push(acc & 255);
+    return Buffer.from(out);
+  };
+  const screen = Buffer.alloc(7);
+  screen.writeUInt16LE(width, 0);
+  screen.writeUInt16LE(height, 2);
+  screen[4] = 0x80;
+  const parts: Buffer[] = [Buffer.from('GIF89a'), screen, Buffer.from([0, 0, 0, 255, 255, 255])];
+  parts.push(Buffer.from([0x21, 0xff, 11, ...Buffer.from('NETSCAPE2.0'), 3, 1, 0, 0, 0]));
+  const data = [lzw(width * height, 0), lzw(width * height, 1)];
+  const descriptor = Buffer.alloc(10);
+  descriptor[0] = 0x2c;
+  descriptor.writeUInt16LE(width, 5);
+  descriptor.writeUInt16LE(height, 7);
+  for (let frame = 0; frame < frames; frame++) {
+    parts.push(Buffer.from([0x21, 0xf9, 4, 0, 1, 0, 0, 0]), descriptor, Buffer.from([2]));
+    const lzwData = data[frame % 2];
+    for (let i = 0; i < lzwData.length; i += 255) {
+      const block = lzwData.subarray(i, i + 255);
+      parts.push(Buffer.from([block.length]), block);
+    }
+    parts.push(Buffer.from([0]));
+  }
+  parts.push(Buffer.from([0x3b]));
+  return Buffer.concat(parts);
+}
+
+const GPS_EXIF = {
+  IFD0: { Make: 'LeakCam', ImageDescription: 'EXIFSECRET' },
+  IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1', GPSLongitudeRef: 'E', GPSLongitude: '2/1 21/1 3/1' },
+};
+const GPS_XMP =
+  '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+  '<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.4N" exif:UserComment="XMPSECRET"/></rdf:RDF></x:xmpmeta>';
+
+function photo(): Sharp {
+  return sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 30, g: 90, b: 160 } } });
+}
+
+describe('attachments review (e2e)', () => {
+  let t: TestApp;
+  let uploadDir: string;
+  let alice: Registered;
+  let bob: Registered;
+  let charlie: Registered;
+  let withBob: string;
+  let withCharlie: string;
+
+  beforeAll(async () => {
+    uploadDir = await mkdtemp(join(tmpdir(), 'iris-review-'));
+    t = await createTestApp({ UPLOAD_DIR: uploadDir });
+    [alice, bob, charlie] = [await register(t.http), await register(t.http), await register(t.http)];
+    await befriend(t.http, alice, bob);
+    await befriend(t.http, alice, charlie);
+    withBob = await openConversation(t.http, alice, bob);
+    withCharlie = await openConversation(t.http, alice, charlie);
+  });
+  afterAll(async () => {
+    await t.close();
+    await rm(uploadDir, { recursive: true, force: true });
+  });
+
+  const upload = (who: Registered, content: Buffer, filename: string, contentType = 'application/octet-stream') =>
+    t.http.post('/api/attachments').set(bearer(who.accessToken)).attach('file', content, { filename, contentType });
+  const send = (who: Registered, fields: object, conversation = withBob) =>
+    t.http.post(`/api/conversations/${conversation}/messages`).set(bearer(who.accessToken)).send({ clientId: randomUUID(), ...fields });
+  const download = (who: Registered, path: string, headers: Record<string, string> = {}) =>
+    t.http.get(path).set({ ...bearer(who.accessToken), ...headers }).buffer(true).parse(binary);
+  const incoming = () => readdir(join(uploadDir, '.incoming'));
+  const attachmentCount = async () => Number((await t.db.query(`SELECT count(*) AS n FROM attachments`))[0].n);
+
+  /** Sends raw bytes as the body of POST /api/attachments, with the given content type. */
+  function rawUpload(contentType: string, body: Buffer | string): Promise<{ status: number; body: string }> {
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/attachments',
+          headers: { ...bearer(alice.accessToken), 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (data: Buffer) => (text += data.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  describe('hostile uploads', () => {
+    it('answers malformed multipart bodies with 400 INVALID_MULTIPART, never a 500, and keeps nothing', async () => {
+      const boundary = 'XyZ';
+      const rows = await attachmentCount();
+      const cases: [string, string, string][] = [
+        ['a body that is not multipart at all', `multipart/form-data; boundary=${boundary}`, 'just some text'],
+        [
+          'a file part cut off before the closing boundary',
+          `multipart/form-data; boundary=${boundary}`,
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello`,
+        ],
+        ['an empty boundary', 'multipart/form-data; boundary=', 'x'],
+        ['a boundary over 256 characters', `multipart/form-data; boundary=${'b'.repeat(300)}`, 'x'],
+      ];
+      const answers: Record<string, number> = {};
+      for (const [name, contentType, body] of cases) {
+        const res = await rawUpload(contentType, body);
+        answers[name] = res.status;
+        if (res.status === 400) expect(JSON.parse(res.body).code).toBe('INVALID_MULTIPART');
+      }
+      expect(answers).toEqual(Object.fromEntries(cases.map(([name]) => [name, 400])));
+      expect(await incoming()).toEqual([]);
+      expect(await attachmentCount()).toBe(rows);
+    });
+
+    it('a client that aborts mid-upload leaves no temporary file and no row, and the server keeps answering', async () => {
+      const { port } = t.app.getHttpServer().address() as AddressInfo;
+      const rows = await attachmentCount();
+      const boundary = 'AbortMe';
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        `POST /api/attachments HTTP/1.1\r\nHost: iris\r\nAuthorization: Bearer ${alice.accessToken}\r\n` +
+          `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      );
+      socket.write(Buffer.alloc(256 * 1024, 7));
+      for (let i = 0; i < 100 && (await incoming()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await incoming()).length).toBe(1);
+
+      socket.destroy();
+      for (let i = 0; i < 100 && (await incoming()).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await incoming()).toEqual([]);
+      expect(await attachmentCount()).toBe(rows);
+      await t.http.get('/api/attachments/config').set(bearer(alice.accessToken)).expect(200);
+      await upload(alice, Buffer.from('after the abort'), 'ok.txt').expect(201);
+    });
+
+    it('keeps the name in the upload answer equal to the one later served: no lone surrogates', async () => {
+      const body = `--B\r\nContent-Disposition: form-data; name="file"; filename*=utf-16le''%00%D8%41%00\r\n\r\nhello\r\n--B--\r\n`;
+      const res = await rawUpload('multipart/form-data; boundary=B', body);
+      expect(res.status).toBe(201);
+      const uploaded = JSON.parse(res.body) as { id: string; name: string };
+      expect(uploaded.name).not.toMatch(/[\uD800-\uDFFF]/u);
+      const message = (await send(alice, { attachmentIds: [uploaded.id] }).expect(201)).body;
+      const history = await t.http.get(`/api/conversations/${withBob}/messages`).set(bearer(bob.accessToken)).expect(200);
+      expect(history.body.items.find((m: { id: string }) => m.id === message.id).attachments[0].name).toBe(uploaded.name);
+    });
+
+    it('accepts an SVG file as a plain file (served as a download) instead of refusing it as a fake image', async () => {
+      const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>');
+      const res = await upload(alice, svg, 'logo.svg', 'image/svg+xml').expect(201);
+      expect(res.body.kind).toBe('file');
+      const file = await download(alice, res.body.url).expect(200);
+      expect(file.headers['content-type']).not.toMatch(/svg|html|xml/);
+      expect(file.headers['content-disposition']).toMatch(/^attachment;/);
+    });
+  });
+
+  describe('image privacy and decompression bombs', () => {
+    it('never serves GPS or other metadata of a photo, whatever its format (TIFF, HEIC)', async () => {
+      const tiff = await photo().tiff().withExif(GPS_EXIF).withXmp(GPS_XMP).toBuffer();
+      expect(tiff.includes('XMPSECRET')).toBe(true);
+      // An iPhone-style HEIC: an AVIF-coded HEIF file whose brand says heic (file-type: image/heic).
+      const heif = await photo().avif().withExif(GPS_EXIF).withXmp(GPS_XMP).toBuffer();
+      const heic = Buffer.from(heif);
+      heic.write('heic', heic.indexOf('ftyp') + 4, 'ascii');
+      expect(heic.includes('EXIFSECRET')).toBe(true);
+
+      const leaks: Record<string, string> = {};
+      for (const [name, bytes, type] of [
+        ['scan.tiff', tiff, 'image/tiff'],
+        ['IMG_0001.HEIC', heic, 'image/heic'],
+      ] as const) {
+        const res = await upload(alice, bytes, name, type);
+        // Refusing a format that cannot be cleaned is fine; serving it with its GPS is not.
+        if (res.status === 415) continue;
+        expect(res.status).toBe(201);
+        await send(alice, { attachmentIds: [res.body.id] }).expect(201);
+        const served = (await download(bob, res.body.url).expect(200)).body as Buffer;
+        const found = ['EXIFSECRET', 'XMPSECRET', 'GPSLatitude'].filter((marker) => served.includes(marker));
+        if (found.length > 0) leaks[name] = `${res.body.kind} ${res.body.mimeType} served to the peer with ${found.join(', ')}`;
+      }
+      expect(leaks).toEqual({});
+    });
+
+    it('refuses animated GIF bombs: 70 KB that decode to 134 MP, and 100,000 frames', async () => {
+      const rows = await attachmentCount();
+      const bigFrames = animatedGif(4096, 4096, 8);
+      expect(bigFrames.length).toBeLessThan(100_000);
+      const manyFrames = animatedGif(16, 16, 100_000);
+      const answers: Record<string, string> = {};
+      for (const [name, bytes] of [
+        ['big-frames.gif', bigFrames],
+        ['many-frames.gif', manyFrames],
+      ] as const) {
+        const started = Date.now();
+        const res = await upload(alice, bytes, name, 'image/gif');
+        answers[name] = `${res.status} ${res.body.code ?? ''}`.trim();
+        if (process.env.IRIS_PRINT_TIMINGS) console.log(`${name}: ${bytes.length} bytes, ${res.status} after ${Date.now() - started} ms`);
+      }
+      expect(answers).toEqual({ 'big-frames.gif': '413 IMAGE_TOO_LARGE', 'many-frames.gif': '413 IMAGE_TOO_LARGE' });
+      expect(await attachmentCount()).toBe(rows);
+      expect(await incoming()).toEqual([]);
+    });
+
+    it('decodes one image at a time per process, as media.ts promises, however many uploads arrive together', async () => {
+      const gif = animatedGif(3000, 3000, 1);
+      let busiest = 0;
+      const sampler = setInterval(() => (busiest = Math.max(busiest, sharp.counters().process)), 2);
+      try {
+        const answers = await Promise.all([0, 1, 2].map((i) => upload(alice, gif, `wide-${i}.gif`, 'image/gif')));
+        for (const answer of answers) expect(answer.status).toBe(201);
+      } finally {
+        clearInterval(sampler);
+      }
+      expect(busiest).toBe(1);
+    });
+  });
+
+  describe('downloads', () => {
+    let video: Buffer;
+    let videoUrl: string;
+    let videoId: string;
+    beforeAll(async () => {
+      video = mp4Like(1000);
+      const uploaded = (await upload(alice, video, 'clip.mp4', 'video/mp4').expect(201)).body;
+      await send(alice, { attachmentIds: [uploaded.id] }).expect(201);
+      videoUrl = uploaded.url;
+      videoId = uploaded.id;
+    });
+
+    it('never answers a hostile Range header with a 5xx', async () => {
+      const size = video.length;
+      const expected: [string, number, string | undefined][] = [
+        ['bytes=5-2', 200, undefined],
+        ['bytes=0-0,5-9', 200, undefined],
+        ['bytes=99999999999999999999999999-', 416, `bytes */${size}`],
+        ['bytes=0-99999999999999999999999', 206, `bytes 0-${size - 1}/${size}`],
+        ['bytes=-0', 416, `bytes */${size}`],
+        ['bytes=-99999999999999999999', 206, `bytes 0-${size - 1}/${size}`],
+        ['bytes = 0-1', 200, undefined],
+        ['bytes=1e3-', 200, undefined],
+        ['bytes=-', 200, undefined],
+        ['items=0-1', 200, undefined],
+        [`bytes=${size - 1}-`, 206, `bytes ${size - 1}-${size - 1}/${size}`],
+      ];
+      for (const [range, status, contentRange] of expected) {
+        const res = await download(bob, videoUrl, { Range: range });
+        expect({ range, status: res.status, contentRange: res.headers['content-range'] }).toEqual({ range, status, contentRange });
+      }
+    });
+
+    it('tells a non-member nothing, whatever conditional, range or method they use', async () => {
+      const etag = `"${videoId}"`;
+      for (const headers of <Record<string, string>[]>[{}, { 'If-None-Match': etag }, { Range: 'bytes=0-1' }, { Range: 'bytes=999999-' }, { 'If-Range': etag, Range: 'bytes=0-1' }]) {
+        const res = await download(charlie, videoUrl, headers);
+        expect({ headers, status: res.status, etag: res.headers.etag }).toEqual({ headers, status: 404, etag: undefined });
+      }
+      await t.http.head(videoUrl).set(bearer(charlie.accessToken)).expect(404);
+      await download(charlie, `${videoUrl}/thumbnail`, { 'If-None-Match': `"${videoId}-t"` }).expect(404);
+    });
+
+    it('timed attachments are never stored in a cache, not even their thumbnail, 206 or 416 answers', async () => {
+      const image = (await upload(alice, await png(), 'timed.png', 'image/png').expect(201)).body;
+      await send(alice, { attachmentIds: [image.id], expiresInSeconds: 3600, expiryMode: 'afterRead' }).expect(201);
+      for (const [path, headers] of [
+        [image.url, {}],
+        [image.thumbnailUrl, {}],
+        [image.url, { Range: 'bytes=0-9' }],
+        [image.url, { Range: 'bytes=99999999-' }],
+        [image.url, { 'If-None-Match': `"${image.id}"` }],
+      ] as const) {
+        const res = await download(bob, path, headers);
+        expect(res.status).not.toBe(304);
+        expect(res.headers['cache-control']).toBe('private, no-store');
+      }
+    });
+  });
+
+  describe('storage', () => {
+    it('a slow storage backend neither hangs DELETE /api/messages/:id nor freezes other requests', async () => {
+      const storage = t.app.get(Storage);
+      const image = (await upload(alice, await png(), 'slow.png', 'image/png').expect(201)).body;
+      const message = (await send(alice, { attachmentIds: [image.id] }).expect(201)).body;
+      let release!: () => void;
+      const stuck = new Promise<void>((resolve) => (release = resolve));
+      const originalDelete = storage.delete.bind(storage);
+      storage.delete = async (key: string) => {
+        await stuck;
+        return originalDelete(key);
+      };
+      try {
+        const deleting = t.http.delete(`/api/messages/${message.id}`).set(bearer(alice.accessToken)).timeout(5000);
+        const outcome = await deleting.then(
+          (res) => res.status,
+          (error: Error) => error.message,
+        );
+        const inbox = await t.http
+          .get('/api/conversations')
+          .set(bearer(bob.accessToken))
+          .timeout(5000)
+          .then(
+            (res) => res.status,
+            (error: Error) => error.message,
+          );
+        expect({ deleteMessage: outcome, inbox }).toEqual({ deleteMessage: 204, inbox: 200 });
+      } finally {
+        release();
+        storage.delete = originalDelete;
+      }
+      // Once the backend answers again, the files queued by the delete are removed.
+      let queued: unknown[] = [];
+      for (let i = 0; i < 100; i++) {
+        await t.app.get(AttachmentsService).purgeQueuedFiles();
+        queued = await t.db.query(`SELECT storage_key FROM storage_deletions`);
+        if (queued.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(queued).toEqual([]);
+    });
+
+    it('an upload still being stored when its uploader is erased leaves no file behind', async () => {
+      const dave = await register(t.http);
+      const storage = t.app.get(Storage);
+      /** Stored files that neither an attachment row nor the deletion queue knows about. */
+      const orphans = async () => {
+        const known = new Set(
+          (
+            (await t.db.query(
+              `SELECT storage_key AS key FROM attachments UNION ALL SELECT thumbnail_key FROM attachments UNION ALL SELECT storage_key FROM storage_deletions`,
+            )) as { key: string | null }[]
+          ).map((row) => row.key),
+        );
+        const onDisk: string[] = [];
+        for (const dir of ['originals', 'thumbnails']) onDisk.push(...(await readdir(join(uploadDir, dir))).map((name) => `${dir}/${name}`));
+        return onDisk.filter((key) => !known.has(key)).sort();
+      };
+      const before = await orphans();
+      const originalPut = storage.putFile.bind(storage);
+      let reached!: () => void;
+      const putReached = new Promise<void>((resolve) => (reached = resolve));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      storage.putFile = async (key: string, path: string, contentType: string) => {
+        reached();
+        await gate;
+        return originalPut(key, path, contentType);
+      };
+      let uploading: Promise<number> | undefined;
+      try {
+        uploading = upload(dave, await png(), 'mine.png', 'image/png').then((res) => res.status);
+        await putReached;
+        await t.http.delete('/api/users/me').set(bearer(dave.accessToken)).send({ password: PASSWORD }).expect(200);
+      } finally {
+        release();
+        storage.putFile = originalPut;
+      }
+      await uploading;
+      await t.app.get(AttachmentsService).purgeQueuedFiles();
+      expect(await orphans()).toEqual(before);
+    });
+
+    it('the S3 driver gives up on an endpoint that accepts connections and never answers', async () => {
+      const sockets: Socket[] = [];
+      const server = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const storage = new S3Storage({
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        bucket: 'iris',
+        accessKeyId: 'key',
+        secretAccessKey: 'secret',
+        region: 'us-east-1',
+        forcePathStyle: true,
+      });
+      try {
+        const outcome = await Promise.race([
+          storage.delete(`originals/${randomUUID()}`).then(
+            () => 'deleted',
+            () => 'gave up',
+          ),
+          new Promise((resolve) => setTimeout(() => resolve('still waiting after 45 s'), 45_000)),
+        ]);
+        expect(outcome).toBe('gave up');
+      } finally {
+        storage.destroy();
+        for (const socket of sockets) socket.destroy();
+        server.close();
+      }
+    }, 60_000);
+  });
+
+  describe('concurrency', () => {
+    it('two sends racing for one upload: exactly one message carries it, the other is a 404, never a 500', async () => {
+      for (let round = 0; round < 5; round++) {
+        const id = (await upload(alice, Buffer.from(`contested ${round}`), 'c.txt').expect(201)).body.id;
+        const answers = await Promise.all([send(alice, { attachmentIds: [id] }, withBob), send(alice, { attachmentIds: [id] }, withCharlie)]);
+        expect(answers.map((a) => a.status).sort()).toEqual([201, 404]);
+        const carriers = await t.db.query(`SELECT message_id FROM attachments WHERE id = $1`, [id]);
+        expect(carriers).toHaveLength(1);
+        expect(carriers[0].message_id).toBe(answers.find((a) => a.status === 201)!.body.id);
+      }
+    });
+
+    it('sends that take the same uploads in opposite orders never deadlock into a 500', async () => {
+      for (let round = 0; round < 5; round++) {
+        const x = (await upload(alice, Buffer.from(`x${round}`), 'x.txt').expect(201)).body.id;
+        const y = (await upload(alice, Buffer.from(`y${round}`), 'y.txt').expect(201)).body.id;
+        const answers = await Promise.all([send(alice, { attachmentIds: [x, y] }, withBob), send(alice, { attachmentIds: [y, x] }, withCharlie)]);
+        expect(answers.map((a) => a.status).sort()).toEqual([201, 404]);
+      }
+    });
+
+    it('concurrent retries of one send with attachments all answer the same message', async () => {
+      const id = (await upload(alice, Buffer.from('retry me'), 'r.txt').expect(201)).body.id;
+      const clientId = randomUUID();
+      const answers = await Promise.all([0, 1, 2].map(() => send(alice, { clientId, body: 'with a file', attachmentIds: [id] })));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 201]);
+      expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+      for (const answer of answers) expect(answer.body.attachments.map((a: { id: string }) => a.id)).toEqual([id]);
+    });
+
+    (testServerUrl() ? it : it.skip)('purging on two instances at once removes every queued file exactly once', async () => {
+      const second = await createTestApp({ UPLOAD_DIR: uploadDir }, { sameDatabaseAs: t });
+      try {
+        const keys = Array.from({ length: 250 }, () => `originals/${randomUUID()}`);
+        for (const key of keys) {
+          await mkdir(dirname(join(uploadDir, key)), { recursive: true });
+          await writeFile(join(uploadDir, key), 'x');
+        }
+        await t.db.query(`INSERT INTO storage_deletions (storage_key) SELECT unnest($1::varchar[])`, [keys]);
+        const removed = await Promise.all([t.app.get(AttachmentsService).purgeQueuedFiles(), second.app.get(AttachmentsService).purgeQueuedFiles()]);
+        expect(removed[0] + removed[1]).toBe(250);
+        expect(await t.db.query(`SELECT storage_key FROM storage_deletions`)).toEqual([]);
+        const left = await readdir(join(uploadDir, 'originals'));
+        for (const key of keys) expect(left).not.toContain(key.split('/')[1]);
+      } finally {
+        await second.app.close();
+      }
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('documents download and thumbnail errors as JSON (what the API sends), and the 304 answer', async () => {
+      const spec = JSON.parse(await readFile(join(dirname(fileURLToPath(import.meta.url)), '../openapi.json'), 'utf8'));
+      for (const path of ['/api/attachments/{id}', '/api/attachments/{id}/thumbnail']) {
+        const responses = spec.paths[path].get.responses as Record<string, { content?: Record<string, unknown> }>;
+        for (const status of ['400', '404', ...(responses['416'] ? ['416'] : [])]) {
+          expect({ path, status, types: Object.keys(responses[status].content ?? {}) }).toEqual({ path, status, types: ['application/json'] });
+        }
+        expect(responses['304']).toBeDefined();
+      }
+    });
+  });
+});
