@@ -35,6 +35,9 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
             serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], id: req.id }) },
           },
     trustProxy: config.TRUST_PROXY,
+    // Fastify has no default: a client that stalls mid-request would hold its socket (and an upload's
+    // temporary file) forever. Ten minutes lets a 50 MB upload through at about 700 kbit/s.
+    requestTimeout: 600_000,
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
       const incoming = req.headers['x-request-id'];

@@ -441,6 +441,7 @@ describe('attachments review (e2e)', () => {
         secretAccessKey: 'secret',
         region: 'us-east-1',
         forcePathStyle: true,
+        requestTimeoutMs: 1_000,
       });
       try {
         const outcome = await Promise.race([

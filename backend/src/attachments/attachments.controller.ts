@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
 import { ParseIdPipe } from '../common/parse-id.pipe.js';
+import { RateLimit } from '../common/rate-limit.guard.js';
 import { AppConfig } from '../config/app-config.js';
 import { AttachmentsService, attachmentNotFound, multipartError } from './attachments.service.js';
 import { AttachmentConfigDto, AttachmentDto } from './dto/attachment.dto.js';
@@ -42,6 +43,7 @@ export class AttachmentsController {
    * images lose their metadata (EXIF, GPS) and get a thumbnail. Send the returned id in a message's
    * `attachmentIds` within 24 hours, or the upload is deleted.
    */
+  @RateLimit('upload')
   @Post()
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
@@ -49,7 +51,9 @@ export class AttachmentsController {
   @ApiErrors({
     400: ['FILE_REQUIRED', 'EMPTY_FILE', 'TOO_MANY_PARTS', 'INVALID_MULTIPART'],
     413: ['FILE_TOO_LARGE', 'IMAGE_TOO_LARGE'],
-    415: ['MULTIPART_REQUIRED', 'NOT_AN_IMAGE', 'INVALID_IMAGE'],
+    415: ['MULTIPART_REQUIRED', 'NOT_AN_IMAGE', 'INVALID_IMAGE', 'UNSUPPORTED_IMAGE'],
+    429: ['RATE_LIMITED'],
+    503: ['SERVER_BUSY'],
   })
   async upload(@CurrentUser() auth: AuthUser, @Req() request: FastifyRequest): Promise<AttachmentDto> {
     if (!request.isMultipart()) throw multipartError({ code: 'FST_INVALID_MULTIPART_CONTENT_TYPE' })!;
@@ -71,7 +75,10 @@ export class AttachmentsController {
   @Get(':id')
   @ApiProduces('application/octet-stream')
   @ApiHeader({ name: 'Range', required: false, description: 'One byte range, e.g. `bytes=0-99`' })
+  @ApiHeader({ name: 'If-Range', required: false, description: 'The ETag the range is for; another one gets the whole file' })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag you have; 304 when it still matches' })
   @ApiOkResponse({ description: 'The whole file', schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({ status: HttpStatus.NOT_MODIFIED, description: 'Not modified: your copy (If-None-Match) is current' })
   @ApiResponse({ status: HttpStatus.PARTIAL_CONTENT, description: 'The requested range', schema: { type: 'string', format: 'binary' } })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['ATTACHMENT_NOT_FOUND'], 416: ['RANGE_NOT_SATISFIABLE'] })
   download(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -81,7 +88,9 @@ export class AttachmentsController {
   /** The WebP thumbnail (at most 320×320) of an image attachment. */
   @Get(':id/thumbnail')
   @ApiProduces('image/webp')
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag you have; 304 when it still matches' })
   @ApiOkResponse({ description: 'The thumbnail', schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({ status: HttpStatus.NOT_MODIFIED, description: 'Not modified: your copy (If-None-Match) is current' })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['ATTACHMENT_NOT_FOUND'] })
   thumbnail(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.send(auth, id, 'thumbnail', request, reply);

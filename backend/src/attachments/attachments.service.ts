@@ -224,6 +224,27 @@ export class AttachmentsService implements OnApplicationShutdown {
     return byMessage;
   }
 
+  /**
+   * Inside a transaction: deletes a message's attachments (the trigger queues their files) and returns
+   * the storage keys, for `purgeKeys` after the commit.
+   */
+  async deleteForMessage(manager: EntityManager, messageId: string): Promise<string[]> {
+    const [rows]: [{ storage_key: string; thumbnail_key: string | null }[], number] = await manager.query(
+      `DELETE FROM attachments WHERE message_id = $1 RETURNING storage_key, thumbnail_key`,
+      [messageId],
+    );
+    return rows.flatMap((row) => [row.storage_key, row.thumbnail_key].filter((key): key is string => key !== null));
+  }
+
+  /** The storage keys of every file a user uploaded (for removing them right after their erasure). */
+  async keysOfUploader(manager: EntityManager, userId: string): Promise<string[]> {
+    const rows: { storage_key: string; thumbnail_key: string | null }[] = await manager.query(
+      `SELECT storage_key, thumbnail_key FROM attachments WHERE uploader_id = $1`,
+      [userId],
+    );
+    return rows.flatMap((row) => [row.storage_key, row.thumbnail_key].filter((key): key is string => key !== null));
+  }
+
   /** Deletes uploads never attached within the retention time; their files join the deletion queue. */
   async deleteUnattached(): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - UNATTACHED_RETENTION_MS);

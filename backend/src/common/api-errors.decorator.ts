@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 import { ApiErrorDto } from './api-error.dto.js';
 
@@ -9,11 +9,13 @@ import { ApiErrorDto } from './api-error.dto.js';
  */
 export function ApiErrors(codes: Record<number, string[]>): MethodDecorator & ClassDecorator {
   return applyDecorators(
+    ApiExtraModels(ApiErrorDto),
     ...Object.entries(codes).map(([status, list]) =>
       ApiResponse({
         status: Number(status),
-        type: ApiErrorDto,
         description: `${STATUS_CODES[Number(status)]}; code: ${list.map((code) => `\`${code}\``).join(', ')}`,
+        // Always JSON, also on routes that produce something else (downloads) when they succeed.
+        content: { 'application/json': { schema: { $ref: getSchemaPath(ApiErrorDto) } } },
       }),
     ),
   );

@@ -112,6 +112,12 @@ export class AppConfig {
   @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
   ADMIN_PASSWORD?: string;
 
+  /** Uploads one user may start per minute. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  UPLOAD_RATE_LIMIT_PER_MINUTE = 30;
+
   /** Largest upload in MiB; enforced while the file streams in. */
   @Transform(toInteger)
   @IsInt()

@@ -1,7 +1,6 @@
 import { jest } from '@jest/globals';
 import { BadRequestException, ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { Attachment } from '../attachments/attachment.entity.js';
 import type { AttachmentsService } from '../attachments/attachments.service.js';
 import { Conversation } from '../conversations/conversation.entity.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
@@ -118,7 +117,8 @@ describe('MessagesService', () => {
   let attachmentsService: {
     attach: jest.Mock<AttachmentsService['attach']>;
     forMessages: jest.Mock<AttachmentsService['forMessages']>;
-    purgeQueuedFiles: jest.Mock<AttachmentsService['purgeQueuedFiles']>;
+    deleteForMessage: jest.Mock<AttachmentsService['deleteForMessage']>;
+    purgeKeys: jest.Mock<AttachmentsService['purgeKeys']>;
   };
   let realtime: FakeRealtime;
   let sut: MessagesService;
@@ -153,7 +153,8 @@ describe('MessagesService', () => {
     attachmentsService = {
       attach: jest.fn(async () => []),
       forMessages: jest.fn(async () => new Map()),
-      purgeQueuedFiles: jest.fn(async () => 0),
+      deleteForMessage: jest.fn(async () => ['originals/a', 'thumbnails/a']),
+      purgeKeys: jest.fn(async () => undefined),
     };
     sut = new MessagesService(
       dataSource as unknown as DataSource,
@@ -518,25 +519,19 @@ describe('MessagesService', () => {
   });
 
   describe('delete', () => {
-    it('clears the body, stamps deletedAt and deletes the attachments in one transaction, purges their files, and sends both members the tombstone', async () => {
+    it('clears the body, stamps deletedAt and deletes the attachments in one transaction, then removes their files and sends both members the tombstone', async () => {
       readBuilder.getOne.mockResolvedValueOnce(aMessage());
 
       await sut.delete(ALICE, 'message-1');
 
       expect(transactions.transaction).toHaveBeenCalledTimes(1);
       expect(manager.update).toHaveBeenCalledWith(Message, { id: 'message-1' }, { body: null, deletedAt: START });
-      expect(manager.delete).toHaveBeenCalledWith(Attachment, { messageId: 'message-1' });
-      expect(attachmentsService.purgeQueuedFiles).toHaveBeenCalledTimes(1);
-      expect(manager.delete.mock.invocationCallOrder[0]).toBeLessThan(attachmentsService.purgeQueuedFiles.mock.invocationCallOrder[0]);
+      expect(attachmentsService.deleteForMessage).toHaveBeenCalledWith(manager, 'message-1');
+      expect(attachmentsService.purgeKeys).toHaveBeenCalledWith(['originals/a', 'thumbnails/a']);
+      expect(transactions.state.rolledBack).toBe(false);
+      expect(attachmentsService.deleteForMessage.mock.invocationCallOrder[0]).toBeLessThan(attachmentsService.purgeKeys.mock.invocationCallOrder[0]);
       expect(realtime.messageDeleted).toHaveBeenCalledWith([ALICE, BOB], toMessageDto(aMessage({ body: null, deletedAt: START })));
       expect(realtime.messageDeleted.mock.calls[0][1]).toMatchObject({ deleted: true, body: null, attachments: [] });
-    });
-
-    it('still succeeds when removing the files fails (they stay queued for the sweep)', async () => {
-      readBuilder.getOne.mockResolvedValueOnce(aMessage());
-      attachmentsService.purgeQueuedFiles.mockRejectedValueOnce(new Error('storage down'));
-
-      await expect(sut.delete(ALICE, 'message-1')).resolves.toBeUndefined();
     });
 
     it('answers NOT_MESSAGE_SENDER for the other member', async () => {

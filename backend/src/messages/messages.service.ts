@@ -18,7 +18,6 @@ import {
   toMessageDto,
 } from './dto/message.dto.js';
 import { Message } from './message.entity.js';
-import { Attachment } from '../attachments/attachment.entity.js';
 
 const messageNotFound = () => new NotFoundException({ code: 'MESSAGE_NOT_FOUND', message: 'Message not found' });
 const notYours = () => new ForbiddenException({ code: 'NOT_MESSAGE_SENDER', message: 'Only the sender can change a message' });
@@ -150,16 +149,14 @@ export class MessagesService {
     if (message.senderId !== userId) throw notYours();
     if (message.deletedAt) return;
     const deletedAt = this.clock.now();
-    await this.dataSource.transaction(async (manager) => {
+    const files = await this.dataSource.transaction(async (manager) => {
       await manager.update(Message, { id: messageId }, { body: null, deletedAt });
-      // The delete trigger queues the files; they are removed right after the commit.
-      await manager.delete(Attachment, { messageId });
+      return this.attachmentsService.deleteForMessage(manager, messageId);
     });
     const { peerId } = await this.conversationsService.getMembership(userId, message.conversationId);
     this.realtime.messageDeleted([userId, peerId], toMessageDto({ ...message, body: null, deletedAt }));
-    await this.attachmentsService.purgeQueuedFiles().catch(() => {
-      // Still queued: the next sweep removes them.
-    });
+    // Queued by the trigger in the transaction; removed now, or by the sweep if storage is slow or down.
+    await this.attachmentsService.purgeKeys(files);
   }
 
   /**

@@ -23,7 +23,7 @@ export class AuditEvent {
   actorId: string | null;
 
   /** Counts and flags only. */
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   details: Record<string, number | boolean | string>;
 
   @Column({ name: 'created_at', type: 'timestamptz' })

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AttachmentsService } from '../attachments/attachments.service.js';
@@ -19,8 +19,6 @@ export const ERASURE_ACTION = 'user.erased';
  */
 @Injectable()
 export class ErasureService {
-  private readonly logger = new Logger(ErasureService.name);
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly attachmentsService: AttachmentsService,
@@ -30,12 +28,14 @@ export class ErasureService {
 
   async erase(userId: string, actor: AuditActor, { dryRun = false }: { dryRun?: boolean } = {}): Promise<ErasureResultDto> {
     let friendIds: string[] = [];
+    let files: string[] = [];
     const counts = await this.dataSource.transaction(async (manager) => {
       await this.lockAndCheck(manager, userId);
       const counts = await this.count(manager, userId);
       if (dryRun) return counts;
       const friends: { friend_id: string }[] = await manager.query(`SELECT friend_id FROM friendships WHERE user_id = $1`, [userId]);
       friendIds = friends.map((row) => row.friend_id);
+      files = await this.attachmentsService.keysOfUploader(manager, userId);
       // Conversations whose other side is already gone would be left with nobody in them.
       await manager.query(
         `DELETE FROM conversations WHERE (user_a_id = $1 AND user_b_id IS NULL) OR (user_b_id = $1 AND user_a_id IS NULL)`,
@@ -51,9 +51,7 @@ export class ErasureService {
       // Their sockets close on every instance, and their former friends see them go offline.
       this.realtime.endUserSessions(userId);
       this.realtime.presenceChanged(friendIds, { userId, online: false });
-      await this.attachmentsService.purgeQueuedFiles().catch((error: unknown) => {
-        this.logger.warn(`Files of an erased user stay queued for the sweep: ${String(error)}`);
-      });
+      await this.attachmentsService.purgeKeys(files);
     }
     return { dryRun, counts };
   }

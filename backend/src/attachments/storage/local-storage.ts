@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertStorageKey, type ByteRange, Storage, StorageNotFoundError, type StoredObject } from './storage.js';
 
@@ -17,6 +17,7 @@ export class LocalStorage extends Storage {
 
   async init(): Promise<void> {
     await Promise.all(['originals', 'thumbnails', '.incoming'].map((dir) => mkdir(join(this.root, dir), { recursive: true })));
+    await removeStale(this.incomingDir);
   }
 
   async putFile(key: string, path: string): Promise<void> {
@@ -50,5 +51,15 @@ export class LocalStorage extends Storage {
   private pathOf(key: string): string {
     assertStorageKey(key);
     return join(this.root, key);
+  }
+}
+
+/** Uploads in flight for over an hour belong to a process that died mid-upload: remove them at boot. */
+export async function removeStale(dir: string, olderThanMs = 3_600_000): Promise<void> {
+  const cutoff = Date.now() - olderThanMs;
+  for (const name of await readdir(dir)) {
+    const path = join(dir, name);
+    const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: Infinity }));
+    if (mtimeMs < cutoff) await rm(path, { force: true, recursive: true });
   }
 }

@@ -12,6 +12,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { removeStale } from './local-storage.js';
 import { assertStorageKey, type ByteRange, Storage, StorageNotFoundError, type StoredObject } from './storage.js';
 
 export interface S3StorageOptions {
@@ -24,6 +25,11 @@ export interface S3StorageOptions {
   forcePathStyle: boolean;
   /** Local directory where uploads wait before they are sent; defaults to `<os tmp>/iris-incoming`. */
   incomingDir?: string;
+  /**
+   * Milliseconds a request may go without any answer (the socket idles) before it fails; a download
+   * that keeps streaming never times out. Default 15 s. Connecting has 5 s.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** Objects in an S3-compatible bucket (AWS S3, MinIO, …), under the same keys as local storage. */
@@ -48,11 +54,14 @@ export class S3Storage extends Storage {
       // S3-compatible servers (s3rver among them) store verbatim, chunk framing and all.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // Without these, a server that accepts the connection and never answers holds a request forever.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs ?? 15_000, throwOnRequestTimeout: true },
     });
   }
 
   async init(): Promise<void> {
     await mkdir(this.incomingDir, { recursive: true });
+    await removeStale(this.incomingDir);
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
