@@ -295,14 +295,17 @@ export class AttachmentsService implements OnApplicationShutdown {
     await this.storage.close();
   }
 
-  /** Claims due queue entries (all due, or only `keys`) by moving their next attempt past a lease. */
+  /**
+   * Claims queue entries by moving their next attempt past a lease: every due one, or exactly `keys`
+   * (the caller's own, whenever they are due: a delete removing an upload still marked as in flight).
+   */
   private async claim(keys: string[] | null): Promise<{ storage_key: string; attempts: number }[]> {
     const now = this.clock.now();
     const [rows]: [{ storage_key: string; attempts: number }[], number] = await this.dataSource.query(
       `UPDATE storage_deletions SET next_attempt_at = $2, attempts = attempts + 1
         WHERE storage_key = ANY(ARRAY(
           SELECT storage_key FROM storage_deletions
-           WHERE (next_attempt_at IS NULL OR next_attempt_at <= $1) AND ($3::varchar[] IS NULL OR storage_key = ANY($3))
+           WHERE CASE WHEN $3::varchar[] IS NULL THEN next_attempt_at IS NULL OR next_attempt_at <= $1 ELSE storage_key = ANY($3) END
            ORDER BY queued_at LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED))
         RETURNING storage_key, attempts`,
       [now, new Date(now.getTime() + PURGE_LEASE_MS), keys],
