@@ -56,6 +56,28 @@ describe('toApiError', () => {
     expect(JSON.stringify(body)).not.toContain('/srv/iris');
   });
 
+  it('turns a foreign-key violation (a row deleted by a concurrent request) into 404 NOT_FOUND without SQL', () => {
+    const error = Object.assign(new Error('insert or update on table "friend_requests" violates foreign key constraint "FK_x"'), { code: '23503' });
+
+    expect(toApiError(error, 'r1')).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Something this request refers to no longer exists',
+      code: 'NOT_FOUND',
+      requestId: 'r1',
+    });
+  });
+
+  it('turns a deadlock or serialization failure, also wrapped by TypeORM, into a retryable 503 TRY_AGAIN', () => {
+    const deadlock = Object.assign(new Error('deadlock detected'), { driverError: { code: '40P01' } });
+    const serialization = Object.assign(new Error('could not serialize access'), { code: '40001' });
+
+    for (const error of [deadlock, serialization]) {
+      expect(toApiError(error)).toMatchObject({ statusCode: 503, code: 'TRY_AGAIN' });
+      expect(toApiError(error).message).not.toContain('deadlock');
+    }
+  });
+
   it('turns a thrown non-Error into a 500', () => {
     expect(toApiError('boom')).toMatchObject({ statusCode: 500, code: 'INTERNAL_ERROR' });
     expect(toApiError(undefined)).toMatchObject({ statusCode: 500, code: 'INTERNAL_ERROR' });

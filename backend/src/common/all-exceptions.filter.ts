@@ -12,6 +12,8 @@ interface HttpExceptionBody {
 
 /** Turns any thrown value into the documented error shape; never leaks a stack trace or SQL. */
 export function toApiError(exception: unknown, requestId?: string): ApiErrorDto {
+  const race = databaseRace(exception);
+  if (race) return { statusCode: race.status, error: STATUS_CODES[race.status]!, message: race.message, code: race.code, requestId };
   const status = statusOf(exception);
   const error = STATUS_CODES[status] ?? 'Error';
   const body = exception instanceof HttpException ? exception.getResponse() : undefined;
@@ -32,6 +34,21 @@ export function toApiError(exception: unknown, requestId?: string): ApiErrorDto 
     ...(fields.details ? { details: fields.details } : {}),
     requestId,
   };
+}
+
+/**
+ * Database errors that only a concurrent request can cause: a row this one refers to was deleted as
+ * it ran (an account erased, a message removed), or PostgreSQL chose it as a deadlock victim. Clients
+ * get a clear 4xx or a retryable 503 instead of an internal error.
+ */
+function databaseRace(exception: unknown): { status: number; code: string; message: string } | null {
+  if (exception instanceof HttpException || !(exception instanceof Error)) return null;
+  const code = (exception as { code?: unknown }).code ?? (exception as { driverError?: { code?: unknown } }).driverError?.code;
+  if (code === '23503') return { status: HttpStatus.NOT_FOUND, code: 'NOT_FOUND', message: 'Something this request refers to no longer exists' };
+  if (code === '40P01' || code === '40001') {
+    return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'TRY_AGAIN', message: 'The request collided with another one; try again' };
+  }
+  return null;
 }
 
 function statusOf(exception: unknown): number {

@@ -57,15 +57,23 @@ export class ErasureService {
   }
 
   /**
-   * Locks the user's row, and every admin's when the user is one, so that two admins erasing each
-   * other at once cannot both succeed and leave no admin.
+   * Takes every lock the erasure needs up front, always in the same order (the user's conversations by
+   * id, then user rows by id), so that it cannot deadlock with a send (which locks its conversation and
+   * then, for the foreign key, its sender) nor with another erasure. When the user is an admin, every
+   * admin row is locked too, so that two admins erasing each other at once cannot leave no admin.
    */
   private async lockAndCheck(manager: EntityManager, userId: string): Promise<void> {
-    const [user]: { role: string }[] = await manager.query(`SELECT role FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+    await manager.query(`SELECT id FROM conversations WHERE user_a_id = $1 OR user_b_id = $1 ORDER BY id FOR UPDATE`, [userId]);
+    const locked: { id: string; role: string }[] = await manager.query(
+      `SELECT id, role FROM users
+        WHERE id = $1 OR (role = 'admin' AND EXISTS (SELECT 1 FROM users WHERE id = $1 AND role = 'admin'))
+        ORDER BY id FOR UPDATE`,
+      [userId],
+    );
+    const user = locked.find((row) => row.id === userId);
     if (!user) throw new NotFoundException({ code: 'USER_NOT_FOUND', message: 'User not found' });
     if (user.role !== 'admin') return;
-    const admins: unknown[] = await manager.query(`SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE`);
-    if (admins.length <= 1) {
+    if (locked.filter((row) => row.role === 'admin').length <= 1) {
       throw new ConflictException({ code: 'LAST_ADMIN', message: 'The last administrator cannot be erased; make another admin first' });
     }
   }

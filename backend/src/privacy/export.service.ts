@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { type ReadStreamOptions, ZipFile } from 'yazl';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { StorageNotFoundError } from '../attachments/storage/storage.js';
+import { AuthService } from '../auth/auth.service.js';
 import { Clock } from '../common/clock.js';
 import type { ExpiryMode } from '../conversations/conversation.entity.js';
 import type { FriendRequestDto } from '../friends/dto/friend.dto.js';
@@ -59,10 +60,15 @@ interface ConversationRow {
   default_expires_in_seconds: number | null;
   default_expiry_mode: ExpiryMode;
   last_read_seq: number;
+  /** The conversation's newest seq when the export started: nothing written later goes in. */
+  last_seq: number;
   peer_id: string | null;
   peer_username: string | null;
   peer_display_name: string | null;
 }
+
+/** An export slower than this is cut off. */
+const EXPORT_MAX_MS = 30 * 60_000;
 
 const summary = (id: string, username: string, displayName: string): UserSummaryDto => toUserSummaryDto({ id, username, displayName });
 
@@ -80,6 +86,7 @@ export class ExportService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly usersService: UsersService,
     private readonly attachmentsService: AttachmentsService,
+    private readonly authService: AuthService,
     private readonly clock: Clock,
   ) {}
 
@@ -88,7 +95,7 @@ export class ExportService {
    * Conversations and files are read batch by batch as the client takes the bytes; a failure then
    * ends the stream early (the zip lacks its directory, so it does not open) and is logged.
    */
-  async export(userId: string): Promise<UserExport> {
+  async export(userId: string, sessionId: string): Promise<UserExport> {
     const now = this.clock.now();
     const user = await this.usersService.getById(userId);
     const profile = {
@@ -116,19 +123,34 @@ export class ExportService {
     zip.addBuffer(Buffer.from(EXPORT_README), 'README.txt', { mtime: now });
     zip.addBuffer(json(profile), 'profile.json', { mtime: now });
     zip.addBuffer(json(friends), 'friends.json', { mtime: now });
-    void this.writeRest(zip, userId, conversations, now, abort.signal).catch(fail);
+    // A slow reader must not turn a short-lived token into a lasting view: the export holds what existed
+    // when it started, stops when the session that asked for it ends, and has a time limit.
+    const stillAllowed = async () => {
+      if (this.clock.now().getTime() - now.getTime() > EXPORT_MAX_MS) throw new Error('The export took longer than its time limit');
+      if (!(await this.authService.openSessionIds([sessionId])).has(sessionId)) throw new Error('The session that asked for the export has ended');
+    };
+    void this.writeRest(zip, userId, conversations, now, abort.signal, stillAllowed).catch(fail);
     return { fileName: exportFileName(user.username, now), stream: output };
   }
 
   /** One entry at a time, each added only once the previous one is written, so at most one source is open. */
-  private async writeRest(zip: ZipFile, userId: string, conversations: ConversationRow[], now: Date, signal: AbortSignal): Promise<void> {
+  private async writeRest(
+    zip: ZipFile,
+    userId: string,
+    conversations: ConversationRow[],
+    now: Date,
+    signal: AbortSignal,
+    stillAllowed: () => Promise<void>,
+  ): Promise<void> {
     for (const conversation of conversations) {
       signal.throwIfAborted();
-      const document = Readable.from(this.conversationDocument(conversation), { objectMode: false });
+      await stillAllowed();
+      const document = Readable.from(this.conversationDocument(conversation, stillAllowed), { objectMode: false });
       await addStream(zip, document, `conversations/${conversation.id}.json`, { mtime: now }, signal);
     }
-    for await (const attachmentId of this.uploadIds(userId)) {
+    for await (const attachmentId of this.uploadIds(userId, now)) {
       signal.throwIfAborted();
+      await stillAllowed();
       // Decided right before its bytes go out, by the download rule: its message may have expired or been deleted meanwhile.
       const download = await this.attachmentsService.findDownloadable(userId, attachmentId).catch((error: unknown) => {
         if (error instanceof NotFoundException) return null;
@@ -205,7 +227,7 @@ export class ExportService {
 
   private conversations(userId: string): Promise<ConversationRow[]> {
     return this.dataSource.query(
-      `SELECT c.id, c.created_at, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, m.last_read_seq,
+      `SELECT c.id, c.created_at, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, m.last_read_seq, c.last_seq,
               p.id AS peer_id, p.username::text AS peer_username, p.display_name AS peer_display_name
          FROM conversation_members m
          JOIN conversations c ON c.id = m.conversation_id
@@ -216,7 +238,7 @@ export class ExportService {
     );
   }
 
-  private conversationDocument(row: ConversationRow): AsyncGenerator<string> {
+  private conversationDocument(row: ConversationRow, stillAllowed: () => Promise<void>): AsyncGenerator<string> {
     const head = {
       id: row.id,
       peer: row.peer_id ? summary(row.peer_id, row.peer_username!, row.peer_display_name!) : null,
@@ -226,18 +248,19 @@ export class ExportService {
       defaultExpiryMode: row.default_expiry_mode,
       lastReadSeq: row.last_read_seq,
     };
-    return jsonDocument(head, 'messages', this.visibleMessages(row.id));
+    return jsonDocument(head, 'messages', this.visibleMessages(row.id, row.last_seq, stillAllowed));
   }
 
   /** Oldest first, in batches by seq; the same visibility as history (tombstones yes, expired never). */
-  private async *visibleMessages(conversationId: string): AsyncGenerator<MessageDto> {
+  private async *visibleMessages(conversationId: string, untilSeq: number, stillAllowed: () => Promise<void>): AsyncGenerator<MessageDto> {
     let after = 0;
     for (;;) {
+      await stillAllowed();
       const batch = await this.dataSource
         .getRepository(Message)
         .createQueryBuilder('m')
         .where('m.conversation_id = :conversationId', { conversationId })
-        .andWhere('m.seq > :after', { after })
+        .andWhere('m.seq > :after AND m.seq <= :untilSeq', { after, untilSeq })
         .andWhere('(m.expires_at IS NULL OR m.expires_at > :now)', { now: this.clock.now() })
         .orderBy('m.seq', 'ASC')
         .limit(EXPORT_BATCH)
@@ -254,12 +277,12 @@ export class ExportService {
   }
 
   /** Every upload of the user, sent or not; which of them may be exported is decided one by one. */
-  private async *uploadIds(userId: string): AsyncGenerator<string> {
+  private async *uploadIds(userId: string, startedAt: Date): AsyncGenerator<string> {
     let after: string | null = null;
     for (;;) {
       const rows: { id: string }[] = await this.dataSource.query(
-        `SELECT id FROM attachments WHERE uploader_id = $1 AND ($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT ${EXPORT_BATCH}`,
-        [userId, after],
+        `SELECT id FROM attachments WHERE uploader_id = $1 AND created_at <= $3 AND ($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT ${EXPORT_BATCH}`,
+        [userId, after, startedAt],
       );
       for (const row of rows) yield row.id;
       if (rows.length < EXPORT_BATCH) return;

@@ -50,7 +50,7 @@ export class PrivacyController {
   @ApiOkResponse({ description: 'The zip, streamed as it is made', schema: { type: 'string', format: 'binary' } })
   @ApiErrors({ 429: ['RATE_LIMITED'] })
   async exportMe(@CurrentUser() auth: AuthUser, @Res() reply: FastifyReply): Promise<void> {
-    const { fileName, stream } = await this.exportService.export(auth.id);
+    const { fileName, stream } = await this.exportService.export(auth.id, auth.sessionId);
     void reply
       .headers({
         'content-type': 'application/zip',

@@ -190,6 +190,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     socket.data = { userId: user.id, sessionId: user.sessionId, tokenExpiresAt: tokenExpiry(token), typingRelayedAt: new Map() };
     // Joined before the client hears it is connected, so no event committed after that can miss it.
     await socket.join([userRoom(user.id), sessionRoom(user.sessionId)]);
+    // A logout or erasure that committed between the check above and the join sent its "end sessions"
+    // to rooms this socket was not in yet: look again now that it is.
+    if (!(await this.authService.openSessionIds([user.sessionId])).has(user.sessionId)) {
+      throw handshakeError(refusal('SESSION_REVOKED', 'This session has ended; sign in again'));
+    }
   }
 
   private admitEvent(socket: IrisSocket, bucket: TokenBucket, [event, ...args]: Event, next: (error?: Error) => void): void {
