@@ -121,6 +121,17 @@ test('register, sign out and in, and see a conversation with its last message an
     await screenshots(alice, 'chat-list');
   });
 
+  await test.step('at 360 px wide nothing overflows sideways', async () => {
+    for (const path of ['/chats', '/sign-in']) {
+      const page = path === '/chats' ? alice : await newPage(browser);
+      await page.setViewportSize({ width: 360, height: 740 });
+      await page.goto(path);
+      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    }
+    await alice.setViewportSize(VIEWPORTS[0]);
+  });
+
   await test.step('bob sees his own message as the preview, without a badge', async () => {
     await bob.reload();
     const item = bob.getByRole('list', { name: 'Conversations' }).getByRole('listitem');

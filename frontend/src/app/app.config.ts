@@ -1,4 +1,4 @@
-import { provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import {
   type ApplicationConfig,
   inject,
@@ -18,8 +18,9 @@ export const appConfig: ApplicationConfig = {
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
     provideRouter(routes, withComponentInputBinding()),
-    // The fetch backend: Sec-Fetch-* headers (which the refresh cookie depends on) come with any browser request.
-    provideHttpClient(withFetch(), withInterceptors([authInterceptor])),
+    // The XHR backend (not withFetch): upload progress needs it. Browsers send the Sec-Fetch-* headers that
+    // the refresh cookie depends on with XHR too.
+    provideHttpClient(withInterceptors([authInterceptor])),
     // The API is served from the same origin as the app, under /api.
     provideApiConfiguration(''),
     provideAppInitializer(() => {
