@@ -7,8 +7,8 @@ import {
   provideZonelessChangeDetection,
 } from '@angular/core';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
-import { provideApiConfiguration } from '../sdk/api-configuration';
 import { routes } from './app.routes';
+import { provideApi } from './core/api-config';
 import { AuthStore } from './core/auth-store';
 import { authInterceptor } from './core/auth-interceptor';
 import { ThemeService } from './core/theme';
@@ -21,8 +21,7 @@ export const appConfig: ApplicationConfig = {
     // The XHR backend (not withFetch): upload progress needs it. Browsers send the Sec-Fetch-* headers that
     // the refresh cookie depends on with XHR too.
     provideHttpClient(withInterceptors([authInterceptor])),
-    // The API is served from the same origin as the app, under /api.
-    provideApiConfiguration(''),
+    provideApi(),
     provideAppInitializer(() => {
       inject(ThemeService);
       return inject(AuthStore).restore();
