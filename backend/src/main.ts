@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from './app.setup.js';
 import { ConfigError, loadConfig, type LogLevel } from './config/app-config.js';
 import { DatabaseLockedError } from './database/embedded.js';
+import { serveWebClient } from './web-client.js';
 
 /** Nest's logger follows LOG_LEVEL like Fastify's request log does. */
 function nestLogLevels(level: LogLevel): LogLevelName[] | false {
@@ -31,12 +32,14 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   await configureApp(app, config);
+  const webClient = await serveWebClient(app);
   await app.listen(config.PORT, config.HOST);
 
   const base = `http://localhost:${config.PORT}`;
   const database = config.databaseUrl.startsWith('pglite://') ? `embedded PGlite (${config.databaseUrl})` : 'PostgreSQL';
   const docs = config.swaggerEnabled ? `, docs at ${base}/apidocs` : '';
-  new Logger('Iris').log(`Iris is running: API at ${base}/api${docs} (database: ${database})`);
+  const web = webClient ? `web app at ${base}, ` : '';
+  new Logger('Iris').log(`Iris is running: ${web}API at ${base}/api${docs} (database: ${database})`);
 }
 
 bootstrap().catch((error: unknown) => {

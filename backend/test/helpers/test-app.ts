@@ -7,6 +7,7 @@ import type TestAgent from 'supertest/lib/agent.js';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from '../../src/app.setup.js';
+import { serveWebClient } from '../../src/web-client.js';
 import { Clock } from '../../src/common/clock.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { createScratchDatabase, type ScratchDatabase } from '../../src/database/scratch-database.js';
@@ -33,10 +34,11 @@ export function testServerUrl(): string | undefined {
  * Boots the whole app (real HTTP on an ephemeral port, real SQL) on a database of its own: a fresh
  * PostgreSQL database whose name contains `test`, dropped on close, or an in-memory PGlite.
  * `sameDatabaseAs` starts a second instance on another app's PostgreSQL database (scale-out tests).
+ * `webClientDir` serves a web client build from that directory, as main.ts does with the real one.
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  { sameDatabaseAs }: { sameDatabaseAs?: TestApp } = {},
+  { sameDatabaseAs, webClientDir }: { sameDatabaseAs?: TestApp; webClientDir?: string } = {},
 ): Promise<TestApp> {
   const server = testServerUrl();
   const scratch: ScratchDatabase | null = server && !sameDatabaseAs ? await createScratchDatabase(server) : null;
@@ -59,6 +61,7 @@ export async function createTestApp(
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), APP_OPTIONS);
   await configureApp(app, config);
+  if (webClientDir) await serveWebClient(app, webClientDir);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   await app.listen(0, '127.0.0.1');

@@ -1,0 +1,151 @@
+import { type APIRequestContext, type Browser, expect, type Page, test } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const PASSWORD = 'correct horse battery';
+const SCREENSHOTS = join(__dirname, 'screenshots');
+const VIEWPORTS = [
+  { name: '1280', width: 1280, height: 800 },
+  { name: '390', width: 390, height: 844 },
+] as const;
+
+/** Light and dark (through the system setting the app follows), wide and phone-sized. */
+async function screenshots(page: Page, screen: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      await page.screenshot({ path: join(SCREENSHOTS, `${screen}-${viewport.name}-${colorScheme}.png`), fullPage: true });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(VIEWPORTS[0]);
+}
+
+async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: VIEWPORTS[0], colorScheme: 'light' });
+  return context.newPage();
+}
+
+async function register(page: Page, username: string, displayName: string): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name (optional)').fill(displayName);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/chats$/);
+}
+
+async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** A token for the API calls that set the scene (no browser: the refresh token comes in the body). */
+async function apiLogin(request: APIRequestContext, username: string): Promise<{ token: string; id: string }> {
+  const response = await request.post('/api/auth/login', { data: { username, password: PASSWORD } });
+  expect(response.status()).toBe(200);
+  const body = await response.json();
+  return { token: body.accessToken, id: body.user.id };
+}
+
+test('register, sign out and in, and see a conversation with its last message and unread count', async ({ browser, request }) => {
+  const alice = await newPage(browser);
+
+  await test.step('alice registers and sees an empty chat list', async () => {
+    await register(alice, 'alice', 'Alice Liddell');
+    await expect(alice.getByText('No conversations yet')).toBeVisible();
+    await expect(alice.getByTestId('current-user')).toContainText('Alice Liddell');
+  });
+
+  await test.step('a reload keeps her signed in through the refresh cookie', async () => {
+    await alice.reload();
+    await expect(alice).toHaveURL(/\/chats$/);
+    await expect(alice.getByTestId('current-user')).toContainText('Alice Liddell');
+  });
+
+  await test.step('she signs out, is refused with a wrong password, and signs in again', async () => {
+    await alice.getByRole('button', { name: 'Sign out' }).click();
+    await expect(alice).toHaveURL(/\/sign-in$/);
+    await alice.goto('/chats');
+    await expect(alice).toHaveURL(/\/sign-in$/);
+    await screenshots(alice, 'sign-in');
+
+    await signIn(alice, 'alice', 'not the password');
+    await expect(alice.getByRole('alert')).toHaveText('Wrong username or password.');
+    await signIn(alice, 'alice');
+    await expect(alice).toHaveURL(/\/chats$/);
+    await expect(alice.getByText('No conversations yet')).toBeVisible();
+  });
+
+  const bob = await newPage(browser);
+  await test.step('bob registers in another context; alice\'s name is taken', async () => {
+    await bob.goto('/register');
+    await bob.getByLabel('Username').fill('alice');
+    await bob.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await bob.getByRole('button', { name: 'Create account' }).click();
+    await expect(bob.getByText('This username is already taken.')).toBeVisible();
+    await register(bob, 'bob', 'Bob Builder');
+  });
+
+  await test.step('they become friends and bob writes twice (through the API)', async () => {
+    const aliceApi = await apiLogin(request, 'alice');
+    const bobApi = await apiLogin(request, 'bob');
+    const asAlice = { Authorization: `Bearer ${aliceApi.token}` };
+    const asBob = { Authorization: `Bearer ${bobApi.token}` };
+
+    expect((await request.post('/api/friends/requests', { headers: asAlice, data: { userId: bobApi.id } })).status()).toBe(201);
+    const incoming = await (await request.get('/api/friends/requests?direction=incoming', { headers: asBob })).json();
+    expect(incoming.items).toHaveLength(1);
+    expect((await request.post(`/api/friends/requests/${incoming.items[0].id}/accept`, { headers: asBob })).ok()).toBe(true);
+
+    const conversation = await (await request.post('/api/conversations', { headers: asBob, data: { userId: aliceApi.id } })).json();
+    for (const body of ['Hi Alice!', 'Lunch tomorrow at the usual place?']) {
+      const sent = await request.post(`/api/conversations/${conversation.id}/messages`, { headers: asBob, data: { clientId: randomUUID(), body } });
+      expect(sent.status()).toBe(201);
+    }
+  });
+
+  await test.step('after a reload, alice sees bob\'s conversation with the preview and the unread badge', async () => {
+    await alice.reload();
+    const item = alice.getByRole('list', { name: 'Conversations' }).getByRole('listitem');
+    await expect(item).toHaveCount(1);
+    await expect(item).toContainText('Bob Builder');
+    await expect(item).toContainText('Lunch tomorrow at the usual place?');
+    await expect(item.getByTestId('unread-badge')).toHaveText('2');
+    await expect(item.getByTestId('unread-badge')).toHaveAccessibleName('2 unread messages');
+    await expect(alice.getByText('No conversations yet')).toHaveCount(0);
+    await screenshots(alice, 'chat-list');
+  });
+
+  await test.step('at 360 px wide nothing overflows sideways', async () => {
+    for (const path of ['/chats', '/sign-in']) {
+      const page = path === '/chats' ? alice : await newPage(browser);
+      await page.setViewportSize({ width: 360, height: 740 });
+      await page.goto(path);
+      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    }
+    await alice.setViewportSize(VIEWPORTS[0]);
+  });
+
+  await test.step('bob sees his own message as the preview, without a badge', async () => {
+    await bob.reload();
+    const item = bob.getByRole('list', { name: 'Conversations' }).getByRole('listitem');
+    await expect(item).toContainText('Alice Liddell');
+    await expect(item).toContainText('You: Lunch tomorrow at the usual place?');
+    await expect(item.getByTestId('unread-badge')).toHaveCount(0);
+  });
+
+  await test.step('the theme toggle overrides the system theme and is remembered', async () => {
+    await alice.getByRole('button', { name: 'Switch to dark theme' }).click();
+    await expect(alice.locator('html')).toHaveClass(/theme-dark/);
+    await alice.reload();
+    await expect(alice.locator('html')).toHaveClass(/theme-dark/);
+    await alice.getByRole('button', { name: 'Switch to light theme' }).click();
+    await expect(alice.locator('html')).not.toHaveClass(/theme-dark/);
+  });
+});

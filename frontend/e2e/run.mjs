@@ -1,0 +1,134 @@
+// Runs the Playwright tests against the production build served by the built backend, on a fresh
+// PostgreSQL database that is created here and dropped afterwards. Expects `npm run build` to have run.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(frontend, '..');
+const serverUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function fail(message) {
+  console.error(`e2e: ${message}`);
+  process.exit(1);
+}
+
+for (const [what, path] of [
+  ['the backend build', join(root, 'backend/dist/main.js')],
+  ['the frontend build', join(frontend, 'dist/iris/browser/index.html')],
+]) {
+  if (!existsSync(path)) fail(`${what} is missing (${path}); run \`npm run e2e\` from the repository root, which builds first.`);
+}
+
+function freePort() {
+  return new Promise((done, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function waitForHealth(base, server, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`the backend exited with code ${server.exitCode}`);
+    try {
+      const response = await fetch(`${base}/api/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  throw new Error(`the backend did not answer /api/health within ${timeoutMs / 1000} s`);
+}
+
+function run(command, args, options) {
+  return new Promise((done) => {
+    const child = spawn(command, args, { stdio: 'inherit', ...options });
+    child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+  });
+}
+
+// The name says what it is and contains "test", like every scratch database of the test suites.
+const database = `iris_e2e_test_${randomBytes(6).toString('hex')}`;
+const databaseUrl = (() => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+})();
+const workDir = mkdtempSync(join(tmpdir(), 'iris-e2e-'));
+let server;
+let status = 1;
+
+async function cleanUp() {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((done) => server.once('exit', done));
+    server.kill('SIGTERM');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((error) =>
+    console.error(`e2e: could not drop ${database}: ${error.message}`),
+  );
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+}
+
+try {
+  await admin(`CREATE DATABASE "${database}"`);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env };
+  for (const name of ['REDIS_URL', 'S3_ENDPOINT', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'NODE_ENV']) delete env[name];
+  server = spawn(process.execPath, [join(root, 'backend/dist/main.js')], {
+    // A directory of its own: no .env is read, and uploads land in it.
+    cwd: workDir,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...env,
+      DATABASE_URL: databaseUrl,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      UPLOAD_DIR: join(workDir, 'uploads'),
+      EXPIRY_SWEEP_INTERVAL_SECONDS: '1',
+      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    },
+  });
+  await waitForHealth(base, server, 60_000);
+  const cli = createRequire(import.meta.url).resolve('@playwright/test/cli');
+  status = await run(process.execPath, [cli, 'test', '-c', join(frontend, 'playwright.config.ts'), ...process.argv.slice(2)], {
+    cwd: frontend,
+    env: { ...process.env, BASE_URL: base },
+  });
+} catch (error) {
+  console.error(`e2e: ${error instanceof Error ? error.message : error}`);
+  status = 1;
+} finally {
+  await cleanUp();
+}
+process.exit(status);

@@ -1,0 +1,30 @@
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
+import {
+  type ApplicationConfig,
+  inject,
+  provideAppInitializer,
+  provideBrowserGlobalErrorListeners,
+  provideZonelessChangeDetection,
+} from '@angular/core';
+import { provideRouter, withComponentInputBinding } from '@angular/router';
+import { routes } from './app.routes';
+import { provideApi } from './core/api-config';
+import { AuthStore } from './core/auth-store';
+import { authInterceptor } from './core/auth-interceptor';
+import { ThemeService } from './core/theme';
+
+export const appConfig: ApplicationConfig = {
+  providers: [
+    provideBrowserGlobalErrorListeners(),
+    provideZonelessChangeDetection(),
+    provideRouter(routes, withComponentInputBinding()),
+    // The XHR backend (not withFetch): upload progress needs it. Browsers send the Sec-Fetch-* headers that
+    // the refresh cookie depends on with XHR too.
+    provideHttpClient(withInterceptors([authInterceptor])),
+    provideApi(),
+    provideAppInitializer(() => {
+      inject(ThemeService);
+      return inject(AuthStore).restore();
+    }),
+  ],
+};

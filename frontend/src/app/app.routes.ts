@@ -1,0 +1,31 @@
+import type { Routes } from '@angular/router';
+import { signedInGuard, signedOutGuard } from './core/auth-guards';
+
+export const routes: Routes = [
+  {
+    path: 'sign-in',
+    canActivate: [signedOutGuard],
+    title: 'Sign in · Iris',
+    loadComponent: () => import('./features/auth/sign-in').then((m) => m.SignIn),
+  },
+  {
+    path: 'register',
+    canActivate: [signedOutGuard],
+    title: 'Create account · Iris',
+    loadComponent: () => import('./features/auth/register').then((m) => m.Register),
+  },
+  {
+    path: '',
+    canActivate: [signedInGuard],
+    loadComponent: () => import('./core/shell').then((m) => m.Shell),
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'chats' },
+      {
+        path: 'chats',
+        title: 'Chats · Iris',
+        loadComponent: () => import('./features/chats/chat-list-page').then((m) => m.ChatListPage),
+      },
+    ],
+  },
+  { path: '**', redirectTo: '' },
+];

@@ -1,0 +1,42 @@
+import { HttpErrorResponse, HttpHeaders } from '@angular/common/http';
+import { describeError, errorCode } from './api-errors';
+
+function apiError(status: number, body: object | null, headers: Record<string, string> = {}): HttpErrorResponse {
+  return new HttpErrorResponse({ status, error: body, headers: new HttpHeaders(headers) });
+}
+
+describe('describeError', () => {
+  it('puts known codes in words', () => {
+    expect(describeError(apiError(409, { code: 'USERNAME_TAKEN', message: 'Username taken' }))).toBe(
+      'This username is already taken. Try another one.',
+    );
+    expect(describeError(apiError(401, { code: 'INVALID_CREDENTIALS', message: 'Invalid' }))).toBe('Wrong username or password.');
+  });
+
+  it('says how long to wait when rate-limited', () => {
+    expect(describeError(apiError(429, { code: 'RATE_LIMITED', message: 'x' }, { 'Retry-After': '42' }))).toBe(
+      'Too many attempts. Try again in 42 s.',
+    );
+    expect(describeError(apiError(429, null))).toBe('Too many attempts. Try again in a minute.');
+  });
+
+  it('lists the field errors of a validation failure', () => {
+    const error = apiError(400, {
+      code: 'VALIDATION_FAILED',
+      message: 'Invalid input',
+      details: [{ field: 'username', messages: ['username must be 3-32 characters.'] }],
+    });
+    expect(describeError(error)).toBe('username must be 3-32 characters.');
+  });
+
+  it('tells an unreachable server from a failing one', () => {
+    expect(describeError(apiError(0, null))).toMatch(/Cannot reach the server/);
+    expect(describeError(apiError(500, { code: 'INTERNAL_ERROR', message: 'Internal server error' }))).toMatch(/on the server/);
+  });
+
+  it('falls back to the server message for other codes', () => {
+    expect(describeError(apiError(403, { code: 'NOT_FRIENDS', message: 'You are not friends' }))).toBe('You are not friends');
+    expect(errorCode(apiError(403, { code: 'NOT_FRIENDS', message: 'x' }))).toBe('NOT_FRIENDS');
+    expect(errorCode(new Error('boom'))).toBeNull();
+  });
+});

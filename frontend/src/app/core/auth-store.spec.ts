@@ -1,0 +1,153 @@
+import { HttpErrorResponse, provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { AuthStore } from './auth-store';
+import { authResponse } from './auth-store.fixtures';
+
+describe('AuthStore', () => {
+  let sut: AuthStore;
+  let http: HttpTestingController;
+
+  const nextRequest = (url: string) => vi.waitFor(() => http.expectOne(url));
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    sut = TestBed.inject(AuthStore);
+    http = TestBed.inject(HttpTestingController);
+  });
+
+  afterEach(() => {
+    http.verify();
+    vi.useRealTimers();
+  });
+
+  describe('restore', () => {
+    it('signs in with the refresh cookie when the session is alive', async () => {
+      const done = sut.restore();
+      const request = await nextRequest('/api/auth/refresh');
+      expect(request.request.method).toBe('POST');
+      expect(request.request.body).toEqual({});
+      request.flush(authResponse('token-1'));
+      await done;
+
+      expect(sut.signedIn()).toBe(true);
+      expect(sut.user()?.username).toBe('alice');
+      expect(sut.accessToken()).toBe('token-1');
+    });
+
+    it('stays signed out, without throwing, when there is no session', async () => {
+      const done = sut.restore();
+      (await nextRequest('/api/auth/refresh')).flush(
+        { statusCode: 401, error: 'Unauthorized', message: 'No refresh token', code: 'REFRESH_TOKEN_MISSING' },
+        { status: 401, statusText: 'Unauthorized' },
+      );
+      await done;
+
+      expect(sut.signedIn()).toBe(false);
+      expect(sut.accessToken()).toBeNull();
+    });
+  });
+
+  describe('refresh', () => {
+    it('sends one request for concurrent callers, since the refresh token rotates', async () => {
+      const first = sut.refresh();
+      const second = sut.refresh();
+      (await nextRequest('/api/auth/refresh')).flush(authResponse('token-2'));
+
+      expect(await first).toBe(true);
+      expect(await second).toBe(true);
+      expect(sut.accessToken()).toBe('token-2');
+    });
+
+    it('refreshes on its own a minute before the access token expires', async () => {
+      vi.useFakeTimers();
+      const signIn = sut.signIn('alice', 'correct horse');
+      (await nextRequest('/api/auth/login')).flush(authResponse('token-1', 900));
+      await signIn;
+
+      vi.advanceTimersByTime(839_000);
+      http.expectNone('/api/auth/refresh');
+      vi.advanceTimersByTime(1_000);
+      (await nextRequest('/api/auth/refresh')).flush(authResponse('token-2', 900));
+      await vi.waitFor(() => expect(sut.accessToken()).toBe('token-2'));
+    });
+
+    it('ends the session when the server refuses the refresh token', async () => {
+      const signIn = sut.signIn('alice', 'correct horse');
+      (await nextRequest('/api/auth/login')).flush(authResponse('token-1'));
+      await signIn;
+
+      const refreshed = sut.refresh();
+      (await nextRequest('/api/auth/refresh')).flush({ code: 'REFRESH_TOKEN_REUSED' }, { status: 401, statusText: 'Unauthorized' });
+
+      expect(await refreshed).toBe(false);
+      expect(sut.signedIn()).toBe(false);
+    });
+
+    it('keeps the session through a network failure', async () => {
+      const signIn = sut.signIn('alice', 'correct horse');
+      (await nextRequest('/api/auth/login')).flush(authResponse('token-1'));
+      await signIn;
+
+      const refreshed = sut.refresh();
+      (await nextRequest('/api/auth/refresh')).error(new ProgressEvent('error'));
+
+      expect(await refreshed).toBe(false);
+      expect(sut.accessToken()).toBe('token-1');
+    });
+  });
+
+  describe('signIn and register', () => {
+    it('keeps the access token in memory and the user in a signal', async () => {
+      const done = sut.register('alice', 'correct horse', 'Alice');
+      const request = await nextRequest('/api/auth/register');
+      expect(request.request.body).toEqual({ username: 'alice', password: 'correct horse', displayName: 'Alice' });
+      request.flush(authResponse('token-1'), { status: 201, statusText: 'Created' });
+      await done;
+
+      expect(sut.user()?.displayName).toBe('Alice');
+      expect(sut.accessToken()).toBe('token-1');
+      expect(localStorage.length + sessionStorage.length).toBe(0);
+    });
+
+    it('rejects with the API error and stays signed out', async () => {
+      const done = sut.signIn('alice', 'wrong password');
+      (await nextRequest('/api/auth/login')).flush(
+        { statusCode: 401, error: 'Unauthorized', message: 'Invalid credentials', code: 'INVALID_CREDENTIALS' },
+        { status: 401, statusText: 'Unauthorized' },
+      );
+
+      await expect(done).rejects.toBeInstanceOf(HttpErrorResponse);
+      expect(sut.signedIn()).toBe(false);
+    });
+  });
+
+  describe('signOut', () => {
+    it('ends the session on the server and here', async () => {
+      const signIn = sut.signIn('alice', 'correct horse');
+      (await nextRequest('/api/auth/login')).flush(authResponse('token-1'));
+      await signIn;
+
+      const done = sut.signOut();
+      const request = await nextRequest('/api/auth/logout');
+      expect(request.request.method).toBe('POST');
+      request.flush(null, { status: 204, statusText: 'No Content' });
+      await done;
+
+      expect(sut.signedIn()).toBe(false);
+      expect(sut.accessToken()).toBeNull();
+    });
+
+    it('signs out here even when the server cannot be reached', async () => {
+      const signIn = sut.signIn('alice', 'correct horse');
+      (await nextRequest('/api/auth/login')).flush(authResponse('token-1'));
+      await signIn;
+
+      const done = sut.signOut();
+      (await nextRequest('/api/auth/logout')).error(new ProgressEvent('error'));
+      await done;
+
+      expect(sut.signedIn()).toBe(false);
+    });
+  });
+});

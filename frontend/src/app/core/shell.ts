@@ -1,0 +1,67 @@
+import { ChangeDetectionStrategy, Component, effect, inject } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatToolbarModule } from '@angular/material/toolbar';
+import { Router, RouterLink, RouterOutlet } from '@angular/router';
+import { Avatar } from '../shared/avatar';
+import { Icon } from '../shared/icon';
+import { AuthStore } from './auth-store';
+import { ThemeService } from './theme';
+
+/** The signed-in frame: a top bar with the user, the theme toggle and sign out, above the page. */
+@Component({
+  selector: 'app-shell',
+  imports: [RouterOutlet, RouterLink, MatToolbarModule, MatButtonModule, Avatar, Icon],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <mat-toolbar class="bar">
+      <a class="brand" routerLink="/chats">Iris</a>
+      <span class="spacer"></span>
+      @if (auth.user(); as user) {
+        <span class="me" data-testid="current-user">
+          <app-avatar [name]="user.displayName" size="small" />
+          <span class="me-name">{{ user.displayName }}</span>
+        </span>
+      }
+      <button
+        mat-icon-button
+        type="button"
+        (click)="theme.toggle()"
+        [attr.aria-label]="theme.theme() === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'"
+        [attr.title]="theme.theme() === 'dark' ? 'Light theme' : 'Dark theme'"
+      >
+        <app-icon [name]="theme.theme() === 'dark' ? 'light-mode' : 'dark-mode'" />
+      </button>
+      <button mat-button type="button" (click)="signOut()">Sign out</button>
+    </mat-toolbar>
+    <main class="content">
+      <router-outlet />
+    </main>
+  `,
+  styles: `
+    :host { display: flex; flex-direction: column; min-height: 100dvh; }
+    .bar { position: sticky; top: 0; z-index: 2; gap: 4px; padding: 0 8px 0 16px;
+      background: var(--mat-sys-surface-container); color: var(--mat-sys-on-surface); }
+    .brand { font: var(--mat-sys-title-large); color: var(--mat-sys-primary); text-decoration: none; }
+    .spacer { flex: 1; }
+    .me { display: inline-flex; align-items: center; gap: 8px; min-width: 0; font: var(--mat-sys-body-medium); }
+    .me-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 30vw; }
+    .content { flex: 1; width: 100%; max-width: 760px; margin: 0 auto; box-sizing: border-box; }
+    @media (max-width: 480px) { .me-name { display: none; } }
+  `,
+})
+export class Shell {
+  protected readonly auth = inject(AuthStore);
+  protected readonly theme = inject(ThemeService);
+  private readonly router = inject(Router);
+
+  constructor() {
+    // However the session ended (sign out, revoked elsewhere, refresh refused), go to the sign-in page.
+    effect(() => {
+      if (!this.auth.signedIn()) void this.router.navigateByUrl('/sign-in');
+    });
+  }
+
+  protected async signOut(): Promise<void> {
+    await this.auth.signOut();
+  }
+}

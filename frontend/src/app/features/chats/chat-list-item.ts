@@ -1,0 +1,70 @@
+import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import type { ConversationDto } from '../../../sdk/models/conversation-dto';
+import { Avatar } from '../../shared/avatar';
+import { shortTime } from '../../shared/short-time';
+import { messagePreview } from './message-preview';
+
+@Component({
+  selector: 'app-chat-list-item',
+  imports: [Avatar],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <app-avatar [name]="conversation().peer?.displayName" />
+    <div class="text">
+      <div class="line">
+        <span class="name" [class.deleted]="!conversation().peer">{{ name() }}</span>
+        <time class="time" [attr.datetime]="activityAt()">{{ time() }}</time>
+      </div>
+      <div class="line">
+        <span class="preview" [class.muted]="muted()">
+          @if (mine()) {
+            <span class="you">You: </span>
+          }
+          {{ preview() }}
+        </span>
+        @if (conversation().unreadCount > 0) {
+          <span class="badge" data-testid="unread-badge" [attr.aria-label]="unreadLabel()">{{ unreadText() }}</span>
+        }
+      </div>
+    </div>
+  `,
+  styles: `
+    :host { display: flex; align-items: center; gap: 12px; padding: 12px 16px; min-width: 0; }
+    .text { flex: 1; min-width: 0; display: flex; flex-direction: column; gap: 2px; }
+    .line { display: flex; align-items: baseline; gap: 8px; min-width: 0; }
+    .name { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+      font: var(--mat-sys-title-medium); color: var(--mat-sys-on-surface); }
+    .name.deleted { font-style: italic; color: var(--mat-sys-on-surface-variant); }
+    .time { flex: none; font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
+    .preview { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+      font: var(--mat-sys-body-medium); color: var(--mat-sys-on-surface-variant); }
+    .preview.muted { font-style: italic; }
+    .you { color: var(--mat-sys-on-surface); }
+    .badge { flex: none; min-width: 20px; height: 20px; padding: 0 6px; box-sizing: border-box; border-radius: 10px;
+      display: inline-grid; place-items: center; font: var(--mat-sys-label-small); font-weight: 600;
+      background: var(--mat-sys-primary); color: var(--mat-sys-on-primary); }
+  `,
+})
+export class ChatListItem {
+  readonly conversation = input.required<ConversationDto>();
+  /** The signed-in user's id, to mark their own last message. */
+  readonly myId = input<string | null>(null);
+
+  protected readonly name = computed(() => this.conversation().peer?.displayName ?? 'Deleted user');
+  protected readonly preview = computed(() => messagePreview(this.conversation().lastMessage));
+  protected readonly muted = computed(() => {
+    const last = this.conversation().lastMessage;
+    return last === null || last.deleted;
+  });
+  protected readonly mine = computed(() => {
+    const last = this.conversation().lastMessage;
+    return last !== null && !last.deleted && last.senderId === this.myId();
+  });
+  protected readonly activityAt = computed(() => this.conversation().lastMessage?.createdAt ?? this.conversation().lastActivityAt);
+  protected readonly time = computed(() => shortTime(this.activityAt()));
+  protected readonly unreadText = computed(() => (this.conversation().unreadCount > 99 ? '99+' : String(this.conversation().unreadCount)));
+  protected readonly unreadLabel = computed(() => {
+    const count = this.conversation().unreadCount;
+    return count === 1 ? '1 unread message' : `${count} unread messages`;
+  });
+}

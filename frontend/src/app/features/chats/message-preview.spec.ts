@@ -1,0 +1,32 @@
+import type { AttachmentDto } from '../../../sdk/models/attachment-dto';
+import type { MessageDto } from '../../../sdk/models/message-dto';
+import { messagePreview } from './message-preview';
+
+function message(overrides: Partial<MessageDto>): MessageDto {
+  return {
+    id: 'm1', conversationId: 'c1', senderId: 'u1', clientId: 'k1', seq: 1, body: 'Hello', attachments: [],
+    createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deleted: false, expiresInSeconds: null, expiryMode: null, expiresAt: null,
+    ...overrides,
+  };
+}
+
+function attachment(kind: AttachmentDto['kind']): AttachmentDto {
+  return { id: 'a1', kind, mimeType: 'x/y', size: 1, name: 'x', url: '/api/attachments/a1' } as AttachmentDto;
+}
+
+describe('messagePreview', () => {
+  it('shows the text on one line', () => {
+    expect(messagePreview(message({ body: 'Hello\n  there' }))).toBe('Hello there');
+  });
+
+  it('names attachment-only messages by kind', () => {
+    expect(messagePreview(message({ body: null, attachments: [attachment('image')] }))).toBe('📎 Photo');
+    expect(messagePreview(message({ body: null, attachments: [attachment('file')] }))).toBe('📎 File');
+    expect(messagePreview(message({ body: '', attachments: [attachment('image'), attachment('image')] }))).toBe('📎 Photo (2)');
+  });
+
+  it('shows deleted messages and empty conversations in words', () => {
+    expect(messagePreview(message({ deleted: true, body: null }))).toBe('Message deleted');
+    expect(messagePreview(null)).toBe('No messages yet');
+  });
+});
