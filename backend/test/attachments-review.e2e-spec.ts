@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
-import type { Response } from 'supertest';
 import { AttachmentsService } from '../src/attachments/attachments.service.js';
 import { S3Storage } from '../src/attachments/storage/s3-storage.js';
 import { Storage } from '../src/attachments/storage/storage.js';
@@ -14,17 +13,12 @@ import { befriend, openConversation } from './helpers/friends.js';
 import { mp4Like, png } from './helpers/media.js';
 import { createTestApp, testServerUrl, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
+import { binary } from './helpers/binary.js';
 
 /*
  * Review of the attachments feature (commit a9e1460). Each test states a rule from the issue or DESIGN.md
  * and passes once the matching finding is fixed. Runs on PGlite and, with TEST_DATABASE_URL, on PostgreSQL.
  */
-
-function binary(res: Response, callback: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 /** A GIF89a of `frames` uniform frames alternating black and white, so no two neighbours are equal. */
 function animatedGif(width: number, height: number, frames: number): Buffer {

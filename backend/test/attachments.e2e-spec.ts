@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Response } from 'supertest';
 import { Storage } from '../src/attachments/storage/storage.js';
 import { ExpiryService } from '../src/messages/expiry.service.js';
 import { befriend, openConversation } from './helpers/friends.js';
@@ -13,15 +12,9 @@ import { hasGpsTag, jpegWithGps, mp4Like, pixelFloodPng, png, undecodablePng, wa
 import { type RunningS3, startS3rver } from './helpers/s3rver.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
+import { binary } from './helpers/binary.js';
 
 const HOUR = 3_600_000;
-
-/** Collects a binary response body as a Buffer, whatever its content type. */
-function binary(res: Response, callback: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 /** Every file under the upload directory's object folders and its incoming folder. */
 async function filesOnDisk(root: string): Promise<string[]> {

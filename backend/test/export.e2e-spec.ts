@@ -15,15 +15,9 @@ import { befriend, openConversation } from './helpers/friends.js';
 import { png } from './helpers/media.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
+import { binary } from './helpers/binary.js';
 
 const MINUTE = 60_000;
-
-/** Collects a binary response body as a Buffer, whatever its content type. */
-function binary(res: Response, callback: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 /** Every entry of a zip, decompressed, by name. */
 async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
