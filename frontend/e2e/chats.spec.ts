@@ -197,4 +197,17 @@ test('register, sign out and in, and see a conversation with its last message an
     await expect(bobLog.getByTestId('message').last()).toContainText('Message deleted');
     await expect(bobLog).not.toContainText('Hello Bob, how are you?');
   });
+  await test.step('a send that fails stays on screen as not sent, and Retry delivers it once', async () => {
+    const blocked = '**/api/conversations/*/messages';
+    await alice.route(blocked, (route) => (route.request().method() === 'POST' ? route.abort() : route.fallback()));
+    const composer = alice.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Are you there?');
+    await composer.press('Enter');
+    const failed = alice.getByTestId('message').filter({ hasText: 'Are you there?' });
+    await expect(failed.getByRole('alert')).toContainText('Not sent.');
+    await alice.unroute(blocked);
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await expect(failed.getByRole('alert')).toHaveCount(0);
+    await expect(bob.getByRole('log', { name: 'Messages' }).getByTestId('message').filter({ hasText: 'Are you there?' })).toHaveCount(1);
+  });
 });

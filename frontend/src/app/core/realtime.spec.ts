@@ -40,7 +40,7 @@ class FakeSocket implements RealtimeSocket {
 
 describe('Realtime', () => {
   let sockets: FakeSocket[];
-  let token: string | null;
+  let token: ReturnType<typeof signal<string | null>>;
   let signedIn: ReturnType<typeof signal<boolean>>;
   let refresh: ReturnType<typeof vi.fn>;
 
@@ -52,15 +52,15 @@ describe('Realtime', () => {
 
   beforeEach(() => {
     sockets = [];
-    token = 'token-1';
+    token = signal<string | null>('token-1');
     signedIn = signal(true);
     refresh = vi.fn(async () => {
-      token = 'token-2';
+      token.set('token-2');
       return true;
     });
     TestBed.configureTestingModule({
       providers: [
-        { provide: AuthStore, useValue: { signedIn, accessToken: () => token, refresh } },
+        { provide: AuthStore, useValue: { signedIn, accessToken: () => token(), refresh } },
         {
           provide: SOCKET_FACTORY,
           useValue: (t: string) => {
@@ -137,6 +137,23 @@ describe('Realtime', () => {
     expect(sut.status()).toBe('offline');
     sockets[0].serve('message.created', { id: 'm1' });
     expect(created).not.toHaveBeenCalled();
+  });
+
+  it('keeps socket.auth on the newest token for Socket.IO\'s own reconnections', () => {
+    create();
+    token.set('token-3');
+    TestBed.tick();
+    expect(sockets[0].auth).toEqual({ token: 'token-3' });
+  });
+
+  it('shows "reconnecting" only for a socket that was ready before', () => {
+    const sut = create();
+    expect(sut.reconnecting()).toBe(false);
+    sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '' });
+    sockets[0].serve('disconnect', 'transport close');
+    expect(sut.reconnecting()).toBe(true);
+    sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '' });
+    expect(sut.reconnecting()).toBe(false);
   });
 
   it('sends typing only while connected', () => {

@@ -68,18 +68,26 @@ export class Realtime implements OnDestroy {
   private readonly events$ = new Subject<{ name: string; payload: unknown }>();
   private readonly readySubject = new Subject<ReadyEventDto>();
   private readonly state = signal<'offline' | 'connecting' | 'ready'>('offline');
+  private readonly everReady = signal(false);
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Fires after each `ready`: the socket is in its rooms, so catch-up from now misses nothing. */
   readonly ready$ = this.readySubject.asObservable();
   readonly status = this.state.asReadonly();
   readonly ready = computed(() => this.state() === 'ready');
+  /** True while a socket that was in its rooms is trying to get back (for the "Reconnecting…" banner). */
+  readonly reconnecting = computed(() => this.everReady() && this.state() === 'connecting');
 
   constructor() {
     effect(() => {
       const signedIn = this.auth.signedIn();
       if (signedIn && !this.socket) this.open();
       if (!signedIn && this.socket) this.close();
+    });
+    // Socket.IO's own reconnections (after a network drop) use `socket.auth`: keep it on the newest token.
+    effect(() => {
+      const token = this.auth.accessToken();
+      if (token && this.socket) this.socket.auth = { token };
     });
   }
 
@@ -108,6 +116,7 @@ export class Realtime implements OnDestroy {
     socket.on('ready', (payload: ReadyEventDto) => {
       if (this.socket !== socket) return;
       this.state.set('ready');
+      this.everReady.set(true);
       this.readySubject.next(payload);
     });
     for (const name of FORWARDED) {
@@ -150,6 +159,7 @@ export class Realtime implements OnDestroy {
     const socket = this.socket;
     this.socket = null;
     this.state.set('offline');
+    this.everReady.set(false);
     socket?.disconnect();
   }
 }

@@ -34,7 +34,7 @@ import { ThemeService } from './theme';
       </button>
       <button mat-button type="button" (click)="signOut()">Sign out</button>
     </mat-toolbar>
-    @if (realtime.status() === 'connecting') {
+    @if (realtime.reconnecting()) {
       <div class="banner" role="status">Reconnecting…</div>
     }
     <main class="content">

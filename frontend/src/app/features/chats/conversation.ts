@@ -154,7 +154,8 @@ export class Conversation {
   private readonly history = viewChild<ElementRef<HTMLElement>>('history');
   private readonly composer = viewChild<ElementRef<HTMLTextAreaElement>>('composer');
   private lastTypingAt = 0;
-  private keepScroll = false;
+  /** The history's height before older messages were added above, to keep the view where it was. */
+  private heightBeforeOlder: number | null = null;
   private openedId: string | null = null;
   protected readonly peerName = computed(() => {
     const conversation = this.store.conversation();
@@ -175,8 +176,9 @@ export class Conversation {
       this.store.messages();
       const element = this.history()?.nativeElement;
       if (!element) return;
-      if (this.keepScroll) {
-        this.keepScroll = false;
+      if (this.heightBeforeOlder !== null) {
+        element.scrollTop += element.scrollHeight - this.heightBeforeOlder;
+        this.heightBeforeOlder = null;
         return;
       }
       element.scrollTop = element.scrollHeight;
@@ -188,7 +190,7 @@ export class Conversation {
   }
 
   protected async loadOlder(): Promise<void> {
-    this.keepScroll = true;
+    this.heightBeforeOlder = this.history()?.nativeElement.scrollHeight ?? null;
     await this.store.loadOlder();
   }
 
