@@ -42,7 +42,7 @@ describe('Realtime', () => {
   let sockets: FakeSocket[];
   let token: ReturnType<typeof signal<string | null>>;
   let signedIn: ReturnType<typeof signal<boolean>>;
-  let refresh: ReturnType<typeof vi.fn>;
+  let refresh: ReturnType<typeof vi.fn<() => Promise<boolean>>>;
 
   function create(): Realtime {
     const sut = TestBed.inject(Realtime);
@@ -60,7 +60,15 @@ describe('Realtime', () => {
     });
     TestBed.configureTestingModule({
       providers: [
-        { provide: AuthStore, useValue: { signedIn, accessToken: () => token(), refresh } },
+        {
+          provide: AuthStore,
+          useValue: {
+            signedIn,
+            accessToken: () => token(),
+            refresh,
+            renewAfter: async (used: string | null) => (token() !== null && token() !== used ? true : refresh()),
+          },
+        },
         {
           provide: SOCKET_FACTORY,
           useValue: (t: string) => {
@@ -154,6 +162,27 @@ describe('Realtime', () => {
     expect(sut.reconnecting()).toBe(true);
     sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '' });
     expect(sut.reconnecting()).toBe(false);
+  });
+
+  it('connects again with the newer token before tokenExpiresAt, without another refresh', async () => {
+    vi.useFakeTimers();
+    try {
+      const sut = create();
+      const ready = vi.fn();
+      sut.ready$.subscribe(ready);
+      sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: new Date(Date.now() + 60_000).toISOString() });
+      token.set('token-5');
+      TestBed.tick();
+      await vi.advanceTimersByTimeAsync(39_000);
+      expect(sockets[0].disconnects).toBe(0);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(sockets[0].disconnects).toBe(1);
+      expect(sockets[0].connects).toBe(1);
+      expect(sockets[0].auth).toEqual({ token: 'token-5' });
+      expect(refresh).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('sends typing only while connected', () => {

@@ -53,6 +53,8 @@ const FORWARDED: (keyof RealtimeEvents)[] = [
 /** Codes after which a fresh access token may get the socket in again. */
 const TOKEN_CODES = new Set(['TOKEN_EXPIRED', 'INVALID_TOKEN', 'UNAUTHORIZED']);
 const RECONNECT_DELAY_MS = 2_000;
+/** Reconnect with the newer token this long before the server would close the socket. */
+const RENEW_MARGIN_MS = 20_000;
 
 /**
  * One socket for the signed-in user. It follows the auth store: connects when signed in, closes at
@@ -70,6 +72,9 @@ export class Realtime implements OnDestroy {
   private readonly state = signal<'offline' | 'connecting' | 'ready'>('offline');
   private readonly everReady = signal(false);
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The token the socket's last handshake carried. */
+  private socketToken: string | null = null;
 
   /** Fires after each `ready`: the socket is in its rooms, so catch-up from now misses nothing. */
   readonly ready$ = this.readySubject.asObservable();
@@ -112,11 +117,14 @@ export class Realtime implements OnDestroy {
     if (!token) return;
     const socket = this.createSocket(token);
     this.socket = socket;
+    this.socketToken = token;
     this.state.set('connecting');
     socket.on('ready', (payload: ReadyEventDto) => {
       if (this.socket !== socket) return;
       this.state.set('ready');
       this.everReady.set(true);
+      this.socketToken = (socket.auth as { token?: string } | undefined)?.token ?? this.socketToken;
+      this.scheduleRenewal(socket, payload.tokenExpiresAt);
       this.readySubject.next(payload);
     });
     for (const name of FORWARDED) {
@@ -139,10 +147,13 @@ export class Realtime implements OnDestroy {
     });
   }
 
-  /** Fresh tokens first (the old one is expired or its session gone), then the same socket again. */
+  /**
+   * A newer token first (the auth store's, or a refresh when the socket already had the newest one and
+   * it was refused), then the same socket again.
+   */
   private async reconnect(socket: RealtimeSocket): Promise<void> {
     clearTimeout(this.retryTimer);
-    const renewed = await this.auth.refresh();
+    const renewed = await this.auth.renewAfter(this.socketToken);
     if (this.socket !== socket) return;
     const token = this.auth.accessToken();
     if (!renewed || !token) {
@@ -151,11 +162,28 @@ export class Realtime implements OnDestroy {
       return;
     }
     socket.auth = { token };
+    this.socketToken = token;
     socket.connect();
+  }
+
+  /**
+   * Before the server closes the socket at `tokenExpiresAt`, connect again with the token the auth store
+   * has refreshed meanwhile (the server closing it would do the same, a little later and with a gap).
+   */
+  private scheduleRenewal(socket: RealtimeSocket, tokenExpiresAt: string): void {
+    clearTimeout(this.renewTimer);
+    const at = Date.parse(tokenExpiresAt);
+    if (Number.isNaN(at)) return;
+    this.renewTimer = setTimeout(() => {
+      if (this.socket !== socket) return;
+      socket.disconnect();
+      void this.reconnect(socket);
+    }, Math.max(0, at - Date.now() - RENEW_MARGIN_MS));
   }
 
   private close(): void {
     clearTimeout(this.retryTimer);
+    clearTimeout(this.renewTimer);
     const socket = this.socket;
     this.socket = null;
     this.state.set('offline');
