@@ -213,21 +213,28 @@ export class Conversation {
 
   protected startEdit(id: string, body: string): void {
     this.editingId.set(id);
-    this.draft.set(body);
+    this.setDraft(body);
     this.composer()?.nativeElement.focus();
   }
 
   protected cancelEdit(): void {
     if (!this.editingId()) return;
     this.editingId.set(null);
-    this.draft.set('');
+    this.setDraft('');
+  }
+
+  /** The textarea too: `[value]` alone skips the write when the draft changed twice between renders. */
+  private setDraft(value: string): void {
+    this.draft.set(value);
+    const textarea = this.composer()?.nativeElement;
+    if (textarea) textarea.value = value;
   }
 
   protected submit(): void {
     const text = this.draft();
     if (!text.trim()) return;
     const editing = this.editingId();
-    this.draft.set('');
+    this.setDraft('');
     this.editingId.set(null);
     this.lastTypingAt = 0;
     if (editing) void this.store.edit(editing, text);
