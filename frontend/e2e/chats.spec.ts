@@ -53,6 +53,7 @@ async function apiLogin(request: APIRequestContext, username: string): Promise<{
 }
 
 test('register, sign out and in, and see a conversation with its last message and unread count', async ({ browser, request }) => {
+  test.setTimeout(120_000);
   const alice = await newPage(browser);
 
   await test.step('alice registers and sees an empty chat list', async () => {
@@ -147,5 +148,66 @@ test('register, sign out and in, and see a conversation with its last message an
     await expect(alice.locator('html')).toHaveClass(/theme-dark/);
     await alice.getByRole('button', { name: 'Switch to light theme' }).click();
     await expect(alice.locator('html')).not.toHaveClass(/theme-dark/);
+  });
+  await test.step('alice opens the conversation and sends; bob sees it live in his list, with a badge', async () => {
+    await alice.getByRole('list', { name: 'Conversations' }).getByRole('link').first().click();
+    await expect(alice).toHaveURL(/\/chats\/[0-9a-f-]+$/);
+    await expect(alice.getByRole('heading', { level: 1 })).toHaveText('Bob Builder');
+    const log = alice.getByRole('log', { name: 'Messages' });
+    await expect(log).toContainText('Lunch tomorrow at the usual place?');
+
+    const composer = alice.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Hello');
+    await composer.press('Shift+Enter');
+    await expect(composer).toHaveValue('Hello\n');
+    await composer.fill('Hello Bob');
+    await composer.press('Enter');
+    await expect(composer).toHaveValue('');
+    await expect(log.getByTestId('message').last()).toContainText('Hello Bob');
+    await expect(log.getByTestId('message').last()).not.toContainText('Sending');
+
+    const item = bob.getByRole('list', { name: 'Conversations' }).getByRole('listitem');
+    await expect(item).toContainText('Hello Bob');
+    await expect(item.getByTestId('unread-badge')).toHaveText('1');
+  });
+
+  await test.step('bob opens it and reads: alice sees "Seen"; bob types: alice sees "typing…"', async () => {
+    await bob.getByRole('list', { name: 'Conversations' }).getByRole('link').first().click();
+    await expect(bob.getByRole('log', { name: 'Messages' })).toContainText('Hello Bob');
+    await expect(alice.getByTestId('seen')).toBeVisible();
+    await expect(alice.getByTestId('message').last().getByTestId('seen')).toHaveText('Seen');
+
+    await bob.getByRole('textbox', { name: 'Message' }).pressSequentially('Sure, see', { delay: 20 });
+    await expect(alice.getByTestId('typing')).toHaveText('typing…');
+    await screenshots(alice, 'conversation');
+  });
+
+  await test.step('alice edits and then deletes her message; bob sees both live', async () => {
+    const bobLog = bob.getByRole('log', { name: 'Messages' });
+    await alice.getByRole('button', { name: 'Edit message: Hello Bob' }).click();
+    const composer = alice.getByRole('textbox', { name: 'Message' });
+    await expect(composer).toHaveValue('Hello Bob');
+    await composer.fill('Hello Bob, how are you?');
+    await composer.press('Enter');
+    const edited = bobLog.getByTestId('message').filter({ hasText: 'Hello Bob, how are you?' });
+    await expect(edited).toContainText('edited');
+
+    await alice.getByRole('button', { name: 'Delete message: Hello Bob, how are you?' }).click();
+    await expect(alice.getByRole('log', { name: 'Messages' })).toContainText('Message deleted');
+    await expect(bobLog.getByTestId('message').last()).toContainText('Message deleted');
+    await expect(bobLog).not.toContainText('Hello Bob, how are you?');
+  });
+  await test.step('a send that fails stays on screen as not sent, and Retry delivers it once', async () => {
+    const blocked = '**/api/conversations/*/messages';
+    await alice.route(blocked, (route) => (route.request().method() === 'POST' ? route.abort() : route.fallback()));
+    const composer = alice.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Are you there?');
+    await composer.press('Enter');
+    const failed = alice.getByTestId('message').filter({ hasText: 'Are you there?' });
+    await expect(failed.getByRole('alert')).toContainText('Not sent.');
+    await alice.unroute(blocked);
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await expect(failed.getByRole('alert')).toHaveCount(0);
+    await expect(bob.getByRole('log', { name: 'Messages' }).getByTestId('message').filter({ hasText: 'Are you there?' })).toHaveCount(1);
   });
 });

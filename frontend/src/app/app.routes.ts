@@ -25,6 +25,11 @@ export const routes: Routes = [
         title: 'Chats · Iris',
         loadComponent: () => import('./features/chats/chat-list-page').then((m) => m.ChatListPage),
       },
+      {
+        path: 'chats/:id',
+        title: 'Conversation · Iris',
+        loadComponent: () => import('./features/chats/conversation').then((m) => m.Conversation),
+      },
     ],
   },
   { path: '**', redirectTo: '' },

@@ -5,6 +5,7 @@ import { Router, RouterLink, RouterOutlet } from '@angular/router';
 import { Avatar } from '../shared/avatar';
 import { Icon } from '../shared/icon';
 import { AuthStore } from './auth-store';
+import { Realtime } from './realtime';
 import { ThemeService } from './theme';
 
 /** The signed-in frame: a top bar with the user, the theme toggle and sign out, above the page. */
@@ -33,11 +34,16 @@ import { ThemeService } from './theme';
       </button>
       <button mat-button type="button" (click)="signOut()">Sign out</button>
     </mat-toolbar>
+    @if (realtime.reconnecting()) {
+      <div class="banner" role="status">Reconnecting…</div>
+    }
     <main class="content">
       <router-outlet />
     </main>
   `,
   styles: `
+    .banner { padding: 4px 16px; text-align: center; font: var(--mat-sys-label-medium);
+      background: var(--mat-sys-tertiary-container); color: var(--mat-sys-on-tertiary-container); }
     :host { display: flex; flex-direction: column; min-height: 100dvh; }
     .bar { position: sticky; top: 0; z-index: 2; gap: 4px; padding: 0 8px 0 16px;
       background: var(--mat-sys-surface-container); color: var(--mat-sys-on-surface); }
@@ -53,6 +59,8 @@ export class Shell {
   protected readonly auth = inject(AuthStore);
   protected readonly theme = inject(ThemeService);
   private readonly router = inject(Router);
+  /** The socket lives while the user is signed in, whichever page is open. */
+  protected readonly realtime = inject(Realtime);
 
   constructor() {
     // However the session ended (sign out, revoked elsewhere, refresh refused), go to the sign-in page.

@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject, type OnInit } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
+import { RouterLink } from '@angular/router';
 import { AuthStore } from '../../core/auth-store';
 import { Icon } from '../../shared/icon';
 import { ChatListItem } from './chat-list-item';
@@ -8,7 +9,7 @@ import { ChatsStore } from './chats-store';
 
 @Component({
   selector: 'app-chat-list-page',
-  imports: [ChatListItem, Icon, MatButtonModule, MatProgressSpinnerModule],
+  imports: [RouterLink, ChatListItem, Icon, MatButtonModule, MatProgressSpinnerModule],
   providers: [ChatsStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -34,7 +35,7 @@ import { ChatsStore } from './chats-store';
     @if (store.conversations().length > 0) {
       <ul class="list" aria-label="Conversations">
         @for (conversation of store.conversations(); track conversation.id) {
-          <li><app-chat-list-item [conversation]="conversation" [myId]="auth.user()?.id ?? null" /></li>
+          <li><a class="link" [routerLink]="['/chats', conversation.id]"><app-chat-list-item [conversation]="conversation" [myId]="auth.user()?.id ?? null" /></a></li>
         }
       </ul>
       @if (store.hasMore()) {
@@ -48,6 +49,8 @@ import { ChatsStore } from './chats-store';
     :host { display: block; padding-bottom: 24px; }
     .title { margin: 0; padding: 16px 16px 8px; font: var(--mat-sys-title-large); }
     .list { list-style: none; margin: 0; padding: 0; }
+    .link { display: block; color: inherit; text-decoration: none; }
+    .link:hover, .link:focus-visible { background: var(--mat-sys-surface-container); }
     .list li + li { border-top: 1px solid var(--mat-sys-outline-variant); }
     .state { display: flex; flex-direction: column; align-items: center; gap: 8px; padding: 48px 24px;
       text-align: center; color: var(--mat-sys-on-surface-variant); font: var(--mat-sys-body-medium); --icon-size: 48px; }

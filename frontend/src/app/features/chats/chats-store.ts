@@ -1,8 +1,11 @@
-import { computed, inject, Injectable, signal } from '@angular/core';
+import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
 import { Api } from '../../../sdk/api';
 import { conversationsList } from '../../../sdk/fn/conversations/conversations-list';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
+import type { MessageDto } from '../../../sdk/models/message-dto';
 import { describeError } from '../../core/api-errors';
+import { AuthStore } from '../../core/auth-store';
+import { Realtime } from '../../core/realtime';
 
 const PAGE_SIZE = 50;
 
@@ -21,8 +24,60 @@ export class ChatsStore {
   readonly error = this.errorMessage.asReadonly();
   readonly hasMore = computed(() => this.nextCursor() !== null);
 
-  async load(): Promise<void> {
-    this.loadState.set('loading');
+  private readonly auth = inject(AuthStore);
+  private readonly realtime = inject(Realtime);
+
+  constructor() {
+    const subscriptions = [
+      // After every (re)connect: events sent meanwhile are not replayed, so read the list again.
+      this.realtime.ready$.subscribe(() => {
+        if (this.loadState() !== 'idle') void this.load(true);
+      }),
+      this.realtime.on('message.created').subscribe((message) => this.applyMessage(message, true)),
+      this.realtime.on('message.updated').subscribe((message) => this.applyMessage(message, false)),
+      this.realtime.on('message.deleted').subscribe((message) => this.applyMessage(message, false)),
+      this.realtime.on('message.expired').subscribe(() => void this.load(true)),
+      this.realtime.on('conversation.read').subscribe((event) => {
+        if (event.userId !== this.auth.user()?.id) return;
+        const item = this.items().find((conversation) => conversation.id === event.conversationId);
+        if (!item) return;
+        if (item.lastMessage && item.lastMessage.seq <= event.seq) this.patch(event.conversationId, { unreadCount: 0 });
+        else void this.load(true);
+      }),
+    ];
+    inject(DestroyRef).onDestroy(() => subscriptions.forEach((subscription) => subscription.unsubscribe()));
+  }
+
+  /** A live message: new ones move their conversation to the top and count as unread when from the peer. */
+  private applyMessage(message: MessageDto, created: boolean): void {
+    const item = this.items().find((conversation) => conversation.id === message.conversationId);
+    if (!item) {
+      if (created) void this.load(true);
+      return;
+    }
+    if (!created) {
+      if (item.lastMessage?.id === message.id) this.patch(item.id, { lastMessage: message });
+      if (message.deleted && message.senderId !== this.auth.user()?.id) void this.load(true);
+      return;
+    }
+    if (item.lastMessage && item.lastMessage.seq >= message.seq) return;
+    const fromPeer = message.senderId !== this.auth.user()?.id;
+    const updated = {
+      ...item,
+      lastMessage: message,
+      lastActivityAt: message.createdAt,
+      unreadCount: fromPeer ? item.unreadCount + 1 : item.unreadCount,
+    };
+    this.items.update((items) => [updated, ...items.filter((conversation) => conversation.id !== item.id)]);
+  }
+
+  private patch(id: string, changes: Partial<ConversationDto>): void {
+    this.items.update((items) => items.map((item) => (item.id === id ? { ...item, ...changes } : item)));
+  }
+
+  /** `quiet`: a refresh in the background, keeping the list on screen. */
+  async load(quiet = false): Promise<void> {
+    if (!quiet) this.loadState.set('loading');
     this.errorMessage.set(null);
     try {
       const page = await this.api.invoke(conversationsList, { limit: PAGE_SIZE });

@@ -1,0 +1,196 @@
+import { signal } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { AuthStore } from './auth-store';
+import { Realtime, type RealtimeSocket, SOCKET_FACTORY } from './realtime';
+
+class FakeSocket implements RealtimeSocket {
+  auth: unknown;
+  connected = false;
+  readonly listeners = new Map<string, ((...args: any[]) => void)[]>();
+  readonly emitted: unknown[][] = [];
+  connects = 0;
+  disconnects = 0;
+
+  constructor(token: string) {
+    this.auth = { token };
+  }
+
+  on(event: string, listener: (...args: any[]) => void): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+  emit(event: string, ...args: unknown[]): this {
+    this.emitted.push([event, ...args]);
+    return this;
+  }
+  connect(): this {
+    this.connects++;
+    return this;
+  }
+  disconnect(): this {
+    this.disconnects++;
+    this.connected = false;
+    return this;
+  }
+  /** The server's side: deliver an event to the listeners. */
+  serve(event: string, ...args: unknown[]): void {
+    for (const listener of this.listeners.get(event) ?? []) listener(...args);
+  }
+}
+
+describe('Realtime', () => {
+  let sockets: FakeSocket[];
+  let token: ReturnType<typeof signal<string | null>>;
+  let signedIn: ReturnType<typeof signal<boolean>>;
+  let refresh: ReturnType<typeof vi.fn<() => Promise<boolean>>>;
+
+  function create(): Realtime {
+    const sut = TestBed.inject(Realtime);
+    TestBed.tick();
+    return sut;
+  }
+
+  beforeEach(() => {
+    sockets = [];
+    token = signal<string | null>('token-1');
+    signedIn = signal(true);
+    refresh = vi.fn(async () => {
+      token.set('token-2');
+      return true;
+    });
+    TestBed.configureTestingModule({
+      providers: [
+        {
+          provide: AuthStore,
+          useValue: {
+            signedIn,
+            accessToken: () => token(),
+            refresh,
+            renewAfter: async (used: string | null) => (token() !== null && token() !== used ? true : refresh()),
+          },
+        },
+        {
+          provide: SOCKET_FACTORY,
+          useValue: (t: string) => {
+            const socket = new FakeSocket(t);
+            sockets.push(socket);
+            return socket;
+          },
+        },
+      ],
+    });
+  });
+
+  it('connects with the access token when signed in and reports ready', () => {
+    const sut = create();
+    expect(sockets).toHaveLength(1);
+    expect(sockets[0].auth).toEqual({ token: 'token-1' });
+    expect(sut.status()).toBe('connecting');
+    const ready = vi.fn();
+    sut.ready$.subscribe(ready);
+    sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '2030-01-01T00:00:00.000Z' });
+    expect(ready).toHaveBeenCalledTimes(1);
+    expect(sut.ready()).toBe(true);
+  });
+
+  it('passes events on by name', () => {
+    const sut = create();
+    const created = vi.fn();
+    const typing = vi.fn();
+    sut.on('message.created').subscribe(created);
+    sut.on('typing').subscribe(typing);
+    sockets[0].serve('message.created', { id: 'm1' });
+    expect(created).toHaveBeenCalledWith({ id: 'm1' });
+    expect(typing).not.toHaveBeenCalled();
+  });
+
+  it('after the server closes the socket, refreshes the token, connects again and fires ready$ again for catch-up', async () => {
+    const sut = create();
+    const ready = vi.fn();
+    sut.ready$.subscribe(ready);
+    sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '' });
+    sockets[0].serve('error', { code: 'TOKEN_EXPIRED' });
+    sockets[0].serve('disconnect', 'io server disconnect');
+    expect(sut.status()).toBe('connecting');
+    await vi.waitFor(() => expect(sockets[0].connects).toBe(1));
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(sockets[0].auth).toEqual({ token: 'token-2' });
+    expect(sockets).toHaveLength(1);
+    sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '' });
+    expect(ready).toHaveBeenCalledTimes(2);
+  });
+
+  it('leaves transport drops to Socket.IO\'s own reconnection', async () => {
+    create();
+    sockets[0].serve('disconnect', 'transport close');
+    await Promise.resolve();
+    expect(refresh).not.toHaveBeenCalled();
+    expect(sockets[0].connects).toBe(0);
+  });
+
+  it('retries a refused handshake with a fresh token', async () => {
+    create();
+    sockets[0].serve('connect_error', { message: 'expired', data: { code: 'TOKEN_EXPIRED' } });
+    await vi.waitFor(() => expect(sockets[0].connects).toBe(1));
+    expect(sockets[0].auth).toEqual({ token: 'token-2' });
+  });
+
+  it('closes the socket at sign-out and ignores it afterwards', () => {
+    const sut = create();
+    const created = vi.fn();
+    sut.on('message.created').subscribe(created);
+    signedIn.set(false);
+    TestBed.tick();
+    expect(sockets[0].disconnects).toBe(1);
+    expect(sut.status()).toBe('offline');
+    sockets[0].serve('message.created', { id: 'm1' });
+    expect(created).not.toHaveBeenCalled();
+  });
+
+  it('keeps socket.auth on the newest token for Socket.IO\'s own reconnections', () => {
+    create();
+    token.set('token-3');
+    TestBed.tick();
+    expect(sockets[0].auth).toEqual({ token: 'token-3' });
+  });
+
+  it('shows "reconnecting" only for a socket that was ready before', () => {
+    const sut = create();
+    expect(sut.reconnecting()).toBe(false);
+    sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '' });
+    sockets[0].serve('disconnect', 'transport close');
+    expect(sut.reconnecting()).toBe(true);
+    sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '' });
+    expect(sut.reconnecting()).toBe(false);
+  });
+
+  it('connects again with the newer token before tokenExpiresAt, without another refresh', async () => {
+    vi.useFakeTimers();
+    try {
+      const sut = create();
+      const ready = vi.fn();
+      sut.ready$.subscribe(ready);
+      sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: new Date(Date.now() + 60_000).toISOString() });
+      token.set('token-5');
+      TestBed.tick();
+      await vi.advanceTimersByTimeAsync(39_000);
+      expect(sockets[0].disconnects).toBe(0);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(sockets[0].disconnects).toBe(1);
+      expect(sockets[0].connects).toBe(1);
+      expect(sockets[0].auth).toEqual({ token: 'token-5' });
+      expect(refresh).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('sends typing only while connected', () => {
+    const sut = create();
+    sut.typing('c1');
+    expect(sockets[0].emitted).toHaveLength(0);
+    sockets[0].connected = true;
+    sut.typing('c1');
+    expect(sockets[0].emitted[0].slice(0, 2)).toEqual(['typing', { conversationId: 'c1' }]);
+  });
+});

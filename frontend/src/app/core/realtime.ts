@@ -1,0 +1,193 @@
+import { computed, effect, inject, Injectable, InjectionToken, type OnDestroy, signal } from '@angular/core';
+import { Observable, Subject } from 'rxjs';
+import { filter, map } from 'rxjs/operators';
+import { io } from 'socket.io-client';
+import type { ConversationReadEventDto } from '../../sdk/models/conversation-read-event-dto';
+import type { MessageDto } from '../../sdk/models/message-dto';
+import type { ReadyEventDto } from '../../sdk/models/ready-event-dto';
+import { AuthStore } from './auth-store';
+
+/** The part of a socket.io-client socket the service uses (a fake one stands in for it in tests). */
+export interface RealtimeSocket {
+  auth: unknown;
+  connected: boolean;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+  connect(): unknown;
+  disconnect(): unknown;
+}
+
+export type SocketFactory = (token: string) => RealtimeSocket;
+
+export const SOCKET_FACTORY = new InjectionToken<SocketFactory>('SOCKET_FACTORY', {
+  providedIn: 'root',
+  // Same origin, at /socket.io; the token travels in `auth`, never in the URL.
+  factory: () => (token) => io({ auth: { token }, autoConnect: true }) as unknown as RealtimeSocket,
+});
+
+export interface TypingEvent {
+  conversationId: string;
+  userId: string;
+  expiresAt: string;
+  ttlSeconds: number;
+}
+
+export interface RealtimeEvents {
+  'message.created': MessageDto;
+  'message.updated': MessageDto;
+  'message.deleted': MessageDto;
+  'message.expired': { conversationId: string; messageIds: string[] };
+  'conversation.read': ConversationReadEventDto;
+  typing: TypingEvent;
+}
+
+const FORWARDED: (keyof RealtimeEvents)[] = [
+  'message.created',
+  'message.updated',
+  'message.deleted',
+  'message.expired',
+  'conversation.read',
+  'typing',
+];
+
+/** Codes after which a fresh access token may get the socket in again. */
+const TOKEN_CODES = new Set(['TOKEN_EXPIRED', 'INVALID_TOKEN', 'UNAUTHORIZED']);
+const RECONNECT_DELAY_MS = 2_000;
+/** Reconnect with the newer token this long before the server would close the socket. */
+const RENEW_MARGIN_MS = 20_000;
+
+/**
+ * One socket for the signed-in user. It follows the auth store: connects when signed in, closes at
+ * sign-out, and when the server closes it (token expired, session ended) it refreshes the tokens and
+ * connects again. After every `ready` (first connect or reconnect), `ready$` fires so that stores catch
+ * up on what was sent while the socket was away.
+ */
+@Injectable({ providedIn: 'root' })
+export class Realtime implements OnDestroy {
+  private readonly auth = inject(AuthStore);
+  private readonly createSocket = inject(SOCKET_FACTORY);
+  private socket: RealtimeSocket | null = null;
+  private readonly events$ = new Subject<{ name: string; payload: unknown }>();
+  private readonly readySubject = new Subject<ReadyEventDto>();
+  private readonly state = signal<'offline' | 'connecting' | 'ready'>('offline');
+  private readonly everReady = signal(false);
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The token the socket's last handshake carried. */
+  private socketToken: string | null = null;
+
+  /** Fires after each `ready`: the socket is in its rooms, so catch-up from now misses nothing. */
+  readonly ready$ = this.readySubject.asObservable();
+  readonly status = this.state.asReadonly();
+  readonly ready = computed(() => this.state() === 'ready');
+  /** True while a socket that was in its rooms is trying to get back (for the "Reconnecting…" banner). */
+  readonly reconnecting = computed(() => this.everReady() && this.state() === 'connecting');
+
+  constructor() {
+    effect(() => {
+      const signedIn = this.auth.signedIn();
+      if (signedIn && !this.socket) this.open();
+      if (!signedIn && this.socket) this.close();
+    });
+    // Socket.IO's own reconnections (after a network drop) use `socket.auth`: keep it on the newest token.
+    effect(() => {
+      const token = this.auth.accessToken();
+      if (token && this.socket) this.socket.auth = { token };
+    });
+  }
+
+  on<K extends keyof RealtimeEvents>(name: K): Observable<RealtimeEvents[K]> {
+    return this.events$.pipe(
+      filter((event) => event.name === name),
+      map((event) => event.payload as RealtimeEvents[K]),
+    );
+  }
+
+  /** Tells the peer that the user is typing; the server relays at most one every 2 seconds. */
+  typing(conversationId: string): void {
+    if (this.socket?.connected) this.socket.emit('typing', { conversationId }, () => undefined);
+  }
+
+  ngOnDestroy(): void {
+    this.close();
+  }
+
+  private open(): void {
+    const token = this.auth.accessToken();
+    if (!token) return;
+    const socket = this.createSocket(token);
+    this.socket = socket;
+    this.socketToken = token;
+    this.state.set('connecting');
+    socket.on('ready', (payload: ReadyEventDto) => {
+      if (this.socket !== socket) return;
+      this.state.set('ready');
+      this.everReady.set(true);
+      this.socketToken = (socket.auth as { token?: string } | undefined)?.token ?? this.socketToken;
+      this.scheduleRenewal(socket, payload.tokenExpiresAt);
+      this.readySubject.next(payload);
+    });
+    for (const name of FORWARDED) {
+      socket.on(name, (payload: unknown) => {
+        if (this.socket === socket) this.events$.next({ name, payload });
+      });
+    }
+    socket.on('disconnect', (reason: string) => {
+      if (this.socket !== socket) return;
+      this.state.set('connecting');
+      // Socket.IO reconnects by itself except when the server closed the socket on purpose.
+      if (reason === 'io server disconnect') void this.reconnect(socket);
+    });
+    socket.on('connect_error', (error: { data?: { code?: string } }) => {
+      if (this.socket !== socket) return;
+      this.state.set('connecting');
+      const code = error?.data?.code;
+      if (code && TOKEN_CODES.has(code)) void this.reconnect(socket);
+      else if (code === 'SESSION_REVOKED') void this.reconnect(socket);
+    });
+  }
+
+  /**
+   * A newer token first (the auth store's, or a refresh when the socket already had the newest one and
+   * it was refused), then the same socket again.
+   */
+  private async reconnect(socket: RealtimeSocket): Promise<void> {
+    clearTimeout(this.retryTimer);
+    const renewed = await this.auth.renewAfter(this.socketToken);
+    if (this.socket !== socket) return;
+    const token = this.auth.accessToken();
+    if (!renewed || !token) {
+      // Signed out by the refresh (the effect closes the socket), or a network hiccup: try later.
+      if (this.auth.signedIn()) this.retryTimer = setTimeout(() => void this.reconnect(socket), RECONNECT_DELAY_MS);
+      return;
+    }
+    socket.auth = { token };
+    this.socketToken = token;
+    socket.connect();
+  }
+
+  /**
+   * Before the server closes the socket at `tokenExpiresAt`, connect again with the token the auth store
+   * has refreshed meanwhile (the server closing it would do the same, a little later and with a gap).
+   */
+  private scheduleRenewal(socket: RealtimeSocket, tokenExpiresAt: string): void {
+    clearTimeout(this.renewTimer);
+    const at = Date.parse(tokenExpiresAt);
+    if (Number.isNaN(at)) return;
+    this.renewTimer = setTimeout(() => {
+      if (this.socket !== socket) return;
+      socket.disconnect();
+      void this.reconnect(socket);
+    }, Math.max(0, at - Date.now() - RENEW_MARGIN_MS));
+  }
+
+  private close(): void {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.renewTimer);
+    const socket = this.socket;
+    this.socket = null;
+    this.state.set('offline');
+    this.everReady.set(false);
+    socket?.disconnect();
+  }
+}

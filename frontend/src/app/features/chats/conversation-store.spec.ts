@@ -1,0 +1,186 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { signal } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { Subject } from 'rxjs';
+import type { MessageDto } from '../../../sdk/models/message-dto';
+import { AuthStore } from '../../core/auth-store';
+import { Realtime } from '../../core/realtime';
+import { ConversationStore } from './conversation-store';
+
+function message(overrides: Partial<MessageDto>): MessageDto {
+  return {
+    id: 'm1',
+    clientId: 'k1',
+    conversationId: 'c1',
+    senderId: 'u2',
+    body: 'Hi',
+    attachments: [],
+    createdAt: '2026-01-01T10:00:00.000Z',
+    deleted: false,
+    editedAt: null,
+    expiresAt: null,
+    expiresInSeconds: null,
+    expiryMode: null,
+    seq: 1,
+    ...overrides,
+  };
+}
+
+class FakeRealtime {
+  readonly ready$ = new Subject<unknown>();
+  readonly subjects = new Map<string, Subject<unknown>>();
+  on(name: string): Subject<unknown> {
+    if (!this.subjects.has(name)) this.subjects.set(name, new Subject());
+    return this.subjects.get(name)!;
+  }
+  serve(name: string, payload: unknown): void {
+    this.on(name).next(payload);
+  }
+}
+
+describe('ConversationStore', () => {
+  let sut: ConversationStore;
+  let http: HttpTestingController;
+  let realtime: FakeRealtime;
+
+  const next = (match: (url: string) => boolean) => vi.waitFor(() => http.expectOne((request) => match(request.urlWithParams)));
+
+  async function open(messages: MessageDto[], nextCursor: string | null = null): Promise<void> {
+    const done = sut.open('c1');
+    (await next((url) => url === '/api/conversations/c1')).flush({ id: 'c1', peer: { id: 'u2', username: 'bob', displayName: 'Bob' } });
+    (await next((url) => url === '/api/conversations/c1/messages?limit=50')).flush({ items: messages, nextCursor });
+    await done;
+  }
+
+  beforeEach(() => {
+    realtime = new FakeRealtime();
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        ConversationStore,
+        { provide: Realtime, useValue: realtime },
+        { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
+      ],
+    });
+    sut = TestBed.inject(ConversationStore);
+    sut.setVisibility(() => true);
+    http = TestBed.inject(HttpTestingController);
+  });
+
+  afterEach(() => {
+    http.verify();
+    vi.useRealTimers();
+  });
+
+  it('loads the newest page and marks the newest message read', async () => {
+    await open([message({ id: 'm1', seq: 1 }), message({ id: 'm2', clientId: 'k2', seq: 2 })], '1');
+    expect(sut.messages().map((entry) => entry.message.id)).toEqual(['m1', 'm2']);
+    expect(sut.hasOlder()).toBe(true);
+    const read = await next((url) => url === '/api/conversations/c1/read');
+    expect(read.request.body).toEqual({ messageId: 'm2' });
+    read.flush(null);
+  });
+
+  it('pages back with before=<cursor>, keeping the order oldest first', async () => {
+    sut.setVisibility(() => false);
+    await open([message({ id: 'm5', clientId: 'k5', seq: 5 })], '5');
+    const done = sut.loadOlder();
+    (await next((url) => url === '/api/conversations/c1/messages?before=5&limit=50')).flush({
+      items: [message({ id: 'm4', clientId: 'k4', seq: 4 })],
+      nextCursor: null,
+    });
+    await done;
+    expect(sut.messages().map((entry) => entry.message.seq)).toEqual([4, 5]);
+    expect(sut.hasOlder()).toBe(false);
+  });
+
+  it('sends optimistically, marks a failure, and retries with the same clientId', async () => {
+    sut.setVisibility(() => false);
+    await open([]);
+    const sending = sut.send('  Hello  ');
+    expect(sut.messages()).toHaveLength(1);
+    expect(sut.messages()[0].state).toBe('pending');
+    expect(sut.messages()[0].message.body).toBe('Hello');
+    const first = await next((url) => url === '/api/conversations/c1/messages');
+    const clientId = first.request.body.clientId;
+    first.flush(null, { status: 0, statusText: 'Network error' });
+    await sending;
+    expect(sut.messages()[0].state).toBe('failed');
+
+    const retrying = sut.retry(clientId);
+    expect(sut.messages()[0].state).toBe('pending');
+    const second = await next((url) => url === '/api/conversations/c1/messages');
+    expect(second.request.body).toEqual({ clientId, body: 'Hello' });
+    second.flush(message({ id: 'm9', clientId, senderId: 'u1', body: 'Hello', seq: 9 }));
+    await retrying;
+    expect(sut.messages()).toHaveLength(1);
+    expect(sut.messages()[0]).toMatchObject({ state: 'sent', message: { id: 'm9' } });
+  });
+
+  it('matches its own message.created event to the optimistic copy by clientId', async () => {
+    sut.setVisibility(() => false);
+    await open([]);
+    const sending = sut.send('Hello');
+    const request = await next((url) => url === '/api/conversations/c1/messages');
+    const clientId = request.request.body.clientId;
+    realtime.serve('message.created', message({ id: 'm3', clientId, senderId: 'u1', body: 'Hello', seq: 3 }));
+    expect(sut.messages()).toHaveLength(1);
+    request.flush(message({ id: 'm3', clientId, senderId: 'u1', body: 'Hello', seq: 3 }), { status: 200, statusText: 'OK' });
+    await sending;
+    expect(sut.messages()).toHaveLength(1);
+    expect(sut.messages()[0].state).toBe('sent');
+  });
+
+  it('applies live edits and deletions, and ignores other conversations', async () => {
+    sut.setVisibility(() => false);
+    await open([message({ id: 'm1', seq: 1 })]);
+    realtime.serve('message.updated', message({ id: 'm1', seq: 1, body: 'Hi there', editedAt: '2026-01-01T10:01:00.000Z' }));
+    expect(sut.messages()[0].message.body).toBe('Hi there');
+    realtime.serve('message.created', message({ id: 'x1', clientId: 'x', conversationId: 'c2', seq: 1 }));
+    expect(sut.messages()).toHaveLength(1);
+    realtime.serve('message.deleted', message({ id: 'm1', seq: 1, body: null, deleted: true }));
+    expect(sut.messages()[0].message.deleted).toBe(true);
+  });
+
+  it('shows "Seen" under my newest message the peer has read', async () => {
+    sut.setVisibility(() => false);
+    await open([message({ id: 'm1', senderId: 'u1', seq: 1 }), message({ id: 'm2', clientId: 'k2', senderId: 'u1', seq: 2 })]);
+    expect(sut.seenMessageId()).toBeNull();
+    realtime.serve('conversation.read', { conversationId: 'c1', userId: 'u2', messageId: 'm1', seq: 1, readAt: '' });
+    expect(sut.seenMessageId()).toBeNull();
+    realtime.serve('conversation.read', { conversationId: 'c1', userId: 'u2', messageId: 'm2', seq: 2, readAt: '' });
+    expect(sut.seenMessageId()).toBe('m2');
+    realtime.serve('conversation.read', { conversationId: 'c1', userId: 'u1', messageId: 'm2', seq: 2, readAt: '' });
+    expect(sut.seenMessageId()).toBe('m2');
+  });
+
+  it('shows typing until expiresAt, or until the peer\'s message arrives', async () => {
+    sut.setVisibility(() => false);
+    await open([]);
+    vi.useFakeTimers();
+    realtime.serve('typing', { conversationId: 'c1', userId: 'u2', expiresAt: new Date(Date.now() + 5000).toISOString(), ttlSeconds: 5 });
+    expect(sut.peerTyping()).toBe(true);
+    vi.advanceTimersByTime(5001);
+    expect(sut.peerTyping()).toBe(false);
+    realtime.serve('typing', { conversationId: 'c1', userId: 'u2', expiresAt: new Date(Date.now() + 5000).toISOString(), ttlSeconds: 5 });
+    realtime.serve('message.created', message({ id: 'm1', seq: 1 }));
+    expect(sut.peerTyping()).toBe(false);
+  });
+
+  it('catches up after a reconnect with after=<newest seq>, following nextCursor', async () => {
+    sut.setVisibility(() => false);
+    await open([message({ id: 'm1', seq: 1 }), message({ id: 'm2', clientId: 'k2', seq: 2 })]);
+    realtime.ready$.next({});
+    (await next((url) => url === '/api/conversations/c1/messages?after=2&limit=50')).flush({
+      items: [message({ id: 'm3', clientId: 'k3', seq: 3 })],
+      nextCursor: '3',
+    });
+    (await next((url) => url === '/api/conversations/c1/messages?after=3&limit=50')).flush({
+      items: [message({ id: 'm4', clientId: 'k4', seq: 4 })],
+      nextCursor: null,
+    });
+    await vi.waitFor(() => expect(sut.messages().map((entry) => entry.message.seq)).toEqual([1, 2, 3, 4]));
+  });
+});

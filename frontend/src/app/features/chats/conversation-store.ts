@@ -1,0 +1,286 @@
+import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
+import { Api } from '../../../sdk/api';
+import { conversationsGet } from '../../../sdk/fn/conversations/conversations-get';
+import { messagesDelete } from '../../../sdk/fn/messages/messages-delete';
+import { messagesEdit } from '../../../sdk/fn/messages/messages-edit';
+import { messagesHistory } from '../../../sdk/fn/messages/messages-history';
+import { messagesMarkRead } from '../../../sdk/fn/messages/messages-mark-read';
+import { messagesSend } from '../../../sdk/fn/messages/messages-send';
+import type { ConversationDto } from '../../../sdk/models/conversation-dto';
+import type { MessageDto } from '../../../sdk/models/message-dto';
+import { describeError } from '../../core/api-errors';
+import { AuthStore } from '../../core/auth-store';
+import { Realtime } from '../../core/realtime';
+
+const PAGE_SIZE = 50;
+
+/** A message as shown: a server copy, or an optimistic one still on its way (or failed). */
+export interface ShownMessage {
+  message: MessageDto;
+  state: 'sent' | 'pending' | 'failed';
+}
+
+function newClientId(): string {
+  return crypto.randomUUID();
+}
+
+/** One open conversation: its history, sending, editing, read receipts and the peer's typing. */
+@Injectable()
+export class ConversationStore {
+  private readonly api = inject(Api);
+  private readonly auth = inject(AuthStore);
+  private readonly realtime = inject(Realtime);
+
+  private readonly id = signal<string | null>(null);
+  private readonly entries = signal<ShownMessage[]>([]);
+  private readonly olderCursor = signal<number | null>(null);
+  private readonly state = signal<'idle' | 'loading' | 'loaded' | 'error'>('idle');
+  private readonly errorMessage = signal<string | null>(null);
+  private readonly peerReadSeqValue = signal(0);
+  private readonly typingUntilValue = signal<number | null>(null);
+  private readonly conversationValue = signal<ConversationDto | null>(null);
+  private lastMarkedSeq = 0;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private visible: () => boolean = () => typeof document === 'undefined' || document.visibilityState === 'visible';
+
+  readonly conversation = this.conversationValue.asReadonly();
+  readonly messages = this.entries.asReadonly();
+  readonly loading = computed(() => this.state() === 'loading');
+  readonly loaded = computed(() => this.state() === 'loaded');
+  readonly error = this.errorMessage.asReadonly();
+  readonly hasOlder = computed(() => this.olderCursor() !== null);
+  readonly peerReadSeq = this.peerReadSeqValue.asReadonly();
+  readonly peerTyping = computed(() => this.typingUntilValue() !== null);
+  readonly myId = computed(() => this.auth.user()?.id ?? null);
+
+  /** Your newest sent message the peer has read, the one that carries "Seen". */
+  readonly seenMessageId = computed(() => {
+    const me = this.myId();
+    const readSeq = this.peerReadSeqValue();
+    const mine = this.entries().filter((entry) => entry.state === 'sent' && entry.message.senderId === me && !entry.message.deleted);
+    const last = mine[mine.length - 1];
+    return last && last.message.seq <= readSeq ? last.message.id : null;
+  });
+
+  constructor() {
+    const destroyRef = inject(DestroyRef);
+    const subscriptions = [
+      this.realtime.ready$.subscribe(() => void this.catchUp()),
+      this.realtime.on('message.created').subscribe((message) => this.receive(message)),
+      this.realtime.on('message.updated').subscribe((message) => this.receive(message)),
+      this.realtime.on('message.deleted').subscribe((message) => this.receive(message)),
+      this.realtime.on('message.expired').subscribe((event) => {
+        if (event.conversationId !== this.id()) return;
+        const gone = new Set(event.messageIds);
+        this.entries.update((entries) => entries.filter((entry) => !gone.has(entry.message.id)));
+      }),
+      this.realtime.on('conversation.read').subscribe((event) => {
+        if (event.conversationId !== this.id() || event.userId === this.myId()) return;
+        this.peerReadSeqValue.update((seq) => Math.max(seq, event.seq));
+      }),
+      this.realtime.on('typing').subscribe((event) => {
+        if (event.conversationId !== this.id() || event.userId === this.myId()) return;
+        this.showTyping(Date.parse(event.expiresAt));
+      }),
+    ];
+    destroyRef.onDestroy(() => {
+      clearTimeout(this.typingTimer);
+      for (const subscription of subscriptions) subscription.unsubscribe();
+    });
+  }
+
+  /** For tests: whether the page counts as seen by the user. */
+  setVisibility(visible: () => boolean): void {
+    this.visible = visible;
+  }
+
+  async open(id: string): Promise<void> {
+    this.id.set(id);
+    this.entries.set([]);
+    this.olderCursor.set(null);
+    this.peerReadSeqValue.set(0);
+    this.typingUntilValue.set(null);
+    this.lastMarkedSeq = 0;
+    this.state.set('loading');
+    this.errorMessage.set(null);
+    try {
+      const [conversation, page] = await Promise.all([
+        this.api.invoke(conversationsGet, { id }),
+        this.api.invoke(messagesHistory, { id, limit: PAGE_SIZE }),
+      ]);
+      if (this.id() !== id) return;
+      this.conversationValue.set(conversation);
+      this.merge(page.items);
+      this.olderCursor.set(page.nextCursor === null ? null : Number(page.nextCursor));
+      this.state.set('loaded');
+      void this.markRead();
+    } catch (error) {
+      this.errorMessage.set(describeError(error));
+      this.state.set('error');
+    }
+  }
+
+  async loadOlder(): Promise<void> {
+    const id = this.id();
+    const before = this.olderCursor();
+    if (!id || before === null || this.loading()) return;
+    this.state.set('loading');
+    try {
+      const page = await this.api.invoke(messagesHistory, { id, before, limit: PAGE_SIZE });
+      this.merge(page.items);
+      this.olderCursor.set(page.nextCursor === null ? null : Number(page.nextCursor));
+      this.state.set('loaded');
+    } catch (error) {
+      this.errorMessage.set(describeError(error));
+      this.state.set('error');
+    }
+  }
+
+  /** After a reconnect: everything newer than the newest message we have, page by page. */
+  async catchUp(): Promise<void> {
+    const id = this.id();
+    if (!id || this.state() !== 'loaded') return;
+    let after = this.newestSeq();
+    try {
+      for (;;) {
+        const page = await this.api.invoke(messagesHistory, { id, after, limit: PAGE_SIZE });
+        if (this.id() !== id) return;
+        this.merge(page.items);
+        if (page.nextCursor === null) break;
+        after = Number(page.nextCursor);
+      }
+      void this.markRead();
+    } catch {
+      // The next reconnect tries again; live events keep flowing meanwhile.
+    }
+  }
+
+  /** Shows the message at once, then sends it; a failure leaves it marked for a retry. */
+  async send(text: string): Promise<void> {
+    const id = this.id();
+    const body = text.trim();
+    const me = this.myId();
+    if (!id || !body || !me) return;
+    const optimistic: MessageDto = {
+      id: `local-${newClientId()}`,
+      clientId: newClientId(),
+      conversationId: id,
+      senderId: me,
+      body,
+      attachments: [],
+      createdAt: new Date().toISOString(),
+      deleted: false,
+      editedAt: null,
+      expiresAt: null,
+      expiresInSeconds: null,
+      expiryMode: null,
+      seq: Number.MAX_SAFE_INTEGER,
+    };
+    this.entries.update((entries) => [...entries, { message: optimistic, state: 'pending' }]);
+    await this.deliver(optimistic);
+  }
+
+  /** Sends a failed message again with the same `clientId`, so the server never makes two of it. */
+  async retry(clientId: string): Promise<void> {
+    const entry = this.entries().find((item) => item.message.clientId === clientId && item.state === 'failed');
+    if (!entry) return;
+    this.setState(clientId, 'pending');
+    await this.deliver(entry.message);
+  }
+
+  async edit(messageId: string, text: string): Promise<void> {
+    const body = text.trim();
+    if (!body) return;
+    try {
+      this.receive(await this.api.invoke(messagesEdit, { id: messageId, body: { body } }));
+    } catch (error) {
+      this.errorMessage.set(describeError(error));
+    }
+  }
+
+  async remove(messageId: string): Promise<void> {
+    try {
+      await this.api.invoke(messagesDelete, { id: messageId });
+      const entry = this.entries().find((item) => item.message.id === messageId);
+      if (entry) this.merge([{ ...entry.message, deleted: true, body: null, attachments: [] }]);
+    } catch (error) {
+      this.errorMessage.set(describeError(error));
+    }
+  }
+
+  /** Marks the newest message as read when the page is visible and it is newer than the marker. */
+  async markRead(): Promise<void> {
+    const id = this.id();
+    if (!id || !this.visible()) return;
+    const newest = [...this.entries()].reverse().find((entry) => entry.state === 'sent');
+    if (!newest || newest.message.seq <= this.lastMarkedSeq) return;
+    this.lastMarkedSeq = newest.message.seq;
+    try {
+      await this.api.invoke(messagesMarkRead, { id, body: { messageId: newest.message.id } });
+    } catch {
+      this.lastMarkedSeq = 0;
+    }
+  }
+
+  private async deliver(message: MessageDto): Promise<void> {
+    try {
+      const sent = await this.api.invoke(messagesSend, {
+        id: message.conversationId,
+        body: { clientId: message.clientId, body: message.body },
+      });
+      this.receive(sent);
+    } catch {
+      this.setState(message.clientId, 'failed');
+    }
+  }
+
+  private setState(clientId: string, state: ShownMessage['state']): void {
+    this.entries.update((entries) => entries.map((entry) => (entry.message.clientId === clientId && entry.state !== 'sent' ? { ...entry, state } : entry)));
+  }
+
+  /** A server copy (REST answer or event): replaces the optimistic or older copy, or is added in order. */
+  private receive(message: MessageDto): void {
+    if (message.conversationId !== this.id()) return;
+    if (message.senderId !== this.myId() && !message.deleted) this.typingUntilValue.set(null);
+    const isNew = !this.entries().some((entry) => entry.message.id === message.id);
+    this.merge([message]);
+    if (isNew && message.senderId !== this.myId()) void this.markRead();
+  }
+
+  private merge(messages: MessageDto[]): void {
+    this.entries.update((entries) => {
+      const result = [...entries];
+      for (const message of messages) {
+        const index = result.findIndex(
+          (entry) => entry.message.id === message.id || (entry.state !== 'sent' && entry.message.clientId === message.clientId),
+        );
+        if (index >= 0) {
+          const current = result[index].message;
+          // An older copy never overwrites a newer one (a late REST answer after an edit event).
+          if (current.id === message.id && current.editedAt && message.editedAt && current.editedAt > message.editedAt && !message.deleted) continue;
+          if (current.deleted && !message.deleted && current.id === message.id) continue;
+          result[index] = { message, state: 'sent' };
+        } else {
+          result.push({ message, state: 'sent' });
+        }
+      }
+      return result.sort((a, b) => a.message.seq - b.message.seq);
+    });
+  }
+
+  private newestSeq(): number {
+    const sent = this.entries().filter((entry) => entry.state === 'sent');
+    return sent.length ? sent[sent.length - 1].message.seq : 0;
+  }
+
+  private showTyping(until: number): void {
+    clearTimeout(this.typingTimer);
+    const delay = until - Date.now();
+    if (!(delay > 0)) {
+      this.typingUntilValue.set(null);
+      return;
+    }
+    this.typingUntilValue.set(until);
+    this.typingTimer = setTimeout(() => this.typingUntilValue.set(null), delay);
+  }
+}

@@ -1,0 +1,243 @@
+import {
+  afterRenderEffect,
+  ChangeDetectionStrategy,
+  effect,
+  Component,
+  computed,
+  type ElementRef,
+  inject,
+  input,
+  signal,
+  viewChild,
+} from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { RouterLink } from '@angular/router';
+import { Realtime } from '../../core/realtime';
+import { Avatar } from '../../shared/avatar';
+import { shortTime } from '../../shared/short-time';
+import { ConversationStore } from './conversation-store';
+
+/** Send `typing` at most this often while the user types. */
+const TYPING_INTERVAL_MS = 2_500;
+
+@Component({
+  selector: 'app-conversation',
+  imports: [Avatar, MatButtonModule, RouterLink],
+  providers: [ConversationStore],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  host: { '(document:visibilitychange)': 'store.markRead()' },
+  template: `
+    <header class="head">
+      <a mat-button routerLink="/chats" aria-label="Back to chats">‹ Chats</a>
+      <app-avatar [name]="store.conversation()?.peer?.displayName" size="small" />
+      <div class="who">
+        <h1 class="name">{{ peerName() }}</h1>
+        @if (store.peerTyping()) {
+          <span class="typing" data-testid="typing" aria-live="polite">typing…</span>
+        }
+      </div>
+    </header>
+    <section class="history" #history aria-label="Messages" role="log">
+      @if (store.hasOlder()) {
+        <div class="older">
+          <button mat-button type="button" [disabled]="store.loading()" (click)="loadOlder()">Load older messages</button>
+        </div>
+      }
+      @if (store.loaded() && store.messages().length === 0) {
+        <p class="empty">No messages yet. Say hello!</p>
+      }
+      @if (store.error(); as error) {
+        <p class="error" role="alert">{{ error }}</p>
+      }
+      <ul class="messages">
+        @for (entry of store.messages(); track entry.message.clientId) {
+          @let message = entry.message;
+          @let mine = message.senderId === store.myId();
+          <li class="row" [class.mine]="mine" data-testid="message">
+            <div class="bubble" [class.deleted]="message.deleted" [class.pending]="entry.state === 'pending'">
+              @if (message.deleted) {
+                <span class="body muted">Message deleted</span>
+              } @else {
+                <span class="body">{{ message.body }}</span>
+              }
+              <span class="meta">
+                @if (message.editedAt && !message.deleted) {
+                  <span class="edited">edited</span>
+                }
+                @if (entry.state === 'pending') {
+                  <span>Sending…</span>
+                } @else {
+                  <time [attr.datetime]="message.createdAt">{{ time(message.createdAt) }}</time>
+                }
+              </span>
+            </div>
+            @if (entry.state === 'failed') {
+              <div class="failed" role="alert">
+                Not sent.
+                <button mat-button type="button" (click)="store.retry(message.clientId)">Retry</button>
+              </div>
+            }
+            @if (mine && entry.state === 'sent' && !message.deleted) {
+              <div class="actions">
+                <button mat-button type="button" (click)="startEdit(message.id, message.body ?? '')" [attr.aria-label]="'Edit message: ' + message.body">Edit</button>
+                <button mat-button type="button" (click)="store.remove(message.id)" [attr.aria-label]="'Delete message: ' + message.body">Delete</button>
+              </div>
+            }
+            @if (message.id === store.seenMessageId()) {
+              <div class="seen" data-testid="seen">Seen</div>
+            }
+          </li>
+        }
+      </ul>
+    </section>
+    <form class="composer" (submit)="$event.preventDefault(); submit()">
+      @if (editingId()) {
+        <div class="editing">
+          Editing message
+          <button mat-button type="button" (click)="cancelEdit()">Cancel</button>
+        </div>
+      }
+      <div class="compose-row">
+        <textarea
+          #composer
+          class="input"
+          rows="1"
+          aria-label="Message"
+          placeholder="Message"
+          [value]="draft()"
+          (input)="onInput($any($event.target).value)"
+          (keydown.enter)="onEnter($any($event))"
+          (keydown.escape)="cancelEdit()"
+        ></textarea>
+        <button mat-flat-button type="submit" [disabled]="!draft().trim()">{{ editingId() ? 'Save' : 'Send' }}</button>
+      </div>
+    </form>
+  `,
+  styles: `
+    :host { display: flex; flex-direction: column; height: calc(100dvh - 64px); min-height: 0; }
+    .head { display: flex; align-items: center; gap: 8px; padding: 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); }
+    .who { display: flex; flex-direction: column; min-width: 0; }
+    .name { margin: 0; font: var(--mat-sys-title-medium); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .typing { font: var(--mat-sys-label-medium); color: var(--mat-sys-primary); }
+    .history { flex: 1; overflow-y: auto; padding: 8px 12px; min-height: 0; }
+    .older { display: flex; justify-content: center; }
+    .empty, .error { text-align: center; color: var(--mat-sys-on-surface-variant); font: var(--mat-sys-body-medium); }
+    .error { color: var(--mat-sys-error); }
+    .messages { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
+    .row { display: flex; flex-direction: column; align-items: flex-start; }
+    .row.mine { align-items: flex-end; }
+    .bubble { max-width: min(75%, 560px); padding: 8px 12px; border-radius: 16px; display: flex; flex-direction: column; gap: 2px;
+      background: var(--mat-sys-surface-container-high); color: var(--mat-sys-on-surface); overflow-wrap: anywhere; }
+    .mine .bubble { background: var(--mat-sys-primary-container); color: var(--mat-sys-on-primary-container); }
+    .bubble.pending { opacity: 0.7; }
+    .body { white-space: pre-wrap; font: var(--mat-sys-body-large); }
+    .muted { font-style: italic; color: var(--mat-sys-on-surface-variant); }
+    .meta { display: flex; gap: 6px; justify-content: flex-end; font: var(--mat-sys-label-small); color: var(--mat-sys-on-surface-variant); }
+    .actions { display: flex; gap: 0; }
+    .actions button { --mat-button-text-label-text-size: 12px; min-width: 0; }
+    .seen { font: var(--mat-sys-label-small); color: var(--mat-sys-on-surface-variant); padding-right: 4px; }
+    .failed { color: var(--mat-sys-error); font: var(--mat-sys-label-medium); }
+    .composer { border-top: 1px solid var(--mat-sys-outline-variant); padding: 8px; display: flex; flex-direction: column; gap: 4px; }
+    .editing { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
+    .compose-row { display: flex; gap: 8px; align-items: flex-end; }
+    .input { flex: 1; min-width: 0; resize: none; max-height: 160px; field-sizing: content; padding: 10px 12px; border-radius: 20px;
+      border: 1px solid var(--mat-sys-outline); background: var(--mat-sys-surface); color: var(--mat-sys-on-surface); font: var(--mat-sys-body-large); }
+  `,
+})
+export class Conversation {
+  /** The route parameter `:id`. */
+  readonly id = input.required<string>();
+  protected readonly store = inject(ConversationStore);
+  private readonly realtime = inject(Realtime);
+  protected readonly draft = signal('');
+  protected readonly editingId = signal<string | null>(null);
+  private readonly history = viewChild<ElementRef<HTMLElement>>('history');
+  private readonly composer = viewChild<ElementRef<HTMLTextAreaElement>>('composer');
+  private lastTypingAt = 0;
+  /** The history's height before older messages were added above, to keep the view where it was. */
+  private heightBeforeOlder: number | null = null;
+  private openedId: string | null = null;
+  protected readonly peerName = computed(() => {
+    const conversation = this.store.conversation();
+    if (!conversation) return '';
+    return conversation.peer?.displayName ?? 'Deleted user';
+  });
+
+  constructor() {
+    effect(() => {
+      const id = this.id();
+      if (id !== this.openedId) {
+        this.openedId = id;
+        void this.store.open(id);
+      }
+    });
+    // Newest at the bottom: follow new messages unless older ones were just loaded above.
+    afterRenderEffect(() => {
+      this.store.messages();
+      const element = this.history()?.nativeElement;
+      if (!element) return;
+      if (this.heightBeforeOlder !== null) {
+        element.scrollTop += element.scrollHeight - this.heightBeforeOlder;
+        this.heightBeforeOlder = null;
+        return;
+      }
+      element.scrollTop = element.scrollHeight;
+    });
+  }
+
+  protected time(iso: string): string {
+    return shortTime(iso);
+  }
+
+  protected async loadOlder(): Promise<void> {
+    this.heightBeforeOlder = this.history()?.nativeElement.scrollHeight ?? null;
+    await this.store.loadOlder();
+  }
+
+  protected onInput(value: string): void {
+    this.draft.set(value);
+    const now = Date.now();
+    const id = this.id();
+    if (value.trim() && !this.editingId() && now - this.lastTypingAt >= TYPING_INTERVAL_MS) {
+      this.lastTypingAt = now;
+      this.realtime.typing(id);
+    }
+  }
+
+  /** Enter sends; Shift+Enter adds a line (the textarea's own behaviour). */
+  protected onEnter(event: KeyboardEvent): void {
+    if (event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    this.submit();
+  }
+
+  protected startEdit(id: string, body: string): void {
+    this.editingId.set(id);
+    this.setDraft(body);
+    this.composer()?.nativeElement.focus();
+  }
+
+  protected cancelEdit(): void {
+    if (!this.editingId()) return;
+    this.editingId.set(null);
+    this.setDraft('');
+  }
+
+  /** The textarea too: `[value]` alone skips the write when the draft changed twice between renders. */
+  private setDraft(value: string): void {
+    this.draft.set(value);
+    const textarea = this.composer()?.nativeElement;
+    if (textarea) textarea.value = value;
+  }
+
+  protected submit(): void {
+    const text = this.draft();
+    if (!text.trim()) return;
+    const editing = this.editingId();
+    this.setDraft('');
+    this.editingId.set(null);
+    this.lastTypingAt = 0;
+    if (editing) void this.store.edit(editing, text);
+    else void this.store.send(text);
+  }
+}
