@@ -2,38 +2,19 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { Subject } from 'rxjs';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
+import { FakeRealtime } from '../../core/realtime.fixtures';
+import { message } from './message.fixtures';
 import { ChatsStore } from './chats-store';
-
-function message(overrides: Partial<MessageDto>): MessageDto {
-  return {
-    id: 'm1', clientId: 'k1', conversationId: 'c1', senderId: 'u2', body: 'Hi', attachments: [],
-    createdAt: '2026-01-01T10:00:00.000Z', deleted: false, editedAt: null, expiresAt: null,
-    expiresInSeconds: null, expiryMode: null, seq: 1, ...overrides,
-  };
-}
 
 function conversation(id: string, last: MessageDto | null, unreadCount = 0): ConversationDto {
   return {
     id, peer: { id: 'u2', username: 'bob', displayName: 'Bob' }, lastMessage: last, unreadCount,
     lastActivityAt: '2026-01-01T10:00:00.000Z', defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend',
   } as ConversationDto;
-}
-
-class FakeRealtime {
-  readonly ready$ = new Subject<unknown>();
-  readonly subjects = new Map<string, Subject<unknown>>();
-  on(name: string): Subject<unknown> {
-    if (!this.subjects.has(name)) this.subjects.set(name, new Subject());
-    return this.subjects.get(name)!;
-  }
-  serve(name: string, payload: unknown): void {
-    this.on(name).next(payload);
-  }
 }
 
 describe('ChatsStore live updates', () => {

@@ -2,42 +2,12 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { Subject } from 'rxjs';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
+import { FakeRealtime } from '../../core/realtime.fixtures';
+import { message } from './message.fixtures';
 import { ConversationStore } from './conversation-store';
-
-function message(overrides: Partial<MessageDto>): MessageDto {
-  return {
-    id: 'm1',
-    clientId: 'k1',
-    conversationId: 'c1',
-    senderId: 'u2',
-    body: 'Hi',
-    attachments: [],
-    createdAt: '2026-01-01T10:00:00.000Z',
-    deleted: false,
-    editedAt: null,
-    expiresAt: null,
-    expiresInSeconds: null,
-    expiryMode: null,
-    seq: 1,
-    ...overrides,
-  };
-}
-
-class FakeRealtime {
-  readonly ready$ = new Subject<unknown>();
-  readonly subjects = new Map<string, Subject<unknown>>();
-  on(name: string): Subject<unknown> {
-    if (!this.subjects.has(name)) this.subjects.set(name, new Subject());
-    return this.subjects.get(name)!;
-  }
-  serve(name: string, payload: unknown): void {
-    this.on(name).next(payload);
-  }
-}
 
 describe('ConversationStore', () => {
   let sut: ConversationStore;

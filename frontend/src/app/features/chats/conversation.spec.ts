@@ -3,17 +3,13 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { Subject } from 'rxjs';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
+import { FakeRealtime as SharedFakeRealtime } from '../../core/realtime.fixtures';
 import { Conversation } from './conversation';
 
-class FakeRealtime {
-  readonly ready$ = new Subject<unknown>();
+class FakeRealtime extends SharedFakeRealtime {
   readonly typing = vi.fn();
-  on(): Subject<unknown> {
-    return new Subject();
-  }
 }
 
 describe('Conversation', () => {

@@ -1,0 +1,16 @@
+import { Subject } from 'rxjs';
+
+/** Stands in for `Realtime` in specs: `serve(event, payload)` delivers a server event to its subscribers. */
+export class FakeRealtime {
+  readonly ready$ = new Subject<unknown>();
+  private readonly subjects = new Map<string, Subject<unknown>>();
+
+  on(name: string): Subject<unknown> {
+    if (!this.subjects.has(name)) this.subjects.set(name, new Subject());
+    return this.subjects.get(name)!;
+  }
+
+  serve(name: string, payload: unknown): void {
+    this.on(name).next(payload);
+  }
+}
