@@ -1,7 +1,7 @@
-import { ChangeDetectionStrategy, Component, effect, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
-import { Router, RouterLink, RouterOutlet } from '@angular/router';
+import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { Avatar } from '../shared/avatar';
 import { Icon } from '../shared/icon';
 import { AuthStore } from './auth-store';
@@ -11,11 +11,16 @@ import { ThemeService } from './theme';
 /** The signed-in frame: a top bar with the user, the theme toggle and sign out, above the page. */
 @Component({
   selector: 'app-shell',
-  imports: [RouterOutlet, RouterLink, MatToolbarModule, MatButtonModule, Avatar, Icon],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatButtonModule, Avatar, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <mat-toolbar class="bar">
       <a class="brand" routerLink="/chats">Iris</a>
+      <nav class="tabs" aria-label="Main">
+        @for (tab of tabs(); track tab.path) {
+          <a class="tab" [routerLink]="tab.path" routerLinkActive="active" ariaCurrentWhenActive="page">{{ tab.label }}</a>
+        }
+      </nav>
       <span class="spacer"></span>
       @if (auth.user(); as user) {
         <span class="me" data-testid="current-user">
@@ -49,6 +54,11 @@ import { ThemeService } from './theme';
       background: var(--mat-sys-surface-container); color: var(--mat-sys-on-surface); }
     .brand { font: var(--mat-sys-title-large); color: var(--mat-sys-primary); text-decoration: none; }
     .spacer { flex: 1; }
+    .tabs { display: flex; gap: 2px; margin-left: 12px; overflow-x: auto; }
+    .tab { padding: 6px 10px; border-radius: 16px; color: var(--mat-sys-on-surface-variant);
+      text-decoration: none; font: var(--mat-sys-label-large); white-space: nowrap; }
+    .tab:hover, .tab:focus-visible { background: var(--mat-sys-surface-container-highest); }
+    .tab.active { background: var(--mat-sys-secondary-container); color: var(--mat-sys-on-secondary-container); }
     .me { display: inline-flex; align-items: center; gap: 8px; min-width: 0; font: var(--mat-sys-body-medium); }
     .me-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 30vw; }
     .content { flex: 1; width: 100%; max-width: 760px; margin: 0 auto; box-sizing: border-box; }
@@ -61,6 +71,11 @@ export class Shell {
   private readonly router = inject(Router);
   /** The socket lives while the user is signed in, whichever page is open. */
   protected readonly realtime = inject(Realtime);
+  /** The main sections; each feature adds its own entry next to its route in app.routes.ts. */
+  protected readonly tabs = computed(() => {
+    const tabs = [{ path: '/chats', label: 'Chats' }];
+    return tabs;
+  });
 
   constructor() {
     // However the session ended (sign out, revoked elsewhere, refresh refused), go to the sign-in page.
