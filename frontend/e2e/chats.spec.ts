@@ -1,56 +1,6 @@
-import { type APIRequestContext, type Browser, expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-
-const PASSWORD = 'correct horse battery';
-const SCREENSHOTS = join(__dirname, 'screenshots');
-const VIEWPORTS = [
-  { name: '1280', width: 1280, height: 800 },
-  { name: '390', width: 390, height: 844 },
-] as const;
-
-/** Light and dark (through the system setting the app follows), wide and phone-sized. */
-async function screenshots(page: Page, screen: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const viewport of VIEWPORTS) {
-      await page.setViewportSize(viewport);
-      await page.screenshot({ path: join(SCREENSHOTS, `${screen}-${viewport.name}-${colorScheme}.png`), fullPage: true });
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(VIEWPORTS[0]);
-}
-
-async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: VIEWPORTS[0], colorScheme: 'light' });
-  return context.newPage();
-}
-
-async function register(page: Page, username: string, displayName: string): Promise<void> {
-  await page.goto('/register');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name (optional)').fill(displayName);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/chats$/);
-}
-
-async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** A token for the API calls that set the scene (no browser: the refresh token comes in the body). */
-async function apiLogin(request: APIRequestContext, username: string): Promise<{ token: string; id: string }> {
-  const response = await request.post('/api/auth/login', { data: { username, password: PASSWORD } });
-  expect(response.status()).toBe(200);
-  const body = await response.json();
-  return { token: body.accessToken, id: body.user.id };
-}
+import { apiLogin, newPage, PASSWORD, register, screenshots, signIn, VIEWPORTS } from './support';
 
 test('register, sign out and in, and see a conversation with its last message and unread count', async ({ browser, request }) => {
   test.setTimeout(120_000);

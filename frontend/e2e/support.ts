@@ -1,0 +1,72 @@
+// Shared by the Playwright specs: the users, pages and screenshots they all need.
+import { type APIRequestContext, type Browser, expect, type Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const PASSWORD = 'correct horse battery';
+export const SCREENSHOTS = join(__dirname, 'screenshots');
+export const VIEWPORTS = [
+  { name: '1280', width: 1280, height: 800 },
+  { name: '390', width: 390, height: 844 },
+] as const;
+
+/** Light and dark (through the system setting the app follows), wide and phone-sized. */
+export async function screenshots(page: Page, screen: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      await page.screenshot({ path: join(SCREENSHOTS, `${screen}-${viewport.name}-${colorScheme}.png`), fullPage: true });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(VIEWPORTS[0]);
+}
+
+export async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: VIEWPORTS[0], colorScheme: 'light' });
+  return context.newPage();
+}
+
+export async function register(page: Page, username: string, displayName: string): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name (optional)').fill(displayName);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/chats$/);
+}
+
+export async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** A token for the API calls that set the scene (no browser: the refresh token comes in the body). */
+export async function apiLogin(request: APIRequestContext, username: string): Promise<{ token: string; id: string }> {
+  const response = await request.post('/api/auth/login', { data: { username, password: PASSWORD } });
+  expect(response.status()).toBe(200);
+  const body = await response.json();
+  return { token: body.accessToken, id: body.user.id };
+}
+
+/** A username no other spec (nor an earlier run on the same database) has taken. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(3).toString('hex')}`;
+}
+
+/** Makes two users friends through the API, for specs whose subject comes after that. */
+export async function befriendByApi(request: APIRequestContext, a: string, b: string): Promise<void> {
+  const aApi = await apiLogin(request, a);
+  const bApi = await apiLogin(request, b);
+  const asA = { authorization: `Bearer ${aApi.token}` };
+  const asB = { authorization: `Bearer ${bApi.token}` };
+  expect((await request.post('/api/friends/requests', { headers: asA, data: { userId: bApi.id } })).status()).toBe(201);
+  const incoming = await (await request.get('/api/friends/requests?direction=incoming', { headers: asB })).json();
+  const fromA = incoming.items.find((item: { from: { id: string } }) => item.from.id === aApi.id);
+  expect(fromA).toBeTruthy();
+  expect((await request.post(`/api/friends/requests/${fromA.id}/accept`, { headers: asB })).ok()).toBe(true);
+}
