@@ -30,6 +30,11 @@ export const routes: Routes = [
         title: 'Conversation · Iris',
         loadComponent: () => import('./features/chats/conversation').then((m) => m.Conversation),
       },
+      {
+        path: 'settings',
+        title: 'Settings · Iris',
+        loadComponent: () => import('./features/settings/settings-page').then((m) => m.SettingsPage),
+      },
     ],
   },
   { path: '**', redirectTo: '' },

@@ -6,6 +6,8 @@ const MESSAGES: Record<string, string> = {
   INVALID_CREDENTIALS: 'Wrong username or password.',
   SESSION_REVOKED: 'Your session has ended. Please sign in again.',
   SESSION_EXPIRED: 'Your session has expired. Please sign in again.',
+  WRONG_PASSWORD: 'That password is not right.',
+  LAST_ADMIN: 'You are the last administrator. Make someone else an admin before deleting your account.',
   DATABASE_UNAVAILABLE: 'The server cannot reach its database right now. Try again in a moment.',
 };
 

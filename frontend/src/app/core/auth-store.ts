@@ -1,6 +1,7 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { computed, inject, Injectable, type OnDestroy, signal } from '@angular/core';
 import { Api } from '../../sdk/api';
+import { authChangePassword } from '../../sdk/fn/auth/auth-change-password';
 import { authLogin } from '../../sdk/fn/auth/auth-login';
 import { authLogout } from '../../sdk/fn/auth/auth-logout';
 import { authRefresh } from '../../sdk/fn/auth/auth-refresh';
@@ -28,6 +29,8 @@ export class AuthStore implements OnDestroy {
   private readonly api = inject(Api);
   private readonly session = signal<Session | null>(null);
   private refreshing: Promise<boolean> | null = null;
+  /** A password change in flight: true once its new tokens are in. */
+  private passwordChange: Promise<boolean> | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   readonly user = computed(() => this.session()?.user ?? null);
@@ -48,6 +51,35 @@ export class AuthStore implements OnDestroy {
 
   async register(username: string, password: string, displayName?: string): Promise<void> {
     this.accept(await this.api.invoke(authRegister, { body: { username, password, displayName } }));
+  }
+
+  /** After the profile was saved: the shell and everything else show the new name at once. */
+  updateUser(user: UserDto): void {
+    this.session.update((session) => (session && session.user.id === user.id ? { ...session, user } : session));
+  }
+
+  /**
+   * Changes the password and stays signed in: the server ends every session, this one included, and
+   * answers with a fresh token pair (and refresh cookie) for this device.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    const change = this.api.invoke(authChangePassword, { body: { currentPassword, newPassword } });
+    // The old session ends while the answer is on its way, and the socket closing or a 401 would then
+    // refresh with the revoked cookie and sign the user out: until the new tokens are in, they wait for them.
+    const renewed = change.then(
+      (response) => {
+        this.accept(response);
+        return true;
+      },
+      () => false,
+    );
+    this.passwordChange = renewed;
+    try {
+      await change;
+    } finally {
+      await renewed;
+      if (this.passwordChange === renewed) this.passwordChange = null;
+    }
   }
 
   async signOut(): Promise<void> {
@@ -85,6 +117,7 @@ export class AuthStore implements OnDestroy {
   }
 
   private async requestRefresh(): Promise<boolean> {
+    if (this.passwordChange && (await this.passwordChange)) return true;
     try {
       this.accept(await acrossTabs(() => this.api.invoke(authRefresh, { body: {} })));
       return true;

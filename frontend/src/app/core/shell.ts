@@ -6,9 +6,8 @@ import { Avatar } from '../shared/avatar';
 import { Icon } from '../shared/icon';
 import { AuthStore } from './auth-store';
 import { Realtime } from './realtime';
-import { ThemeService } from './theme';
 
-/** The signed-in frame: a top bar with the user, the theme toggle and sign out, above the page. */
+/** The signed-in frame: a top bar with the sections, the user and sign out, above the page (the theme is in Settings). */
 @Component({
   selector: 'app-shell',
   imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatButtonModule, Avatar, Icon],
@@ -28,16 +27,9 @@ import { ThemeService } from './theme';
           <span class="me-name">{{ user.displayName }}</span>
         </span>
       }
-      <button
-        mat-icon-button
-        type="button"
-        (click)="theme.toggle()"
-        [attr.aria-label]="theme.theme() === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'"
-        [attr.title]="theme.theme() === 'dark' ? 'Light theme' : 'Dark theme'"
-      >
-        <app-icon [name]="theme.theme() === 'dark' ? 'light-mode' : 'dark-mode'" />
+      <button mat-icon-button type="button" (click)="signOut()" aria-label="Sign out" title="Sign out">
+        <app-icon name="logout" />
       </button>
-      <button mat-button type="button" (click)="signOut()">Sign out</button>
     </mat-toolbar>
     @if (realtime.reconnecting()) {
       <div class="banner" role="status">Reconnecting…</div>
@@ -62,18 +54,18 @@ import { ThemeService } from './theme';
     .me { display: inline-flex; align-items: center; gap: 8px; min-width: 0; font: var(--mat-sys-body-medium); }
     .me-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 30vw; }
     .content { flex: 1; width: 100%; max-width: 760px; margin: 0 auto; box-sizing: border-box; }
-    @media (max-width: 480px) { .me-name { display: none; } }
+    @media (max-width: 480px) { .me-name { display: none; } .bar { padding: 0 4px 0 12px; } .tabs { margin-left: 4px; } }
   `,
 })
 export class Shell {
   protected readonly auth = inject(AuthStore);
-  protected readonly theme = inject(ThemeService);
   private readonly router = inject(Router);
   /** The socket lives while the user is signed in, whichever page is open. */
   protected readonly realtime = inject(Realtime);
   /** The main sections; each feature adds its own entry next to its route in app.routes.ts. */
   protected readonly tabs = computed(() => {
     const tabs = [{ path: '/chats', label: 'Chats' }];
+    tabs.push({ path: '/settings', label: 'Settings' });
     return tabs;
   });
 

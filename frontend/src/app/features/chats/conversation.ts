@@ -91,6 +91,9 @@ const TYPING_INTERVAL_MS = 2_500;
       </ul>
     </section>
     <form class="composer" (submit)="$event.preventDefault(); submit()">
+      @if (peerGone()) {
+        <p class="gone" role="note" data-testid="peer-deleted">This account was deleted. You can read the history, but nobody can receive new messages here.</p>
+      }
       @if (editingId()) {
         <div class="editing">
           Editing message
@@ -103,13 +106,14 @@ const TYPING_INTERVAL_MS = 2_500;
           class="input"
           rows="1"
           aria-label="Message"
+          [disabled]="peerGone()"
           placeholder="Message"
           [value]="draft()"
           (input)="onInput($any($event.target).value)"
           (keydown.enter)="onEnter($any($event))"
           (keydown.escape)="cancelEdit()"
         ></textarea>
-        <button mat-flat-button type="submit" [disabled]="!draft().trim()">{{ editingId() ? 'Save' : 'Send' }}</button>
+        <button mat-flat-button type="submit" [disabled]="!draft().trim() || peerGone()">{{ editingId() ? 'Save' : 'Send' }}</button>
       </div>
     </form>
   `,
@@ -138,6 +142,7 @@ const TYPING_INTERVAL_MS = 2_500;
     .seen { font: var(--mat-sys-label-small); color: var(--mat-sys-on-surface-variant); padding-right: 4px; }
     .failed { color: var(--mat-sys-error); font: var(--mat-sys-label-medium); }
     .composer { border-top: 1px solid var(--mat-sys-outline-variant); padding: 8px; display: flex; flex-direction: column; gap: 4px; }
+    .gone { margin: 0; font: var(--mat-sys-body-medium); color: var(--mat-sys-on-surface-variant); }
     .editing { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
     .compose-row { display: flex; gap: 8px; align-items: flex-end; }
     .input { flex: 1; min-width: 0; resize: none; max-height: 160px; field-sizing: content; padding: 10px 12px; border-radius: 20px;
@@ -157,6 +162,8 @@ export class Conversation {
   /** The history's height before older messages were added above, to keep the view where it was. */
   private heightBeforeOlder: number | null = null;
   private openedId: string | null = null;
+  /** The peer erased their account: the history stays readable, but nobody is there to write to. */
+  protected readonly peerGone = computed(() => this.store.conversation()?.peer === null);
   protected readonly peerName = computed(() => {
     const conversation = this.store.conversation();
     if (!conversation) return '';
@@ -232,7 +239,7 @@ export class Conversation {
 
   protected submit(): void {
     const text = this.draft();
-    if (!text.trim()) return;
+    if (!text.trim() || this.peerGone()) return;
     const editing = this.editingId();
     this.setDraft('');
     this.editingId.set(null);
