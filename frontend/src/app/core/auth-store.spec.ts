@@ -150,4 +150,65 @@ describe('AuthStore', () => {
       expect(sut.signedIn()).toBe(false);
     });
   });
+
+  describe('changePassword', () => {
+    async function signedIn(): Promise<void> {
+      const signIn = sut.signIn('alice', 'correct horse');
+      (await nextRequest('/api/auth/login')).flush(authResponse('token-1'));
+      await signIn;
+    }
+
+    it('takes the fresh tokens the server answers with, staying signed in', async () => {
+      await signedIn();
+      const done = sut.changePassword('correct horse', 'a new secret');
+      const request = await nextRequest('/api/users/me/password');
+      expect(request.request.method).toBe('PUT');
+      request.flush(authResponse('token-2'));
+      await done;
+
+      expect(sut.signedIn()).toBe(true);
+      expect(sut.accessToken()).toBe('token-2');
+    });
+
+    it('makes a refresh asked for meanwhile wait for those tokens instead of presenting the revoked cookie', async () => {
+      await signedIn();
+      const done = sut.changePassword('correct horse', 'a new secret');
+      const request = await nextRequest('/api/users/me/password');
+      // The server closed the socket as it ended the old session: the realtime service asks to renew.
+      const renewed = sut.renewAfter('token-1');
+      request.flush(authResponse('token-2'));
+
+      expect(await renewed).toBe(true);
+      await done;
+      http.expectNone('/api/auth/refresh');
+      expect(sut.accessToken()).toBe('token-2');
+    });
+
+    it('rejects a wrong current password and keeps the session as it was', async () => {
+      await signedIn();
+      const done = sut.changePassword('wrong', 'a new secret');
+      (await nextRequest('/api/users/me/password')).flush({ code: 'WRONG_PASSWORD', message: 'x' }, { status: 403, statusText: 'Forbidden' });
+
+      await expect(done).rejects.toBeInstanceOf(HttpErrorResponse);
+      expect(sut.accessToken()).toBe('token-1');
+      // Later refreshes go to the server as usual.
+      const refreshed = sut.refresh();
+      (await nextRequest('/api/auth/refresh')).flush(authResponse('token-3'));
+      expect(await refreshed).toBe(true);
+    });
+  });
+
+  describe('updateUser', () => {
+    it('replaces the signed-in user, and ignores another user', async () => {
+      const signIn = sut.signIn('alice', 'correct horse');
+      (await nextRequest('/api/auth/login')).flush(authResponse('token-1'));
+      await signIn;
+
+      sut.updateUser({ ...authResponse('x').user, displayName: 'Alice Pleasance' });
+      expect(sut.user()?.displayName).toBe('Alice Pleasance');
+      expect(sut.accessToken()).toBe('token-1');
+      sut.updateUser({ ...authResponse('x').user, id: 'someone-else', displayName: 'Mallory' });
+      expect(sut.user()?.displayName).toBe('Alice Pleasance');
+    });
+  });
 });

@@ -6,8 +6,9 @@ import { Avatar } from '../shared/avatar';
 import { Icon } from '../shared/icon';
 import { AuthStore } from './auth-store';
 import { Realtime } from './realtime';
+import { ThemeService } from './theme';
 
-/** The signed-in frame: a top bar with the sections, the user and sign out, above the page (the theme is in Settings). */
+/** The signed-in frame: a top bar with the user, the theme toggle and sign out, above the page. */
 @Component({
   selector: 'app-shell',
   imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatButtonModule, Avatar, Icon],
@@ -27,6 +28,15 @@ import { Realtime } from './realtime';
           <span class="me-name">{{ user.displayName }}</span>
         </span>
       }
+      <button
+        mat-icon-button
+        type="button"
+        (click)="theme.toggle()"
+        [attr.aria-label]="theme.theme() === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'"
+        [attr.title]="theme.theme() === 'dark' ? 'Light theme' : 'Dark theme'"
+      >
+        <app-icon [name]="theme.theme() === 'dark' ? 'light-mode' : 'dark-mode'" />
+      </button>
       <button mat-icon-button type="button" (click)="signOut()" aria-label="Sign out" title="Sign out">
         <app-icon name="logout" />
       </button>
@@ -54,11 +64,14 @@ import { Realtime } from './realtime';
     .me { display: inline-flex; align-items: center; gap: 8px; min-width: 0; font: var(--mat-sys-body-medium); }
     .me-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 30vw; }
     .content { flex: 1; width: 100%; max-width: 760px; margin: 0 auto; box-sizing: border-box; }
-    @media (max-width: 480px) { .me-name { display: none; } .bar { padding: 0 4px 0 12px; } .tabs { margin-left: 4px; } }
+    @media (max-width: 480px) { .me-name { display: none; } .bar { padding: 0 4px 0 12px; } .tab { padding: 6px 8px; } }
+    /* On a phone the Chats tab leads to the same place as the brand. */
+    @media (max-width: 420px) { .brand { display: none; } .tabs { margin-left: 0; } }
   `,
 })
 export class Shell {
   protected readonly auth = inject(AuthStore);
+  protected readonly theme = inject(ThemeService);
   private readonly router = inject(Router);
   /** The socket lives while the user is signed in, whichever page is open. */
   protected readonly realtime = inject(Realtime);

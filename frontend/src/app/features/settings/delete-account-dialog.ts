@@ -39,7 +39,7 @@ export interface DeleteAccountDialogData {
         }
         <mat-form-field appearance="outline">
           <mat-label>Your password</mat-label>
-          <input #password matInput type="password" formControlName="password" autocomplete="current-password" required cdkFocusInitial />
+          <input #password matInput type="password" formControlName="password" autocomplete="current-password" required />
           @if (form.controls.password.hasError('wrong')) {
             <mat-error>That password is not right.</mat-error>
           } @else if (form.controls.password.hasError('required')) {

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, type ElementRef, inject, signal, viewChild } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { type AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, type ValidationErrors, Validators } from '@angular/forms';
+import { type AbstractControl, FormGroupDirective, NonNullableFormBuilder, ReactiveFormsModule, type ValidationErrors, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -114,6 +114,7 @@ export class PasswordForm {
   protected readonly shown = signal<Field | null>(null);
   protected readonly error = signal<string | null>(null);
   private readonly currentInput = viewChild.required<ElementRef<HTMLInputElement>>('current');
+  private readonly formDirective = viewChild.required(FormGroupDirective);
 
   constructor() {
     const { currentPassword, newPassword, confirmPassword } = this.form.controls;
@@ -137,7 +138,8 @@ export class PasswordForm {
     const { currentPassword, newPassword } = this.form.getRawValue();
     try {
       await this.store.changePassword(currentPassword, newPassword);
-      this.form.reset();
+      // Also forgets that it was submitted, so the emptied fields do not show as errors.
+      this.formDirective().resetForm();
       this.shown.set(null);
       this.toasts.info('Password changed. Your other devices were signed out.');
     } catch (error) {

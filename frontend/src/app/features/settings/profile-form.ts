@@ -83,10 +83,15 @@ export class ProfileForm {
   protected readonly error = signal<string | null>(null);
 
   constructor() {
-    // The saved values, also when they change elsewhere, unless the user is editing.
+    // The saved values, also when they change elsewhere; a field the user is editing keeps the edit.
     effect(() => {
       const user = this.store.user();
-      if (user && untracked(() => !this.form.dirty)) this.form.reset({ displayName: user.displayName, statusMessage: user.statusMessage });
+      if (!user) return;
+      untracked(() => {
+        const { displayName, statusMessage } = this.form.controls;
+        if (!displayName.dirty) displayName.reset(user.displayName);
+        if (!statusMessage.dirty) statusMessage.reset(user.statusMessage);
+      });
     });
   }
 
