@@ -450,6 +450,16 @@ try {
     equal(response.headers.get('x-request-id'), requestId, 'x-request-id');
     equal(response.headers.get('x-content-type-options'), 'nosniff', 'x-content-type-options');
   });
+  await check('API paths that look like files still reach the backend (no static-file rule catches them)', async () => {
+    const api = await fetch(`${base}/api/no-such-route.json`);
+    equal(api.status, 404, '/api/no-such-route.json');
+    assert(api.headers.get('x-request-id'), '/api/no-such-route.json was not answered by a backend');
+    equal((await api.json()).statusCode, 404, 'the API error shape');
+    // Engine.IO answers a request without a transport itself.
+    const socket = await fetch(`${base}/socket.io/no-such-file.js`);
+    equal(socket.status, 400, '/socket.io/no-such-file.js');
+    assert((await socket.text()).includes('Transport unknown'), '/socket.io/no-such-file.js was not answered by Socket.IO');
+  });
   const users = {};
   await check('register and sign in through nginx', async () => {
     for (const name of ['alice', 'bob']) {
