@@ -13,7 +13,8 @@
 // Expects `npm run build` to have run. Environment: TEST_DATABASE_URL (a PostgreSQL server where a
 // database may be created; default postgres://postgres@127.0.0.1:5432/postgres), TEST_REDIS_URL
 // (default redis://127.0.0.1:6379), NGINX (the nginx binary; default: nginx on PATH or /usr/sbin/nginx),
-// NGINX_MIME_TYPES (default /etc/nginx/mime.types).
+// NGINX_MIME_TYPES (default /etc/nginx/mime.types). With --hold it keeps everything running after the
+// checks, for a look in a browser, until Ctrl-C.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -602,6 +603,11 @@ try {
     equal(response.headers.get('x-request-id'), null, 'x-request-id (the backend never saw it)');
     equal(response.headers.get('content-security-policy'), CSP, 'content-security-policy on the error');
   });
+  if (process.argv.includes('--hold')) {
+    clearTimeout(watchdog);
+    console.log(`nginx smoke: holding on: Iris through nginx at ${base} (instances at ${direct.join(', ')}); Ctrl-C stops`);
+    await new Promise(() => undefined);
+  }
 } catch (error) {
   aborted = error instanceof Error ? error.message : String(error);
   console.log(`  FAIL  stopped: ${aborted}`);
