@@ -44,7 +44,7 @@ else
   for expected in "DATABASE_URL: postgres://iris:$postgres@postgres:5432/iris" "REDIS_URL: redis://redis:6379" \
     "S3_ENDPOINT: http://minio:9000" "S3_SECRET_KEY: $minio" "JWT_SECRET: $jwt" "MINIO_ROOT_PASSWORD: $minio" \
     "NODE_ENV: production" "TRUST_PROXY:" "MAX_UPLOAD_MB:" "published:.*8080" "condition: service_healthy" \
-    "condition: service_completed_successfully"; do
+    "condition: service_completed_successfully" "IRIS_BACKEND_SERVERS: server backend:3000;"; do
     grep -q -- "$expected" <<<"$out" || problem "the rendered configuration has no \"$expected\""
   done
 fi
