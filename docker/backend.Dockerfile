@@ -9,8 +9,8 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 # --- build: compile TypeScript to backend/dist --------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# The npm workspace layout: the root manifest and lockfile, and every workspace's package.json
-# (npm ci checks the lockfile against all of them), but only the backend's packages are installed.
+# The npm workspace layout: the root manifest and lockfile, and every workspace's package.json (so
+# npm sees the workspaces the lockfile was made with), but only the backend's packages are installed.
 COPY package.json package-lock.json ./
 COPY backend/package.json backend/
 COPY frontend/package.json frontend/

@@ -8,8 +8,8 @@ ARG NGINX_IMAGE=nginx:1.28-alpine
 # --- build: the Angular production build ---------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# The npm workspace layout (npm ci checks the lockfile against every workspace's package.json), but
-# only the frontend's packages are installed. No install scripts: esbuild and the other native
+# The npm workspace layout (every workspace's package.json, so npm sees the workspaces the lockfile
+# was made with), but only the frontend's packages are installed. No install scripts: esbuild and the other native
 # packages ship prebuilt binaries as optional dependencies.
 COPY package.json package-lock.json ./
 COPY backend/package.json backend/
