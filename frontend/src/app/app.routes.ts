@@ -1,5 +1,5 @@
 import type { Routes } from '@angular/router';
-import { signedInGuard, signedOutGuard } from './core/auth-guards';
+import { adminGuard, signedInGuard, signedOutGuard } from './core/auth-guards';
 
 export const routes: Routes = [
   {
@@ -29,6 +29,11 @@ export const routes: Routes = [
         path: 'chats/:id',
         title: 'Conversation · Iris',
         loadComponent: () => import('./features/chats/conversation').then((m) => m.Conversation),
+      },
+      {
+        path: 'admin',
+        canActivate: [adminGuard],
+        loadChildren: () => import('./features/admin/admin.routes').then((m) => m.adminRoutes),
       },
     ],
   },

@@ -74,6 +74,7 @@ export class Shell {
   /** The main sections; each feature adds its own entry next to its route in app.routes.ts. */
   protected readonly tabs = computed(() => {
     const tabs = [{ path: '/chats', label: 'Chats' }];
+    if (this.auth.user()?.role === 'admin') tabs.push({ path: '/admin', label: 'Admin' });
     return tabs;
   });
 
