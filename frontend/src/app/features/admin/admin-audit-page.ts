@@ -71,7 +71,8 @@ import { auditAction, auditActor, auditDetails } from './audit-words';
   styles: `
     :host { display: block; padding: 0 16px 24px; }
     .head { display: flex; align-items: center; justify-content: space-between; gap: 8px; padding: 8px 0; }
-    .head button { --icon-size: 18px; gap: 4px; flex: none; }
+    .head button app-icon { vertical-align: -4px; margin-right: 4px; }
+    .head button { --icon-size: 18px; flex: none; }
     .note { margin: 0; font: var(--mat-sys-body-small); color: var(--mat-sys-on-surface-variant); }
     .events { list-style: none; margin: 0; padding: 0; }
     .event { padding: 12px 0; border-bottom: 1px solid var(--mat-sys-outline-variant); }

@@ -6,7 +6,7 @@ import type { JobRunDto } from '../../../sdk/models/job-run-dto';
 import { Icon, type IconName } from '../../shared/icon';
 import { formatAgo, formatDateTime, formatDuration, formatNumber } from './admin-format';
 import { AdminJobsStore } from './admin-jobs-store';
-import { jobTitle, KNOWN_JOBS, runDurationMs, runResult, runStatus, type RunStatus } from './job-words';
+import { jobTitle, KNOWN_JOBS, quietSummary, runDurationMs, runResult, runRows, runStatus, type RunStatus } from './job-words';
 
 const STATUS_WORDS: Record<RunStatus, string> = { succeeded: 'Succeeded', failed: 'Failed', running: 'Running' };
 const STATUS_ICONS: Record<RunStatus, IconName> = { succeeded: 'check-circle', failed: 'error', running: 'hourglass' };
@@ -71,7 +71,7 @@ const STATUS_ICONS: Record<RunStatus, IconName> = { succeeded: 'check-circle', f
                   }
                 }
               } @else {
-                <p class="meta">No run among the {{ number(store.runs().length) }} loaded.</p>
+                <p class="meta">Not among the {{ number(store.runs().length) }} most recent runs{{ store.hasMore() ? '; load older runs to look further back' : '' }}.</p>
               }
             </li>
           }
@@ -81,18 +81,10 @@ const STATUS_ICONS: Record<RunStatus, IconName> = { succeeded: 'check-circle', f
       <section aria-labelledby="jobs-runs">
         <div class="runs-head">
           <h2 id="jobs-runs" class="section-title">All runs</h2>
-          <mat-slide-toggle [checked]="onlyEventful()" (change)="onlyEventful.set($event.checked)">
-            Only runs that changed something or failed
-          </mat-slide-toggle>
+          <mat-slide-toggle [checked]="unfold()" (change)="unfold.set($event.checked)">Show every run</mat-slide-toggle>
         </div>
-        @if (visibleRuns().length === 0) {
-          <p class="empty">
-            @if (store.runs().length === 0) {
-              No job has run yet. The disappearing-messages sweep runs every few seconds once the server is up.
-            } @else {
-              None of the {{ number(store.runs().length) }} runs loaded changed anything or failed.
-            }
-          </p>
+        @if (store.runs().length === 0) {
+          <p class="empty">No job has run yet. The disappearing-messages sweep runs every few seconds once the server is up.</p>
         } @else {
           <table class="runs" role="table" aria-label="Job runs">
             <thead role="rowgroup">
@@ -104,16 +96,25 @@ const STATUS_ICONS: Record<RunStatus, IconName> = { succeeded: 'check-circle', f
               </tr>
             </thead>
             <tbody role="rowgroup">
-              @for (run of visibleRuns(); track run.id) {
-                <tr role="row" data-testid="job-run" [class.failed]="run.error !== null">
-                  <td role="cell" class="job">{{ title(run.job) }}</td>
-                  <td role="cell" data-label="Started"><time [attr.datetime]="run.startedAt">{{ dateTime(run.startedAt) }}</time></td>
-                  <td role="cell" data-label="Duration">{{ duration(run) ?? '—' }}</td>
-                  <td role="cell" data-label="Result" class="run-result">
-                    <span class="status" [class]="status(run)"><app-icon [name]="icon(run)" /><span class="sr-only">{{ statusWord(run) }}:</span></span>
-                    {{ result(run) }}
-                  </td>
-                </tr>
+              @for (row of rows(); track row.id) {
+                @if (row.kind === 'run') {
+                  <tr role="row" data-testid="job-run" [class.failed]="row.run.error !== null">
+                    <td role="cell" class="job">{{ title(row.run.job) }}</td>
+                    <td role="cell" data-label="Started"><time [attr.datetime]="row.run.startedAt">{{ dateTime(row.run.startedAt) }}</time></td>
+                    <td role="cell" data-label="Duration">{{ duration(row.run) ?? '—' }}</td>
+                    <td role="cell" data-label="Result" class="run-result">
+                      <span class="status" [class]="status(row.run)"><app-icon [name]="icon(row.run)" /><span class="sr-only">{{ statusWord(row.run) }}:</span></span>
+                      {{ result(row.run) }}
+                    </td>
+                  </tr>
+                } @else {
+                  <tr role="row" class="quiet" data-testid="job-run-group">
+                    <td role="cell" colspan="4">
+                      <span class="status succeeded"><app-icon name="check-circle" /></span>
+                      {{ quietSummary(row) }}
+                    </td>
+                  </tr>
+                }
               }
             </tbody>
           </table>
@@ -132,7 +133,8 @@ const STATUS_ICONS: Record<RunStatus, IconName> = { succeeded: 'check-circle', f
   styles: `
     :host { display: block; padding: 0 16px 24px; }
     .head { display: flex; align-items: center; justify-content: space-between; gap: 8px; padding: 8px 0; }
-    .head button { --icon-size: 18px; gap: 4px; }
+    .head button app-icon { vertical-align: -4px; margin-right: 4px; }
+    .head button { --icon-size: 18px; }
     .updated { margin: 0; font: var(--mat-sys-body-small); color: var(--mat-sys-on-surface-variant); }
     .section-title { margin: 16px 0 8px; font: var(--mat-sys-title-medium); }
     .cards { list-style: none; margin: 0; padding: 0; display: grid; gap: 12px; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); }
@@ -157,6 +159,8 @@ const STATUS_ICONS: Record<RunStatus, IconName> = { succeeded: 'check-circle', f
     .run-result .status { vertical-align: middle; margin-right: 4px; }
     tr.failed .run-result { color: var(--mat-sys-error); }
     .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+    tr.quiet td { color: var(--mat-sys-on-surface-variant); font: var(--mat-sys-body-small); }
+    tr.quiet .status { vertical-align: middle; margin-right: 4px; }
     .empty { padding: 24px 0; text-align: center; color: var(--mat-sys-on-surface-variant); }
     .inline-error { margin: 8px 0; color: var(--mat-sys-error); }
     .state { display: flex; flex-direction: column; align-items: center; gap: 8px; padding: 48px 24px;
@@ -172,17 +176,15 @@ const STATUS_ICONS: Record<RunStatus, IconName> = { succeeded: 'check-circle', f
       td { display: block; padding: 0; border: 0; }
       td[data-label]::before { content: attr(data-label) ': '; color: var(--mat-sys-on-surface-variant); font: var(--mat-sys-label-small); }
       .job { font: var(--mat-sys-title-small); }
-      .run-result { grid-column: 1 / -1; }
+      .run-result, tr.quiet td { grid-column: 1 / -1; }
     }
   `,
 })
 export class AdminJobsPage implements OnInit {
   protected readonly store = inject(AdminJobsStore);
-  protected readonly onlyEventful = signal(false);
-  protected readonly visibleRuns = computed(() => {
-    const runs = this.store.runs();
-    return this.onlyEventful() ? runs.filter((run) => run.rowsAffected > 0 || runStatus(run) !== 'succeeded') : runs;
-  });
+  /** Runs with nothing to do are folded into one row per stretch, unless asked for one by one. */
+  protected readonly unfold = signal(false);
+  protected readonly rows = computed(() => runRows(this.store.runs(), this.unfold()));
 
   protected readonly title = jobTitle;
   protected readonly description = (job: string) => KNOWN_JOBS[job]?.description ?? null;
@@ -198,6 +200,7 @@ export class AdminJobsPage implements OnInit {
   protected readonly dateTime = (iso: string) => formatDateTime(iso);
   protected readonly time = (date: Date) => date.toLocaleTimeString();
   protected readonly number = (value: number) => formatNumber(value);
+  protected readonly quietSummary = quietSummary;
 
   ngOnInit(): void {
     void this.store.load();

@@ -79,18 +79,20 @@ import { EraseUserDialog, type EraseUserDialogData, type EraseUserDialogResult }
         <tbody role="rowgroup">
           @for (user of store.users(); track user.id) {
             <tr role="row" data-testid="admin-user-row">
-              <td role="cell" class="who">
-                <app-avatar [name]="user.displayName || user.username" size="small" />
-                <span class="names">
-                  <span class="display-name">{{ user.displayName || user.username }}</span>
-                  <span class="username">&#64;{{ user.username }}</span>
-                </span>
-                @if (user.role === 'admin') {
-                  <span class="role">Admin</span>
-                }
-                @if (user.id === auth.user()?.id) {
-                  <span class="role you">You</span>
-                }
+              <td role="cell" class="who-cell">
+                <div class="who">
+                  <app-avatar [name]="user.displayName || user.username" size="small" />
+                  <span class="names">
+                    <span class="display-name">{{ user.displayName || user.username }}</span>
+                    <span class="username">&#64;{{ user.username }}</span>
+                  </span>
+                  @if (user.role === 'admin') {
+                    <span class="role">Admin</span>
+                  }
+                  @if (user.id === auth.user()?.id) {
+                    <span class="role you">You</span>
+                  }
+                </div>
               </td>
               <td role="cell" data-label="Joined"><time [attr.datetime]="user.createdAt">{{ date(user.createdAt) }}</time></td>
               <td role="cell" data-label="Last active">
@@ -146,7 +148,8 @@ import { EraseUserDialog, type EraseUserDialogData, type EraseUserDialogResult }
     .role.you { background: var(--mat-sys-secondary-container); color: var(--mat-sys-on-secondary-container); }
     .muted { color: var(--mat-sys-on-surface-variant); }
     .actions { text-align: right; }
-    .erase { --icon-size: 18px; color: var(--mat-sys-error); gap: 4px; }
+    .erase { --icon-size: 18px; color: var(--mat-sys-error); }
+    .erase app-icon { vertical-align: -4px; margin-right: 4px; }
     .state { display: flex; flex-direction: column; align-items: center; gap: 8px; padding: 48px 24px;
       text-align: center; color: var(--mat-sys-on-surface-variant); --icon-size: 48px; }
     .state p { margin: 0; max-width: 32em; }
@@ -164,7 +167,7 @@ import { EraseUserDialog, type EraseUserDialogData, type EraseUserDialogResult }
       td[data-label]::before { content: attr(data-label); display: block; font: var(--mat-sys-label-small);
         color: var(--mat-sys-on-surface-variant); }
       .num { text-align: left; }
-      .who { grid-column: 1 / -1; display: flex; padding-bottom: 4px; }
+      .who-cell { grid-column: 1 / -1; padding-bottom: 4px; }
       .actions { grid-column: 1 / -1; text-align: right; }
     }
   `,
