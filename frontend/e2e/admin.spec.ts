@@ -1,6 +1,6 @@
 import { type APIRequestContext, expect, test } from '@playwright/test';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { apiLogin, befriendByApi, newPage, PASSWORD, screenshots, signIn } from './support';
+import { apiLogin, befriendByApi, newPage, PASSWORD, screenshots, signIn, VIEWPORTS } from './support';
 
 // run.mjs starts the backend with this admin (ADMIN_USERNAME/ADMIN_PASSWORD) and passes it on.
 const ADMIN_USERNAME = process.env['E2E_ADMIN_USERNAME'] ?? '';
@@ -74,11 +74,29 @@ test('an admin finds a user, sees what erasing them deletes, erases them, and se
     await expect(confirm).toBeDisabled();
     await dialog.getByLabel(`Type ${erin} to confirm`).fill(finn);
     await expect(confirm).toBeDisabled();
+    await expect(summary).toBeVisible();
     await screenshots(admin, 'admin-erase');
-    await dialog.getByLabel(`Type ${erin} to confirm`).fill(erin);
+    // From the keyboard: the field has the focus once the counts are there, and Enter erases.
+    const field = dialog.getByLabel(`Type ${erin} to confirm`);
+    await expect(field).toBeFocused();
+    await field.fill(erin);
     await expect(confirm).toBeEnabled();
-    await confirm.click();
+    await field.press('Enter');
     await expect(dialog).toBeHidden();
+  });
+
+  await test.step('the only admin cannot erase their own account, and is told why', async () => {
+    await admin.getByLabel('Search users').fill(ADMIN_USERNAME);
+    const own = rows.filter({ hasText: `@${ADMIN_USERNAME}` });
+    await expect(own).toContainText('You');
+    await own.getByRole('button', { name: `Erase ${ADMIN_USERNAME}` }).click();
+    const dialog = admin.getByRole('dialog');
+    await expect(dialog.getByRole('alert')).toHaveText(/This is the last administrator, so the account cannot be erased/);
+    await expect(dialog.getByRole('button', { name: 'Erase account' })).toBeDisabled();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+    await admin.getByLabel('Search users').fill(tag);
+    await expect(rows).toHaveCount(1);
   });
 
   await test.step('erin is gone from the list, and from the server', async () => {
@@ -123,6 +141,17 @@ test('an admin finds a user, sees what erasing them deletes, erases them, and se
     await admin.getByRole('switch', { name: 'Show every run' }).click();
     await expect(admin.getByTestId('job-run-group')).toHaveCount(0);
     await expect(admin.getByTestId('job-run').filter({ hasText: 'Disappearing messages' }).first()).toContainText('Nothing had expired');
+  });
+
+  await test.step('at 360 px wide no admin page overflows sideways', async () => {
+    await admin.setViewportSize({ width: 360, height: 740 });
+    for (const section of ['users', 'jobs', 'audit']) {
+      await admin.goto(`/admin/${section}`);
+      await expect(admin.getByRole('heading', { name: 'Administration' })).toBeVisible();
+      await expect(admin.getByRole('button', { name: /Erase|Refresh/ }).first()).toBeVisible();
+      expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    }
+    await admin.setViewportSize(VIEWPORTS[0]);
   });
 
   await test.step('finn, not an admin, has no Admin tab, is sent away from /admin, and sees erin as a deleted user', async () => {

@@ -31,6 +31,7 @@ describe('AdminJobsPage', () => {
     await vi.waitFor(() => expect(element.textContent).toContain('Loading job runs'));
     (await page()).flush({
       items: [
+        jobRun({ startedAt: '2026-03-10T12:00:20.000Z', finishedAt: null }),
         jobRun({ job: 'attachment-cleanup', startedAt: '2026-03-10T12:00:10.000Z', finishedAt: '2026-03-10T12:00:10.035Z' }),
         jobRun({ startedAt: '2026-03-10T12:00:10.000Z', finishedAt: '2026-03-10T12:00:10.040Z', rowsAffected: 3 }),
         jobRun({ job: 'attachment-cleanup', startedAt: '2026-03-10T12:00:00.000Z', error: 'storage unreachable' }),
@@ -42,23 +43,26 @@ describe('AdminJobsPage', () => {
     await vi.waitFor(() => expect(element.querySelectorAll('[data-testid="job-run"]').length).toBeGreaterThan(0));
 
     expect(card(element, 'message-expiry')).toContain('Disappearing messages');
+    expect(card(element, 'message-expiry')).toContain('Running now, started');
     expect(card(element, 'message-expiry')).toContain('Succeeded');
     expect(card(element, 'message-expiry')).toContain('3 expired messages deleted');
     expect(card(element, 'message-expiry')).toContain('Took 40 ms');
     expect(card(element, 'attachment-cleanup')).toContain('No files to remove');
+    expect(card(element, 'attachment-cleanup')).not.toContain('Running now');
     expect(card(element, 'attachment-cleanup')).toContain('Last failure');
     expect(card(element, 'attachment-cleanup')).toContain('storage unreachable');
-    expect(card(element, 'session-cleanup')).toContain('Not among the 5 most recent runs; load older runs to look further back.');
+    expect(card(element, 'session-cleanup')).toContain('Not among the 6 most recent runs; load older runs to look further back.');
 
     const rows = [...element.querySelectorAll('tbody tr')].map((row) => row.textContent?.replace(/\s+/g, ' ').trim());
-    expect(rows).toHaveLength(4);
-    expect(rows[0]).toContain('1 run of File cleanup had nothing to do');
-    expect(rows[1]).toContain('3 expired messages deleted');
-    expect(rows[2]).toContain('Failed: storage unreachable');
-    expect(rows[3]).toContain('2 runs of Disappearing messages had nothing to do');
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toContain('Still running');
+    expect(rows[1]).toContain('1 run of File cleanup had nothing to do');
+    expect(rows[2]).toContain('3 expired messages deleted');
+    expect(rows[3]).toContain('Failed: storage unreachable');
+    expect(rows[4]).toContain('2 runs of Disappearing messages had nothing to do');
 
     (element.querySelector('mat-slide-toggle button') as HTMLButtonElement).click();
-    await vi.waitFor(() => expect(element.querySelectorAll('[data-testid="job-run"]')).toHaveLength(5));
+    await vi.waitFor(() => expect(element.querySelectorAll('[data-testid="job-run"]')).toHaveLength(6));
     expect(element.querySelector('[data-testid="job-run-group"]')).toBeNull();
   });
 

@@ -56,6 +56,12 @@ const STATUS_ICONS: Record<RunStatus, IconName> = { succeeded: 'check-circle', f
               @if (description(summary.job); as text) {
                 <p class="description">{{ text }}</p>
               }
+              @if (summary.running; as run) {
+                <p class="status running">
+                  <app-icon name="hourglass" />
+                  <span>Running now, started <time [attr.datetime]="run.startedAt" [attr.title]="dateTime(run.startedAt)">{{ ago(run.startedAt) }}</time></span>
+                </p>
+              }
               @if (summary.latest; as run) {
                 <p class="status" [class]="status(run)">
                   <app-icon [name]="icon(run)" />
@@ -70,7 +76,7 @@ const STATUS_ICONS: Record<RunStatus, IconName> = { succeeded: 'check-circle', f
                     <p class="meta failure">Last failure {{ ago(failure.startedAt) }}: {{ failure.error }}</p>
                   }
                 }
-              } @else {
+              } @else if (!summary.running) {
                 <p class="meta">Not among the {{ number(store.runs().length) }} most recent runs{{ store.hasMore() ? '; load older runs to look further back' : '' }}.</p>
               }
             </li>

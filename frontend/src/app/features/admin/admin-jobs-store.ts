@@ -3,13 +3,15 @@ import { Api } from '../../../sdk/api';
 import { adminJobs } from '../../../sdk/fn/admin/admin-jobs';
 import type { JobRunDto } from '../../../sdk/models/job-run-dto';
 import { describeError } from '../../core/api-errors';
-import { KNOWN_JOBS } from './job-words';
+import { KNOWN_JOBS, runStatus } from './job-words';
 
 const PAGE_SIZE = 100;
 
 export interface JobSummary {
   job: string;
-  /** The newest run among those loaded; null when none of them is of this job. */
+  /** The newest run of this job when it has not finished (yet). */
+  running: JobRunDto | null;
+  /** The newest finished run among those loaded; null when none of them is of this job. */
   latest: JobRunDto | null;
   /** The newest failed run among those loaded. */
   lastFailure: JobRunDto | null;
@@ -42,11 +44,15 @@ export class AdminJobsStore {
   readonly summaries = computed<JobSummary[]>(() => {
     const runs = this.items();
     const jobs = [...Object.keys(KNOWN_JOBS), ...new Set(runs.map((run) => run.job).filter((job) => !(job in KNOWN_JOBS)))];
-    return jobs.map((job) => ({
-      job,
-      latest: runs.find((run) => run.job === job) ?? null,
-      lastFailure: runs.find((run) => run.job === job && run.error !== null) ?? null,
-    }));
+    return jobs.map((job) => {
+      const newest = runs.find((run) => run.job === job) ?? null;
+      return {
+        job,
+        running: newest && runStatus(newest) === 'running' ? newest : null,
+        latest: runs.find((run) => run.job === job && runStatus(run) !== 'running') ?? null,
+        lastFailure: runs.find((run) => run.job === job && run.error !== null) ?? null,
+      };
+    });
   });
 
   /** The newest runs again; with runs on screen they stay there until the answer comes. */
