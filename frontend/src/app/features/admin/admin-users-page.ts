@@ -32,7 +32,6 @@ import { EraseUserDialog, type EraseUserDialogData, type EraseUserDialogResult }
         autocapitalize="none"
         spellcheck="false"
         [attr.maxlength]="maxLength"
-        [value]="store.search()"
         (input)="store.setSearch(searchInput.value)"
         aria-describedby="admin-users-status"
       />

@@ -42,8 +42,8 @@ export class AdminUsersStore {
   /** The search box changed: the list follows once typing pauses. */
   setSearch(value: string): void {
     const term = value.trim().slice(0, SEARCH_MAX_LENGTH);
-    clearTimeout(this.debounce);
     if (term === this.term()) return;
+    clearTimeout(this.debounce);
     this.term.set(term);
     this.debounce = setTimeout(() => void this.load(), SEARCH_DEBOUNCE_MS);
   }

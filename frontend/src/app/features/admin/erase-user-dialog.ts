@@ -67,7 +67,6 @@ export type EraseUserDialogResult = { outcome: 'erased'; counts: ErasureCountsDt
               autocomplete="off"
               autocapitalize="none"
               spellcheck="false"
-              [value]="typed()"
               [disabled]="erasing()"
               (input)="typed.set(confirmInput.value)"
             />
