@@ -161,5 +161,31 @@ describe('AdminUsersPage', () => {
     await vi.waitFor(() => expect(rows(element)).toHaveLength(1));
     expect(rows(element)[0].textContent).toContain('@carol');
     await vi.waitFor(() => expect(document.body.textContent).toContain('Erased @bob with 1,234 messages they sent'));
+    expect(TestBed.inject(AuthStore).signedIn()).toBe(true);
+  });
+
+  it('signs the admin out after they erased their own account', async () => {
+    const element = await render();
+    (await firstPage()).flush({ items: [adminUser({ id: 'admin-1', username: 'ada', displayName: 'Ada', role: 'admin' })], nextCursor: null });
+    await vi.waitFor(() => expect(rows(element)).toHaveLength(1));
+
+    (rows(element)[0].querySelector('button') as HTMLButtonElement).click();
+    (await vi.waitFor(() => http.expectOne('/api/admin/users/admin-1?dryRun=true'))).flush({ dryRun: true, counts: erasureCounts() });
+    const dialog = await vi.waitFor(() => {
+      const found = document.querySelector('mat-dialog-container');
+      expect(found?.textContent).toContain('This is your own account');
+      return found as HTMLElement;
+    });
+    const input = dialog.querySelector('input[name="confirm"]') as HTMLInputElement;
+    input.value = 'ada';
+    input.dispatchEvent(new Event('input'));
+    const erase = [...dialog.querySelectorAll('button')].find((button) => button.textContent?.includes('Erase account')) as HTMLButtonElement;
+    await vi.waitFor(() => expect(erase.disabled).toBe(false));
+    erase.click();
+    (await vi.waitFor(() => http.expectOne((request) => request.urlWithParams === '/api/admin/users/admin-1'))).flush({ dryRun: false, counts: erasureCounts() });
+
+    // The session went with the account: signing out only forgets it here.
+    (await vi.waitFor(() => http.expectOne('/api/auth/logout'))).flush({ code: 'SESSION_REVOKED', message: 'x' }, { status: 401, statusText: 'Unauthorized' });
+    await vi.waitFor(() => expect(TestBed.inject(AuthStore).signedIn()).toBe(false));
   });
 });
