@@ -62,13 +62,15 @@ describe('auth guards', () => {
       expect(TestBed.inject(Router).serializeUrl(result as UrlTree)).toBe('/chats');
     });
 
-    it('redirects a navigation to /admin for a user, and lets an admin arrive', async () => {
-      await signInAs('user');
+    it('sends a navigation to /admin to sign-in when signed out and to the chats for a user, and lets an admin arrive', async () => {
       const harness = await RouterTestingHarness.create();
+      await harness.navigateByUrl('/admin');
+      expect(TestBed.inject(Router).url).toBe('/sign-in');
+
+      await signInAs('user');
       await harness.navigateByUrl('/admin');
       expect(TestBed.inject(Router).url).toBe('/chats');
 
-      TestBed.inject(AuthStore).ngOnDestroy();
       await signInAs('admin');
       await harness.navigateByUrl('/admin');
       expect(TestBed.inject(Router).url).toBe('/admin');
