@@ -104,6 +104,9 @@ try {
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env };
   for (const name of ['REDIS_URL', 'S3_ENDPOINT', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'NODE_ENV']) delete env[name];
+  // The backend creates this admin at start-up; the specs get its credentials, nothing else changes for them.
+  const adminUsername = 'e2e_admin';
+  const adminPassword = randomBytes(18).toString('base64url');
   server = spawn(process.execPath, [join(root, 'backend/dist/main.js')], {
     // A directory of its own: no .env is read, and uploads land in it.
     cwd: workDir,
@@ -117,13 +120,15 @@ try {
       UPLOAD_DIR: join(workDir, 'uploads'),
       EXPIRY_SWEEP_INTERVAL_SECONDS: '1',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      ADMIN_USERNAME: adminUsername,
+      ADMIN_PASSWORD: adminPassword,
     },
   });
   await waitForHealth(base, server, 60_000);
   const cli = createRequire(import.meta.url).resolve('@playwright/test/cli');
   status = await run(process.execPath, [cli, 'test', '-c', join(frontend, 'playwright.config.ts'), ...process.argv.slice(2)], {
     cwd: frontend,
-    env: { ...process.env, BASE_URL: base },
+    env: { ...process.env, BASE_URL: base, E2E_ADMIN_USERNAME: adminUsername, E2E_ADMIN_PASSWORD: adminPassword },
   });
 } catch (error) {
   console.error(`e2e: ${error instanceof Error ? error.message : error}`);

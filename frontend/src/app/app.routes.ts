@@ -1,5 +1,5 @@
 import type { Routes } from '@angular/router';
-import { signedInGuard, signedOutGuard } from './core/auth-guards';
+import { adminGuard, signedInGuard, signedOutGuard } from './core/auth-guards';
 
 export const routes: Routes = [
   {
@@ -34,6 +34,11 @@ export const routes: Routes = [
         path: 'settings',
         title: 'Settings · Iris',
         loadComponent: () => import('./features/settings/settings-page').then((m) => m.SettingsPage),
+      },
+      {
+        path: 'admin',
+        canActivate: [adminGuard],
+        loadChildren: () => import('./features/admin/admin.routes').then((m) => m.adminRoutes),
       },
     ],
   },

@@ -11,6 +11,9 @@ describe('describeError', () => {
       'This username is already taken. Try another one.',
     );
     expect(describeError(apiError(401, { code: 'INVALID_CREDENTIALS', message: 'Invalid' }))).toBe('Wrong username or password.');
+    expect(describeError(apiError(409, { code: 'LAST_ADMIN', message: 'x' }))).toBe(
+      'This is the last administrator, so the account cannot be erased. Make someone else an admin first.',
+    );
   });
 
   it('says how long to wait when rate-limited', () => {

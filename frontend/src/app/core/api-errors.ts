@@ -7,8 +7,11 @@ const MESSAGES: Record<string, string> = {
   SESSION_REVOKED: 'Your session has ended. Please sign in again.',
   SESSION_EXPIRED: 'Your session has expired. Please sign in again.',
   WRONG_PASSWORD: 'That password is not right.',
-  LAST_ADMIN: 'You are the last administrator. Make someone else an admin before deleting your account.',
   DATABASE_UNAVAILABLE: 'The server cannot reach its database right now. Try again in a moment.',
+  FORBIDDEN: 'You are not allowed to do that.',
+  USER_NOT_FOUND: 'This user no longer exists.',
+  LAST_ADMIN: 'This is the last administrator, so the account cannot be erased. Make someone else an admin first.',
+  INVALID_CURSOR: 'The list changed meanwhile. Reload it and try again.',
 };
 
 /** The error code the API sent, if any. */

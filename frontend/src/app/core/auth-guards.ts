@@ -7,3 +7,7 @@ export const signedInGuard: CanActivateFn = () =>
 
 export const signedOutGuard: CanActivateFn = () =>
   !inject(AuthStore).signedIn() || inject(Router).createUrlTree(['/chats']);
+
+/** The admin section: anyone else is sent to their chats. */
+export const adminGuard: CanActivateFn = () =>
+  inject(AuthStore).user()?.role === 'admin' || inject(Router).createUrlTree(['/chats']);

@@ -79,6 +79,7 @@ export class Shell {
   protected readonly tabs = computed(() => {
     const tabs = [{ path: '/chats', label: 'Chats' }];
     tabs.push({ path: '/settings', label: 'Settings' });
+    if (this.auth.user()?.role === 'admin') tabs.push({ path: '/admin', label: 'Admin' });
     return tabs;
   });
 

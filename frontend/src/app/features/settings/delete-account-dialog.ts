@@ -92,6 +92,9 @@ export class DeleteAccountDialog {
       if (errorCode(error) === 'WRONG_PASSWORD') {
         this.form.controls.password.setErrors({ wrong: true });
         this.passwordInput().nativeElement.select();
+      } else if (errorCode(error) === 'LAST_ADMIN') {
+        // The shared sentence speaks of erasing someone else; here it is your own account.
+        this.error.set('You are the last administrator. Make someone else an admin before deleting your account.');
       } else {
         this.error.set(describeError(error));
       }

@@ -1,0 +1,64 @@
+import type { AdminUserDto } from '../../../sdk/models/admin-user-dto';
+import type { AuditEventDto } from '../../../sdk/models/audit-event-dto';
+import type { ErasureCountsDto } from '../../../sdk/models/erasure-counts-dto';
+import type { JobRunDto } from '../../../sdk/models/job-run-dto';
+
+/** An account as `GET /api/admin/users` lists it. */
+export function adminUser(overrides: Partial<AdminUserDto> = {}): AdminUserDto {
+  return {
+    id: 'u2',
+    username: 'bob',
+    displayName: 'Bob Builder',
+    statusMessage: '',
+    role: 'user',
+    createdAt: '2026-03-03T10:00:00.000Z',
+    messageCount: 1234,
+    attachmentBytes: 3_565_158,
+    lastSeenAt: null,
+    ...overrides,
+  };
+}
+
+export function erasureCounts(overrides: Partial<ErasureCountsDto> = {}): ErasureCountsDto {
+  return {
+    messages: 1234,
+    attachments: 12,
+    attachmentBytes: 3_565_158,
+    friendships: 5,
+    friendRequests: 0,
+    blocks: 1,
+    sessions: 2,
+    conversations: 4,
+    ...overrides,
+  };
+}
+
+let seq = 0;
+
+/** A run as `GET /api/admin/jobs` lists it; ids are unique per call. */
+export function jobRun(overrides: Partial<JobRunDto> = {}): JobRunDto {
+  seq++;
+  return {
+    id: `r${seq}`,
+    job: 'message-expiry',
+    startedAt: '2026-03-10T12:00:00.000Z',
+    finishedAt: '2026-03-10T12:00:00.040Z',
+    rowsAffected: 0,
+    error: null,
+    ...overrides,
+  };
+}
+
+/** An erasure in the audit trail. */
+export function auditEvent(overrides: Partial<AuditEventDto> = {}): AuditEventDto {
+  seq++;
+  return {
+    id: `e${seq}`,
+    action: 'user.erased',
+    actorKind: 'admin',
+    actorId: 'admin-2',
+    details: { ...erasureCounts() },
+    createdAt: '2026-03-10T12:00:00.000Z',
+    ...overrides,
+  };
+}
