@@ -30,6 +30,11 @@ export const routes: Routes = [
         title: 'Conversation · Iris',
         loadComponent: () => import('./features/chats/conversation').then((m) => m.Conversation),
       },
+      {
+        path: 'friends',
+        title: 'Friends · Iris',
+        loadComponent: () => import('./features/friends/friends-page').then((m) => m.FriendsPage),
+      },
     ],
   },
   { path: '**', redirectTo: '' },

@@ -7,6 +7,16 @@ const MESSAGES: Record<string, string> = {
   SESSION_REVOKED: 'Your session has ended. Please sign in again.',
   SESSION_EXPIRED: 'Your session has expired. Please sign in again.',
   DATABASE_UNAVAILABLE: 'The server cannot reach its database right now. Try again in a moment.',
+  ALREADY_FRIENDS: 'You are already friends.',
+  REQUEST_ALREADY_SENT: 'You have already sent this person a friend request.',
+  FRIEND_REQUEST_NOT_FOUND: 'This friend request is no longer pending.',
+  NOT_FRIENDS: 'You are not friends with this person.',
+  CANNOT_FRIEND_SELF: 'You cannot send a friend request to yourself.',
+  USER_BLOCKED: 'You have blocked this person. Unblock them first.',
+  USER_NOT_FOUND: 'This person could not be found.',
+  CANNOT_BLOCK_SELF: 'You cannot block yourself.',
+  BLOCKED: 'This conversation is read-only because one of you blocked the other.',
+  CANNOT_CHAT_WITH_SELF: 'You cannot start a conversation with yourself.',
 };
 
 /** The error code the API sent, if any. */
