@@ -50,7 +50,7 @@ import { UserSearch } from './user-search';
                 <li>
                   <app-person-row [name]="request.from.displayName" [username]="request.from.username" [detail]="'asked ' + when(request.createdAt)">
                     <button mat-flat-button type="button" [disabled]="busy" [attr.aria-label]="'Accept friend request from ' + request.from.displayName" (click)="store.accept(request)">
-                      <app-icon name="check" class="button-icon" />Accept
+                      <app-icon matButtonIcon name="check" class="button-icon" />Accept
                     </button>
                     <button mat-button type="button" [disabled]="busy" [attr.aria-label]="'Decline friend request from ' + request.from.displayName" (click)="store.decline(request)">
                       Decline
@@ -96,7 +96,7 @@ import { UserSearch } from './user-search';
                 <li>
                   <app-person-row [name]="friend.displayName" [username]="friend.username" [detail]="friend.statusMessage" [online]="store.isOnline(friend.id)">
                     <button mat-flat-button type="button" [disabled]="busy" [attr.aria-label]="'Message ' + friend.displayName" (click)="message(friend)">
-                      <app-icon name="chat" class="button-icon" />Message
+                      <app-icon matButtonIcon name="chat" class="button-icon" />Message
                     </button>
                     <button mat-icon-button type="button" [disabled]="busy" [matMenuTriggerFor]="menu" [attr.aria-label]="'More actions for ' + friend.displayName">
                       <app-icon name="more-vert" />

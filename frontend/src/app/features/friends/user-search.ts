@@ -120,7 +120,7 @@ type SearchState =
                     }
                     @default {
                       <button mat-stroked-button type="button" [disabled]="busy" [attr.aria-label]="'Add ' + user.displayName + ' as a friend'" (click)="store.sendRequest(user)">
-                        <app-icon name="person-add" class="button-icon" />
+                        <app-icon matButtonIcon name="person-add" class="button-icon" />
                         Add friend
                       </button>
                     }
