@@ -17,6 +17,7 @@ import { UserSearch } from './user-search';
   selector: 'app-friends-page',
   imports: [MatButtonModule, MatMenuModule, MatProgressSpinnerModule, Icon, PersonRow, UserSearch],
   changeDetection: ChangeDetectionStrategy.OnPush,
+  host: { '(document:visibilitychange)': 'onVisibilityChange()' },
   template: `
     <h1 class="title">Friends</h1>
     <app-user-search (activeChange)="searching.set($event)" />
@@ -170,6 +171,11 @@ export class FriendsPage implements OnInit {
   ngOnInit(): void {
     // Declines, cancels and unfriends by the other side are not pushed: read the lists on every visit.
     void this.store.load(this.store.loaded());
+  }
+
+  /** Back in the tab: catch up on what the socket does not tell (declines, cancels, unfriends). */
+  protected onVisibilityChange(): void {
+    if (document.visibilityState === 'visible' && this.store.loaded()) void this.store.load(true);
   }
 
   protected when(iso: string): string {
