@@ -65,6 +65,7 @@ test('alice finds bob as she types and asks him; he accepts live; they chat with
     const friendsTab = tab(bob, 'Friends');
     await expect(friendsTab.getByTestId('tab-badge')).toHaveText('1');
     await expect(friendsTab).toHaveAccessibleName('Friends, 1 friend request');
+    await expect(bob.getByText('Alice Liddell wants to be your friend.')).toBeVisible();
     await friendsTab.click();
     const incoming = section(bob, 'Incoming requests');
     await expect(incoming.getByRole('listitem')).toHaveCount(1);
@@ -79,6 +80,7 @@ test('alice finds bob as she types and asks him; he accepts live; they chat with
     const friend = section(alice, 'Friends').getByRole('listitem').filter({ hasText: `@${names.bob}` });
     await expect(friend).toBeVisible();
     await expect(friend.getByTestId('online')).toHaveText('online');
+    await expect(alice.getByText('Bob Builder accepted your friend request.')).toBeVisible();
     await expect(section(alice, 'Sent requests')).toHaveCount(0);
   });
 

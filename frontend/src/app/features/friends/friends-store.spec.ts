@@ -124,14 +124,26 @@ describe('FriendsStore', () => {
       expect(sut.incoming().map((item) => item.id)).toEqual(['r1']);
       expect(sut.outgoing().map((item) => item.id)).toEqual(['r2']);
       expect(sut.incomingCount()).toBe(1);
+      expect(toasts.info.mock.calls).toEqual([['Carol wants to be your friend.']]);
     });
 
-    it('turns an accepted request into a friend, in username order', async () => {
+    it('turns an accepted request into a friend, in username order, and says they accepted', async () => {
       await load({ friends: [friend(carol)], outgoing: [request('r2', me, bob)] });
       realtime.serve('friend.accepted', friend(bob, 'On holiday'));
       expect(sut.outgoing()).toEqual([]);
       expect(sut.friends().map((item) => item.username)).toEqual(['bob', 'carol']);
       expect(sut.relationOf('u2').kind).toBe('friend');
+      expect(toasts.info).toHaveBeenCalledWith('Bob accepted your friend request.');
+    });
+
+    it('says nothing more when the socket echoes an acceptance the user made', async () => {
+      await load({ incoming: [request('r1', bob, me)] });
+      const accepted = sut.accept(sut.incoming()[0]);
+      (await next('POST', '/api/friends/requests/r1/accept')).flush(friend(bob));
+      await accepted;
+      realtime.serve('friend.accepted', friend(bob));
+      expect(toasts.info.mock.calls).toEqual([['You and Bob are now friends.']]);
+      expect(sut.friends()).toHaveLength(1);
     });
 
     it('follows presence, and forgets it while the socket is away', async () => {

@@ -96,8 +96,16 @@ export class FriendsStore {
     });
     // Subscriptions last as long as the app (the store is a root singleton).
     this.realtime.ready$.subscribe(() => void this.refresh());
-    this.realtime.on('friend.request').subscribe((request) => this.applyRequest(request));
-    this.realtime.on('friend.accepted').subscribe((friend) => this.applyFriend(friend));
+    this.realtime.on('friend.request').subscribe((request) => {
+      const isNew = request.to.id === this.auth.user()?.id && !this.incomingItems().some((item) => item.id === request.id);
+      this.applyRequest(request);
+      if (isNew) this.toasts.info(`${request.from.displayName} wants to be your friend.`);
+    });
+    this.realtime.on('friend.accepted').subscribe((friend) => {
+      const theyAccepted = this.outgoingItems().some((item) => item.to.id === friend.id);
+      this.applyFriend(friend);
+      if (theyAccepted) this.toasts.info(`${friend.displayName} accepted your friend request.`);
+    });
     this.realtime.on('presence').subscribe(({ userId, online }) => this.setOnline(userId, online));
   }
 
