@@ -40,6 +40,11 @@ export const routes: Routes = [
         canActivate: [adminGuard],
         loadChildren: () => import('./features/admin/admin.routes').then((m) => m.adminRoutes),
       },
+      {
+        path: 'friends',
+        title: 'Friends · Iris',
+        loadComponent: () => import('./features/friends/friends-page').then((m) => m.FriendsPage),
+      },
     ],
   },
   { path: '**', redirectTo: '' },

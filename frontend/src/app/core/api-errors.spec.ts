@@ -16,6 +16,14 @@ describe('describeError', () => {
     );
   });
 
+  it('puts the friends and blocks codes in words', () => {
+    expect(describeError(apiError(409, { code: 'ALREADY_FRIENDS', message: 'x' }))).toBe('You are already friends.');
+    expect(describeError(apiError(409, { code: 'REQUEST_ALREADY_SENT', message: 'x' }))).toBe('You have already sent this person a friend request.');
+    expect(describeError(apiError(404, { code: 'FRIEND_REQUEST_NOT_FOUND', message: 'x' }))).toBe('This friend request is no longer pending.');
+    expect(describeError(apiError(403, { code: 'USER_BLOCKED', message: 'x' }))).toBe('You have blocked this person. Unblock them first.');
+    expect(describeError(apiError(403, { code: 'BLOCKED', message: 'x' }))).toContain('read-only');
+  });
+
   it('says how long to wait when rate-limited', () => {
     expect(describeError(apiError(429, { code: 'RATE_LIMITED', message: 'x' }, { 'Retry-After': '42' }))).toBe(
       'Too many attempts. Try again in 42 s.',
@@ -38,7 +46,7 @@ describe('describeError', () => {
   });
 
   it('falls back to the server message for other codes', () => {
-    expect(describeError(apiError(403, { code: 'NOT_FRIENDS', message: 'You are not friends' }))).toBe('You are not friends');
+    expect(describeError(apiError(403, { code: 'SOMETHING_NEW', message: 'Something new happened' }))).toBe('Something new happened');
     expect(errorCode(apiError(403, { code: 'NOT_FRIENDS', message: 'x' }))).toBe('NOT_FRIENDS');
     expect(errorCode(new Error('boom'))).toBeNull();
   });

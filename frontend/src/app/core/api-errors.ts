@@ -9,9 +9,18 @@ const MESSAGES: Record<string, string> = {
   WRONG_PASSWORD: 'That password is not right.',
   DATABASE_UNAVAILABLE: 'The server cannot reach its database right now. Try again in a moment.',
   FORBIDDEN: 'You are not allowed to do that.',
-  USER_NOT_FOUND: 'This user no longer exists.',
   LAST_ADMIN: 'This is the last administrator, so the account cannot be erased. Make someone else an admin first.',
   INVALID_CURSOR: 'The list changed meanwhile. Reload it and try again.',
+  ALREADY_FRIENDS: 'You are already friends.',
+  REQUEST_ALREADY_SENT: 'You have already sent this person a friend request.',
+  FRIEND_REQUEST_NOT_FOUND: 'This friend request is no longer pending.',
+  NOT_FRIENDS: 'You are not friends with this person.',
+  CANNOT_FRIEND_SELF: 'You cannot send a friend request to yourself.',
+  USER_BLOCKED: 'You have blocked this person. Unblock them first.',
+  USER_NOT_FOUND: 'This person could not be found.',
+  CANNOT_BLOCK_SELF: 'You cannot block yourself.',
+  BLOCKED: 'This conversation is read-only because one of you blocked the other.',
+  CANNOT_CHAT_WITH_SELF: 'You cannot start a conversation with yourself.',
 };
 
 /** The error code the API sent, if any. */

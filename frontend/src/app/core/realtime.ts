@@ -3,7 +3,10 @@ import { Observable, Subject } from 'rxjs';
 import { filter, map } from 'rxjs/operators';
 import { io } from 'socket.io-client';
 import type { ConversationReadEventDto } from '../../sdk/models/conversation-read-event-dto';
+import type { FriendDto } from '../../sdk/models/friend-dto';
+import type { FriendRequestDto } from '../../sdk/models/friend-request-dto';
 import type { MessageDto } from '../../sdk/models/message-dto';
+import type { PresenceEventDto } from '../../sdk/models/presence-event-dto';
 import type { ReadyEventDto } from '../../sdk/models/ready-event-dto';
 import { AuthStore } from './auth-store';
 
@@ -39,6 +42,9 @@ export interface RealtimeEvents {
   'message.expired': { conversationId: string; messageIds: string[] };
   'conversation.read': ConversationReadEventDto;
   typing: TypingEvent;
+  'friend.request': FriendRequestDto;
+  'friend.accepted': FriendDto;
+  presence: PresenceEventDto;
 }
 
 const FORWARDED: (keyof RealtimeEvents)[] = [
@@ -48,6 +54,9 @@ const FORWARDED: (keyof RealtimeEvents)[] = [
   'message.expired',
   'conversation.read',
   'typing',
+  'friend.request',
+  'friend.accepted',
+  'presence',
 ];
 
 /** Codes after which a fresh access token may get the socket in again. */

@@ -3,6 +3,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { Avatar } from '../shared/avatar';
+import { FriendsStore } from '../features/friends/friends-store';
 import { Icon } from '../shared/icon';
 import { AuthStore } from './auth-store';
 import { Realtime } from './realtime';
@@ -18,7 +19,10 @@ import { ThemeService } from './theme';
       <a class="brand" routerLink="/chats">Iris</a>
       <nav class="tabs" aria-label="Main">
         @for (tab of tabs(); track tab.path) {
-          <a class="tab" [routerLink]="tab.path" routerLinkActive="active" ariaCurrentWhenActive="page">{{ tab.label }}</a>
+          <a class="tab" [routerLink]="tab.path" routerLinkActive="active" ariaCurrentWhenActive="page"
+            [attr.aria-label]="tab.badge ? tab.label + ', ' + tab.badgeLabel : null"
+            >{{ tab.label }}@if (tab.badge) {<span class="tab-badge" data-testid="tab-badge">{{ tab.badge }}</span>}</a
+          >
         }
       </nav>
       <span class="spacer"></span>
@@ -60,6 +64,9 @@ import { ThemeService } from './theme';
     .tab { padding: 6px 10px; border-radius: 16px; color: var(--mat-sys-on-surface-variant);
       text-decoration: none; font: var(--mat-sys-label-large); white-space: nowrap; }
     .tab:hover, .tab:focus-visible { background: var(--mat-sys-surface-container-highest); }
+    .tab-badge { display: inline-grid; place-items: center; min-width: 18px; height: 18px; margin-left: 6px; padding: 0 5px;
+      box-sizing: border-box; border-radius: 9px; font: var(--mat-sys-label-small); vertical-align: 1px;
+      background: var(--mat-sys-error); color: var(--mat-sys-on-error); }
     .tab.active { background: var(--mat-sys-secondary-container); color: var(--mat-sys-on-secondary-container); }
     .me { display: inline-flex; align-items: center; gap: 8px; min-width: 0; font: var(--mat-sys-body-medium); }
     .me-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 30vw; }
@@ -75,9 +82,13 @@ export class Shell {
   private readonly router = inject(Router);
   /** The socket lives while the user is signed in, whichever page is open. */
   protected readonly realtime = inject(Realtime);
+  /** Kept live app-wide for the number of incoming friend requests on the Friends tab. */
+  private readonly friends = inject(FriendsStore);
   /** The main sections; each feature adds its own entry next to its route in app.routes.ts. */
   protected readonly tabs = computed(() => {
-    const tabs = [{ path: '/chats', label: 'Chats' }];
+    const requests = this.friends.incomingCount();
+    const tabs: { path: string; label: string; badge?: number; badgeLabel?: string }[] = [{ path: '/chats', label: 'Chats' }];
+    tabs.push({ path: '/friends', label: 'Friends', badge: requests, badgeLabel: `${requests} friend request${requests === 1 ? '' : 's'}` });
     tabs.push({ path: '/settings', label: 'Settings' });
     if (this.auth.user()?.role === 'admin') tabs.push({ path: '/admin', label: 'Admin' });
     return tabs;

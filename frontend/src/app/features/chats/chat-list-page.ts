@@ -30,6 +30,7 @@ import { ChatsStore } from './chats-store';
         <app-icon name="chat" />
         <p class="headline">No conversations yet</p>
         <p>When you and a friend start talking, your conversations show up here.</p>
+        <a mat-flat-button routerLink="/friends">Find friends to start chatting</a>
       </div>
     }
     @if (store.conversations().length > 0) {
