@@ -3,7 +3,9 @@ import { Observable, Subject } from 'rxjs';
 import { filter, map } from 'rxjs/operators';
 import { io } from 'socket.io-client';
 import type { ConversationReadEventDto } from '../../sdk/models/conversation-read-event-dto';
+import type { ConversationUpdatedEventDto } from '../../sdk/models/conversation-updated-event-dto';
 import type { MessageDto } from '../../sdk/models/message-dto';
+import type { MessagesExpiredEventDto } from '../../sdk/models/messages-expired-event-dto';
 import type { ReadyEventDto } from '../../sdk/models/ready-event-dto';
 import { AuthStore } from './auth-store';
 
@@ -36,8 +38,9 @@ export interface RealtimeEvents {
   'message.created': MessageDto;
   'message.updated': MessageDto;
   'message.deleted': MessageDto;
-  'message.expired': { conversationId: string; messageIds: string[] };
+  'message.expired': MessagesExpiredEventDto;
   'conversation.read': ConversationReadEventDto;
+  'conversation.updated': ConversationUpdatedEventDto;
   typing: TypingEvent;
 }
 
@@ -47,6 +50,7 @@ const FORWARDED: (keyof RealtimeEvents)[] = [
   'message.deleted',
   'message.expired',
   'conversation.read',
+  'conversation.updated',
   'typing',
 ];
 
