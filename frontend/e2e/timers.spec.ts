@@ -118,6 +118,10 @@ test('a 30-second message counts down on both screens and vanishes on time; the 
       await expect(countdown).toHaveText(/^\s*(59:\d\d|1 h 0 min)\s*$/);
     }
     await screenshots(alice, 'conversation-timers');
+    await alice.setViewportSize({ width: 360, height: 740 });
+    await alice.getByTestId('timer-button').click();
+    await expect(alice.getByRole('group', { name: 'Disappearing messages' })).toBeVisible();
+    expect(await alice.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await bob.goto('/chats');
     await expect(bob.getByTestId('list-timer')).toHaveAccessibleName('Disappearing messages: 1 hour after reading');
     await expect(bob.getByRole('list', { name: 'Conversations' })).toContainText('Read me within the hour');

@@ -259,6 +259,7 @@ export class Conversation {
       if (id !== this.openedId) {
         this.openedId = id;
         this.atBottom = true;
+        this.heightBeforeOlder = null;
         this.pickerScope.set(null);
         void this.store.open(id);
       }
