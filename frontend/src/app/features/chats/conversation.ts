@@ -56,13 +56,16 @@ const STICK_PX = 80;
           class="timer-chip"
           data-testid="default-timer"
           [class.on]="timer.seconds !== null"
-          [attr.aria-label]="'Disappearing messages: ' + describeTimer(timer) + '. Change'"
+          [title]="'Disappearing messages: ' + describeTimer(timer)"
           [attr.aria-expanded]="pickerScope() === 'default'"
           (click)="togglePicker('default')"
         >
           <app-icon [name]="timer.seconds === null ? 'timer-off' : 'timer'" />
+          <span class="sr-only">Disappearing messages: </span>
           @if (timer.seconds !== null) {
-            <span>{{ durationShort(timer.seconds) }}{{ timer.mode === 'afterRead' ? ' after read' : '' }}</span>
+            <span class="chip-text">{{ durationShort(timer.seconds) }}{{ timer.mode === 'afterRead' ? ' after read' : '' }}</span>
+          } @else {
+            <span class="sr-only">off</span>
           }
         </button>
       }
@@ -149,7 +152,7 @@ const STICK_PX = 80;
         <div class="next-timer" data-testid="next-timer">
           <app-icon [name]="next.seconds === null ? 'timer-off' : 'timer'" />
           <span>Next message: {{ next.seconds === null ? 'no timer' : describeTimer(next) }}</span>
-          <button mat-button type="button" (click)="store.setNextTimer(null)" aria-label="Use the chat's timer for the next message">Reset</button>
+          <button mat-button type="button" (click)="store.setNextTimer(null)" aria-label="Reset the timer for the next message to the chat's">Reset</button>
         </div>
       }
       @if (editingId()) {
@@ -198,7 +201,8 @@ const STICK_PX = 80;
     .start { text-align: center; margin: 4px 0 12px; font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
     .timer-chip { margin-left: auto; flex: none; --icon-size: 18px; color: var(--mat-sys-on-surface-variant); }
     .timer-chip.on { color: var(--mat-sys-primary); }
-    .timer-chip span { margin-left: 4px; }
+    .timer-chip .chip-text { margin-left: 4px; }
+    .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
     .timer-button { flex: none; color: var(--mat-sys-on-surface-variant); }
     .timer-button.on { color: var(--mat-sys-primary); }
     .next-timer { display: flex; align-items: center; gap: 6px; --icon-size: 16px; font: var(--mat-sys-label-medium); color: var(--mat-sys-primary); }
