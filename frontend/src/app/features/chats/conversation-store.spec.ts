@@ -159,7 +159,7 @@ describe('ConversationStore', () => {
     expect(sut.peerTyping()).toBe(false);
   });
 
-  it('catches up after a reconnect with after=<newest seq>, following nextCursor', async () => {
+  it('catches up after a reconnect with after=<newest seq>, following nextCursor, then reads the conversation again', async () => {
     sut.setVisibility(() => false);
     await open([message({ id: 'm1', seq: 1 }), message({ id: 'm2', clientId: 'k2', seq: 2 })]);
     realtime.ready$.next({});
@@ -168,10 +168,20 @@ describe('ConversationStore', () => {
       nextCursor: '3',
     });
     (await next((url) => url === '/api/conversations/c1/messages?after=3&limit=50')).flush({
-      items: [message({ id: 'm4', clientId: 'k4', seq: 4 })],
+      items: [message({ id: 'm4', clientId: 'k4', seq: 4, senderId: 'u1' })],
       nextCursor: null,
     });
     await vi.waitFor(() => expect(sut.messages().map((entry) => entry.message.seq)).toEqual([1, 2, 3, 4]));
+    // What changed while away: the default timer, and bob read up to alice's newest message.
+    (await next((url) => url === '/api/conversations/c1')).flush({
+      id: 'c1',
+      peer: { id: 'u2', username: 'bob', displayName: 'Bob' },
+      defaultExpiresInSeconds: 300,
+      defaultExpiryMode: 'afterSend',
+      peerLastReadSeq: 4,
+    });
+    await vi.waitFor(() => expect(sut.defaultTimer()).toEqual({ seconds: 300, mode: 'afterSend' }));
+    expect(sut.seenMessageId()).toBe('m4');
   });
 
   describe('"Seen" after a reload', () => {

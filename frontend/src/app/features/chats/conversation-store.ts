@@ -216,7 +216,7 @@ export class ConversationStore {
     }
   }
 
-  /** After a reconnect: everything newer than the newest message we have, page by page. */
+  /** After a reconnect: everything newer than the newest message we have, page by page, and the conversation. */
   async catchUp(): Promise<void> {
     const id = this.id();
     if (!id || this.state() !== 'loaded') return;
@@ -230,6 +230,11 @@ export class ConversationStore {
         after = Number(page.nextCursor);
       }
       void this.markRead();
+      // The default timer and the peer's read marker may have changed meanwhile too.
+      const conversation = await this.api.invoke(conversationsGet, { id });
+      if (this.id() !== id) return;
+      this.conversationValue.set(conversation);
+      this.peerReadSeqValue.update((seq) => Math.max(seq, conversation.peerLastReadSeq ?? 0));
     } catch {
       // The next reconnect tries again; live events keep flowing meanwhile.
     }
