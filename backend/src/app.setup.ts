@@ -9,7 +9,7 @@ import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { FriendDto, FriendRequestDto } from './friends/dto/friend.dto.js';
 import { MessageDto } from './messages/dto/message.dto.js';
-import { ConversationReadEventDto, MessagesExpiredEventDto } from './realtime/dto/message-events.dto.js';
+import { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './realtime/dto/message-events.dto.js';
 import { PresenceEventDto } from './realtime/dto/presence-event.dto.js';
 import { ReadyEventDto, SocketAckDto, SocketErrorDto } from './realtime/dto/socket-events.dto.js';
 import { TypingDto, TypingEventDto } from './realtime/dto/typing.dto.js';
@@ -98,7 +98,7 @@ function checkInput(input: unknown): void {
 const REALTIME_DESCRIPTION =
   'Real time: Socket.IO at `/socket.io`, connecting with `auth: { token: <accessToken> }`. Server to client (event: payload): ' +
   '`ready`: ReadyEventDto; `message.created`, `message.updated`, `message.deleted`: MessageDto; `message.expired`: MessagesExpiredEventDto; ' +
-  '`conversation.read`: ConversationReadEventDto; `typing`: TypingEventDto; `friend.request`: FriendRequestDto; `friend.accepted`: FriendDto; ' +
+  '`conversation.read`: ConversationReadEventDto; `conversation.updated`: ConversationUpdatedEventDto; `typing`: TypingEventDto; `friend.request`: FriendRequestDto; `friend.accepted`: FriendDto; ' +
   '`presence`: PresenceEventDto; `error`: SocketErrorDto. Client to server: `typing`: TypingDto, acknowledged with SocketAckDto.';
 
 export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -118,6 +118,7 @@ export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObjec
       ReadyEventDto,
       MessagesExpiredEventDto,
       ConversationReadEventDto,
+      ConversationUpdatedEventDto,
       TypingDto,
       TypingEventDto,
       PresenceEventDto,

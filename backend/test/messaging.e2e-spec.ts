@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { befriend, openConversation } from './helpers/friends.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
-import { bearer, register, type Registered } from './helpers/users.js';
+import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
 
 interface Message {
   id: string;
@@ -271,6 +271,28 @@ describe('messaging (e2e)', () => {
       await read(bob, conversationId, sent[0].id).expect(204);
       expect((await conversation(bob, conversationId)).unreadCount).toBe(0);
       expect((await conversation(alice, conversationId)).unreadCount).toBe(1);
+    });
+
+    it("gives each member the peer's read marker, in the list and in the conversation, for \"Seen\" after a reload", async () => {
+      const { alice, bob, conversationId } = await pair();
+      expect(await conversation(alice, conversationId)).toMatchObject({ peerLastReadSeq: 0 });
+      const first = (await send(alice, conversationId, 'one').expect(201)).body as Message;
+      const second = (await send(alice, conversationId, 'two').expect(201)).body as Message;
+      await read(bob, conversationId, first.id).expect(204);
+      expect(await conversation(alice, conversationId)).toMatchObject({ peerLastReadSeq: first.seq });
+      expect(await conversation(bob, conversationId)).toMatchObject({ peerLastReadSeq: 0 });
+
+      await read(bob, conversationId, second.id).expect(204);
+      const listed = (await t.http.get('/api/conversations').set(bearer(alice.accessToken)).expect(200)).body;
+      expect(listed.items).toEqual([expect.objectContaining({ id: conversationId, peerLastReadSeq: second.seq })]);
+      const reply = (await send(bob, conversationId, 'three').expect(201)).body as Message;
+      await read(alice, conversationId, reply.id).expect(204);
+      const bobsList = (await t.http.get('/api/conversations').set(bearer(bob.accessToken)).expect(200)).body;
+      expect(bobsList.items).toEqual([expect.objectContaining({ id: conversationId, peerLastReadSeq: reply.seq })]);
+      expect(await conversation(alice, conversationId)).toMatchObject({ peerLastReadSeq: second.seq });
+
+      await t.http.delete('/api/users/me').set(bearer(bob.accessToken)).send({ password: PASSWORD }).expect(200);
+      expect(await conversation(alice, conversationId)).toMatchObject({ peer: null, peerLastReadSeq: null });
     });
 
     it('refuses a message of another conversation', async () => {

@@ -107,6 +107,24 @@ describe('real time (e2e)', () => {
       for (const socket of [aliceSocket, bobSocket]) expect(await socket.waitFor('message.deleted')).toEqual(tombstone);
     });
 
+    it('tells both members when one changes the default timer, and nothing for an empty change', async () => {
+      const { alice, bob, conversationId } = await pair();
+      const aliceSocket = await connect(t, alice.accessToken);
+      const bobSocket = await connect(t, bob.accessToken);
+      const patch = (body: object) => t.http.patch(`/api/conversations/${conversationId}`).set(bearer(alice.accessToken)).send(body).expect(200);
+
+      await patch({});
+      await patch({ defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterRead' });
+      const event = { conversationId, userId: alice.id, defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterRead' };
+      for (const socket of [aliceSocket, bobSocket]) expect(await socket.waitFor('conversation.updated')).toEqual(event);
+      await patch({ defaultExpiresInSeconds: null });
+      expect(await bobSocket.waitFor('conversation.updated', (e: { defaultExpiresInSeconds: number | null }) => e.defaultExpiresInSeconds === null)).toEqual({
+        ...event,
+        defaultExpiresInSeconds: null,
+      });
+      expect(bobSocket.received.filter((r) => r.event === 'conversation.updated')).toHaveLength(2);
+    });
+
     it('sends conversation.read only when the read marker moved', async () => {
       const { alice, bob, conversationId } = await pair();
       const aliceSocket = await connect(t, alice.accessToken);

@@ -7,6 +7,7 @@ import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { FriendsService, lockPair } from '../friends/friends.service.js';
 import { messageFromRow, type MessageRow, toMessageDto } from '../messages/dto/message.dto.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import { toUserSummaryDto } from '../users/dto/user.dto.js';
 import { UsersService } from '../users/users.service.js';
 import { ConversationMember } from './conversation-member.entity.js';
@@ -32,6 +33,7 @@ interface ConversationRow {
   last_message: MessageRow | null;
   last_message_attachments: AttachmentRow[] | null;
   unread_count: number;
+  peer_last_read_seq: number | null;
 }
 
 export const conversationNotFound = () =>
@@ -44,6 +46,7 @@ export class ConversationsService {
     private readonly friendsService: FriendsService,
     private readonly usersService: UsersService,
     private readonly clock: Clock,
+    private readonly realtime: RealtimeService,
   ) {}
 
   /** The conversation with `peerId`, created if needed (which needs friendship and no block). */
@@ -106,8 +109,16 @@ export class ConversationsService {
       ...(changes.defaultExpiresInSeconds !== undefined ? { defaultExpiresInSeconds: changes.defaultExpiresInSeconds } : {}),
       ...(changes.defaultExpiryMode !== undefined ? { defaultExpiryMode: changes.defaultExpiryMode } : {}),
     };
-    if (Object.keys(fields).length > 0) await this.dataSource.getRepository(Conversation).update({ id: conversationId }, fields);
-    return this.getOne(userId, conversationId);
+    if (Object.keys(fields).length === 0) return this.getOne(userId, conversationId);
+    await this.dataSource.getRepository(Conversation).update({ id: conversationId }, fields);
+    const conversation = await this.getOne(userId, conversationId);
+    this.realtime.conversationUpdated([userId, peerId], {
+      conversationId,
+      userId,
+      defaultExpiresInSeconds: conversation.defaultExpiresInSeconds,
+      defaultExpiryMode: conversation.defaultExpiryMode,
+    });
+    return conversation;
   }
 
   /** The caller's view of a conversation; 404 for anyone who is not a member. */
@@ -172,11 +183,12 @@ export class ConversationsService {
        )
        SELECT page.id, page.last_activity_at, page.default_expires_in_seconds, page.default_expiry_mode,
               peer.id AS peer_id, peer.username::text AS peer_username, peer.display_name AS peer_display_name,
-              to_jsonb(last_message) AS last_message, unread.count AS unread_count,
+              to_jsonb(last_message) AS last_message, unread.count AS unread_count, peer_member.last_read_seq AS peer_last_read_seq,
               (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.position) FROM attachments a WHERE a.message_id = last_message.id)
                 AS last_message_attachments
          FROM page
          LEFT JOIN users peer ON peer.id = page.peer_id
+         LEFT JOIN conversation_members peer_member ON peer_member.conversation_id = page.id AND peer_member.user_id = page.peer_id
          LEFT JOIN LATERAL (
            SELECT x.* FROM messages x
             WHERE x.conversation_id = page.id AND (x.expires_at IS NULL OR x.expires_at > $${params.length + 2})
@@ -203,6 +215,7 @@ function toConversationDto(row: ConversationRow): ConversationDto {
       ? toMessageDto(messageFromRow(row.last_message), (row.last_message_attachments ?? []).map((a) => toAttachmentDto(attachmentFromRow(a))))
       : null,
     unreadCount: row.unread_count,
+    peerLastReadSeq: row.peer_last_read_seq,
     lastActivityAt: row.last_activity_at,
     defaultExpiresInSeconds: row.default_expires_in_seconds,
     defaultExpiryMode: row.default_expiry_mode,

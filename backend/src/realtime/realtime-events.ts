@@ -7,6 +7,7 @@ export const ServerEvent = {
   MessageDeleted: 'message.deleted',
   MessageExpired: 'message.expired',
   ConversationRead: 'conversation.read',
+  ConversationUpdated: 'conversation.updated',
   Typing: 'typing',
   FriendRequest: 'friend.request',
   FriendAccepted: 'friend.accepted',

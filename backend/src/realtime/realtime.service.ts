@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'socket.io';
 import type { FriendDto, FriendRequestDto } from '../friends/dto/friend.dto.js';
 import type { MessageDto } from '../messages/dto/message.dto.js';
-import type { ConversationReadEventDto, MessagesExpiredEventDto } from './dto/message-events.dto.js';
+import type { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './dto/message-events.dto.js';
 import type { PresenceEventDto } from './dto/presence-event.dto.js';
 import type { SocketErrorDto } from './dto/socket-events.dto.js';
 import type { TypingEventDto } from './dto/typing.dto.js';
@@ -49,6 +49,10 @@ export class RealtimeService {
 
   conversationRead(members: Members, event: ConversationReadEventDto): void {
     this.emit(members, ServerEvent.ConversationRead, event);
+  }
+
+  conversationUpdated(members: Members, event: ConversationUpdatedEventDto): void {
+    this.emit(members, ServerEvent.ConversationUpdated, event);
   }
 
   typing(peerId: string, event: TypingEventDto): void {

@@ -15,6 +15,7 @@ export type { ChangePasswordDto } from './models/change-password-dto';
 export type { ConversationDto } from './models/conversation-dto';
 export type { ConversationPageDto } from './models/conversation-page-dto';
 export type { ConversationReadEventDto } from './models/conversation-read-event-dto';
+export type { ConversationUpdatedEventDto } from './models/conversation-updated-event-dto';
 export type { CreateConversationDto } from './models/create-conversation-dto';
 export type { EditMessageDto } from './models/edit-message-dto';
 export type { EraseMeDto } from './models/erase-me-dto';

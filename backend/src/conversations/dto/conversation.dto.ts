@@ -12,6 +12,8 @@ export class ConversationDto {
   lastMessage: MessageDto | null;
   /** Messages from the peer after your read marker, not counting deleted or expired ones. */
   unreadCount: number;
+  /** The `seq` of the newest message the peer has read (for "Seen"); 0 before they read any, null once their account was erased. */
+  peerLastReadSeq: number | null;
   lastActivityAt: Date;
   /** Timer applied to new messages that do not set their own; null for none. */
   defaultExpiresInSeconds: number | null;

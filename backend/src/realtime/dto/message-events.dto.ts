@@ -1,7 +1,19 @@
+import type { ExpiryMode } from '../../conversations/conversation.entity.js';
+
 /** `message.expired`: the sweep deleted these messages (they were already hidden from their `expiresAt` on). */
 export class MessagesExpiredEventDto {
   conversationId: string;
   messageIds: string[];
+}
+
+/** `conversation.updated`: a member changed the conversation's default timer for messages sent from now on. */
+export class ConversationUpdatedEventDto {
+  conversationId: string;
+  /** Who changed it. */
+  userId: string;
+  /** Null when the default timer is off. */
+  defaultExpiresInSeconds: number | null;
+  defaultExpiryMode: ExpiryMode;
 }
 
 /**

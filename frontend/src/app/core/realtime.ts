@@ -7,6 +7,8 @@ import type { FriendDto } from '../../sdk/models/friend-dto';
 import type { FriendRequestDto } from '../../sdk/models/friend-request-dto';
 import type { MessageDto } from '../../sdk/models/message-dto';
 import type { PresenceEventDto } from '../../sdk/models/presence-event-dto';
+import type { ConversationUpdatedEventDto } from '../../sdk/models/conversation-updated-event-dto';
+import type { MessagesExpiredEventDto } from '../../sdk/models/messages-expired-event-dto';
 import type { ReadyEventDto } from '../../sdk/models/ready-event-dto';
 import { AuthStore } from './auth-store';
 
@@ -39,8 +41,9 @@ export interface RealtimeEvents {
   'message.created': MessageDto;
   'message.updated': MessageDto;
   'message.deleted': MessageDto;
-  'message.expired': { conversationId: string; messageIds: string[] };
+  'message.expired': MessagesExpiredEventDto;
   'conversation.read': ConversationReadEventDto;
+  'conversation.updated': ConversationUpdatedEventDto;
   typing: TypingEvent;
   'friend.request': FriendRequestDto;
   'friend.accepted': FriendDto;
@@ -53,6 +56,7 @@ const FORWARDED: (keyof RealtimeEvents)[] = [
   'message.deleted',
   'message.expired',
   'conversation.read',
+  'conversation.updated',
   'typing',
   'friend.request',
   'friend.accepted',

@@ -26,6 +26,11 @@ export interface ConversationDto {
 }) | null;
 
   /**
+   * The `seq` of the newest message the peer has read (for "Seen"); 0 before they read any, null once their account was erased.
+   */
+  peerLastReadSeq: number | null;
+
+  /**
    * Messages from the peer after your read marker, not counting deleted or expired ones.
    */
   unreadCount: number;

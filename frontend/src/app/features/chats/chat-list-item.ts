@@ -1,18 +1,25 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
 import { Avatar } from '../../shared/avatar';
+import { Icon } from '../../shared/icon';
 import { shortTime } from '../../shared/short-time';
+import { describeTimer, durationShort } from './expiry';
 import { messagePreview } from './message-preview';
 
 @Component({
   selector: 'app-chat-list-item',
-  imports: [Avatar],
+  imports: [Avatar, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <app-avatar [name]="conversation().peer?.displayName" />
     <div class="text">
       <div class="line">
         <span class="name" [class.deleted]="!conversation().peer">{{ name() }}</span>
+        @if (timer(); as timer) {
+          <span class="timer" data-testid="list-timer" [attr.aria-label]="timer.label" [title]="timer.label">
+            <app-icon name="timer" />{{ timer.short }}
+          </span>
+        }
         <time class="time" [attr.datetime]="activityAt()">{{ time() }}</time>
       </div>
       <div class="line">
@@ -35,6 +42,8 @@ import { messagePreview } from './message-preview';
     .name { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
       font: var(--mat-sys-title-medium); color: var(--mat-sys-on-surface); }
     .name.deleted { font-style: italic; color: var(--mat-sys-on-surface-variant); }
+    .timer { flex: none; display: inline-flex; align-items: center; gap: 2px; align-self: center; --icon-size: 14px;
+      font: var(--mat-sys-label-small); color: var(--mat-sys-on-surface-variant); }
     .time { flex: none; font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
     .preview { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
       font: var(--mat-sys-body-medium); color: var(--mat-sys-on-surface-variant); }
@@ -51,6 +60,12 @@ export class ChatListItem {
   readonly myId = input<string | null>(null);
 
   protected readonly name = computed(() => this.conversation().peer?.displayName ?? 'Deleted user');
+  /** The conversation's default timer, when one is on. */
+  protected readonly timer = computed(() => {
+    const { defaultExpiresInSeconds: seconds, defaultExpiryMode: mode } = this.conversation();
+    if (seconds === null) return null;
+    return { short: durationShort(seconds), label: `Disappearing messages: ${describeTimer({ seconds, mode })}` };
+  });
   protected readonly preview = computed(() => messagePreview(this.conversation().lastMessage));
   protected readonly muted = computed(() => {
     const last = this.conversation().lastMessage;

@@ -45,12 +45,14 @@ describe('ChatListPage', () => {
     await settle(element, 'No conversations yet');
   });
 
-  it('lists conversations with name, preview and unread badge, and "Deleted user" for an erased peer', async () => {
+  it('lists conversations with name, preview, unread badge and default timer, and "Deleted user" for an erased peer', async () => {
     const element = await render();
     http.expectOne('/api/conversations?limit=50').flush({
       items: [
         conversation({
           unreadCount: 3,
+          defaultExpiresInSeconds: 3600,
+          defaultExpiryMode: 'afterRead',
           lastMessage: { id: 'm1', body: 'See you soon', attachments: [], deleted: false, senderId: 'u2', createdAt: '2026-01-01T10:00:00.000Z' } as never,
         }),
         conversation({ id: 'c2', peer: null, lastMessage: { id: 'm2', body: null, attachments: [], deleted: true, senderId: 'u9', createdAt: '2026-01-01T09:00:00.000Z' } as never }),
@@ -66,6 +68,10 @@ describe('ChatListPage', () => {
     expect(items[1].textContent).toContain('Deleted user');
     expect(items[1].textContent).toContain('Message deleted');
     expect(items[1].querySelector('[data-testid="unread-badge"]')).toBeNull();
+    const timer = items[0].querySelector('[data-testid="list-timer"]');
+    expect(timer?.textContent?.trim()).toBe('1 h');
+    expect(timer?.getAttribute('aria-label')).toBe('Disappearing messages: 1 hour after reading');
+    expect(items[1].querySelector('[data-testid="list-timer"]')).toBeNull();
   });
 
   it('shows an error with a way to try again', async () => {

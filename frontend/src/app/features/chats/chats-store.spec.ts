@@ -78,4 +78,50 @@ describe('ChatsStore live updates', () => {
     http.expectOne('/api/conversations?limit=50').flush({ items: [conversation('c9', message({ conversationId: 'c9' }), 1)], nextCursor: null });
     await vi.waitFor(() => expect(sut.conversations().map((item) => item.id)).toEqual(['c9']));
   });
+
+  describe('disappearing messages', () => {
+    beforeEach(() => vi.useFakeTimers({ now: new Date('2026-01-01T10:00:00.000Z'), toFake: ['Date', 'setTimeout', 'clearTimeout'] }));
+    afterEach(() => vi.useRealTimers());
+
+    it('reads the list again when a last message expires, for the one before it and the unread count', async () => {
+      const timed = message({ id: 'm2', seq: 2, expiresInSeconds: 30, expiryMode: 'afterSend', expiresAt: '2026-01-01T10:00:30.000Z' });
+      await load([conversation('c1', timed, 2)]);
+      vi.advanceTimersByTime(29_999);
+      http.expectNone('/api/conversations?limit=50');
+      vi.advanceTimersByTime(1);
+      http.expectOne('/api/conversations?limit=50').flush({ items: [conversation('c1', message({ id: 'm1', seq: 1 }), 1)], nextCursor: null });
+      await vi.waitFor(() => expect(sut.conversations()[0]).toMatchObject({ lastMessage: { id: 'm1' }, unreadCount: 1 }));
+    });
+
+    it('asks again at most once a second while the server still serves it (a clock ahead of the server\'s)', async () => {
+      const timed = message({ id: 'm2', seq: 2, expiresInSeconds: 30, expiryMode: 'afterSend', expiresAt: '2026-01-01T10:00:30.000Z' });
+      await load([conversation('c1', timed, 1)]);
+      vi.advanceTimersByTime(30_000);
+      http.expectOne('/api/conversations?limit=50').flush({ items: [conversation('c1', timed, 1)], nextCursor: null });
+      await Promise.resolve();
+      await Promise.resolve();
+      http.expectNone('/api/conversations?limit=50');
+      vi.advanceTimersByTime(1000);
+      http.expectOne('/api/conversations?limit=50').flush({ items: [conversation('c1', null, 0)], nextCursor: null });
+    });
+
+    it('starts the clock of an afterRead last message when it is read', async () => {
+      const waiting = message({ id: 'm2', seq: 2, senderId: 'u1', expiresInSeconds: 60, expiryMode: 'afterRead', expiresAt: null });
+      await load([conversation('c1', waiting)]);
+      realtime.serve('conversation.read', { conversationId: 'c1', userId: 'u2', messageId: 'm2', seq: 2, readAt: '2026-01-01T10:00:00.000Z' });
+      expect(sut.conversations()[0].lastMessage?.expiresAt).toBe('2026-01-01T10:01:00.000Z');
+      expect(sut.conversations()[0].peerLastReadSeq).toBe(2);
+      vi.advanceTimersByTime(60_000);
+      http.expectOne('/api/conversations?limit=50').flush({ items: [conversation('c1', null)], nextCursor: null });
+    });
+
+    it('reads the list again when the sweep reports expired messages, and follows default timer changes', async () => {
+      await load([conversation('c1', message({}), 1)]);
+      realtime.serve('message.expired', { conversationId: 'c1', messageIds: ['m0'] });
+      http.expectOne('/api/conversations?limit=50').flush({ items: [conversation('c1', message({}), 0)], nextCursor: null });
+      await vi.waitFor(() => expect(sut.conversations()[0].unreadCount).toBe(0));
+      realtime.serve('conversation.updated', { conversationId: 'c1', userId: 'u2', defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterRead' });
+      expect(sut.conversations()[0]).toMatchObject({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterRead' });
+    });
+  });
 });

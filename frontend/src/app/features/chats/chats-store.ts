@@ -6,6 +6,7 @@ import type { MessageDto } from '../../../sdk/models/message-dto';
 import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
+import { hasExpired, MAX_TIMEOUT_MS, nextExpiryIn, startReadClock } from './expiry';
 
 const PAGE_SIZE = 50;
 
@@ -17,6 +18,8 @@ export class ChatsStore {
   private readonly nextCursor = signal<string | null>(null);
   private readonly loadState = signal<'idle' | 'loading' | 'loaded' | 'error'>('idle');
   private readonly errorMessage = signal<string | null>(null);
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastExpiryReload = 0;
 
   readonly conversations = this.items.asReadonly();
   readonly loading = computed(() => this.loadState() === 'loading');
@@ -38,14 +41,50 @@ export class ChatsStore {
       this.realtime.on('message.deleted').subscribe((message) => this.applyMessage(message, false)),
       this.realtime.on('message.expired').subscribe(() => void this.load(true)),
       this.realtime.on('conversation.read').subscribe((event) => {
-        if (event.userId !== this.auth.user()?.id) return;
         const item = this.items().find((conversation) => conversation.id === event.conversationId);
         if (!item) return;
+        if (item.lastMessage) {
+          const lastMessage = startReadClock(item.lastMessage, event.userId, event.seq, event.readAt);
+          if (lastMessage !== item.lastMessage) this.patch(item.id, { lastMessage });
+        }
+        if (event.userId !== this.auth.user()?.id) {
+          this.patch(item.id, { peerLastReadSeq: Math.max(item.peerLastReadSeq ?? 0, event.seq) });
+          return;
+        }
         if (item.lastMessage && item.lastMessage.seq <= event.seq) this.patch(event.conversationId, { unreadCount: 0 });
         else void this.load(true);
       }),
+      this.realtime.on('conversation.updated').subscribe(({ conversationId, defaultExpiresInSeconds, defaultExpiryMode }) =>
+        this.patch(conversationId, { defaultExpiresInSeconds, defaultExpiryMode }),
+      ),
     ];
-    inject(DestroyRef).onDestroy(() => subscriptions.forEach((subscription) => subscription.unsubscribe()));
+    inject(DestroyRef).onDestroy(() => {
+      clearTimeout(this.expiryTimer);
+      subscriptions.forEach((subscription) => subscription.unsubscribe());
+    });
+  }
+
+  /**
+   * When a last message reaches its `expiresAt`, the list is read again for the message before it and
+   * the unread count without it (the sweep's `message.expired` may come later). One timer for the soonest.
+   */
+  private watchExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const now = Date.now();
+    const lastMessages = this.items().map((item) => item.lastMessage);
+    if (lastMessages.some((message) => message && !message.deleted && hasExpired(message, now))) {
+      // At most once a second: with a clock ahead of the server's, the server still serves it for a moment.
+      const wait = this.lastExpiryReload + 1000 - now;
+      if (wait <= 0) {
+        this.lastExpiryReload = now;
+        void this.load(true);
+      } else {
+        this.expiryTimer = setTimeout(() => this.watchExpiry(), wait);
+      }
+      return;
+    }
+    const wait = nextExpiryIn(lastMessages.map((message) => message?.expiresAt), now);
+    if (wait !== null) this.expiryTimer = setTimeout(() => this.watchExpiry(), Math.min(wait, MAX_TIMEOUT_MS));
   }
 
   /** A live message: new ones move their conversation to the top and count as unread when from the peer. */
@@ -69,10 +108,12 @@ export class ChatsStore {
       unreadCount: fromPeer ? item.unreadCount + 1 : item.unreadCount,
     };
     this.items.update((items) => [updated, ...items.filter((conversation) => conversation.id !== item.id)]);
+    this.watchExpiry();
   }
 
   private patch(id: string, changes: Partial<ConversationDto>): void {
     this.items.update((items) => items.map((item) => (item.id === id ? { ...item, ...changes } : item)));
+    this.watchExpiry();
   }
 
   /** `quiet`: a refresh in the background, keeping the list on screen. */
@@ -84,6 +125,7 @@ export class ChatsStore {
       this.items.set(page.items);
       this.nextCursor.set(page.nextCursor);
       this.loadState.set('loaded');
+      this.watchExpiry();
     } catch (error) {
       this.errorMessage.set(describeError(error));
       this.loadState.set('error');
@@ -100,6 +142,7 @@ export class ChatsStore {
       this.items.update((items) => [...items, ...page.items.filter((item) => !known.has(item.id))]);
       this.nextCursor.set(page.nextCursor);
       this.loadState.set('loaded');
+      this.watchExpiry();
     } catch (error) {
       this.errorMessage.set(describeError(error));
       this.loadState.set('error');

@@ -6,6 +6,7 @@ import type { MessageDto } from '../../../sdk/models/message-dto';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
 import { FakeRealtime } from '../../core/realtime.fixtures';
+import { Toasts } from '../../shared/toasts';
 import { message } from './message.fixtures';
 import { ConversationStore } from './conversation-store';
 
@@ -13,18 +14,36 @@ describe('ConversationStore', () => {
   let sut: ConversationStore;
   let http: HttpTestingController;
   let realtime: FakeRealtime;
+  let toasts: { info: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn> };
 
-  const next = (match: (url: string) => boolean) => vi.waitFor(() => http.expectOne((request) => match(request.urlWithParams)));
+  /** The request matching `match`, once the store has made it (microtasks only: fake timers stay where they are). */
+  async function next(match: (url: string) => boolean) {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const found = http.match((request) => match(request.urlWithParams));
+      if (found.length > 1) throw new Error(`${found.length} requests matched`);
+      if (found.length === 1) return found[0];
+      await Promise.resolve();
+    }
+    throw new Error('No request matched');
+  }
 
-  async function open(messages: MessageDto[], nextCursor: string | null = null): Promise<void> {
+  async function open(messages: MessageDto[], nextCursor: string | null = null, conversation: object = {}): Promise<void> {
     const done = sut.open('c1');
-    (await next((url) => url === '/api/conversations/c1')).flush({ id: 'c1', peer: { id: 'u2', username: 'bob', displayName: 'Bob' } });
+    (await next((url) => url === '/api/conversations/c1')).flush({
+      id: 'c1',
+      peer: { id: 'u2', username: 'bob', displayName: 'Bob' },
+      defaultExpiresInSeconds: null,
+      defaultExpiryMode: 'afterSend',
+      peerLastReadSeq: 0,
+      ...conversation,
+    });
     (await next((url) => url === '/api/conversations/c1/messages?limit=50')).flush({ items: messages, nextCursor });
     await done;
   }
 
   beforeEach(() => {
     realtime = new FakeRealtime();
+    toasts = { info: vi.fn(), error: vi.fn() };
     TestBed.configureTestingModule({
       providers: [
         provideHttpClient(),
@@ -32,6 +51,7 @@ describe('ConversationStore', () => {
         ConversationStore,
         { provide: Realtime, useValue: realtime },
         { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
+        { provide: Toasts, useValue: toasts },
       ],
     });
     sut = TestBed.inject(ConversationStore);
@@ -82,7 +102,7 @@ describe('ConversationStore', () => {
     const retrying = sut.retry(clientId);
     expect(sut.messages()[0].state).toBe('pending');
     const second = await next((url) => url === '/api/conversations/c1/messages');
-    expect(second.request.body).toEqual({ clientId, body: 'Hello' });
+    expect(second.request.body).toEqual({ clientId, body: 'Hello', expiresInSeconds: null });
     second.flush(message({ id: 'm9', clientId, senderId: 'u1', body: 'Hello', seq: 9 }));
     await retrying;
     expect(sut.messages()).toHaveLength(1);
@@ -139,7 +159,7 @@ describe('ConversationStore', () => {
     expect(sut.peerTyping()).toBe(false);
   });
 
-  it('catches up after a reconnect with after=<newest seq>, following nextCursor', async () => {
+  it('catches up after a reconnect with after=<newest seq>, following nextCursor, then reads the conversation again', async () => {
     sut.setVisibility(() => false);
     await open([message({ id: 'm1', seq: 1 }), message({ id: 'm2', clientId: 'k2', seq: 2 })]);
     realtime.ready$.next({});
@@ -148,9 +168,173 @@ describe('ConversationStore', () => {
       nextCursor: '3',
     });
     (await next((url) => url === '/api/conversations/c1/messages?after=3&limit=50')).flush({
-      items: [message({ id: 'm4', clientId: 'k4', seq: 4 })],
+      items: [message({ id: 'm4', clientId: 'k4', seq: 4, senderId: 'u1' })],
       nextCursor: null,
     });
     await vi.waitFor(() => expect(sut.messages().map((entry) => entry.message.seq)).toEqual([1, 2, 3, 4]));
+    // What changed while away: the default timer, and bob read up to alice's newest message.
+    (await next((url) => url === '/api/conversations/c1')).flush({
+      id: 'c1',
+      peer: { id: 'u2', username: 'bob', displayName: 'Bob' },
+      defaultExpiresInSeconds: 300,
+      defaultExpiryMode: 'afterSend',
+      peerLastReadSeq: 4,
+    });
+    await vi.waitFor(() => expect(sut.defaultTimer()).toEqual({ seconds: 300, mode: 'afterSend' }));
+    expect(sut.seenMessageId()).toBe('m4');
+  });
+
+  describe('"Seen" after a reload', () => {
+    it('starts from the peer\'s read marker the conversation carries', async () => {
+      sut.setVisibility(() => false);
+      const mine = [message({ id: 'm1', senderId: 'u1', seq: 1 }), message({ id: 'm2', clientId: 'k2', senderId: 'u1', seq: 2 })];
+      await open(mine, null, { peerLastReadSeq: 2 });
+      expect(sut.peerReadSeq()).toBe(2);
+      expect(sut.seenMessageId()).toBe('m2');
+    });
+
+    it('shows nothing when the peer read only older messages, or is gone', async () => {
+      sut.setVisibility(() => false);
+      await open([message({ id: 'm1', senderId: 'u1', seq: 1 }), message({ id: 'm2', clientId: 'k2', senderId: 'u1', seq: 2 })], null, { peerLastReadSeq: 1 });
+      expect(sut.seenMessageId()).toBeNull();
+      await open([message({ id: 'm1', senderId: 'u1', seq: 1 })], null, { peer: null, peerLastReadSeq: null });
+      expect(sut.peerReadSeq()).toBe(0);
+      expect(sut.seenMessageId()).toBeNull();
+    });
+  });
+
+  describe('disappearing messages', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ now: new Date('2026-01-01T10:00:00.000Z'), toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+      sut.setVisibility(() => false);
+    });
+
+    const timed = (overrides: Partial<MessageDto>) =>
+      message({ expiresInSeconds: 30, expiryMode: 'afterSend', expiresAt: '2026-01-01T10:00:30.000Z', ...overrides });
+
+    it('removes each message when its expiresAt passes, not a moment before', async () => {
+      await open([
+        timed({ id: 'm1', seq: 1, expiresAt: '2026-01-01T10:00:10.000Z' }),
+        message({ id: 'm2', clientId: 'k2', seq: 2 }),
+        timed({ id: 'm3', clientId: 'k3', seq: 3 }),
+      ]);
+      vi.advanceTimersByTime(9_999);
+      expect(sut.messages().map((entry) => entry.message.id)).toEqual(['m1', 'm2', 'm3']);
+      vi.advanceTimersByTime(1);
+      expect(sut.messages().map((entry) => entry.message.id)).toEqual(['m2', 'm3']);
+      vi.advanceTimersByTime(20_000);
+      expect(sut.messages().map((entry) => entry.message.id)).toEqual(['m2']);
+    });
+
+    it('removes a live message on time, and what the sweep reports as expired', async () => {
+      await open([message({ id: 'm1', seq: 1 }), message({ id: 'm2', clientId: 'k2', seq: 2 })]);
+      realtime.serve('message.created', timed({ id: 'm3', clientId: 'k3', seq: 3, expiresAt: '2026-01-01T10:00:05.000Z' }));
+      expect(sut.messages()).toHaveLength(3);
+      vi.advanceTimersByTime(5_000);
+      expect(sut.messages().map((entry) => entry.message.id)).toEqual(['m1', 'm2']);
+      realtime.serve('message.expired', { conversationId: 'c2', messageIds: ['m1'] });
+      realtime.serve('message.expired', { conversationId: 'c1', messageIds: ['m1', 'm3'] });
+      expect(sut.messages().map((entry) => entry.message.id)).toEqual(['m2']);
+    });
+
+    it('starts an afterRead clock when the recipient reads, from readAt, for either side', async () => {
+      await open([
+        timed({ id: 'm1', seq: 1, senderId: 'u1', expiryMode: 'afterRead', expiresAt: null }),
+        timed({ id: 'm2', clientId: 'k2', seq: 2, senderId: 'u2', expiryMode: 'afterRead', expiresAt: null }),
+      ]);
+      realtime.serve('conversation.read', { conversationId: 'c1', userId: 'u2', messageId: 'm2', seq: 2, readAt: '2026-01-01T10:00:02.000Z' });
+      expect(sut.messages()[0].message.expiresAt).toBe('2026-01-01T10:00:32.000Z');
+      expect(sut.messages()[1].message.expiresAt).toBeNull();
+      realtime.serve('conversation.read', { conversationId: 'c1', userId: 'u1', messageId: 'm2', seq: 2, readAt: '2026-01-01T10:00:10.000Z' });
+      expect(sut.messages()[1].message.expiresAt).toBe('2026-01-01T10:00:40.000Z');
+      vi.advanceTimersByTime(32_000);
+      expect(sut.messages().map((entry) => entry.message.id)).toEqual(['m2']);
+      vi.advanceTimersByTime(8_000);
+      expect(sut.messages()).toEqual([]);
+    });
+
+    it('sends the next message with its own timer once, then with the chat default', async () => {
+      await open([], null, { defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterRead' });
+      expect(sut.timerForNext()).toEqual({ seconds: 3600, mode: 'afterRead' });
+      sut.setNextTimer({ seconds: 30, mode: 'afterSend' });
+      const first = sut.send('Quick');
+      const firstRequest = await next((url) => url === '/api/conversations/c1/messages');
+      expect(firstRequest.request.body).toMatchObject({ body: 'Quick', expiresInSeconds: 30, expiryMode: 'afterSend' });
+      expect(sut.nextTimer()).toBeNull();
+      firstRequest.flush(timed({ id: 'm1', clientId: firstRequest.request.body.clientId, senderId: 'u1', seq: 1 }));
+      await first;
+
+      const second = sut.send('Later');
+      const secondRequest = await next((url) => url === '/api/conversations/c1/messages');
+      expect(secondRequest.request.body).toMatchObject({ body: 'Later', expiresInSeconds: 3600, expiryMode: 'afterRead' });
+      secondRequest.flush(message({ id: 'm2', clientId: secondRequest.request.body.clientId, senderId: 'u1', seq: 2 }));
+      await second;
+
+      sut.setNextTimer({ seconds: null, mode: 'afterSend' });
+      const third = sut.send('Keep this');
+      const thirdRequest = await next((url) => url === '/api/conversations/c1/messages');
+      expect(thirdRequest.request.body).toEqual({ clientId: thirdRequest.request.body.clientId, body: 'Keep this', expiresInSeconds: null });
+      thirdRequest.flush(message({ id: 'm3', clientId: thirdRequest.request.body.clientId, senderId: 'u1', seq: 3 }));
+      await third;
+    });
+
+    it('changes the chat default, and says in words when that fails', async () => {
+      await open([]);
+      const saving = sut.setDefaultTimer({ seconds: 300, mode: 'afterRead' });
+      expect(sut.savingDefault()).toBe(true);
+      const patch = await next((url) => url === '/api/conversations/c1');
+      expect(patch.request.method).toBe('PATCH');
+      expect(patch.request.body).toEqual({ defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterRead' });
+      patch.flush({ id: 'c1', peer: null, defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterRead', peerLastReadSeq: 0 });
+      await saving;
+      expect(sut.defaultTimer()).toEqual({ seconds: 300, mode: 'afterRead' });
+      expect(sut.savingDefault()).toBe(false);
+
+      const failing = sut.setDefaultTimer({ seconds: null, mode: 'afterRead' });
+      (await next((url) => url === '/api/conversations/c1')).flush(
+        { statusCode: 403, error: 'Forbidden', code: 'BLOCKED', message: 'This conversation is read-only because of a block' },
+        { status: 403, statusText: 'Forbidden' },
+      );
+      await failing;
+      expect(toasts.error).toHaveBeenCalledTimes(1);
+      expect(sut.defaultTimer()).toEqual({ seconds: 300, mode: 'afterRead' });
+    });
+
+    it('follows the peer changing the default live, and tells the user', async () => {
+      await open([]);
+      realtime.serve('conversation.updated', { conversationId: 'c1', userId: 'u2', defaultExpiresInSeconds: 86_400, defaultExpiryMode: 'afterSend' });
+      expect(sut.defaultTimer()).toEqual({ seconds: 86_400, mode: 'afterSend' });
+      expect(toasts.info).toHaveBeenCalledWith('Bob set new messages to disappear 1 day after sending.');
+      realtime.serve('conversation.updated', { conversationId: 'c2', userId: 'u2', defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend' });
+      realtime.serve('conversation.updated', { conversationId: 'c1', userId: 'u1', defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend' });
+      expect(sut.defaultTimer()).toEqual({ seconds: null, mode: 'afterSend' });
+      expect(toasts.info).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('loadOlder', () => {
+    it('shows that it is loading, and after a failure lets the next attempt try again', async () => {
+      sut.setVisibility(() => false);
+      await open([message({ id: 'm5', clientId: 'k5', seq: 5 })], '5');
+      const failing = sut.loadOlder();
+      expect(sut.loadingOlder()).toBe(true);
+      void sut.loadOlder();
+      (await next((url) => url === '/api/conversations/c1/messages?before=5&limit=50')).flush(null, { status: 0, statusText: 'Network error' });
+      await failing;
+      expect(sut.loadingOlder()).toBe(false);
+      expect(sut.olderFailed()).toBe(true);
+      expect(toasts.error).toHaveBeenCalledTimes(1);
+      expect(sut.messages()).toHaveLength(1);
+
+      const retry = sut.loadOlder();
+      expect(sut.olderFailed()).toBe(false);
+      (await next((url) => url === '/api/conversations/c1/messages?before=5&limit=50')).flush({
+        items: [message({ id: 'm4', clientId: 'k4', seq: 4 })],
+        nextCursor: '4',
+      });
+      await retry;
+      expect(sut.messages().map((entry) => entry.message.seq)).toEqual([4, 5]);
+      expect(sut.hasOlder()).toBe(true);
+    });
   });
 });

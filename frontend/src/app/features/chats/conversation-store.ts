@@ -1,6 +1,7 @@
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
 import { Api } from '../../../sdk/api';
 import { conversationsGet } from '../../../sdk/fn/conversations/conversations-get';
+import { conversationsUpdate } from '../../../sdk/fn/conversations/conversations-update';
 import { messagesDelete } from '../../../sdk/fn/messages/messages-delete';
 import { messagesEdit } from '../../../sdk/fn/messages/messages-edit';
 import { messagesHistory } from '../../../sdk/fn/messages/messages-history';
@@ -11,8 +12,11 @@ import type { MessageDto } from '../../../sdk/models/message-dto';
 import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
+import { Toasts } from '../../shared/toasts';
+import { describeTimer, hasExpired, MAX_TIMEOUT_MS, nextExpiryIn, startReadClock, type TimerSetting } from './expiry';
 
 const PAGE_SIZE = 50;
+const NO_TIMER: TimerSetting = { seconds: null, mode: 'afterSend' };
 
 /** A message as shown: a server copy, or an optimistic one still on its way (or failed). */
 export interface ShownMessage {
@@ -30,6 +34,7 @@ export class ConversationStore {
   private readonly api = inject(Api);
   private readonly auth = inject(AuthStore);
   private readonly realtime = inject(Realtime);
+  private readonly toasts = inject(Toasts);
 
   private readonly id = signal<string | null>(null);
   private readonly entries = signal<ShownMessage[]>([]);
@@ -39,8 +44,13 @@ export class ConversationStore {
   private readonly peerReadSeqValue = signal(0);
   private readonly typingUntilValue = signal<number | null>(null);
   private readonly conversationValue = signal<ConversationDto | null>(null);
+  private readonly loadingOlderValue = signal(false);
+  private readonly olderFailedValue = signal(false);
+  private readonly nextTimerValue = signal<TimerSetting | null>(null);
+  private readonly savingDefaultValue = signal(false);
   private lastMarkedSeq = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private visible: () => boolean = () => typeof document === 'undefined' || document.visibilityState === 'visible';
 
   readonly conversation = this.conversationValue.asReadonly();
@@ -49,6 +59,19 @@ export class ConversationStore {
   readonly loaded = computed(() => this.state() === 'loaded');
   readonly error = this.errorMessage.asReadonly();
   readonly hasOlder = computed(() => this.olderCursor() !== null);
+  readonly loadingOlder = this.loadingOlderValue.asReadonly();
+  /** The last attempt to load older messages failed (scrolling up again, or a button, retries). */
+  readonly olderFailed = this.olderFailedValue.asReadonly();
+  /** The conversation's default timer, for messages that do not choose their own. */
+  readonly defaultTimer = computed<TimerSetting>(() => {
+    const conversation = this.conversationValue();
+    return conversation ? { seconds: conversation.defaultExpiresInSeconds, mode: conversation.defaultExpiryMode } : NO_TIMER;
+  });
+  /** A timer chosen for the next message only; null to use the default. */
+  readonly nextTimer = this.nextTimerValue.asReadonly();
+  /** What the next message will be sent with. */
+  readonly timerForNext = computed(() => this.nextTimerValue() ?? this.defaultTimer());
+  readonly savingDefault = this.savingDefaultValue.asReadonly();
   readonly peerReadSeq = this.peerReadSeqValue.asReadonly();
   readonly peerTyping = computed(() => this.typingUntilValue() !== null);
   readonly myId = computed(() => this.auth.user()?.id ?? null);
@@ -73,10 +96,35 @@ export class ConversationStore {
         if (event.conversationId !== this.id()) return;
         const gone = new Set(event.messageIds);
         this.entries.update((entries) => entries.filter((entry) => !gone.has(entry.message.id)));
+        this.expire();
       }),
       this.realtime.on('conversation.read').subscribe((event) => {
-        if (event.conversationId !== this.id() || event.userId === this.myId()) return;
-        this.peerReadSeqValue.update((seq) => Math.max(seq, event.seq));
+        if (event.conversationId !== this.id()) return;
+        const entries = this.entries();
+        const started = entries.map((entry) => {
+          if (entry.state !== 'sent') return entry;
+          const message = startReadClock(entry.message, event.userId, event.seq, event.readAt);
+          return message === entry.message ? entry : { ...entry, message };
+        });
+        if (started.some((entry, index) => entry !== entries[index])) {
+          this.entries.set(started);
+          this.expire();
+        }
+        if (event.userId !== this.myId()) this.peerReadSeqValue.update((seq) => Math.max(seq, event.seq));
+      }),
+      this.realtime.on('conversation.updated').subscribe((event) => {
+        const conversation = this.conversationValue();
+        if (event.conversationId !== this.id() || !conversation) return;
+        const { defaultExpiresInSeconds, defaultExpiryMode } = event;
+        this.conversationValue.set({ ...conversation, defaultExpiresInSeconds, defaultExpiryMode });
+        if (event.userId !== this.myId()) {
+          const who = conversation.peer?.displayName ?? 'Deleted user';
+          this.toasts.info(
+            defaultExpiresInSeconds === null
+              ? `${who} turned off disappearing messages.`
+              : `${who} set new messages to disappear ${describeTimer({ seconds: defaultExpiresInSeconds, mode: defaultExpiryMode })}.`,
+          );
+        }
       }),
       this.realtime.on('typing').subscribe((event) => {
         if (event.conversationId !== this.id() || event.userId === this.myId()) return;
@@ -85,6 +133,7 @@ export class ConversationStore {
     ];
     destroyRef.onDestroy(() => {
       clearTimeout(this.typingTimer);
+      clearTimeout(this.expiryTimer);
       for (const subscription of subscriptions) subscription.unsubscribe();
     });
   }
@@ -98,6 +147,9 @@ export class ConversationStore {
     this.id.set(id);
     this.entries.set([]);
     this.olderCursor.set(null);
+    this.olderFailedValue.set(false);
+    this.loadingOlderValue.set(false);
+    this.nextTimerValue.set(null);
     this.peerReadSeqValue.set(0);
     this.typingUntilValue.set(null);
     this.lastMarkedSeq = 0;
@@ -110,6 +162,7 @@ export class ConversationStore {
       ]);
       if (this.id() !== id) return;
       this.conversationValue.set(conversation);
+      this.peerReadSeqValue.set(conversation.peerLastReadSeq ?? 0);
       this.merge(page.items);
       this.olderCursor.set(page.nextCursor === null ? null : Number(page.nextCursor));
       this.state.set('loaded');
@@ -123,20 +176,47 @@ export class ConversationStore {
   async loadOlder(): Promise<void> {
     const id = this.id();
     const before = this.olderCursor();
-    if (!id || before === null || this.loading()) return;
-    this.state.set('loading');
+    if (!id || before === null || !this.loaded() || this.loadingOlderValue()) return;
+    this.loadingOlderValue.set(true);
+    this.olderFailedValue.set(false);
     try {
       const page = await this.api.invoke(messagesHistory, { id, before, limit: PAGE_SIZE });
+      if (this.id() !== id) return;
       this.merge(page.items);
       this.olderCursor.set(page.nextCursor === null ? null : Number(page.nextCursor));
-      this.state.set('loaded');
     } catch (error) {
-      this.errorMessage.set(describeError(error));
-      this.state.set('error');
+      if (this.id() !== id) return;
+      this.olderFailedValue.set(true);
+      this.toasts.error(error);
+    } finally {
+      if (this.id() === id) this.loadingOlderValue.set(false);
     }
   }
 
-  /** After a reconnect: everything newer than the newest message we have, page by page. */
+  /** Sets (or, with null, clears) the timer for the next message only. */
+  setNextTimer(setting: TimerSetting | null): void {
+    this.nextTimerValue.set(setting);
+  }
+
+  /** Changes the conversation's default timer for both members. */
+  async setDefaultTimer(setting: TimerSetting): Promise<void> {
+    const id = this.id();
+    if (!id || this.savingDefaultValue()) return;
+    this.savingDefaultValue.set(true);
+    try {
+      const conversation = await this.api.invoke(conversationsUpdate, {
+        id,
+        body: { defaultExpiresInSeconds: setting.seconds, defaultExpiryMode: setting.mode },
+      });
+      if (this.id() === id) this.conversationValue.set(conversation);
+    } catch (error) {
+      this.toasts.error(error);
+    } finally {
+      this.savingDefaultValue.set(false);
+    }
+  }
+
+  /** After a reconnect: everything newer than the newest message we have, page by page, and the conversation. */
   async catchUp(): Promise<void> {
     const id = this.id();
     if (!id || this.state() !== 'loaded') return;
@@ -150,6 +230,11 @@ export class ConversationStore {
         after = Number(page.nextCursor);
       }
       void this.markRead();
+      // The default timer and the peer's read marker may have changed meanwhile too.
+      const conversation = await this.api.invoke(conversationsGet, { id });
+      if (this.id() !== id) return;
+      this.conversationValue.set(conversation);
+      this.peerReadSeqValue.update((seq) => Math.max(seq, conversation.peerLastReadSeq ?? 0));
     } catch {
       // The next reconnect tries again; live events keep flowing meanwhile.
     }
@@ -161,6 +246,8 @@ export class ConversationStore {
     const body = text.trim();
     const me = this.myId();
     if (!id || !body || !me) return;
+    const timer = this.timerForNext();
+    this.nextTimerValue.set(null);
     const optimistic: MessageDto = {
       id: `local-${newClientId()}`,
       clientId: newClientId(),
@@ -172,8 +259,8 @@ export class ConversationStore {
       deleted: false,
       editedAt: null,
       expiresAt: null,
-      expiresInSeconds: null,
-      expiryMode: null,
+      expiresInSeconds: timer.seconds,
+      expiryMode: timer.seconds === null ? null : timer.mode,
       seq: Number.MAX_SAFE_INTEGER,
     };
     this.entries.update((entries) => [...entries, { message: optimistic, state: 'pending' }]);
@@ -226,7 +313,13 @@ export class ConversationStore {
     try {
       const sent = await this.api.invoke(messagesSend, {
         id: message.conversationId,
-        body: { clientId: message.clientId, body: message.body },
+        // The timer the user saw when sending, explicitly: a default changed meanwhile does not apply.
+        body: {
+          clientId: message.clientId,
+          body: message.body,
+          expiresInSeconds: message.expiresInSeconds,
+          ...(message.expiryMode ? { expiryMode: message.expiryMode } : {}),
+        },
       });
       this.receive(sent);
     } catch {
@@ -266,6 +359,19 @@ export class ConversationStore {
       }
       return result.sort((a, b) => a.message.seq - b.message.seq);
     });
+    this.expire();
+  }
+
+  /** Drops the messages whose time is up, and sets one timer for the next one to go. */
+  private expire(): void {
+    clearTimeout(this.expiryTimer);
+    const now = Date.now();
+    const sent = (entry: ShownMessage) => entry.state === 'sent';
+    if (this.entries().some((entry) => sent(entry) && hasExpired(entry.message, now))) {
+      this.entries.update((entries) => entries.filter((entry) => !sent(entry) || !hasExpired(entry.message, now)));
+    }
+    const wait = nextExpiryIn(this.entries().filter(sent).map((entry) => entry.message.expiresAt), now);
+    if (wait !== null) this.expiryTimer = setTimeout(() => this.expire(), Math.min(wait, MAX_TIMEOUT_MS));
   }
 
   private newestSeq(): number {

@@ -6,10 +6,36 @@ import { provideRouter } from '@angular/router';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
 import { FakeRealtime as SharedFakeRealtime } from '../../core/realtime.fixtures';
+import type { MessageDto } from '../../../sdk/models/message-dto';
+import { Toasts } from '../../shared/toasts';
 import { Conversation } from './conversation';
+import { message } from './message.fixtures';
 
 class FakeRealtime extends SharedFakeRealtime {
   readonly typing = vi.fn();
+}
+
+/** Stands in for the browser's IntersectionObserver: `show(visible)` tells every observer. */
+class FakeIntersectionObserver {
+  static readonly all: FakeIntersectionObserver[] = [];
+  readonly elements: Element[] = [];
+  constructor(
+    private readonly callback: (entries: Partial<IntersectionObserverEntry>[]) => void,
+    readonly options: IntersectionObserverInit,
+  ) {
+    FakeIntersectionObserver.all.push(this);
+  }
+  observe(element: Element): void {
+    this.elements.push(element);
+  }
+  disconnect(): void {
+    this.elements.length = 0;
+  }
+  static show(isIntersecting: boolean): void {
+    for (const observer of FakeIntersectionObserver.all) {
+      if (observer.elements.length) observer.callback(observer.elements.map((target) => ({ target, isIntersecting })));
+    }
+  }
 }
 
 describe('Conversation', () => {
@@ -18,18 +44,45 @@ describe('Conversation', () => {
 
   const next = (url: string) => vi.waitFor(() => http.expectOne((request) => request.urlWithParams === url));
 
-  async function render(): Promise<{ element: HTMLElement; textarea: HTMLTextAreaElement; detect: () => void }> {
+  async function render(
+    items: MessageDto[] = [],
+    nextCursor: string | null = null,
+    conversation: object = {},
+  ): Promise<{ element: HTMLElement; textarea: HTMLTextAreaElement; detect: () => void }> {
     const fixture = TestBed.createComponent(Conversation);
     fixture.componentRef.setInput('id', 'c1');
     fixture.detectChanges();
-    (await next('/api/conversations/c1')).flush({ id: 'c1', peer: { id: 'u2', username: 'bob', displayName: 'Bob Builder' } });
-    (await next('/api/conversations/c1/messages?limit=50')).flush({ items: [], nextCursor: null });
+    (await next('/api/conversations/c1')).flush({
+      id: 'c1',
+      peer: { id: 'u2', username: 'bob', displayName: 'Bob Builder' },
+      defaultExpiresInSeconds: null,
+      defaultExpiryMode: 'afterSend',
+      peerLastReadSeq: 0,
+      ...conversation,
+    });
+    (await next('/api/conversations/c1/messages?limit=50')).flush({ items, nextCursor });
     const element = fixture.nativeElement as HTMLElement;
     await vi.waitFor(() => {
       fixture.detectChanges();
-      expect(element.textContent).toContain('No messages yet');
+      expect(element.textContent).toContain(items.length ? items[items.length - 1].body : 'No messages yet');
     });
+    if (items.length) (await next('/api/conversations/c1/read')).flush(null);
     return { element, textarea: element.querySelector('textarea')!, detect: () => fixture.detectChanges() };
+  }
+
+  /** jsdom lays nothing out: each message is 40 px tall in a 200 px high history that scrolls. */
+  function fakeLayout(element: HTMLElement): HTMLElement {
+    const history = element.querySelector<HTMLElement>('.history')!;
+    let scrollTop = 0;
+    Object.defineProperties(history, {
+      scrollHeight: { get: () => history.querySelectorAll('li').length * 40 },
+      clientHeight: { get: () => 200 },
+      scrollTop: {
+        get: () => scrollTop,
+        set: (value: number) => (scrollTop = Math.max(0, Math.min(value, history.scrollHeight - 200))),
+      },
+    });
+    return history;
   }
 
   function type(textarea: HTMLTextAreaElement, value: string): void {
@@ -44,6 +97,8 @@ describe('Conversation', () => {
   }
 
   beforeEach(() => {
+    FakeIntersectionObserver.all.length = 0;
+    vi.stubGlobal('IntersectionObserver', FakeIntersectionObserver);
     realtime = new FakeRealtime();
     TestBed.configureTestingModule({
       providers: [
@@ -52,12 +107,16 @@ describe('Conversation', () => {
         provideRouter([]),
         { provide: Realtime, useValue: realtime },
         { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
+        { provide: Toasts, useValue: { info: vi.fn(), error: vi.fn() } },
       ],
     });
     http = TestBed.inject(HttpTestingController);
   });
 
-  afterEach(() => http.verify());
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    http.verify();
+  });
 
   it('shows the peer and an empty state', async () => {
     const { element } = await render();
@@ -91,5 +150,109 @@ describe('Conversation', () => {
     type(textarea, 'He');
     type(textarea, 'Hel');
     expect(realtime.typing).toHaveBeenCalledTimes(1);
+  });
+
+  describe('scrolling up', () => {
+    const page = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, index) => message({ id: `m${from + index}`, clientId: `k${from + index}`, seq: from + index, body: `Message ${from + index}` }));
+
+    it('loads older pages when the top comes into view, keeping the messages on screen in place, until the beginning', async () => {
+      const { element, detect } = await render(page(11, 20), '11');
+      const history = fakeLayout(element);
+      history.scrollTop = 0;
+      history.dispatchEvent(new Event('scroll'));
+      await vi.waitFor(() => expect(FakeIntersectionObserver.all.some((observer) => observer.elements.length > 0)).toBe(true));
+      expect(FakeIntersectionObserver.all[0].options.root).toBe(history);
+
+      FakeIntersectionObserver.show(true);
+      detect();
+      expect(element.querySelector('[aria-label="Loading older messages"]')).not.toBeNull();
+      (await next('/api/conversations/c1/messages?before=11&limit=50')).flush({ items: page(1, 10), nextCursor: null });
+      await vi.waitFor(() => {
+        detect();
+        expect(element.querySelectorAll('li')).toHaveLength(20);
+      });
+      // Ten messages of 40 px were added above: "Message 11" is still where it was.
+      expect(history.scrollTop).toBe(400);
+      expect(element.querySelector('[data-testid="history-start"]')?.textContent).toContain('beginning of your conversation');
+      expect(element.querySelector('[aria-label="Loading older messages"]')).toBeNull();
+
+      FakeIntersectionObserver.show(true);
+      http.expectNone((request) => request.urlWithParams.includes('before='));
+    });
+
+    it('stays where the user reads when a message arrives, and follows it at the bottom', async () => {
+      const { element, detect } = await render(page(1, 10));
+      const history = fakeLayout(element);
+      history.scrollTop = 0;
+      history.dispatchEvent(new Event('scroll'));
+      realtime.serve('message.created', message({ id: 'm11', clientId: 'k11', seq: 11, body: 'New' }));
+      detect();
+      (await next('/api/conversations/c1/read')).flush(null);
+      await vi.waitFor(() => expect(element.querySelectorAll('li')).toHaveLength(11));
+      expect(history.scrollTop).toBe(0);
+
+      history.scrollTop = history.scrollHeight;
+      history.dispatchEvent(new Event('scroll'));
+      realtime.serve('message.created', message({ id: 'm12', clientId: 'k12', seq: 12, body: 'Newer' }));
+      detect();
+      (await next('/api/conversations/c1/read')).flush(null);
+      await vi.waitFor(() => {
+        detect();
+        expect(history.scrollTop).toBe(12 * 40 - 200);
+      });
+    });
+  });
+
+  describe('timers', () => {
+    it('shows the chat default in the header and changes it from the picker', async () => {
+      const { element, detect } = await render([], null, { defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterSend' });
+      const chip = element.querySelector<HTMLButtonElement>('[data-testid="default-timer"]')!;
+      expect(chip.textContent?.replace(/\s+/g, ' ').trim()).toBe('Disappearing messages: 1 h');
+      expect(chip.getAttribute('title')).toBe('Disappearing messages: 1 hour after sending');
+      chip.click();
+      detect();
+      const picker = element.querySelector('app-timer-picker')!;
+      expect(chip.getAttribute('aria-expanded')).toBe('true');
+      const radio = (label: string) => [...picker.querySelectorAll('label')].find((item) => item.textContent?.trim() === label)!.querySelector('input')!;
+      expect(radio('This chat').checked).toBe(true);
+      radio('5 min').click();
+      const patch = await next('/api/conversations/c1');
+      expect(patch.request.body).toEqual({ defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterSend' });
+      patch.flush({ id: 'c1', peer: { id: 'u2', username: 'bob', displayName: 'Bob Builder' }, defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterSend', peerLastReadSeq: 0 });
+      await vi.waitFor(() => {
+        detect();
+        expect(chip.textContent?.replace(/\s+/g, ' ').trim()).toBe('Disappearing messages: 5 min');
+      });
+    });
+
+    it('sets a timer for the next message only, shows it in the composer and sends with it', async () => {
+      const { element, textarea, detect } = await render();
+      element.querySelector<HTMLButtonElement>('[data-testid="timer-button"]')!.click();
+      detect();
+      const picker = element.querySelector('app-timer-picker')!;
+      const radio = (label: string) => [...picker.querySelectorAll('label')].find((item) => item.textContent?.trim() === label)!.querySelector('input')!;
+      expect(radio('Next message').checked).toBe(true);
+      radio('30 s').click();
+      detect();
+      expect(element.querySelector('[data-testid="next-timer"]')?.textContent).toContain('Next message: 30 seconds after sending');
+      textarea.value = 'Gone soon';
+      textarea.dispatchEvent(new Event('input'));
+      textarea.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', cancelable: true }));
+      const send = await next('/api/conversations/c1/messages');
+      expect(send.request.body).toMatchObject({ body: 'Gone soon', expiresInSeconds: 30, expiryMode: 'afterSend' });
+      send.flush(message({ id: 'm1', clientId: send.request.body.clientId, senderId: 'u1', body: 'Gone soon', expiresInSeconds: 30, expiryMode: 'afterSend', expiresAt: new Date(Date.now() + 30_000).toISOString() }));
+      await vi.waitFor(() => {
+        detect();
+        expect(element.querySelector('[data-testid="countdown"]')?.textContent).toMatch(/\d+ s/);
+      });
+      expect(element.querySelector('[data-testid="next-timer"]')).toBeNull();
+      expect(element.querySelector('app-timer-picker')).toBeNull();
+    });
+
+    it('shows "Seen" after a reload from the peer\'s read marker', async () => {
+      const { element } = await render([message({ id: 'm1', senderId: 'u1', seq: 1, body: 'Read it?' })], null, { peerLastReadSeq: 1 });
+      expect(element.querySelector('[data-testid="seen"]')?.textContent).toBe('Seen');
+    });
   });
 });

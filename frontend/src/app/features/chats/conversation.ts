@@ -1,5 +1,7 @@
 import {
+  afterNextRender,
   afterRenderEffect,
+  Injector,
   ChangeDetectionStrategy,
   effect,
   Component,
@@ -11,18 +13,28 @@ import {
   viewChild,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
+import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { RouterLink } from '@angular/router';
 import { Realtime } from '../../core/realtime';
 import { Avatar } from '../../shared/avatar';
+import { Icon } from '../../shared/icon';
+import { InView } from '../../shared/in-view';
 import { shortTime } from '../../shared/short-time';
 import { ConversationStore } from './conversation-store';
+import { Countdown } from './countdown';
+import { describeTimer, durationShort, type TimerSetting } from './expiry';
+import { TimerPicker, type TimerScope } from './timer-picker';
 
 /** Send `typing` at most this often while the user types. */
 const TYPING_INTERVAL_MS = 2_500;
+/** Older messages start loading this far before the top is reached. */
+const PRELOAD_PX = 200;
+/** Within this distance of the bottom, new messages keep the view at the bottom. */
+const STICK_PX = 80;
 
 @Component({
   selector: 'app-conversation',
-  imports: [Avatar, MatButtonModule, RouterLink],
+  imports: [Avatar, Countdown, Icon, InView, MatButtonModule, MatProgressSpinnerModule, RouterLink, TimerPicker],
   providers: [ConversationStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   host: { '(document:visibilitychange)': 'store.markRead()' },
@@ -36,12 +48,44 @@ const TYPING_INTERVAL_MS = 2_500;
           <span class="typing" data-testid="typing" aria-live="polite">typing…</span>
         }
       </div>
+      @if (store.conversation()) {
+        @let timer = store.defaultTimer();
+        <button
+          mat-button
+          type="button"
+          class="timer-chip"
+          data-testid="default-timer"
+          [class.on]="timer.seconds !== null"
+          [title]="'Disappearing messages: ' + describeTimer(timer)"
+          [attr.aria-expanded]="pickerScope() === 'default'"
+          (click)="togglePicker('default')"
+        >
+          <app-icon [name]="timer.seconds === null ? 'timer-off' : 'timer'" />
+          <span class="sr-only">Disappearing messages: </span>
+          @if (timer.seconds !== null) {
+            <span class="chip-text">{{ durationShort(timer.seconds) }}{{ timer.mode === 'afterRead' ? ' after read' : '' }}</span>
+          } @else {
+            <span class="sr-only">off</span>
+          }
+        </button>
+      }
     </header>
-    <section class="history" #history aria-label="Messages" role="log">
-      @if (store.hasOlder()) {
-        <div class="older">
-          <button mat-button type="button" [disabled]="store.loading()" (click)="loadOlder()">Load older messages</button>
+    <section class="history" #history aria-label="Messages" role="log" (scroll)="onScroll()">
+      @if (store.loaded() && store.hasOlder()) {
+        <div class="older" appInView (appInView)="onTopInView($event)" [appInViewRoot]="history" [appInViewMargin]="preloadPx">
+          @if (store.loadingOlder()) {
+            <mat-spinner diameter="24" aria-label="Loading older messages" />
+          } @else if (store.olderFailed()) {
+            <button mat-button type="button" (click)="loadOlder()">Try again to load older messages</button>
+          } @else {
+            <button mat-button type="button" class="older-button" (click)="loadOlder()">Load older messages</button>
+          }
         </div>
+      } @else if (store.loaded() && store.messages().length > 0) {
+        <p class="start" data-testid="history-start">This is the beginning of your conversation.</p>
+      }
+      @if (store.loading()) {
+        <div class="older"><mat-spinner diameter="32" aria-label="Loading messages" /></div>
       }
       @if (store.loaded() && store.messages().length === 0) {
         <p class="empty">No messages yet. Say hello!</p>
@@ -61,6 +105,9 @@ const TYPING_INTERVAL_MS = 2_500;
                 <span class="body">{{ message.body }}</span>
               }
               <span class="meta">
+                @if (message.expiresInSeconds !== null && entry.state === 'sent' && !message.deleted) {
+                  <app-countdown [expiresAt]="message.expiresAt" [expiresInSeconds]="message.expiresInSeconds" />
+                }
                 @if (message.editedAt && !message.deleted) {
                   <span class="edited">edited</span>
                 }
@@ -90,9 +137,26 @@ const TYPING_INTERVAL_MS = 2_500;
         }
       </ul>
     </section>
+    @if (pickerScope(); as scope) {
+      <app-timer-picker
+        [scope]="scope"
+        [value]="scope === 'default' ? store.defaultTimer() : store.timerForNext()"
+        [busy]="scope === 'default' && store.savingDefault()"
+        (scopeChange)="pickerScope.set($event)"
+        (picked)="pickTimer(scope, $event)"
+        (closed)="closePicker()"
+      />
+    }
     <form class="composer" (submit)="$event.preventDefault(); submit()">
       @if (peerGone()) {
         <p class="gone" role="note" data-testid="peer-deleted">This account was deleted. You can read the history, but nobody can receive new messages here.</p>
+      }
+      @if (store.nextTimer(); as next) {
+        <div class="next-timer" data-testid="next-timer">
+          <app-icon [name]="next.seconds === null ? 'timer-off' : 'timer'" />
+          <span>Next message: {{ next.seconds === null ? 'no timer' : describeTimer(next) }}</span>
+          <button mat-button type="button" (click)="store.setNextTimer(null)" aria-label="Reset the timer for the next message to the chat's">Reset</button>
+        </div>
       }
       @if (editingId()) {
         <div class="editing">
@@ -101,6 +165,19 @@ const TYPING_INTERVAL_MS = 2_500;
         </div>
       }
       <div class="compose-row">
+        @let forNext = store.timerForNext();
+        <button
+          mat-icon-button
+          type="button"
+          class="timer-button"
+          data-testid="timer-button"
+          [class.on]="forNext.seconds !== null"
+          [attr.aria-label]="'Timer for the next message: ' + describeTimer(forNext) + '. Change'"
+          [attr.aria-expanded]="pickerScope() === 'message'"
+          (click)="togglePicker('message')"
+        >
+          <app-icon [name]="forNext.seconds === null ? 'timer-off' : 'timer'" />
+        </button>
         <textarea
           #composer
           class="input"
@@ -123,8 +200,16 @@ const TYPING_INTERVAL_MS = 2_500;
     .who { display: flex; flex-direction: column; min-width: 0; }
     .name { margin: 0; font: var(--mat-sys-title-medium); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .typing { font: var(--mat-sys-label-medium); color: var(--mat-sys-primary); }
-    .history { flex: 1; overflow-y: auto; padding: 8px 12px; min-height: 0; }
-    .older { display: flex; justify-content: center; }
+    .history { flex: 1; overflow-y: auto; overflow-anchor: none; padding: 8px 12px; min-height: 0; }
+    .older { display: flex; justify-content: center; min-height: 36px; align-items: center; }
+    .start { text-align: center; margin: 4px 0 12px; font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
+    .timer-chip { margin-left: auto; flex: none; --icon-size: 18px; color: var(--mat-sys-on-surface-variant); }
+    .timer-chip.on { color: var(--mat-sys-primary); }
+    .timer-chip .chip-text { margin-left: 4px; }
+    .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
+    .timer-button { flex: none; color: var(--mat-sys-on-surface-variant); }
+    .timer-button.on { color: var(--mat-sys-primary); }
+    .next-timer { display: flex; align-items: center; gap: 6px; --icon-size: 16px; font: var(--mat-sys-label-medium); color: var(--mat-sys-primary); }
     .empty, .error { text-align: center; color: var(--mat-sys-on-surface-variant); font: var(--mat-sys-body-medium); }
     .error { color: var(--mat-sys-error); }
     .messages { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
@@ -154,10 +239,19 @@ export class Conversation {
   readonly id = input.required<string>();
   protected readonly store = inject(ConversationStore);
   private readonly realtime = inject(Realtime);
+  private readonly injector = inject(Injector);
   protected readonly draft = signal('');
   protected readonly editingId = signal<string | null>(null);
   private readonly history = viewChild<ElementRef<HTMLElement>>('history');
   private readonly composer = viewChild<ElementRef<HTMLTextAreaElement>>('composer');
+  private pickerOpener: HTMLElement | null = null;
+  protected readonly preloadPx = PRELOAD_PX;
+  protected readonly describeTimer = describeTimer;
+  protected readonly durationShort = durationShort;
+  /** Which timer the open picker sets; null while it is closed. */
+  protected readonly pickerScope = signal<TimerScope | null>(null);
+  /** Whether the view was at (or near) the bottom at the last scroll, so new messages keep it there. */
+  private atBottom = true;
   private lastTypingAt = 0;
   /** The history's height before older messages were added above, to keep the view where it was. */
   private heightBeforeOlder: number | null = null;
@@ -175,10 +269,14 @@ export class Conversation {
       const id = this.id();
       if (id !== this.openedId) {
         this.openedId = id;
+        this.atBottom = true;
+        this.heightBeforeOlder = null;
+        this.pickerScope.set(null);
         void this.store.open(id);
       }
     });
-    // Newest at the bottom: follow new messages unless older ones were just loaded above.
+    // Newest at the bottom: follow new messages while the view is at the bottom; when older ones were
+    // added above, keep the messages that were on screen where they were.
     afterRenderEffect(() => {
       this.store.messages();
       const element = this.history()?.nativeElement;
@@ -188,7 +286,7 @@ export class Conversation {
         this.heightBeforeOlder = null;
         return;
       }
-      element.scrollTop = element.scrollHeight;
+      if (this.atBottom) element.scrollTop = element.scrollHeight;
     });
   }
 
@@ -196,9 +294,49 @@ export class Conversation {
     return shortTime(iso);
   }
 
+  protected onScroll(): void {
+    const element = this.history()?.nativeElement;
+    if (element) this.atBottom = element.scrollHeight - element.scrollTop - element.clientHeight <= STICK_PX;
+  }
+
+  protected onTopInView(visible: boolean): void {
+    if (visible) void this.loadOlder();
+  }
+
   protected async loadOlder(): Promise<void> {
-    this.heightBeforeOlder = this.history()?.nativeElement.scrollHeight ?? null;
+    const element = this.history()?.nativeElement;
+    if (!element || !this.store.hasOlder() || this.store.loadingOlder()) return;
+    this.heightBeforeOlder = element.scrollHeight;
     await this.store.loadOlder();
+    if (this.store.olderFailed()) this.heightBeforeOlder = null;
+    // A short page on a tall screen leaves the top in view, and the sentinel fires only on a change.
+    afterNextRender(
+      () => {
+        if (element.scrollTop <= PRELOAD_PX && this.store.hasOlder() && !this.store.olderFailed()) void this.loadOlder();
+      },
+      { injector: this.injector },
+    );
+  }
+
+  protected togglePicker(scope: TimerScope): void {
+    if (this.pickerScope() === scope) {
+      this.closePicker();
+      return;
+    }
+    if (this.pickerScope() === null) this.pickerOpener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    this.pickerScope.set(scope);
+  }
+
+  /** Closes the picker and gives the focus back to what opened it. */
+  protected closePicker(): void {
+    this.pickerScope.set(null);
+    (this.pickerOpener ?? this.composer()?.nativeElement)?.focus();
+    this.pickerOpener = null;
+  }
+
+  protected pickTimer(scope: TimerScope, setting: TimerSetting): void {
+    if (scope === 'default') void this.store.setDefaultTimer(setting);
+    else this.store.setNextTimer(setting);
   }
 
   protected onInput(value: string): void {
@@ -245,6 +383,10 @@ export class Conversation {
     this.editingId.set(null);
     this.lastTypingAt = 0;
     if (editing) void this.store.edit(editing, text);
-    else void this.store.send(text);
+    else {
+      this.atBottom = true;
+      if (this.pickerScope() === 'message') this.pickerScope.set(null);
+      void this.store.send(text);
+    }
   }
 }
