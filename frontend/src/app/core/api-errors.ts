@@ -7,6 +7,14 @@ const MESSAGES: Record<string, string> = {
   SESSION_REVOKED: 'Your session has ended. Please sign in again.',
   SESSION_EXPIRED: 'Your session has expired. Please sign in again.',
   DATABASE_UNAVAILABLE: 'The server cannot reach its database right now. Try again in a moment.',
+  FILE_TOO_LARGE: 'This file is larger than the server accepts.',
+  IMAGE_TOO_LARGE: 'This image has too many pixels. Send a smaller version of it.',
+  NOT_AN_IMAGE: 'This file is not an image, although its name or type says so.',
+  INVALID_IMAGE: 'This image is damaged and cannot be read.',
+  UNSUPPORTED_IMAGE: 'This kind of image cannot be cleaned of its location data, so it is not accepted. Send a JPEG, PNG, WebP, GIF or AVIF.',
+  EMPTY_FILE: 'This file is empty.',
+  SERVER_BUSY: 'The server is busy right now. Try again in a moment.',
+  ATTACHMENT_NOT_FOUND: 'This file is no longer available.',
 };
 
 /** The error code the API sent, if any. */

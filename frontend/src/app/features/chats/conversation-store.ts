@@ -11,6 +11,7 @@ import type { MessageDto } from '../../../sdk/models/message-dto';
 import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
+import { type Upload, uploadedAttachments } from './attachments/uploads-store';
 
 const PAGE_SIZE = 50;
 
@@ -18,6 +19,8 @@ const PAGE_SIZE = 50;
 export interface ShownMessage {
   message: MessageDto;
   state: 'sent' | 'pending' | 'failed';
+  /** The files an unsent message is still uploading (or failed to); the server's copy has its attachments. */
+  uploads?: readonly Upload[];
 }
 
 function newClientId(): string {
@@ -155,18 +158,21 @@ export class ConversationStore {
     }
   }
 
-  /** Shows the message at once, then sends it; a failure leaves it marked for a retry. */
-  async send(text: string): Promise<void> {
+  /**
+   * Shows the message at once, then sends it once its files are uploaded; a failure leaves it marked
+   * for a retry.
+   */
+  async send(text: string, uploads: readonly Upload[] = []): Promise<void> {
     const id = this.id();
     const body = text.trim();
     const me = this.myId();
-    if (!id || !body || !me) return;
+    if (!id || (!body && uploads.length === 0) || !me) return;
     const optimistic: MessageDto = {
       id: `local-${newClientId()}`,
       clientId: newClientId(),
       conversationId: id,
       senderId: me,
-      body,
+      body: body || null,
       attachments: [],
       createdAt: new Date().toISOString(),
       deleted: false,
@@ -176,8 +182,8 @@ export class ConversationStore {
       expiryMode: null,
       seq: Number.MAX_SAFE_INTEGER,
     };
-    this.entries.update((entries) => [...entries, { message: optimistic, state: 'pending' }]);
-    await this.deliver(optimistic);
+    this.entries.update((entries) => [...entries, { message: optimistic, state: 'pending', ...(uploads.length ? { uploads } : {}) }]);
+    await this.deliver(optimistic, uploads);
   }
 
   /** Sends a failed message again with the same `clientId`, so the server never makes two of it. */
@@ -185,7 +191,7 @@ export class ConversationStore {
     const entry = this.entries().find((item) => item.message.clientId === clientId && item.state === 'failed');
     if (!entry) return;
     this.setState(clientId, 'pending');
-    await this.deliver(entry.message);
+    await this.deliver(entry.message, entry.uploads ?? []);
   }
 
   async edit(messageId: string, text: string): Promise<void> {
@@ -222,11 +228,17 @@ export class ConversationStore {
     }
   }
 
-  private async deliver(message: MessageDto): Promise<void> {
+  private async deliver(message: MessageDto, uploads: readonly Upload[] = []): Promise<void> {
     try {
+      const attachmentIds = (await uploadedAttachments(uploads)).map((attachment) => attachment.id);
+      if (!message.body && attachmentIds.length === 0) {
+        // Every file of a message without text was cancelled: nothing is left to send.
+        this.entries.update((entries) => entries.filter((entry) => entry.message.clientId !== message.clientId || entry.state === 'sent'));
+        return;
+      }
       const sent = await this.api.invoke(messagesSend, {
         id: message.conversationId,
-        body: { clientId: message.clientId, body: message.body },
+        body: { clientId: message.clientId, body: message.body, ...(attachmentIds.length ? { attachmentIds } : {}) },
       });
       this.receive(sent);
     } catch {

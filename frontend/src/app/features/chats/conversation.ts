@@ -14,6 +14,13 @@ import { MatButtonModule } from '@angular/material/button';
 import { RouterLink } from '@angular/router';
 import { Realtime } from '../../core/realtime';
 import { Avatar } from '../../shared/avatar';
+import { Icon } from '../../shared/icon';
+import { AttachButton } from './attachments/attach-button';
+import { FileDrop } from './attachments/file-drop';
+import { MessageAttachments } from './attachments/message-attachments';
+import { PendingUploads } from './attachments/pending-uploads';
+import { UploadTray } from './attachments/upload-tray';
+import { UploadsStore } from './attachments/uploads-store';
 import { shortTime } from '../../shared/short-time';
 import { ConversationStore } from './conversation-store';
 
@@ -22,8 +29,9 @@ const TYPING_INTERVAL_MS = 2_500;
 
 @Component({
   selector: 'app-conversation',
-  imports: [Avatar, MatButtonModule, RouterLink],
-  providers: [ConversationStore],
+  imports: [Avatar, AttachButton, Icon, MatButtonModule, MessageAttachments, PendingUploads, RouterLink, UploadTray],
+  providers: [ConversationStore, UploadsStore],
+  hostDirectives: [FileDrop],
   changeDetection: ChangeDetectionStrategy.OnPush,
   host: { '(document:visibilitychange)': 'store.markRead()' },
   template: `
@@ -58,7 +66,14 @@ const TYPING_INTERVAL_MS = 2_500;
               @if (message.deleted) {
                 <span class="body muted">Message deleted</span>
               } @else {
-                <span class="body">{{ message.body }}</span>
+                @if (entry.uploads?.length) {
+                  <app-pending-uploads [uploads]="entry.uploads!" />
+                } @else if (message.attachments.length) {
+                  <app-message-attachments [attachments]="message.attachments" [keep]="message.expiresInSeconds === null" />
+                }
+                @if (message.body) {
+                  <span class="body">{{ message.body }}</span>
+                }
               }
               <span class="meta">
                 @if (message.editedAt && !message.deleted) {
@@ -90,7 +105,11 @@ const TYPING_INTERVAL_MS = 2_500;
         }
       </ul>
     </section>
+    @if (drop.dragging()) {
+      <div class="drop-zone" data-testid="drop-zone" aria-hidden="true"><app-icon name="upload" />Drop files to send them to {{ peerName() }}</div>
+    }
     <form class="composer" (submit)="$event.preventDefault(); submit()">
+      <app-upload-tray />
       @if (editingId()) {
         <div class="editing">
           Editing message
@@ -98,6 +117,7 @@ const TYPING_INTERVAL_MS = 2_500;
         </div>
       }
       <div class="compose-row">
+        <app-attach-button [disabled]="!!editingId()" />
         <textarea
           #composer
           class="input"
@@ -109,12 +129,15 @@ const TYPING_INTERVAL_MS = 2_500;
           (keydown.enter)="onEnter($any($event))"
           (keydown.escape)="cancelEdit()"
         ></textarea>
-        <button mat-flat-button type="submit" [disabled]="!draft().trim()">{{ editingId() ? 'Save' : 'Send' }}</button>
+        <button mat-flat-button type="submit" [disabled]="!draft().trim() && (!!editingId() || uploads.empty())">{{ editingId() ? 'Save' : 'Send' }}</button>
       </div>
     </form>
   `,
   styles: `
-    :host { display: flex; flex-direction: column; height: calc(100dvh - 64px); min-height: 0; }
+    :host { display: flex; flex-direction: column; height: calc(100dvh - 64px); min-height: 0; position: relative; }
+    .drop-zone { position: absolute; inset: 8px; z-index: 2; display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 8px;
+      border: 3px dashed var(--mat-sys-primary); border-radius: 16px; pointer-events: none; --icon-size: 48px;
+      background: color-mix(in srgb, var(--mat-sys-primary-container) 88%, transparent); color: var(--mat-sys-on-primary-container); font: var(--mat-sys-title-medium); }
     .head { display: flex; align-items: center; gap: 8px; padding: 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); }
     .who { display: flex; flex-direction: column; min-width: 0; }
     .name { margin: 0; font: var(--mat-sys-title-medium); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -148,6 +171,8 @@ export class Conversation {
   /** The route parameter `:id`. */
   readonly id = input.required<string>();
   protected readonly store = inject(ConversationStore);
+  protected readonly uploads = inject(UploadsStore);
+  protected readonly drop = inject(FileDrop);
   private readonly realtime = inject(Realtime);
   protected readonly draft = signal('');
   protected readonly editingId = signal<string | null>(null);
@@ -167,6 +192,8 @@ export class Conversation {
     effect(() => {
       const id = this.id();
       if (id !== this.openedId) {
+        // Files picked for another conversation are not sent to this one.
+        if (this.openedId !== null) this.uploads.clear();
         this.openedId = id;
         void this.store.open(id);
       }
@@ -232,12 +259,12 @@ export class Conversation {
 
   protected submit(): void {
     const text = this.draft();
-    if (!text.trim()) return;
     const editing = this.editingId();
+    if (!text.trim() && (editing || this.uploads.empty())) return;
     this.setDraft('');
     this.editingId.set(null);
     this.lastTypingAt = 0;
     if (editing) void this.store.edit(editing, text);
-    else void this.store.send(text);
+    else void this.store.send(text, this.uploads.take());
   }
 }
