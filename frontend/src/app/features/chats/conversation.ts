@@ -12,6 +12,7 @@ import {
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { RouterLink } from '@angular/router';
+import type { MessageDto } from '../../../sdk/models/message-dto';
 import { Realtime } from '../../core/realtime';
 import { Avatar } from '../../shared/avatar';
 import { Icon } from '../../shared/icon';
@@ -23,6 +24,7 @@ import { UploadTray } from './attachments/upload-tray';
 import { UploadsStore } from './attachments/uploads-store';
 import { shortTime } from '../../shared/short-time';
 import { ConversationStore } from './conversation-store';
+import { messagePreview } from './message-preview';
 
 /** Send `typing` at most this often while the user types. */
 const TYPING_INTERVAL_MS = 2_500;
@@ -94,8 +96,8 @@ const TYPING_INTERVAL_MS = 2_500;
             }
             @if (mine && entry.state === 'sent' && !message.deleted) {
               <div class="actions">
-                <button mat-button type="button" (click)="startEdit(message.id, message.body ?? '')" [attr.aria-label]="'Edit message: ' + message.body">Edit</button>
-                <button mat-button type="button" (click)="store.remove(message.id)" [attr.aria-label]="'Delete message: ' + message.body">Delete</button>
+                <button mat-button type="button" (click)="startEdit(message.id, message.body ?? '')" [attr.aria-label]="'Edit message: ' + describe(message)">Edit</button>
+                <button mat-button type="button" (click)="store.remove(message.id)" [attr.aria-label]="'Delete message: ' + describe(message)">Delete</button>
               </div>
             }
             @if (message.id === store.seenMessageId()) {
@@ -210,6 +212,11 @@ export class Conversation {
       }
       element.scrollTop = element.scrollHeight;
     });
+  }
+
+  /** The message in a few words, for labels (its text, or its attachments). */
+  protected describe(message: MessageDto): string {
+    return message.body ?? messagePreview(message);
   }
 
   protected time(iso: string): string {

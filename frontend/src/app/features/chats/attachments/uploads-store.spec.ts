@@ -2,8 +2,8 @@ import { HttpEventType, provideHttpClient, withInterceptors } from '@angular/com
 import { HttpTestingController, provideHttpClientTesting, type TestRequest } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { AttachmentConfigDto } from '../../../../sdk/models/attachment-config-dto';
-import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { uploadProgressInterceptor } from '../../../core/upload-progress';
+import { attachmentDto } from './attachment.fixtures';
 import { uploadedAttachments, UploadsStore } from './uploads-store';
 
 const CONFIG: AttachmentConfigDto = {
@@ -13,10 +13,6 @@ const CONFIG: AttachmentConfigDto = {
   kinds: ['image', 'video', 'audio', 'file'],
   unattachedRetentionHours: 24,
 };
-
-export function attachmentDto(id: string, overrides: Partial<AttachmentDto> = {}): AttachmentDto {
-  return { id, kind: 'file', mimeType: 'text/plain', size: 10, name: `${id}.txt`, url: `/api/attachments/${id}`, createdAt: '2026-01-01T00:00:00.000Z', ...overrides };
-}
 
 function file(name: string, size = 10, type = 'text/plain'): File {
   return new File([new Uint8Array(size)], name, { type });
