@@ -1,5 +1,5 @@
-import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
-import { MatDialog } from '@angular/material/dialog';
+import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, input } from '@angular/core';
+import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
 import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { Icon } from '../../../shared/icon';
 import { attachmentUrl } from './attachment-url';
@@ -37,6 +37,7 @@ export class AttachmentThumbnail {
   /** False for a message with a timer. */
   readonly keep = input(true);
   private readonly dialog = inject(MatDialog);
+  private viewer: MatDialogRef<ImageViewer> | null = null;
   protected readonly file = attachmentUrl(() => ({ attachment: this.attachment(), variant: 'thumbnail', keep: this.keep() }));
   /** The image's own shape, within limits so a panorama or a long screenshot stays a sensible tile. */
   protected readonly ratio = computed(() => {
@@ -45,8 +46,14 @@ export class AttachmentThumbnail {
     return String(Math.min(2, Math.max(0.5, width / height)));
   });
 
+  constructor() {
+    // The message was deleted or has expired: its image leaves the screen too.
+    inject(DestroyRef).onDestroy(() => this.viewer?.close());
+  }
+
   protected open(): void {
     const data: ImageViewerData = { attachment: this.attachment(), keep: this.keep() };
-    this.dialog.open(ImageViewer, { data, maxWidth: '96vw' });
+    this.viewer = this.dialog.open(ImageViewer, { data, maxWidth: '96vw' });
+    this.viewer.afterClosed().subscribe(() => (this.viewer = null));
   }
 }

@@ -95,6 +95,18 @@ describe('MessageAttachments', () => {
     expect(revoked).toContain(created[0]);
   });
 
+  it('closes the full-size image when the message goes (deleted or expired)', async () => {
+    render([photo]);
+    blob(await next('/api/attachments/i1/thumbnail'), 'image/webp');
+    await settle(() => expect(element().querySelector('img')).not.toBeNull());
+    element().querySelector<HTMLButtonElement>('button.thumb')!.click();
+    fixture.detectChanges();
+    blob(await next('/api/attachments/i1'), 'image/jpeg');
+    await settle(() => expect(document.querySelector('[data-testid="full-image"]')).not.toBeNull());
+    fixture.componentRef.setInput('attachments', []);
+    await settle(() => expect(document.querySelector('mat-dialog-container')).toBeNull());
+  });
+
   it('shows other files as a chip with name and size; the download saves the blob under its name', async () => {
     const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
     render([report]);
