@@ -60,6 +60,27 @@ function grainyPng(width: number, height: number): Buffer {
   ]);
 }
 
+/** A short tone as 16-bit mono PCM WAV. */
+function toneWav(seconds: number, rate = 8000): Buffer {
+  const samples = seconds * rate;
+  const data = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 8000), i * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
 /** Natural width of an image element once it has loaded (0 while it has not). */
 function naturalWidth(page: Page, testId: string): () => Promise<number> {
   return () => page.getByTestId(testId).last().evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : 0));
@@ -132,6 +153,18 @@ test('bob sends a photo with visible progress, alice opens it full size; a file 
     await expect(open).toBeFocused();
   });
 
+  await test.step('alice sends a voice note; bob gets a player on it, with its length', async () => {
+    await alice.getByTestId('file-input').setInputFiles({ name: 'voice-note.wav', mimeType: 'audio/wav', buffer: toneWav(2) });
+    await expect(alice.getByRole('list', { name: 'Attachments to send' }).getByTestId('upload')).toContainText('Uploaded');
+    await alice.getByRole('button', { name: 'Send' }).click();
+
+    const message = bobLog.getByTestId('message').filter({ hasText: 'voice-note.wav' });
+    await expect(message).toContainText('voice-note.wav · 0:02 · 31 KB');
+    const player = message.getByTestId('audio');
+    await expect(player).toHaveAttribute('src', /^blob:/);
+    await expect.poll(() => player.evaluate((audio: HTMLAudioElement) => (audio.readyState >= 1 ? Math.round(audio.duration) : 0))).toBe(2);
+  });
+
   await test.step('alice sends a file; bob sees a chip with its name and size, and downloads it', async () => {
     const notes = Buffer.from('Ferry times\n'.repeat(210));
     await alice.getByTestId('file-input').setInputFiles({ name: 'ferry-times.txt', mimeType: 'text/plain', buffer: notes });
@@ -188,6 +221,23 @@ test('bob sends a photo with visible progress, alice opens it full size; a file 
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+
+  await test.step('bob cancels a photo on its way: the upload stops and the message without text goes', async () => {
+    const cdp = await bob.context().newCDPSession(bob);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 20 * 1024 });
+    await bob.getByTestId('file-input').setInputFiles({ name: 'second-sunset.png', mimeType: 'image/png', buffer: png });
+    await bob.getByRole('button', { name: 'Send' }).click();
+    const pending = bobLog.getByTestId('message').filter({ hasText: 'second-sunset.png' });
+    await expect(pending.getByRole('progressbar', { name: 'Uploading second-sunset.png' })).toBeVisible();
+    await screenshots(bob, 'attachments-uploading');
+
+    const aborted = bob.waitForEvent('requestfailed', (failed) => failed.url().endsWith('/api/attachments'));
+    await pending.getByRole('button', { name: 'Cancel sending second-sunset.png' }).click();
+    await aborted;
+    await expect(pending).toHaveCount(0);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   });
 
   await test.step('the chat list names the attachment; screenshots', async () => {

@@ -43,8 +43,9 @@ export const AUTOLOAD_MEDIA_BYTES = 4 * 1024 * 1024;
   `,
   styles: `
     :host { display: flex; flex-direction: column; gap: 2px; min-width: 0; }
-    video { display: block; width: 100%; max-height: 60dvh; border-radius: 12px; background: #000; }
-    audio { display: block; width: min(300px, 100%); }
+    /* A fixed width, capped by the bubble: a percentage alone would shrink with the bubble around it. */
+    video { display: block; width: 360px; max-width: 100%; max-height: 60dvh; border-radius: 12px; background: #000; }
+    audio { display: block; width: 300px; max-width: 100%; }
     .load { justify-content: flex-start; height: auto; min-height: 48px; padding: 6px 12px; }
     .label { display: inline-flex; flex-direction: column; align-items: flex-start; min-width: 0; margin: 0 8px; text-align: left; }
     .name { max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
