@@ -212,6 +212,24 @@ describe('ConversationStore', () => {
       expect(sut.messages()[0].state).toBe('sent');
     });
 
+    it('drops a message not sent, without text, once its failed upload is given up', async () => {
+      sut.setVisibility(() => false);
+      await open([]);
+      const [upload] = await pick(['a.txt']);
+      const sending = sut.send('', [upload]);
+      uploadRequests()[0].flush(null, { status: 500, statusText: 'Server Error' });
+      await sending;
+      expect(sut.messages()[0].state).toBe('failed');
+      sut.discardIfEmpty(sut.messages()[0].message.clientId);
+      expect(sut.messages()).toHaveLength(1);
+
+      upload.cancel();
+      expect(upload.state()).toBe('cancelled');
+      expect(await upload.result()).toBeNull();
+      sut.discardIfEmpty(sut.messages()[0].message.clientId);
+      expect(sut.messages()).toEqual([]);
+    });
+
     it('drops a message without text whose every upload was cancelled', async () => {
       sut.setVisibility(() => false);
       await open([]);

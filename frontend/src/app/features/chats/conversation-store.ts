@@ -194,6 +194,21 @@ export class ConversationStore {
     await this.deliver(entry.message, entry.uploads ?? []);
   }
 
+  /** Drops a message that was not sent once it has neither text nor files left (the user cancelled them). */
+  discardIfEmpty(clientId: string): void {
+    this.entries.update((entries) =>
+      entries.filter(
+        (entry) =>
+          !(
+            entry.message.clientId === clientId &&
+            entry.state === 'failed' &&
+            !entry.message.body &&
+            (entry.uploads ?? []).every((upload) => upload.state() === 'cancelled')
+          ),
+      ),
+    );
+  }
+
   async edit(messageId: string, text: string): Promise<void> {
     const body = text.trim();
     if (!body) return;

@@ -190,6 +190,18 @@ describe('Conversation', () => {
       expect(element.querySelector('[aria-label="Attachments to send"]')).toBeNull();
     });
 
+    it('keeps files dropped beside the conversation from opening in the browser', async () => {
+      const { element } = await render();
+      const outside = document.createElement('div');
+      document.body.append(outside);
+      const drop = dragEvent('drop', [new File(['x'], 'lost.txt')]);
+      outside.dispatchEvent(drop);
+      expect(drop.defaultPrevented).toBe(true);
+      expect(element.querySelector('[aria-label="Attachments to send"]')).toBeNull();
+      http.expectNone('/api/attachments/config');
+      outside.remove();
+    });
+
     it('refuses a file over the limit in words, without uploading it', async () => {
       const { element, detect } = await render();
       pick(element, [new File([new Uint8Array(2000)], 'huge.mov')]);

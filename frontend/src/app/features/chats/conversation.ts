@@ -69,7 +69,7 @@ const TYPING_INTERVAL_MS = 2_500;
                 <span class="body muted">Message deleted</span>
               } @else {
                 @if (entry.uploads?.length) {
-                  <app-pending-uploads [uploads]="entry.uploads!" />
+                  <app-pending-uploads [uploads]="entry.uploads!" (cancelled)="store.discardIfEmpty(message.clientId)" />
                 } @else if (message.attachments.length) {
                   <app-message-attachments [attachments]="message.attachments" [keep]="message.expiresInSeconds === null" />
                 }

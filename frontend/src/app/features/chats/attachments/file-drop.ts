@@ -1,4 +1,4 @@
-import { Directive, inject, signal } from '@angular/core';
+import { Directive, ElementRef, inject, signal } from '@angular/core';
 import { UploadsStore } from './uploads-store';
 
 /**
@@ -13,10 +13,13 @@ import { UploadsStore } from './uploads-store';
     '(dragleave)': 'leave($event)',
     '(drop)': 'drop($event)',
     '(paste)': 'paste($event)',
+    '(document:dragover)': 'guard($event)',
+    '(document:drop)': 'guard($event)',
   },
 })
 export class FileDrop {
   private readonly uploads = inject(UploadsStore);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
   /** dragenter/dragleave fire for every child crossed: count them to know when the files left. */
   private depth = 0;
   private readonly draggingValue = signal(false);
@@ -47,6 +50,13 @@ export class FileDrop {
     this.depth = 0;
     this.draggingValue.set(false);
     void this.uploads.add(Array.from(event.dataTransfer?.files ?? []));
+  }
+
+  /** Files let go beside the drop zone (on the top bar) do nothing, rather than the browser leaving the app to open them. */
+  protected guard(event: DragEvent): void {
+    if (!hasFiles(event) || this.host.contains(event.target as Node | null)) return;
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
   }
 
   /** Pasted images (a screenshot) are attached; pasted text stays the textarea's business. */

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
 import { UploadItem } from './upload-item';
 import type { Upload } from './uploads-store';
 
@@ -9,12 +9,13 @@ import type { Upload } from './uploads-store';
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     @for (upload of shown(); track upload.key) {
-      <app-upload-item [upload]="upload" action="cancel" (removed)="upload.cancel()" />
+      <app-upload-item [upload]="upload" action="cancel" (removed)="upload.cancel(); cancelled.emit()" />
     }
   `,
   styles: `:host { display: flex; flex-direction: column; gap: 4px; min-width: min(240px, 100%); }`,
 })
 export class PendingUploads {
   readonly uploads = input.required<readonly Upload[]>();
+  readonly cancelled = output<void>();
   protected readonly shown = computed(() => this.uploads().filter((upload) => upload.state() !== 'cancelled'));
 }

@@ -62,14 +62,19 @@ export class Upload {
     return this.outcome;
   }
 
-  /** Stops the upload (or its wait for a turn). A finished upload stays as it is. */
+  /** Stops the upload (or its wait for a turn), or gives up a failed one. A finished upload stays as it is. */
   cancel(): void {
-    if (!this.active()) return;
-    this.queue.remove(this);
-    this.subscription?.unsubscribe();
-    this.subscription = null;
+    if (this.active()) {
+      this.queue.remove(this);
+      this.subscription?.unsubscribe();
+      this.subscription = null;
+      this.settle.resolve(null);
+    } else if (this.stateValue() === 'failed') {
+      this.outcome = Promise.resolve(null);
+    } else {
+      return;
+    }
     this.stateValue.set('cancelled');
-    this.settle.resolve(null);
   }
 
   /** Uploads a failed file again. */
