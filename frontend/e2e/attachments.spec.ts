@@ -81,6 +81,25 @@ function toneWav(seconds: number, rate = 8000): Buffer {
   return Buffer.concat([header, data]);
 }
 
+/** The policy the backend and nginx serve the app under: files must show through blob: URLs. */
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; media-src 'self' blob:; " +
+  "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
+
+/** Serves the app's pages with CSP (only the documents are intercepted) and collects any violation. */
+async function underCsp(page: Page, violations: string[]): Promise<void> {
+  for (const pattern of ['**/register', '**/chats', '**/chats/*']) {
+    await page.route(pattern, async (route) => {
+      if (route.request().resourceType() !== 'document') return route.fallback();
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
+    });
+  }
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+  });
+}
+
 /** Natural width of an image element once it has loaded (0 while it has not). */
 function naturalWidth(page: Page, testId: string): () => Promise<number> {
   return () => page.getByTestId(testId).last().evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : 0));
@@ -92,6 +111,9 @@ test('bob sends a photo with visible progress, alice opens it full size; a file 
   const bobName = uniqueName('bob');
   const alice = await newPage(browser);
   const bob = await newPage(browser);
+  const violations: string[] = [];
+  await underCsp(alice, violations);
+  await underCsp(bob, violations);
   await register(alice, aliceName, 'Alice Liddell');
   await register(bob, bobName, 'Bob Builder');
   await befriendByApi(request, aliceName, bobName);
@@ -245,5 +267,6 @@ test('bob sends a photo with visible progress, alice opens it full size; a file 
     await bob.goto('/chats');
     const item = bob.getByRole('list', { name: 'Conversations' }).getByRole('listitem');
     await expect(item).toContainText('📎 ferry-times.txt');
+    expect(violations).toEqual([]);
   });
 });
