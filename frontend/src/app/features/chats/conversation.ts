@@ -16,13 +16,13 @@ import type { MessageDto } from '../../../sdk/models/message-dto';
 import { Realtime } from '../../core/realtime';
 import { Avatar } from '../../shared/avatar';
 import { Icon } from '../../shared/icon';
+import { shortTime } from '../../shared/short-time';
 import { AttachButton } from './attachments/attach-button';
 import { FileDrop } from './attachments/file-drop';
 import { MessageAttachments } from './attachments/message-attachments';
 import { PendingUploads } from './attachments/pending-uploads';
 import { UploadTray } from './attachments/upload-tray';
 import { UploadsStore } from './attachments/uploads-store';
-import { shortTime } from '../../shared/short-time';
 import { ConversationStore } from './conversation-store';
 import { messagePreview } from './message-preview';
 

@@ -15,6 +15,7 @@ export type AttachmentKind = AttachmentDto['kind'];
 const PARALLEL_UPLOADS = 2;
 
 type Transport = (upload: Upload) => Observable<AttachmentDto>;
+let uploadCount = 0;
 
 /** The kind the browser's type suggests, until the server decides from the bytes. */
 export function guessKind(type: string): AttachmentKind {
@@ -26,7 +27,8 @@ export function guessKind(type: string): AttachmentKind {
 
 /** One file on its way to the server: shown in the composer, then in its message until that is sent. */
 export class Upload {
-  readonly key = crypto.randomUUID();
+  /** Identifies the upload in lists. */
+  readonly key = `upload-${++uploadCount}`;
   readonly name: string;
   readonly size: number;
   readonly kind: AttachmentKind;
