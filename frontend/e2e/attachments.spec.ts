@@ -170,6 +170,7 @@ test('bob sends a photo with visible progress, alice opens it full size; a file 
     await expect(dialog).toBeVisible();
     await expect(dialog.getByTestId('full-image')).toHaveAttribute('alt', 'sunset.png');
     await expect.poll(naturalWidth(alice, 'full-image')).toBe(640);
+    await screenshots(alice, 'attachment-viewer');
     await alice.keyboard.press('Escape');
     await expect(dialog).toHaveCount(0);
     await expect(open).toBeFocused();
@@ -262,7 +263,10 @@ test('bob sends a photo with visible progress, alice opens it full size; a file 
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   });
 
-  await test.step('the chat list names the attachment; screenshots', async () => {
+  await test.step('the chat list names the attachment; nothing overflows at 360 px; screenshots', async () => {
+    await alice.setViewportSize({ width: 360, height: 740 });
+    await expect(aliceLog.getByRole('img', { name: 'sunset.png' })).toBeVisible();
+    expect(await alice.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await screenshots(alice, 'attachments');
     await bob.goto('/chats');
     const item = bob.getByRole('list', { name: 'Conversations' }).getByRole('listitem');
