@@ -171,6 +171,9 @@ test('bob sends a photo with visible progress, alice opens it full size; a file 
     await expect(dialog.getByTestId('full-image')).toHaveAttribute('alt', 'sunset.png');
     await expect.poll(naturalWidth(alice, 'full-image')).toBe(640);
     await screenshots(alice, 'attachment-viewer');
+    const downloading = alice.waitForEvent('download');
+    await dialog.getByRole('button', { name: 'Download sunset.png' }).click();
+    expect((await downloading).suggestedFilename()).toBe('sunset.png');
     await alice.keyboard.press('Escape');
     await expect(dialog).toHaveCount(0);
     await expect(open).toBeFocused();

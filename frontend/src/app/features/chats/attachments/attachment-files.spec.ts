@@ -2,6 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
+import { describeError } from '../../../core/api-errors';
 import { AuthStore } from '../../../core/auth-store';
 import { attachmentDto } from './attachment.fixtures';
 import { AttachmentFiles } from './attachment-files';
@@ -55,6 +56,14 @@ describe('AttachmentFiles', () => {
     await expect(failed).rejects.toBeTruthy();
     await load('original', true);
     sut.release('i1', 'original');
+  });
+
+  it('reads the error code out of a failed download, to say it in words', async () => {
+    const failed = sut.get(photo, 'original', { keep: true });
+    const body = { statusCode: 404, error: 'Not Found', code: 'ATTACHMENT_NOT_FOUND', message: 'Attachment not found' };
+    http.expectOne('/api/attachments/i1').flush(new Blob([JSON.stringify(body)], { type: 'application/json' }), { status: 404, statusText: 'Not Found' });
+    const error = await failed.catch((reason: unknown) => reason);
+    expect(describeError(error)).toBe('This file is no longer available.');
   });
 
   it('forgets everything when another user signs in', async () => {

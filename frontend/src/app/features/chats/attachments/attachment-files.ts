@@ -1,3 +1,4 @@
+import { HttpErrorResponse } from '@angular/common/http';
 import { effect, inject, Injectable } from '@angular/core';
 import { Api } from '../../../../sdk/api';
 import { attachmentsDownload } from '../../../../sdk/fn/attachments/attachments-download';
@@ -82,8 +83,23 @@ export class AttachmentFiles {
     }
   }
 
-  private fetch(id: string, variant: FileVariant): Promise<Blob> {
-    return variant === 'thumbnail' ? this.api.invoke(attachmentsThumbnail, { id }) : this.api.invoke(attachmentsDownload, { id });
+  private async fetch(id: string, variant: FileVariant): Promise<Blob> {
+    try {
+      return await (variant === 'thumbnail' ? this.api.invoke(attachmentsThumbnail, { id }) : this.api.invoke(attachmentsDownload, { id }));
+    } catch (error) {
+      throw await withJsonBody(error);
+    }
+  }
+}
+
+/** A blob request's error arrives with its JSON body as a Blob: read it, so the error code can be told in words. */
+async function withJsonBody(error: unknown): Promise<unknown> {
+  if (!(error instanceof HttpErrorResponse) || !(error.error instanceof Blob)) return error;
+  try {
+    const body: unknown = JSON.parse(await error.error.text());
+    return new HttpErrorResponse({ error: body, headers: error.headers, status: error.status, statusText: error.statusText, url: error.url ?? undefined });
+  } catch {
+    return error;
   }
 }
 
