@@ -12,7 +12,11 @@ const KIND_ICONS: Record<Upload['kind'], IconName> = { image: 'image', video: 'm
   selector: 'app-upload-item',
   imports: [Icon, MatButtonModule, MatProgressBarModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
-  host: { 'data-testid': 'upload', '[class.failed]': "upload().state() === 'failed'" },
+  host: {
+    'data-testid': 'upload',
+    '[class.failed]': "upload().state() === 'failed'",
+    '(window:beforeunload)': 'holdPage($event)',
+  },
   template: `
     @let item = upload();
     <div class="preview" aria-hidden="true">
@@ -84,6 +88,11 @@ export class UploadItem {
         return `${size} · Uploaded`;
     }
   });
+
+  /** Leaving the page would lose an upload on its way: the browser asks first. */
+  protected holdPage(event: BeforeUnloadEvent): void {
+    if (this.upload().active()) event.preventDefault();
+  }
 
   constructor() {
     // The picked image itself as its preview, for as long as the item is shown.
