@@ -12,6 +12,7 @@ import { provideApi } from './core/api-config';
 import { AuthStore } from './core/auth-store';
 import { authInterceptor } from './core/auth-interceptor';
 import { ThemeService } from './core/theme';
+import { uploadProgressInterceptor } from './core/upload-progress';
 
 export const appConfig: ApplicationConfig = {
   providers: [
@@ -19,8 +20,9 @@ export const appConfig: ApplicationConfig = {
     provideZonelessChangeDetection(),
     provideRouter(routes, withComponentInputBinding()),
     // The XHR backend (not withFetch): upload progress needs it. Browsers send the Sec-Fetch-* headers that
-    // the refresh cookie depends on with XHR too.
-    provideHttpClient(withInterceptors([authInterceptor])),
+    // the refresh cookie depends on with XHR too. Progress comes after auth, so a retry after a refresh
+    // reports its own progress again.
+    provideHttpClient(withInterceptors([authInterceptor, uploadProgressInterceptor])),
     provideApi(),
     provideAppInitializer(() => {
       inject(ThemeService);

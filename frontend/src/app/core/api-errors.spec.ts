@@ -24,6 +24,12 @@ describe('describeError', () => {
     expect(describeError(apiError(403, { code: 'BLOCKED', message: 'x' }))).toContain('read-only');
   });
 
+  it('explains why an upload was refused', () => {
+    expect(describeError(apiError(413, { code: 'FILE_TOO_LARGE', message: 'Files may be at most 50 MB' }))).toBe('This file is larger than the server accepts.');
+    expect(describeError(apiError(415, { code: 'INVALID_IMAGE', message: 'x' }))).toBe('This image is damaged and cannot be read.');
+    expect(describeError(apiError(503, { code: 'SERVER_BUSY', message: 'x' }))).toBe('The server is busy right now. Try again in a moment.');
+  });
+
   it('says how long to wait when rate-limited', () => {
     expect(describeError(apiError(429, { code: 'RATE_LIMITED', message: 'x' }, { 'Retry-After': '42' }))).toBe(
       'Too many attempts. Try again in 42 s.',

@@ -21,6 +21,14 @@ const MESSAGES: Record<string, string> = {
   CANNOT_BLOCK_SELF: 'You cannot block yourself.',
   BLOCKED: 'This conversation is read-only because one of you blocked the other.',
   CANNOT_CHAT_WITH_SELF: 'You cannot start a conversation with yourself.',
+  FILE_TOO_LARGE: 'This file is larger than the server accepts.',
+  IMAGE_TOO_LARGE: 'This image has too many pixels. Send a smaller version of it.',
+  NOT_AN_IMAGE: 'This file is not an image, although its name or type says so.',
+  INVALID_IMAGE: 'This image is damaged and cannot be read.',
+  UNSUPPORTED_IMAGE: 'This kind of image cannot be cleaned of its location data, so it is not accepted. Send a JPEG, PNG, WebP, GIF or AVIF.',
+  EMPTY_FILE: 'This file is empty.',
+  SERVER_BUSY: 'The server is busy right now. Try again in a moment.',
+  ATTACHMENT_NOT_FOUND: 'This file is no longer available.',
 };
 
 /** The error code the API sent, if any. */

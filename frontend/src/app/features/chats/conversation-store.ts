@@ -13,6 +13,7 @@ import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
 import { Toasts } from '../../shared/toasts';
+import { type Upload, uploadedAttachments } from './attachments/uploads-store';
 import { describeTimer, hasExpired, MAX_TIMEOUT_MS, nextExpiryIn, startReadClock, type TimerSetting } from './expiry';
 
 const PAGE_SIZE = 50;
@@ -22,6 +23,8 @@ const NO_TIMER: TimerSetting = { seconds: null, mode: 'afterSend' };
 export interface ShownMessage {
   message: MessageDto;
   state: 'sent' | 'pending' | 'failed';
+  /** The files an unsent message is still uploading (or failed to); the server's copy has its attachments. */
+  uploads?: readonly Upload[];
 }
 
 function newClientId(): string {
@@ -240,12 +243,15 @@ export class ConversationStore {
     }
   }
 
-  /** Shows the message at once, then sends it; a failure leaves it marked for a retry. */
-  async send(text: string): Promise<void> {
+  /**
+   * Shows the message at once, then sends it once its files are uploaded; a failure leaves it marked
+   * for a retry.
+   */
+  async send(text: string, uploads: readonly Upload[] = []): Promise<void> {
     const id = this.id();
     const body = text.trim();
     const me = this.myId();
-    if (!id || !body || !me) return;
+    if (!id || (!body && uploads.length === 0) || !me) return;
     const timer = this.timerForNext();
     this.nextTimerValue.set(null);
     const optimistic: MessageDto = {
@@ -253,7 +259,7 @@ export class ConversationStore {
       clientId: newClientId(),
       conversationId: id,
       senderId: me,
-      body,
+      body: body || null,
       attachments: [],
       createdAt: new Date().toISOString(),
       deleted: false,
@@ -263,8 +269,8 @@ export class ConversationStore {
       expiryMode: timer.seconds === null ? null : timer.mode,
       seq: Number.MAX_SAFE_INTEGER,
     };
-    this.entries.update((entries) => [...entries, { message: optimistic, state: 'pending' }]);
-    await this.deliver(optimistic);
+    this.entries.update((entries) => [...entries, { message: optimistic, state: 'pending', ...(uploads.length ? { uploads } : {}) }]);
+    await this.deliver(optimistic, uploads);
   }
 
   /** Sends a failed message again with the same `clientId`, so the server never makes two of it. */
@@ -272,7 +278,22 @@ export class ConversationStore {
     const entry = this.entries().find((item) => item.message.clientId === clientId && item.state === 'failed');
     if (!entry) return;
     this.setState(clientId, 'pending');
-    await this.deliver(entry.message);
+    await this.deliver(entry.message, entry.uploads ?? []);
+  }
+
+  /** Drops a message that was not sent once it has neither text nor files left (the user cancelled them). */
+  discardIfEmpty(clientId: string): void {
+    this.entries.update((entries) =>
+      entries.filter(
+        (entry) =>
+          !(
+            entry.message.clientId === clientId &&
+            entry.state === 'failed' &&
+            !entry.message.body &&
+            (entry.uploads ?? []).every((upload) => upload.state() === 'cancelled')
+          ),
+      ),
+    );
   }
 
   async edit(messageId: string, text: string): Promise<void> {
@@ -309,8 +330,14 @@ export class ConversationStore {
     }
   }
 
-  private async deliver(message: MessageDto): Promise<void> {
+  private async deliver(message: MessageDto, uploads: readonly Upload[] = []): Promise<void> {
     try {
+      const attachmentIds = (await uploadedAttachments(uploads)).map((attachment) => attachment.id);
+      if (!message.body && attachmentIds.length === 0) {
+        // Every file of a message without text was cancelled: nothing is left to send.
+        this.entries.update((entries) => entries.filter((entry) => entry.message.clientId !== message.clientId || entry.state === 'sent'));
+        return;
+      }
       const sent = await this.api.invoke(messagesSend, {
         id: message.conversationId,
         // The timer the user saw when sending, explicitly: a default changed meanwhile does not apply.
@@ -319,6 +346,7 @@ export class ConversationStore {
           body: message.body,
           expiresInSeconds: message.expiresInSeconds,
           ...(message.expiryMode ? { expiryMode: message.expiryMode } : {}),
+          ...(attachmentIds.length ? { attachmentIds } : {}),
         },
       });
       this.receive(sent);

@@ -15,14 +15,22 @@ import {
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { RouterLink } from '@angular/router';
+import type { MessageDto } from '../../../sdk/models/message-dto';
 import { Realtime } from '../../core/realtime';
 import { Avatar } from '../../shared/avatar';
 import { Icon } from '../../shared/icon';
 import { InView } from '../../shared/in-view';
 import { shortTime } from '../../shared/short-time';
+import { AttachButton } from './attachments/attach-button';
+import { FileDrop } from './attachments/file-drop';
+import { MessageAttachments } from './attachments/message-attachments';
+import { PendingUploads } from './attachments/pending-uploads';
+import { UploadTray } from './attachments/upload-tray';
+import { UploadsStore } from './attachments/uploads-store';
 import { ConversationStore } from './conversation-store';
 import { Countdown } from './countdown';
 import { describeTimer, durationShort, type TimerSetting } from './expiry';
+import { messagePreview } from './message-preview';
 import { TimerPicker, type TimerScope } from './timer-picker';
 
 /** Send `typing` at most this often while the user types. */
@@ -34,8 +42,22 @@ const STICK_PX = 80;
 
 @Component({
   selector: 'app-conversation',
-  imports: [Avatar, Countdown, Icon, InView, MatButtonModule, MatProgressSpinnerModule, RouterLink, TimerPicker],
-  providers: [ConversationStore],
+  imports: [
+    Avatar,
+    AttachButton,
+    Countdown,
+    Icon,
+    InView,
+    MatButtonModule,
+    MatProgressSpinnerModule,
+    MessageAttachments,
+    PendingUploads,
+    RouterLink,
+    TimerPicker,
+    UploadTray,
+  ],
+  providers: [ConversationStore, UploadsStore],
+  hostDirectives: [FileDrop],
   changeDetection: ChangeDetectionStrategy.OnPush,
   host: { '(document:visibilitychange)': 'store.markRead()' },
   template: `
@@ -102,7 +124,14 @@ const STICK_PX = 80;
               @if (message.deleted) {
                 <span class="body muted">Message deleted</span>
               } @else {
-                <span class="body">{{ message.body }}</span>
+                @if (entry.uploads?.length) {
+                  <app-pending-uploads [uploads]="entry.uploads!" (cancelled)="store.discardIfEmpty(message.clientId)" />
+                } @else if (message.attachments.length) {
+                  <app-message-attachments [attachments]="message.attachments" [keep]="message.expiresInSeconds === null" />
+                }
+                @if (message.body) {
+                  <span class="body">{{ message.body }}</span>
+                }
               }
               <span class="meta">
                 @if (message.expiresInSeconds !== null && entry.state === 'sent' && !message.deleted) {
@@ -126,8 +155,8 @@ const STICK_PX = 80;
             }
             @if (mine && entry.state === 'sent' && !message.deleted) {
               <div class="actions">
-                <button mat-button type="button" (click)="startEdit(message.id, message.body ?? '')" [attr.aria-label]="'Edit message: ' + message.body">Edit</button>
-                <button mat-button type="button" (click)="store.remove(message.id)" [attr.aria-label]="'Delete message: ' + message.body">Delete</button>
+                <button mat-button type="button" (click)="startEdit(message.id, message.body ?? '')" [attr.aria-label]="'Edit message: ' + describe(message)">Edit</button>
+                <button mat-button type="button" (click)="store.remove(message.id)" [attr.aria-label]="'Delete message: ' + describe(message)">Delete</button>
               </div>
             }
             @if (message.id === store.seenMessageId()) {
@@ -147,6 +176,9 @@ const STICK_PX = 80;
         (closed)="closePicker()"
       />
     }
+    @if (drop.dragging()) {
+      <div class="drop-zone" data-testid="drop-zone" aria-hidden="true"><app-icon name="upload" />Drop files to send them to {{ peerName() }}</div>
+    }
     <form class="composer" (submit)="$event.preventDefault(); submit()">
       @if (peerGone()) {
         <p class="gone" role="note" data-testid="peer-deleted">This account was deleted. You can read the history, but nobody can receive new messages here.</p>
@@ -158,6 +190,7 @@ const STICK_PX = 80;
           <button mat-button type="button" (click)="store.setNextTimer(null)" aria-label="Reset the timer for the next message to the chat's">Reset</button>
         </div>
       }
+      <app-upload-tray />
       @if (editingId()) {
         <div class="editing">
           Editing message
@@ -165,6 +198,7 @@ const STICK_PX = 80;
         </div>
       }
       <div class="compose-row">
+        <app-attach-button [disabled]="!!editingId() || peerGone()" />
         @let forNext = store.timerForNext();
         <button
           mat-icon-button
@@ -190,12 +224,17 @@ const STICK_PX = 80;
           (keydown.enter)="onEnter($any($event))"
           (keydown.escape)="cancelEdit()"
         ></textarea>
-        <button mat-flat-button type="submit" [disabled]="!draft().trim() || peerGone()">{{ editingId() ? 'Save' : 'Send' }}</button>
+        <button mat-flat-button type="submit" [disabled]="peerGone() || (!draft().trim() && (!!editingId() || uploads.empty()))">
+          {{ editingId() ? 'Save' : 'Send' }}
+        </button>
       </div>
     </form>
   `,
   styles: `
-    :host { display: flex; flex-direction: column; height: calc(100dvh - 64px); min-height: 0; }
+    :host { display: flex; flex-direction: column; height: calc(100dvh - 64px); min-height: 0; position: relative; }
+    .drop-zone { position: absolute; inset: 8px; z-index: 2; display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 8px;
+      border: 3px dashed var(--mat-sys-primary); border-radius: 16px; pointer-events: none; --icon-size: 48px;
+      background: color-mix(in srgb, var(--mat-sys-primary-container) 88%, transparent); color: var(--mat-sys-on-primary-container); font: var(--mat-sys-title-medium); }
     .head { display: flex; align-items: center; gap: 8px; padding: 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); }
     .who { display: flex; flex-direction: column; min-width: 0; }
     .name { margin: 0; font: var(--mat-sys-title-medium); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -238,6 +277,8 @@ export class Conversation {
   /** The route parameter `:id`. */
   readonly id = input.required<string>();
   protected readonly store = inject(ConversationStore);
+  protected readonly uploads = inject(UploadsStore);
+  protected readonly drop = inject(FileDrop);
   private readonly realtime = inject(Realtime);
   private readonly injector = inject(Injector);
   protected readonly draft = signal('');
@@ -268,6 +309,8 @@ export class Conversation {
     effect(() => {
       const id = this.id();
       if (id !== this.openedId) {
+        // Files picked for another conversation are not sent to this one.
+        if (this.openedId !== null) this.uploads.clear();
         this.openedId = id;
         this.atBottom = true;
         this.heightBeforeOlder = null;
@@ -288,6 +331,11 @@ export class Conversation {
       }
       if (this.atBottom) element.scrollTop = element.scrollHeight;
     });
+  }
+
+  /** The message in a few words, for labels (its text, or its attachments). */
+  protected describe(message: MessageDto): string {
+    return message.body ?? messagePreview(message);
   }
 
   protected time(iso: string): string {
@@ -377,8 +425,9 @@ export class Conversation {
 
   protected submit(): void {
     const text = this.draft();
-    if (!text.trim() || this.peerGone()) return;
+    if (this.peerGone()) return;
     const editing = this.editingId();
+    if (!text.trim() && (editing || this.uploads.empty())) return;
     this.setDraft('');
     this.editingId.set(null);
     this.lastTypingAt = 0;
@@ -386,7 +435,7 @@ export class Conversation {
     else {
       this.atBottom = true;
       if (this.pickerScope() === 'message') this.pickerScope.set(null);
-      void this.store.send(text);
+      void this.store.send(text, this.uploads.take());
     }
   }
 }

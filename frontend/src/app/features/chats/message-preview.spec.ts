@@ -10,8 +10,8 @@ function message(overrides: Partial<MessageDto>): MessageDto {
   };
 }
 
-function attachment(kind: AttachmentDto['kind']): AttachmentDto {
-  return { id: 'a1', kind, mimeType: 'x/y', size: 1, name: 'x', url: '/api/attachments/a1' } as AttachmentDto;
+function attachment(kind: AttachmentDto['kind'], name = 'x'): AttachmentDto {
+  return { id: 'a1', kind, mimeType: 'x/y', size: 1, name, url: '/api/attachments/a1' } as AttachmentDto;
 }
 
 describe('messagePreview', () => {
@@ -19,10 +19,18 @@ describe('messagePreview', () => {
     expect(messagePreview(message({ body: 'Hello\n  there' }))).toBe('Hello there');
   });
 
-  it('names attachment-only messages by kind', () => {
-    expect(messagePreview(message({ body: null, attachments: [attachment('image')] }))).toBe('📎 Photo');
-    expect(messagePreview(message({ body: null, attachments: [attachment('file')] }))).toBe('📎 File');
-    expect(messagePreview(message({ body: '', attachments: [attachment('image'), attachment('image')] }))).toBe('📎 Photo (2)');
+  it('names attachment-only messages by kind, and a single file by its name', () => {
+    expect(messagePreview(message({ body: null, attachments: [attachment('image')] }))).toBe('📷 Photo');
+    expect(messagePreview(message({ body: null, attachments: [attachment('video')] }))).toBe('🎬 Video');
+    expect(messagePreview(message({ body: null, attachments: [attachment('audio')] }))).toBe('🎵 Audio');
+    expect(messagePreview(message({ body: null, attachments: [attachment('file', 'report.pdf')] }))).toBe('📎 report.pdf');
+    expect(messagePreview(message({ body: '', attachments: [attachment('image'), attachment('image')] }))).toBe('📷 Photo (2)');
+    expect(messagePreview(message({ body: null, attachments: [attachment('file'), attachment('file')] }))).toBe('📎 2 files');
+    expect(messagePreview(message({ body: null, attachments: [attachment('image'), attachment('file')] }))).toBe('📎 2 files');
+  });
+
+  it('puts the kind before the text of a message with attachments', () => {
+    expect(messagePreview(message({ body: 'Look at this', attachments: [attachment('image')] }))).toBe('📷 Look at this');
   });
 
   it('shows deleted messages and empty conversations in words', () => {
