@@ -13,6 +13,7 @@ import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
 import { Toasts } from '../../shared/toasts';
+import { randomUuid } from '../../shared/uuid';
 import { type Upload, uploadedAttachments } from './attachments/uploads-store';
 import { describeTimer, hasExpired, MAX_TIMEOUT_MS, nextExpiryIn, startReadClock, type TimerSetting } from './expiry';
 
@@ -28,7 +29,7 @@ export interface ShownMessage {
 }
 
 function newClientId(): string {
-  return crypto.randomUUID();
+  return randomUuid();
 }
 
 /** One open conversation: its history, sending, editing, read receipts and the peer's typing. */
