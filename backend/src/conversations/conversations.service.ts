@@ -123,10 +123,13 @@ export class ConversationsService {
 
   /** The caller's view of a conversation; 404 for anyone who is not a member. */
   async getMembership(userId: string, conversationId: string): Promise<Membership> {
-    const member = await this.dataSource.getRepository(ConversationMember).findOne({
-      where: { conversationId, userId },
-      relations: { conversation: true },
-    });
+    // One query: findOne with a relation adds a DISTINCT pre-query, a second round trip on every request.
+    const member = await this.dataSource
+      .getRepository(ConversationMember)
+      .createQueryBuilder('member')
+      .innerJoinAndSelect('member.conversation', 'conversation')
+      .where('member.conversation_id = :conversationId AND member.user_id = :userId', { conversationId, userId })
+      .getOne();
     if (!member?.conversation) throw conversationNotFound();
     const { conversation } = member;
     return {
