@@ -1,0 +1,441 @@
+// `npm run bench`: Iris under load on this machine, each figure next to a raw `pg` baseline measured
+// in the same run. Seeds its own fresh database, prints a table, writes bench/results/latest.json and
+// bench/results/latency.svg. BENCH_QUICK=1 runs a small version (for trying the harness, not for figures).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { connectSockets, fanOut } from './lib/fanout.mjs';
+import { httpLoad, jsonRequest } from './lib/http.mjs';
+import { HISTORY_SQL_FOR_EXPLAIN, rawHistory, rawInbox, rawSend } from './lib/raw.mjs';
+import { latencyChart, printTable } from './lib/report.mjs';
+import { startServer } from './lib/server.mjs';
+import { closedLoop } from './lib/stats.mjs';
+import { openSessions, seedInbox, seedPairs, TokenMinter } from './lib/seed.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const backend = resolve(here, '..');
+const mainJs = join(backend, 'dist/main.js');
+const quick = process.env.BENCH_QUICK === '1';
+
+const SIZES = quick
+  ? { pairs: 1000, activePairs: 200, messages: 10, inbox: 100, expired: 20_000, seconds: 4, warmup: 2, fanoutSeconds: 4, embeddedPairs: 8 }
+  : { pairs: 10_000, activePairs: 1000, messages: 100, inbox: 500, expired: 1_000_000, seconds: 20, warmup: 5, fanoutSeconds: 20, embeddedPairs: 32 };
+const CONNECTIONS = 64;
+// The API's pool (database/data-source.ts): the raw baseline gets the same number of connections.
+const APP_POOL_SIZE = 10;
+const FANOUT_RATE = 500;
+const PASSWORD = 'bench password 1234';
+// BENCH_CPU_PROF=DIR writes a CPU profile of each backend run into DIR (open it in Chrome DevTools).
+const NODE_ARGS = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
+
+function log(message) {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+if (!existsSync(mainJs)) {
+  console.error(`bench: ${mainJs} is missing; run \`npm run bench\` from the repository root, which builds first.`);
+  process.exit(1);
+}
+
+const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const database = `iris_bench_test_${randomBytes(5).toString('hex')}`;
+const databaseUrl = (() => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+})();
+const workDir = mkdtempSync(join(tmpdir(), 'iris-bench-'));
+const jwtSecret = randomBytes(32).toString('base64url');
+const cleanups = [];
+
+async function adminQuery(sql) {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function serverEnv(extra) {
+  const env = { ...process.env };
+  for (const name of ['REDIS_URL', 'S3_ENDPOINT', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'DATABASE_URL']) delete env[name];
+  return {
+    ...env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: jwtSecret,
+    JWT_ACCESS_TTL_SECONDS: '3600',
+    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    SEND_RATE_LIMIT_PER_MINUTE: '1000000',
+    UPLOAD_DIR: join(workDir, 'uploads'),
+    EXPIRY_SWEEP_INTERVAL_SECONDS: '1',
+    EXPIRY_SWEEP_BATCH_SIZE: '10000',
+    ...extra,
+  };
+}
+
+async function api(base, method, path, token, body) {
+  const response = await fetch(`${base}/api${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+function ratio(app, raw) {
+  return raw && raw.perSecond > 0 ? app.perSecond / raw.perSecond : undefined;
+}
+
+/** Sends for a pair alternate between its two users, each with a fresh clientId. */
+function sendRequests(pairs) {
+  return (i) => {
+    const pair = pairs[i % pairs.length];
+    const fromFirst = Math.floor(i / pairs.length) % 2 === 0;
+    return jsonRequest('POST', `/api/conversations/${pair.conversationId}/messages`, fromFirst ? pair.firstToken : pair.secondToken, {
+      clientId: crypto.randomUUID(),
+      body: `Benchmark message ${i}, about as long as a short chat line.`,
+    });
+  };
+}
+
+function rawSendOperation(pool, pairs) {
+  return (_, i) => {
+    const pair = pairs[i % pairs.length];
+    const fromFirst = Math.floor(i / pairs.length) % 2 === 0;
+    return rawSend(pool, {
+      userId: fromFirst ? pair.first : pair.second,
+      sessionId: fromFirst ? pair.firstSession : pair.secondSession,
+      peerId: fromFirst ? pair.second : pair.first,
+      conversationId: pair.conversationId,
+    });
+  };
+}
+
+async function main() {
+  const results = {
+    startedAt: new Date().toISOString(),
+    quick,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model?.trim() ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    sizes: SIZES,
+    scenarios: [],
+  };
+  // Each result is logged as it comes, so a long run shows its progress.
+  const push = results.scenarios.push.bind(results.scenarios);
+  results.scenarios.push = (scenario) => {
+    const { app, raw } = scenario;
+    const describe = (what, r) => (r ? ` ${what} ${Math.round(r.perSecond)}/s p50 ${r.p50?.toFixed?.(2)} p99 ${r.p99?.toFixed?.(2)} ms errors ${r.errors}` : '');
+    log(`  ${scenario.name}:${describe('app', app)}${describe('raw', raw)}${scenario.notes ? ` (${scenario.notes.join('; ')})` : ''}`);
+    return push(scenario);
+  };
+  if (process.env.BENCH_ONLY === 'embedded') {
+    results.scenarios.push(await embeddedScenario());
+    return results;
+  }
+  await adminQuery(`CREATE DATABASE "${database}"`);
+  cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+  log(`database ${database}; starting the backend`);
+  const server = await startServer({ mainJs, nodeArgs: NODE_ARGS, cwd: workDir, env: serverEnv({ DATABASE_URL: databaseUrl }) });
+  cleanups.push(() => server.stop());
+  await sleep(3000);
+  const idleRss = server.rssMb();
+
+  // A real registration gives the password hash to reuse and a token whose claims the minter copies.
+  const probe = await api(server.base, 'POST', '/auth/register', null, { username: 'bench_probe', password: PASSWORD });
+  const minter = new TokenMinter(jwtSecret, probe.accessToken);
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  cleanups.push(() => db.end());
+  const {
+    rows: [{ password_hash: passwordHash }],
+  } = await db.query('SELECT password_hash FROM users WHERE id = $1', [probe.user.id]);
+
+  log(`seeding ${SIZES.pairs} pairs with ${SIZES.messages} messages each, and an inbox of ${SIZES.inbox}`);
+  let t = performance.now();
+  const allPairs = await seedPairs(db, { prefix: 'p', pairs: SIZES.pairs, messagesPerConversation: SIZES.messages, passwordHash });
+  const inboxOwner = await seedInbox(db, { username: 'inbox_owner', count: SIZES.inbox, messagesPerConversation: 20, passwordHash });
+  const active = allPairs.slice(0, SIZES.activePairs);
+  const readers = allPairs.slice(SIZES.activePairs);
+  const sessions = await openSessions(db, [...allPairs.flatMap((p) => [p.first, p.second]), inboxOwner]);
+  for (const pair of allPairs) {
+    pair.firstSession = sessions.get(pair.first);
+    pair.secondSession = sessions.get(pair.second);
+    pair.firstToken = minter.mint(pair.first, pair.firstSession);
+    pair.secondToken = minter.mint(pair.second, pair.secondSession);
+  }
+  await db.query('ANALYZE');
+  const {
+    rows: [{ count: messageCount }],
+  } = await db.query('SELECT count(*)::int AS count FROM messages');
+  log(`seeded ${messageCount} messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: APP_POOL_SIZE });
+  cleanups.push(() => pool.end());
+
+  log('warming up');
+  await httpLoad({ base: server.base, connections: 16, seconds: SIZES.warmup, next: sendRequests(active) });
+  await closedLoop({ concurrency: 16, seconds: SIZES.warmup, operation: rawSendOperation(pool, active) });
+
+  // 1. send
+  log(`send: ${CONNECTIONS} connections, ${SIZES.seconds} s, over ${active.length} pairs`);
+  const sendApp = await httpLoad({ base: server.base, connections: CONNECTIONS, seconds: SIZES.seconds, next: sendRequests(active) });
+  const sendRaw = await closedLoop({ concurrency: CONNECTIONS, seconds: SIZES.seconds, operation: rawSendOperation(pool, active) });
+  const sendRatio = ratio(sendApp, sendRaw);
+  results.scenarios.push({
+    name: 'send',
+    app: sendApp,
+    raw: sendRaw,
+    ratio: sendRatio,
+    target: '≥ 25 % raw, p99 ≤ 50 ms',
+    holds: sendRatio >= 0.25 && sendApp.p99 <= 50 && sendApp.errors === 0,
+  });
+
+  // 2. history
+  log(`history: newest 50 of ${messageCount} messages over ${allPairs.length} conversations`);
+  const historyPick = (i) => readers[(i * 7919) % readers.length];
+  const historyApp = await httpLoad({
+    base: server.base,
+    connections: CONNECTIONS,
+    seconds: SIZES.seconds,
+    next: (i) => {
+      const pair = historyPick(i);
+      return jsonRequest('GET', `/api/conversations/${pair.conversationId}/messages?limit=50`, pair.firstToken);
+    },
+  });
+  const historyRaw = await closedLoop({
+    concurrency: CONNECTIONS,
+    seconds: SIZES.seconds,
+    operation: (_, i) => {
+      const pair = historyPick(i);
+      return rawHistory(pool, { userId: pair.first, sessionId: pair.firstSession, conversationId: pair.conversationId });
+    },
+  });
+  const plan = await db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${HISTORY_SQL_FOR_EXPLAIN.replace('$1', `'${readers[0].conversationId}'`)}`);
+  const planText = JSON.stringify(plan.rows[0]['QUERY PLAN']);
+  const indexScan = /"Node Type":"Index (Only )?Scan( Backward)?"/.test(planText) || planText.includes('Index Scan');
+  const historyRatio = ratio(historyApp, historyRaw);
+  results.scenarios.push({
+    name: 'history',
+    app: historyApp,
+    raw: historyRaw,
+    ratio: historyRatio,
+    target: '≥ 30 % raw, p99 ≤ 30 ms, index scan',
+    holds: historyRatio >= 0.3 && historyApp.p99 <= 30 && indexScan && historyApp.errors === 0,
+    notes: [`plan uses an index scan: ${indexScan ? 'yes' : 'no'}`],
+  });
+
+  // 3. inbox
+  log(`inbox: conversation list of a user with ${SIZES.inbox} conversations`);
+  const inboxSession = sessions.get(inboxOwner);
+  const inboxToken = minter.mint(inboxOwner, inboxSession);
+  const inboxApp = await httpLoad({
+    base: server.base,
+    connections: CONNECTIONS,
+    seconds: SIZES.seconds,
+    next: () => jsonRequest('GET', '/api/conversations', inboxToken),
+  });
+  const inboxRaw = await closedLoop({
+    concurrency: CONNECTIONS,
+    seconds: SIZES.seconds,
+    operation: () => rawInbox(pool, { userId: inboxOwner, sessionId: inboxSession }),
+  });
+  results.scenarios.push({
+    name: 'inbox',
+    app: inboxApp,
+    raw: inboxRaw,
+    ratio: ratio(inboxApp, inboxRaw),
+    target: 'p99 ≤ 50 ms',
+    holds: inboxApp.p99 <= 50 && inboxApp.errors === 0,
+  });
+
+  // 4. fan-out, and 7. memory with the sockets connected
+  log(`fan-out: connecting ${active.length * 2} sockets`);
+  t = performance.now();
+  const sockets = await connectSockets(
+    server.base,
+    active.flatMap((pair) => [pair.firstToken, pair.secondToken]),
+  );
+  log(`connected ${sockets.length} sockets in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  await sleep(3000);
+  const socketsRss = server.rssMb();
+  const receivers = sockets.filter((_, i) => i % 2 === 1);
+  const fan = await fanOut({
+    base: server.base,
+    pairs: active.map((pair) => ({ conversationId: pair.conversationId, senderToken: pair.firstToken })),
+    sockets: { receivers },
+    rate: FANOUT_RATE,
+    seconds: SIZES.fanoutSeconds,
+  });
+  const fanRss = server.rssMb();
+  for (const socket of sockets) socket.disconnect();
+  results.scenarios.push({
+    name: 'fan-out',
+    app: fan,
+    target: 'p50 ≤ 20 ms, p99 ≤ 100 ms, none lost',
+    holds: fan.p50 <= 20 && fan.p99 <= 100 && fan.lost === 0 && fan.failedSends === 0,
+    notes: [`${fan.sent} sent at ${FANOUT_RATE}/s, ${fan.received} received, ${fan.lost} lost, ${fan.failedSends} failed sends`],
+  });
+
+  // 5. sweep while sending
+  log(`sweep: inserting ${SIZES.expired} expired messages`);
+  t = performance.now();
+  // Inserted in one transaction with the sweep held off by a lock on nothing but time: the rows
+  // appear at once, and the sweep (every second) starts on all of them while the send load runs.
+  await db.query('BEGIN');
+  await seedPairs(db, {
+    prefix: 's',
+    pairs: Math.max(1, Math.round(SIZES.expired / 1000)),
+    messagesPerConversation: Math.min(1000, SIZES.expired),
+    passwordHash,
+    expired: true,
+  });
+  log(`  inserted in ${((performance.now() - t) / 1000).toFixed(1)} s; sending while the sweep runs`);
+  const sweepStarted = new Date();
+  await db.query('COMMIT');
+  let sweepDone = null;
+  const sweepWatch = (async () => {
+    for (;;) {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS left FROM messages WHERE expires_at IS NOT NULL AND expires_at <= now()`,
+      );
+      if (rows[0].left === 0) {
+        sweepDone = new Date();
+        return;
+      }
+      await sleep(100);
+    }
+  })();
+  const sendDuringSweep = await httpLoad({
+    base: server.base,
+    connections: CONNECTIONS,
+    seconds: SIZES.seconds,
+    next: sendRequests(active),
+    until: sweepWatch,
+  });
+  await sweepWatch;
+  // The job's run is recorded when it finishes, a moment after the last row went.
+  let sweepRun;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    ({
+      rows: [sweepRun],
+    } = await db.query(
+      `SELECT sum(rows_affected)::bigint AS rows, min(started_at) AS started, max(finished_at) AS finished
+       FROM job_runs WHERE job = 'message-expiry' AND started_at >= $1::timestamptz - interval '2 seconds'
+         AND rows_affected > 0 AND finished_at IS NOT NULL`,
+      [sweepStarted],
+    ));
+    if (Number(sweepRun.rows) >= SIZES.expired) break;
+    await sleep(100);
+  }
+  const sweepSeconds = (new Date(sweepRun.finished) - new Date(sweepRun.started)) / 1000;
+  const sweepRate = Number(sweepRun.rows) / sweepSeconds;
+  results.scenarios.push({
+    name: 'sweep',
+    app: { ...sendDuringSweep, sweptRows: Number(sweepRun.rows), sweepSeconds, sweepRowsPerSecond: sweepRate },
+    raw: sendRaw,
+    ratio: ratio(sendDuringSweep, sendRaw),
+    target: '≥ 50,000 rows/s; send p99 ≤ 2 × without',
+    holds: sweepRate >= 50_000 && sendDuringSweep.p99 <= 2 * sendApp.p99,
+    notes: [
+      `${Number(sweepRun.rows)} rows swept in ${sweepSeconds.toFixed(1)} s = ${Math.round(sweepRate)} rows/s (wall clock until none left: ${((sweepDone - sweepStarted) / 1000).toFixed(1)} s)`,
+      `send p99 ${sendDuringSweep.p99} ms during the sweep vs ${sendApp.p99} ms without`,
+    ],
+  });
+
+  await pool.end();
+  cleanups.pop();
+  await server.stop();
+  const idleNote = `idle ${idleRss.toFixed(0)} MB; with ${sockets.length} sockets ${socketsRss.toFixed(0)} MB (${fanRss.toFixed(0)} MB after the fan-out)`;
+
+  // 6. embedded
+  log('embedded: the send scenario on PGlite');
+  const embedded = await embeddedScenario();
+  results.scenarios.push(embedded);
+
+  // 7. memory
+  results.scenarios.push({
+    name: 'memory',
+    memory: { idleMb: idleRss, socketsMb: socketsRss, afterFanOutMb: fanRss, sockets: sockets.length },
+    target: '≤ 150 MB idle, ≤ 300 MB with 2,000 sockets',
+    holds: idleRss <= 150 && socketsRss <= 300,
+    notes: [idleNote],
+  });
+  return results;
+}
+
+async function embeddedScenario() {
+  const dir = join(workDir, 'embedded');
+  mkdirSync(dir);
+  const server = await startServer({ mainJs, nodeArgs: NODE_ARGS, cwd: dir, env: serverEnv({ UPLOAD_DIR: join(dir, 'uploads') }) });
+  const pairs = [];
+  log(`  PGlite backend up; registering ${SIZES.embeddedPairs} pairs`);
+  try {
+    for (let k = 0; k < SIZES.embeddedPairs; k++) {
+      const a = await api(server.base, 'POST', '/auth/register', null, { username: `e${k}a`, password: PASSWORD });
+      const b = await api(server.base, 'POST', '/auth/register', null, { username: `e${k}b`, password: PASSWORD });
+      const request = await api(server.base, 'POST', '/friends/requests', a.accessToken, { userId: b.user.id });
+      await api(server.base, 'POST', `/friends/requests/${request.request.id}/accept`, b.accessToken);
+      const conversation = await api(server.base, 'POST', '/conversations', a.accessToken, { userId: b.user.id });
+      pairs.push({ conversationId: conversation.id, firstToken: a.accessToken, secondToken: b.accessToken, first: a.user.id, second: b.user.id });
+    }
+    log('  warming up');
+    await httpLoad({ base: server.base, connections: 16, seconds: SIZES.warmup, next: sendRequests(pairs) });
+    log('  sending');
+    const app = await httpLoad({ base: server.base, connections: CONNECTIONS, seconds: SIZES.seconds, next: sendRequests(pairs) });
+    const rss = server.rssMb();
+    await server.stop();
+    log('  the raw baseline on the same database');
+    // The raw baseline on the same PGlite database, opened here the way the backend opens it.
+    const { EmbeddedDatabase } = await import(join(backend, 'dist/database/embedded.js'));
+    const database = await EmbeddedDatabase.open(join(dir, 'data/db'));
+    const pool = new pg.Pool({ ...database.pgConfig(), max: 1 });
+    const client = await pool.connect();
+    const { rows } = await client.query('SELECT user_id, id FROM sessions WHERE revoked_at IS NULL');
+    client.release();
+    const sessionOf = new Map(rows.map((row) => [row.user_id, row.id]));
+    for (const pair of pairs) {
+      pair.firstSession = sessionOf.get(pair.first);
+      pair.secondSession = sessionOf.get(pair.second);
+    }
+    const raw = await closedLoop({ concurrency: CONNECTIONS, seconds: SIZES.seconds, operation: rawSendOperation(pool, pairs) });
+    await pool.end();
+    await database.close();
+    return {
+      name: 'embedded',
+      app,
+      raw,
+      ratio: ratio(app, raw),
+      target: '≥ 1,000 sends/s',
+      holds: app.perSecond >= 1000 && app.errors === 0,
+      notes: [`PGlite, ${pairs.length} pairs; backend RSS under load ${rss.toFixed(0)} MB`],
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+let status = 1;
+try {
+  const results = await main();
+  const out = join(here, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(out, 'latency.svg'), latencyChart(results));
+  console.log('');
+  printTable(results);
+  console.log(`\nwrote ${join(out, 'latest.json')} and ${join(out, 'latency.svg')}`);
+  status = 0;
+} catch (error) {
+  console.error('bench failed:', error);
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error(`cleanup: ${error.message}`));
+  rmSync(workDir, { recursive: true, force: true });
+}
+process.exit(status);
