@@ -56,6 +56,7 @@ export async function createTestApp(
     JWT_SECRET: TEST_JWT_SECRET,
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '10000',
+    SEND_RATE_LIMIT_PER_MINUTE: '10000',
     // Tests run the sweep themselves, with a moved clock.
     EXPIRY_SWEEP_INTERVAL_SECONDS: '0',
     ...env,
