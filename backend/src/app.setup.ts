@@ -3,9 +3,10 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { FriendDto, FriendRequestDto } from './friends/dto/friend.dto.js';
@@ -64,6 +65,22 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     // temporary file) forever. Ten minutes lets a 50 MB upload through at about 700 kbit/s.
     requestTimeout: 600_000,
     bodyLimit: MAX_JSON_BODY_BYTES,
+    // Errors Fastify answers before routing (a malformed percent-encoding, an over-long id) get the
+    // API's error shape too, without echoing the URL back.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const statusCode = error.statusCode ?? 400;
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void reply
+        .code(statusCode)
+        .header('cache-control', 'no-store')
+        .send({
+          statusCode,
+          error: STATUS_CODES[statusCode] ?? 'Error',
+          message: tooLong ? 'A part of the URL is too long' : 'The URL is not valid',
+          code: tooLong ? 'URL_TOO_LONG' : 'INVALID_URL',
+          requestId: request.id,
+        });
+    },
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
       const incoming = req.headers['x-request-id'];

@@ -87,6 +87,15 @@ describe('HTTP hardening (e2e)', () => {
       expect(read.headers).not.toHaveProperty('access-control-allow-credentials');
     });
 
+    it('answers a malformed or over-long URL with the standard error, without echoing it', async () => {
+      const user = await register(t.http);
+      const malformed = await t.http.get('/api/conversations/%C0%AF<b>').set(bearer(user.accessToken)).expect(400);
+      expect(malformed.body).toEqual({ statusCode: 400, error: 'Bad Request', code: 'INVALID_URL', message: 'The URL is not valid', requestId: expect.any(String) });
+      const long = await t.http.post(`/api/friends/requests/${'a'.repeat(300)}/accept`).set(bearer(user.accessToken)).expect(414);
+      expect(long.body).toEqual({ statusCode: 414, error: 'URI Too Long', code: 'URL_TOO_LONG', message: expect.any(String), requestId: expect.any(String) });
+      expect(long.headers['cache-control']).toBe('no-store');
+    });
+
     it('refuses a JSON body over 64 KiB with 413 and the standard error, and stores nothing', async () => {
       const [alice, bob] = [await register(t.http), await register(t.http)];
       await befriend(t.http, alice, bob);
