@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { createScratchDatabase, type ScratchDatabase } from '../src/database/scratch-database.js';
+import { befriend, openConversation } from './helpers/friends.js';
+import { TcpProxy } from './helpers/tcp-proxy.js';
+import { createTestApp, type TestApp, testServerUrl } from './helpers/test-app.js';
+import { bearer, register, type Registered } from './helpers/users.js';
+
+/** Real time has to pass here: the outage is a real one, of a real TCP connection. */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const onPostgres = testServerUrl() ? describe : describe.skip;
+
+onPostgres('fault: PostgreSQL goes away under a send load (e2e, PostgreSQL only)', () => {
+  let scratch: ScratchDatabase;
+  let proxy: TcpProxy;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase(testServerUrl()!);
+    const direct = new URL(scratch.url);
+    proxy = new TcpProxy(direct.hostname, Number(direct.port || 5432));
+    await proxy.start();
+    const proxied = new URL(scratch.url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    t = await createTestApp({ DATABASE_URL: proxied.toString(), LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'silent' });
+  });
+  afterAll(async () => {
+    await proxy.start().catch(() => undefined);
+    await t?.close();
+    await proxy.stop();
+    await scratch?.drop();
+  });
+
+  it('answers 503 with the standard shape while it is down, recovers by itself, and keeps every acknowledged send exactly once', async () => {
+    const [alice, bob] = [await register(t.http), await register(t.http)];
+    await befriend(t.http, alice, bob);
+    const conversationId = await openConversation(t.http, alice, bob);
+
+    const acknowledged = new Map<string, string>();
+    const unexpected: unknown[] = [];
+    const outageAnswers: unknown[] = [];
+    let stopping = false;
+
+    /** A client that sends, and on anything but a 2xx retries the same clientId until it gets one. */
+    async function sender(who: Registered, count: number): Promise<void> {
+      for (let i = 0; i < count; i++) {
+        const clientId = randomUUID();
+        for (;;) {
+          const res = await t.http
+            .post(`/api/conversations/${conversationId}/messages`)
+            .set(bearer(who.accessToken))
+            .send({ clientId, body: `${who.username} ${i}` })
+            .catch((error: Error) => ({ status: 0, body: error.message, headers: {} as Record<string, string> }));
+          if (res.status === 200 || res.status === 201) {
+            const previous = acknowledged.get(clientId);
+            if (previous && previous !== res.body.id) unexpected.push({ clientId, twoIds: [previous, res.body.id] });
+            acknowledged.set(clientId, res.body.id);
+            break;
+          }
+          if (res.status === 503) outageAnswers.push({ body: res.body, retryAfter: res.headers['retry-after'] });
+          else unexpected.push({ status: res.status, body: res.body });
+          if (stopping) return;
+          await pause(100);
+        }
+      }
+    }
+
+    const load = Promise.all([sender(alice, 25), sender(bob, 25), sender(alice, 25)]);
+    await pause(300);
+    await proxy.stop();
+    await pause(1500);
+    const health = await t.http.get('/api/health');
+    await pause(1500);
+    await proxy.start();
+    const timeout = setTimeout(() => (stopping = true), 60_000);
+    await load;
+    clearTimeout(timeout);
+
+    expect(unexpected).toEqual([]);
+    expect(health.status).toBe(503);
+    expect(outageAnswers.length).toBeGreaterThan(0);
+    for (const answer of outageAnswers) {
+      expect(answer).toEqual({
+        body: {
+          statusCode: 503,
+          error: 'Service Unavailable',
+          code: expect.stringMatching(/^(DATABASE_UNAVAILABLE|TRY_AGAIN)$/),
+          message: expect.any(String),
+          requestId: expect.any(String),
+        },
+        retryAfter: expect.stringMatching(/^\d+$/),
+      });
+    }
+    await t.http.get('/api/health').expect(200);
+
+    const client = new pg.Client({ connectionString: scratch.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ id: string; client_id: string }>('SELECT id, client_id FROM messages WHERE conversation_id = $1', [
+        conversationId,
+      ]);
+      expect(rows).toHaveLength(75);
+      expect(new Map(rows.map((row) => [row.client_id, row.id]))).toEqual(acknowledged);
+      const { rows: seqs } = await client.query<{ seq: number }>('SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq', [conversationId]);
+      expect(seqs.map((row) => row.seq)).toEqual(Array.from({ length: 75 }, (_, i) => i + 1));
+    } finally {
+      await client.end();
+    }
+    console.log(`fault: PostgreSQL outage; ${acknowledged.size} sends acknowledged and stored once, ${outageAnswers.length} answered 503 while it was down`);
+  });
+});
