@@ -1,7 +1,13 @@
+import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { Storage } from '../src/attachments/storage/storage.js';
 import { createScratchDatabase, type ScratchDatabase } from '../src/database/scratch-database.js';
 import { befriend, openConversation } from './helpers/friends.js';
+import { png } from './helpers/media.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
 import { createTestApp, type TestApp, testServerUrl } from './helpers/test-app.js';
 import { bearer, register, type Registered } from './helpers/users.js';
@@ -109,5 +115,69 @@ onPostgres('fault: PostgreSQL goes away under a send load (e2e, PostgreSQL only)
       await client.end();
     }
     console.log(`fault: PostgreSQL outage; ${acknowledged.size} sends acknowledged and stored once, ${outageAnswers.length} answered 503 while it was down`);
+  });
+});
+
+describe('fault: the storage refuses a write (e2e)', () => {
+  let t: TestApp;
+  let uploadDir: string;
+  beforeAll(async () => {
+    uploadDir = await mkdtemp(join(tmpdir(), 'iris-faults-'));
+    t = await createTestApp({ UPLOAD_DIR: uploadDir });
+  });
+  afterAll(async () => {
+    await t.close();
+    await rm(uploadDir, { recursive: true, force: true });
+  });
+
+  const filesOnDisk = async () => {
+    const found: string[] = [];
+    for (const dir of ['originals', 'thumbnails', '.incoming']) {
+      found.push(...(await readdir(join(uploadDir, dir)).catch(() => [] as string[])).map((name) => `${dir}/${name}`));
+    }
+    return found;
+  };
+
+  it.each([
+    ['the original', 1],
+    ['the thumbnail, after the original was stored', 2],
+  ])('answers 503 STORAGE_UNAVAILABLE when %s cannot be written, and leaves no row and no file', async (_case, failingCall) => {
+    const user = await register(t.http);
+    const storage = t.app.get(Storage);
+    const real = storage.putFile.bind(storage);
+    let calls = 0;
+    const spy = jest.spyOn(storage, 'putFile').mockImplementation(async (key, path, type) => {
+      if (++calls === failingCall) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return real(key, path, type);
+    });
+    try {
+      const res = await t.http
+        .post('/api/attachments')
+        .set(bearer(user.accessToken))
+        .attach('file', await png(), { filename: 'photo.png', contentType: 'image/png' })
+        .expect(503);
+      expect(res.body).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        code: 'STORAGE_UNAVAILABLE',
+        message: 'The file could not be stored; try again later',
+        requestId: expect.any(String),
+      });
+      expect(res.headers['retry-after']).toBeDefined();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await t.db.query('SELECT id FROM attachments WHERE uploader_id = $1', [user.id])).toEqual([]);
+    expect(await filesOnDisk()).toEqual([]);
+    expect(await t.db.query('SELECT storage_key FROM storage_deletions')).toEqual([]);
+
+    // The next upload, with the storage back, works.
+    const ok = await t.http
+      .post('/api/attachments')
+      .set(bearer(user.accessToken))
+      .attach('file', await png(), { filename: 'photo.png', contentType: 'image/png' })
+      .expect(201);
+    await t.http.get(`/api/attachments/${ok.body.id}`).set(bearer(user.accessToken)).expect(200);
+    await t.http.delete('/api/users/me').set(bearer(user.accessToken)).send({ password: 'correct horse battery' }).expect(200);
   });
 });
