@@ -8,6 +8,8 @@ import { Storage } from '../src/attachments/storage/storage.js';
 import { createScratchDatabase, type ScratchDatabase } from '../src/database/scratch-database.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { png } from './helpers/media.js';
+import { deleteRedisKeys, redisAvailable, TEST_REDIS_URL, uniqueRedisPrefix } from './helpers/redis.js';
+import { closeSockets, connect } from './helpers/sockets.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
 import { createTestApp, type TestApp, testServerUrl } from './helpers/test-app.js';
 import { bearer, register, type Registered } from './helpers/users.js';
@@ -179,5 +181,65 @@ describe('fault: the storage refuses a write (e2e)', () => {
       .expect(201);
     await t.http.get(`/api/attachments/${ok.body.id}`).set(bearer(user.accessToken)).expect(200);
     await t.http.delete('/api/users/me').set(bearer(user.accessToken)).send({ password: 'correct horse battery' }).expect(200);
+  });
+});
+
+// Two instances share one database: PostgreSQL only, as in the scale-out tests.
+const withRedis = testServerUrl() && (await redisAvailable()) ? describe : describe.skip;
+
+withRedis('fault: Redis goes away and comes back (e2e; needs PostgreSQL and Redis)', () => {
+  const prefix = uniqueRedisPrefix();
+  let proxy: TcpProxy;
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    const redis = new URL(TEST_REDIS_URL);
+    proxy = new TcpProxy(redis.hostname, Number(redis.port || 6379));
+    await proxy.start();
+    const env = { REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_KEY_PREFIX: prefix };
+    a = await createTestApp(env);
+    b = await createTestApp(env, { sameDatabaseAs: a });
+  });
+  afterEach(() => closeSockets());
+  afterAll(async () => {
+    await proxy.start().catch(() => undefined);
+    await b?.close();
+    await a?.close();
+    await proxy.stop();
+    await deleteRedisKeys(prefix);
+  });
+
+  it('keeps delivering on one instance while Redis is down, and across instances again once it is back', async () => {
+    const [alice, bob] = [await register(a.http), await register(a.http)];
+    await befriend(a.http, alice, bob);
+    const conversationId = await openConversation(a.http, alice, bob);
+    const bobOnA = await connect(a, bob.accessToken);
+    const bobOnB = await connect(b, bob.accessToken);
+    const send = async (body: string) => {
+      const res = await a.http.post(`/api/conversations/${conversationId}/messages`).set(bearer(alice.accessToken)).send({ clientId: randomUUID(), body });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const byId = (id: string) => (m: { id: string }) => m.id === id;
+
+    const before = await send('before');
+    await bobOnA.waitFor('message.created', byId(before));
+    await bobOnB.waitFor('message.created', byId(before));
+
+    await proxy.stop();
+    const during = await send('while Redis is down');
+    await bobOnA.waitFor('message.created', byId(during));
+    await a.http.get('/api/health').expect(200);
+
+    await proxy.start();
+    // The adapter reconnects on its own; messages sent after that reach instance B again.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const after = await send('after');
+      await bobOnA.waitFor('message.created', byId(after));
+      const crossed = await bobOnB.waitFor('message.created', byId(after), 1_000).then(() => true, () => false);
+      if (crossed) break;
+      if (Date.now() > deadline) throw new Error('instance B never heard from instance A again after Redis came back');
+    }
   });
 });
