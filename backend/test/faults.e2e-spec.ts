@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import { Storage } from '../src/attachments/storage/storage.js';
 import { createScratchDatabase, type ScratchDatabase } from '../src/database/scratch-database.js';
@@ -240,6 +241,60 @@ withRedis('fault: Redis goes away and comes back (e2e; needs PostgreSQL and Redi
       const crossed = await bobOnB.waitFor('message.created', byId(after), 1_000).then(() => true, () => false);
       if (crossed) break;
       if (Date.now() > deadline) throw new Error('instance B never heard from instance A again after Redis came back');
+    }
+  });
+});
+
+onPostgres('fault: the app shuts down (SIGTERM) under a send load (e2e, PostgreSQL only)', () => {
+  it('finishes the requests in flight, answers none with a 500, and stores exactly the acknowledged sends', async () => {
+    const t = await createTestApp();
+    const direct = new pg.Client({ connectionString: t.databaseUrl });
+    await direct.connect();
+    try {
+      const [alice, bob] = [await register(t.http), await register(t.http)];
+      await befriend(t.http, alice, bob);
+      const conversationId = await openConversation(t.http, alice, bob);
+      // What the server saw: each request it accepted, and whether its response was sent in full.
+      const accepted: { url: string; finished: boolean }[] = [];
+      t.app.getHttpServer().on('request', (req: IncomingMessage, res: ServerResponse) => {
+        const entry = { url: req.url ?? '', finished: false };
+        accepted.push(entry);
+        res.on('finish', () => (entry.finished = true));
+      });
+      const outcomes: { clientId: string; status: number; id?: string; body?: unknown }[] = [];
+      const inFlight = Array.from({ length: 40 }, async (_, i) => {
+        const clientId = randomUUID();
+        const res = await t.http
+          .post(`/api/conversations/${conversationId}/messages`)
+          .set(bearer(i % 2 ? alice.accessToken : bob.accessToken))
+          .send({ clientId, body: `in flight ${i}` })
+          .catch(() => ({ status: 0, body: undefined }));
+        outcomes.push({ clientId, status: res.status, id: (res.body as { id?: string })?.id, body: res.body });
+      });
+      // What main.ts does on SIGTERM (enableShutdownHooks): close the app while requests are running.
+      await pause(20);
+      await Promise.all([t.app.close(), ...inFlight]);
+
+      expect(outcomes.filter((o) => o.status >= 500)).toEqual([]);
+      expect(accepted.filter((request) => !request.finished)).toEqual([]);
+      expect(accepted.length).toBe(outcomes.filter((o) => o.status !== 0).length);
+      const acknowledged = outcomes.filter((o) => o.status === 201);
+      expect(acknowledged.length).toBeGreaterThan(0);
+      const { rows } = await direct.query<{ id: string; client_id: string; body: string | null }>(
+        'SELECT id, client_id, body FROM messages WHERE conversation_id = $1',
+        [conversationId],
+      );
+      // Every acknowledged send is stored; anything stored that was not acknowledged is whole (a request cut off after its commit).
+      const stored = new Map(rows.map((row) => [row.client_id, row.id]));
+      for (const o of acknowledged) expect(stored.get(o.clientId)).toBe(o.id);
+      for (const row of rows) expect(row.body).toMatch(/^in flight \d+$/);
+      const [{ last_seq: lastSeq }] = (await direct.query('SELECT last_seq FROM conversations WHERE id = $1', [conversationId])).rows;
+      expect(lastSeq).toBe(rows.length);
+      const statuses = outcomes.reduce<Record<number, number>>((count, o) => ({ ...count, [o.status]: (count[o.status] ?? 0) + 1 }), {});
+      console.log(`fault: shutdown under load; ${acknowledged.length} of ${outcomes.length} sends acknowledged, ${rows.length} stored; statuses ${JSON.stringify(statuses)}`);
+    } finally {
+      await direct.end();
+      await t.close().catch(() => undefined);
     }
   });
 });
