@@ -1,10 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { FriendDto, FriendRequestDto } from './friends/dto/friend.dto.js';
@@ -16,6 +18,30 @@ import { TypingDto, TypingEventDto } from './realtime/dto/typing.dto.js';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Largest JSON body. The biggest legitimate one is a 4,000-character message, at most 24 KB even with
+ * every character escaped; uploads are multipart and have their own limit.
+ */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+/**
+ * The Content-Security-Policy of everything the server answers: the web client (no inline scripts, media
+ * from blob: URLs, the socket over ws:/wss:), Swagger UI (external scripts, inline styles) and the API.
+ */
+export const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'blob:', 'data:'],
+  mediaSrc: ["'self'", 'blob:'],
+  connectSrc: ["'self'", 'ws:', 'wss:'],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+};
 
 /**
  * Options for NestFactory.create / createNestApplication. Nest's own body parsers are off: Fastify's
@@ -38,6 +64,23 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     // Fastify has no default: a client that stalls mid-request would hold its socket (and an upload's
     // temporary file) forever. Ten minutes lets a 50 MB upload through at about 700 kbit/s.
     requestTimeout: 600_000,
+    bodyLimit: MAX_JSON_BODY_BYTES,
+    // Errors Fastify answers before routing (a malformed percent-encoding, an over-long id) get the
+    // API's error shape too, without echoing the URL back.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const statusCode = error.statusCode ?? 400;
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void reply
+        .code(statusCode)
+        .header('cache-control', 'no-store')
+        .send({
+          statusCode,
+          error: STATUS_CODES[statusCode] ?? 'Error',
+          message: tooLong ? 'A part of the URL is too long' : 'The URL is not valid',
+          code: tooLong ? 'URL_TOO_LONG' : 'INVALID_URL',
+          requestId: request.id,
+        });
+    },
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
       const incoming = req.headers['x-request-id'];
@@ -49,11 +92,30 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
 /** Everything an Iris app needs besides its modules; shared by main, the tests and the OpenAPI export. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    // HSTS only where the cookie is Secure, i.e. behind HTTPS: over plain http it would lock a dev box out.
+    strictTransportSecurity: config.cookieSecure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      credentials: true,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Range', 'If-None-Match', 'X-Request-Id'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id', 'Content-Disposition', 'Content-Range', 'Accept-Ranges', 'ETag'],
+      maxAge: 600,
+    });
+  }
   await app.register(fastifyCookie);
   // Uploads only; the handler streams the one file part and sets the per-request limits.
   await app.register(fastifyMultipart, { throwFileSizeLimit: true, limits: { fileSize: config.maxUploadBytes, files: 1, fields: 0, parts: 1 } });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // API answers carry personal data: no cache may keep them unless the route chose a policy itself.
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
   });
   // The API speaks JSON only: any other body is a 415 rather than a string for the validators to trip on.
   fastify.removeContentTypeParser('text/plain');

@@ -13,12 +13,6 @@ const SERVER_PATHS = /^\/(?:api|socket\.io|apidocs)(?:[/?-]|$)/;
 /** The build names its bundles `name-HASH.ext`; their content never changes under that name. */
 const HASHED_FILE = /-[A-Z0-9]{8,}\.(?:js|css|mjs)$/;
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-};
-
 /**
  * Serves the built Angular app at `/` when `dir` holds one (returns whether it does): files as they
  * are, hashed bundles with a year-long immutable cache, and index.html, never cached, for any other
@@ -49,7 +43,7 @@ export async function serveWebClient(app: NestFastifyApplication, dir: string = 
 
 function send(reply: FastifyReply, file: string, cacheControl: string): FastifyReply {
   return reply
-    .headers({ ...SECURITY_HEADERS, 'cache-control': cacheControl })
+    .header('cache-control', cacheControl)
     .sendFile(file, { cacheControl: false });
 }
 

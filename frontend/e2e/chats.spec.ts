@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { apiLogin, newPage, PASSWORD, register, screenshots, signIn, VIEWPORTS } from './support';
+import { apiLogin, cspViolations, newPage, PASSWORD, register, screenshots, signIn, VIEWPORTS } from './support';
 
 test('register, sign out and in, and see a conversation with its last message and unread count', async ({ browser, request }) => {
   test.setTimeout(120_000);
@@ -159,5 +159,9 @@ test('register, sign out and in, and see a conversation with its last message an
     await failed.getByRole('button', { name: 'Retry' }).click();
     await expect(failed.getByRole('alert')).toHaveCount(0);
     await expect(bob.getByRole('log', { name: 'Messages' }).getByTestId('message').filter({ hasText: 'Are you there?' })).toHaveCount(1);
+  });
+  await test.step('nothing of it broke the Content-Security-Policy', async () => {
+    expect(cspViolations(alice)).toEqual([]);
+    expect(cspViolations(bob)).toEqual([]);
   });
 });

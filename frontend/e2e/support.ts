@@ -25,9 +25,33 @@ export async function screenshots(page: Page, screen: string): Promise<void> {
   await page.setViewportSize(VIEWPORTS[0]);
 }
 
+const violations = new WeakMap<Page, string[]>();
+
+/**
+ * A page in a context of its own. It records every Content-Security-Policy violation (the server
+ * sends the production CSP): read them with `cspViolations(page)`.
+ */
 export async function newPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ viewport: VIEWPORTS[0], colorScheme: 'light' });
-  return context.newPage();
+  const page = await context.newPage();
+  const seen: string[] = [];
+  violations.set(page, seen);
+  page.on('console', (message) => {
+    if (/Content[- ]Security[- ]Policy/i.test(message.text())) seen.push(message.text());
+  });
+  await page.exposeFunction('__irisCspViolation', (text: string) => seen.push(text));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      const report = (window as unknown as { __irisCspViolation(text: string): void }).__irisCspViolation;
+      report(`${event.violatedDirective} blocked ${event.blockedURI || 'inline code'} in ${event.sourceFile}:${event.lineNumber}`);
+    });
+  });
+  return page;
+}
+
+/** The CSP violations `page` (from `newPage`) has reported so far. */
+export function cspViolations(page: Page): string[] {
+  return [...(violations.get(page) ?? [])];
 }
 
 export async function register(page: Page, username: string, displayName: string): Promise<void> {

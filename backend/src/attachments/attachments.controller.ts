@@ -53,7 +53,7 @@ export class AttachmentsController {
     413: ['FILE_TOO_LARGE', 'IMAGE_TOO_LARGE'],
     415: ['MULTIPART_REQUIRED', 'NOT_AN_IMAGE', 'INVALID_IMAGE', 'UNSUPPORTED_IMAGE'],
     429: ['RATE_LIMITED'],
-    503: ['SERVER_BUSY'],
+    503: ['SERVER_BUSY', 'STORAGE_UNAVAILABLE'],
   })
   async upload(@CurrentUser() auth: AuthUser, @Req() request: FastifyRequest): Promise<AttachmentDto> {
     if (!request.isMultipart()) throw multipartError({ code: 'FST_INVALID_MULTIPART_CONTENT_TYPE' })!;

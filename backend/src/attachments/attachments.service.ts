@@ -141,8 +141,15 @@ export class AttachmentsService implements OnApplicationShutdown {
         `INSERT INTO storage_deletions (storage_key, next_attempt_at) SELECT unnest($1::varchar[]), $2`,
         [keys, new Date(now.getTime() + PENDING_UPLOAD_GRACE_MS)],
       );
-      await this.storage.putFile(row.storageKey, stored, storedType);
-      if (thumbnail && row.thumbnailKey) await this.storage.putFile(row.thumbnailKey, thumbnail, 'image/webp');
+      try {
+        await this.storage.putFile(row.storageKey, stored, storedType);
+        if (thumbnail && row.thumbnailKey) await this.storage.putFile(row.thumbnailKey, thumbnail, 'image/webp');
+      } catch (error) {
+        // A full disk or an unreachable bucket: nothing the client did. What was stored goes now (or with the sweep).
+        this.logger.error(`Storing an upload failed: ${(error as Error)?.message ?? String(error)}`);
+        await this.purgeKeys(keys);
+        throw new ServiceUnavailableException({ code: 'STORAGE_UNAVAILABLE', message: 'The file could not be stored; try again later' });
+      }
       let attachment: Attachment;
       try {
         attachment = await this.dataSource.transaction(async (manager) => {

@@ -30,7 +30,12 @@ interface AccessTokenPayload {
   sid: string;
   ver: number;
   typ: 'access';
+  iat?: number;
+  exp?: number;
 }
+
+/** How far in the future an access token's `iat` may lie: the clock skew tolerated between instances. */
+const ISSUED_AT_LEEWAY_SECONDS = 30;
 
 interface StartedSession {
   sessionId: string;
@@ -181,7 +186,16 @@ export class AuthService {
       if ((error as Error).name === 'TokenExpiredError') throw unauthorized('TOKEN_EXPIRED', 'The access token has expired');
       throw unauthorized('INVALID_TOKEN', 'The access token is not valid');
     }
-    if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
+    // jsonwebtoken accepts a token without `exp` (valid forever) or issued in the future; ours always
+    // carry both, so anything else was not minted by this server as it is now.
+    const issuedInFuture = typeof payload.iat !== 'number' || payload.iat > this.clock.nowSeconds() + ISSUED_AT_LEEWAY_SECONDS;
+    if (
+      payload.typ !== 'access' ||
+      typeof payload.sub !== 'string' ||
+      typeof payload.sid !== 'string' ||
+      typeof payload.exp !== 'number' ||
+      issuedInFuture
+    ) {
       throw unauthorized('INVALID_TOKEN', 'The access token is not valid');
     }
     // One query on every authenticated request (findOne with a relation would add a DISTINCT pre-query).

@@ -95,6 +95,26 @@ describe('toApiError', () => {
     expect(toApiError(error)).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' });
   });
 
+  it.each([
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['a dropped connection (TypeORM)', Object.assign(new Error('Connection terminated unexpectedly'), { name: 'QueryFailedError', driverError: new Error('Connection terminated unexpectedly') })],
+    ['a server shutting down', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    ['a pool timeout', new Error('timeout exceeded when trying to connect')],
+    ['an error from another realm', { name: 'Error', message: 'connect ECONNREFUSED ::1:5432', code: 'ECONNREFUSED' }],
+  ])('answers 503 DATABASE_UNAVAILABLE, saying nothing of the cause, to %s', (_case, error) => {
+    expect(toApiError(error)).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'The database is not answering; try again shortly',
+      requestId: undefined,
+    });
+  });
+
+  it('keeps an unknown error that mentions a connection in passing a 500', () => {
+    expect(toApiError(new Error('ECONNREFUSED is a word'))).toMatchObject({ statusCode: 500, code: 'INTERNAL_ERROR' });
+  });
+
   it('maps the Fastify error that caused an HttpException to a stable code', () => {
     const cause = Object.assign(new Error('Body is not valid JSON'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
     const error = new HttpException('Body is not valid JSON', HttpStatus.BAD_REQUEST, { cause });

@@ -42,13 +42,39 @@ export function toApiError(exception: unknown, requestId?: string): ApiErrorDto 
  * get a clear 4xx or a retryable 503 instead of an internal error.
  */
 function databaseRace(exception: unknown): { status: number; code: string; message: string } | null {
-  if (exception instanceof HttpException || !(exception instanceof Error)) return null;
+  // Duck-typed: errors from node:net may come from another realm (Jest's VM modules), where instanceof fails.
+  if (exception instanceof HttpException || typeof exception !== 'object' || exception === null) return null;
   const code = (exception as { code?: unknown }).code ?? (exception as { driverError?: { code?: unknown } }).driverError?.code;
   if (code === '23503') return { status: HttpStatus.NOT_FOUND, code: 'NOT_FOUND', message: 'Something this request refers to no longer exists' };
   if (code === '40P01' || code === '40001') {
     return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'TRY_AGAIN', message: 'The request collided with another one; try again' };
   }
+  if (isDatabaseUnavailable(exception)) {
+    return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'DATABASE_UNAVAILABLE', message: 'The database is not answering; try again shortly' };
+  }
   return null;
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// pg reports a dropped connection or a pool timeout in words only.
+const CONNECTION_ERROR_MESSAGE =
+  /Connection terminated|Connection ended unexpectedly|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i;
+
+/**
+ * The database cannot be reached or dropped the connection (a restart, a failover, a network cut):
+ * nothing the client did, and worth retrying. 57P01-57P03: the server is shutting down or starting;
+ * 53300: too many connections; class 08: connection exceptions.
+ */
+function isDatabaseUnavailable(exception: object): boolean {
+  const candidates: unknown[] = [exception, (exception as { driverError?: unknown }).driverError, (exception as { cause?: unknown }).cause];
+  const inner = (exception as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) candidates.push(...inner);
+  return candidates.some((error) => {
+    if (typeof error !== 'object' || error === null) return false;
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || /^(57P0[123]|53300|08...)$/.test(code))) return true;
+    return typeof message === 'string' && CONNECTION_ERROR_MESSAGE.test(message);
+  });
 }
 
 function statusOf(exception: unknown): number {
@@ -85,6 +111,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const body = toApiError(exception, request.id);
     if (body.statusCode >= 500) request.log.error({ err: loggable(exception) }, 'unhandled error');
-    void http.getResponse<FastifyReply>().status(body.statusCode).send(body);
+    const reply = http.getResponse<FastifyReply>();
+    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE && !reply.hasHeader('retry-after')) void reply.header('retry-after', '2');
+    void reply.status(body.statusCode).send(body);
   }
 }

@@ -14,7 +14,7 @@ import { AppConfig } from '../config/app-config.js';
 import { Clock } from './clock.js';
 import type { AuthenticatedRequest } from './current-user.decorator.js';
 
-export type RateLimitBucket = 'auth' | 'export' | 'upload';
+export type RateLimitBucket = 'auth' | 'export' | 'send' | 'upload';
 
 interface RateLimitPolicy {
   limit: number;
@@ -29,13 +29,15 @@ const LIMITS: Record<RateLimitBucket, (config: AppConfig) => RateLimitPolicy> = 
   export: () => ({ limit: 1, windowMs: 600_000, per: 'user' }),
   // Each upload costs disk and, for images, a decode: per user, so one account cannot flood the box.
   upload: (config) => ({ limit: config.UPLOAD_RATE_LIMIT_PER_MINUTE, windowMs: 60_000, per: 'user' }),
+  // Generous for a person typing; it stops a script from flooding a peer (and the database).
+  send: (config) => ({ limit: config.SEND_RATE_LIMIT_PER_MINUTE, windowMs: 60_000, per: 'user' }),
 };
 
 const RATE_LIMIT = 'iris:rateLimit';
 const PRUNE_ABOVE = 10_000;
 
 /**
- * Limits how often one client IP (`auth`) or one signed-in user (`export`, `upload`) may call the route:
+ * Limits how often one client IP (`auth`) or one signed-in user (`export`, `send`, `upload`) may call the route:
  * `@RateLimit('auth')`. Answers 429 with Retry-After.
  */
 export const RateLimit = (bucket: RateLimitBucket) => applyDecorators(SetMetadata(RATE_LIMIT, bucket), UseGuards(RateLimitGuard));

@@ -118,6 +118,22 @@ export class AppConfig {
   @Min(1)
   UPLOAD_RATE_LIMIT_PER_MINUTE = 30;
 
+  /** Messages one user may send per minute (retries with the same clientId count too). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  SEND_RATE_LIMIT_PER_MINUTE = 120;
+
+  /**
+   * Comma-separated origins (scheme://host[:port]) whose pages may call the API and the socket from the
+   * browser. Unset: none, so only the origin that serves the web client can.
+   */
+  @IsOptional()
+  @Matches(/^\s*https?:\/\/[^\s,/]+\s*(,\s*https?:\/\/[^\s,/]+\s*)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://chat.example.com',
+  })
+  CORS_ORIGINS?: string;
+
   /** Largest upload in MiB; enforced while the file streams in. */
   @Transform(toInteger)
   @IsInt()
@@ -186,6 +202,13 @@ export class AppConfig {
 
   get swaggerEnabled(): boolean {
     return this.SWAGGER_ENABLED ?? !this.isProduction;
+  }
+
+  get corsOrigins(): string[] {
+    return (this.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== '');
   }
 
   get maxUploadBytes(): number {

@@ -5,6 +5,7 @@ import { ApiErrors } from '../common/api-errors.decorator.js';
 import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.js';
 import { ParseIdPipe } from '../common/parse-id.pipe.js';
+import { RateLimit } from '../common/rate-limit.guard.js';
 import { EditMessageDto, HistoryQueryDto, MarkReadDto, MessageDto, MessagePageDto, SendMessageDto } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
 
@@ -24,11 +25,13 @@ export class MessagesController {
 
   /** Sends a message: 201 when created, 200 with the original when the same `clientId` was already sent. */
   @Post('conversations/:id/messages')
+  @RateLimit('send')
   @ApiErrors({
     400: ['INVALID_ID', 'VALIDATION_FAILED'],
     403: ['NOT_FRIENDS', 'BLOCKED', 'PEER_GONE'],
     404: ['CONVERSATION_NOT_FOUND'],
     409: ['CLIENT_ID_CONFLICT'],
+    429: ['RATE_LIMITED'],
   })
   async send(
     @CurrentUser() auth: AuthUser,

@@ -30,6 +30,8 @@ export class RealtimeIoAdapter extends IoAdapter {
       path: SOCKET_PATH,
       serveClient: false,
       maxHttpBufferSize: this.config.SOCKET_MAX_PAYLOAD_BYTES,
+      // Long-polling from the allowed origins (WebSocket itself has no CORS; the token in auth.token guards it).
+      ...(this.config.corsOrigins.length > 0 ? { cors: { origin: this.config.corsOrigins, credentials: true } } : {}),
     });
     if (this.config.REDIS_URL) {
       // Publishing gives up after one retry while Redis is down (local sockets are still served);

@@ -5,6 +5,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import type { DataSource } from 'typeorm';
+import type { RouteOptions } from 'fastify';
 import { AppModule } from '../../src/app.module.js';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from '../../src/app.setup.js';
 import { serveWebClient } from '../../src/web-client.js';
@@ -35,10 +36,15 @@ export function testServerUrl(): string | undefined {
  * PostgreSQL database whose name contains `test`, dropped on close, or an in-memory PGlite.
  * `sameDatabaseAs` starts a second instance on another app's PostgreSQL database (scale-out tests).
  * `webClientDir` serves a web client build from that directory, as main.ts does with the real one.
+ * `onRoute` sees every route Fastify registers, from the first one on.
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  { sameDatabaseAs, webClientDir }: { sameDatabaseAs?: TestApp; webClientDir?: string } = {},
+  {
+    sameDatabaseAs,
+    webClientDir,
+    onRoute,
+  }: { sameDatabaseAs?: TestApp; webClientDir?: string; onRoute?: (route: RouteOptions) => void } = {},
 ): Promise<TestApp> {
   const server = testServerUrl();
   const scratch: ScratchDatabase | null = server && !sameDatabaseAs ? await createScratchDatabase(server) : null;
@@ -50,6 +56,7 @@ export async function createTestApp(
     JWT_SECRET: TEST_JWT_SECRET,
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '10000',
+    SEND_RATE_LIMIT_PER_MINUTE: '10000',
     // Tests run the sweep themselves, with a moved clock.
     EXPIRY_SWEEP_INTERVAL_SECONDS: '0',
     ...env,
@@ -59,7 +66,9 @@ export async function createTestApp(
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), APP_OPTIONS);
+  const adapter = createFastifyAdapter(config);
+  if (onRoute) adapter.getInstance().addHook('onRoute', onRoute);
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, APP_OPTIONS);
   await configureApp(app, config);
   if (webClientDir) await serveWebClient(app, webClientDir);
   await app.init();

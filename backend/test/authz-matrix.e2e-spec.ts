@@ -1,0 +1,364 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Test } from 'supertest';
+import { befriend, openConversation } from './helpers/friends.js';
+import { png } from './helpers/media.js';
+import { fillPath, nestRoutes, type RouteKey, socketEvents } from './helpers/routes.js';
+import { closeSockets, connect, refusal } from './helpers/sockets.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
+
+type Actor = 'owner' | 'peer' | 'stranger' | 'anonymous' | 'admin';
+const ACTORS: Actor[] = ['owner', 'peer', 'stranger', 'anonymous', 'admin'];
+
+/** The people every scenario starts from: owner and peer are friends with a conversation; stranger and admin know neither. */
+interface World {
+  t: TestApp;
+  owner: Registered;
+  peer: Registered;
+  stranger: Registered;
+  admin: Registered;
+  conversationId: string;
+}
+
+interface Scenario {
+  /** What the row is about, when a route has several (e.g. a sent and an unsent attachment). */
+  label?: string;
+  /** Sets up what this row acts on; it may replace an actor (e.g. a fresh account for an erasure). */
+  setup(world: World): Promise<Fixture>;
+  /** The status each actor gets; actors run in this order, so the one that changes state comes last. */
+  expect: Partial<Record<Actor, number>>;
+}
+
+interface Fixture {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: (actor: Actor) => object | undefined;
+  /** multipart upload instead of a JSON body */
+  file?: { content: Buffer; filename: string; contentType: string };
+  actors?: Partial<Record<Actor, Registered>>;
+}
+
+const fresh = (w: World) => register(w.t.http);
+
+async function sendMessage(w: World, from: Registered, conversationId = w.conversationId, extra: object = {}): Promise<string> {
+  const res = await w.t.http
+    .post(`/api/conversations/${conversationId}/messages`)
+    .set(bearer(from.accessToken))
+    .send({ clientId: randomUUID(), body: 'hello', ...extra })
+    .expect(201);
+  return res.body.id as string;
+}
+
+async function uploadImage(w: World, from: Registered): Promise<string> {
+  const res = await w.t.http
+    .post('/api/attachments')
+    .set(bearer(from.accessToken))
+    .attach('file', await png(), { filename: 'p.png', contentType: 'image/png' })
+    .expect(201);
+  return res.body.id as string;
+}
+
+async function friendRequest(w: World, from: Registered, to: Registered): Promise<string> {
+  const res = await w.t.http.post('/api/friends/requests').set(bearer(from.accessToken)).send({ userId: to.id }).expect(201);
+  return res.body.request.id as string;
+}
+
+/** Everyone may: the route acts on the caller's own data. */
+const everyone = (status: number): Partial<Record<Actor, number>> => ({ anonymous: 401, owner: status, peer: status, stranger: status, admin: status });
+/** Only members of the conversation: outsiders learn nothing (404), admins included. */
+const members = (status: number): Partial<Record<Actor, number>> => ({ anonymous: 401, stranger: 404, admin: 404, owner: status, peer: status });
+const adminOnly = (status: number): Partial<Record<Actor, number>> => ({ anonymous: 401, owner: 403, peer: 403, stranger: 403, admin: status });
+
+/**
+ * Every route of the API with who may do what. A route that is added without a row here fails the
+ * "covers every route" test. Rows on an id name the owner of that id (the sender of a message or a
+ * request, the uploader of a file, the user erased) and its peer (the other member, the recipient).
+ */
+const MATRIX: Record<RouteKey, Scenario[]> = {
+  'GET /api/health': [{ setup: async () => ({}), expect: { anonymous: 200, owner: 200, admin: 200 } }],
+  'POST /api/auth/register': [
+    { setup: async () => ({ body: () => ({ username: `u_${randomUUID().slice(0, 8)}`, password: PASSWORD }) }), expect: { anonymous: 201 } },
+  ],
+  'POST /api/auth/login': [{ setup: async (w) => ({ body: () => ({ username: w.owner.username, password: PASSWORD }) }), expect: { anonymous: 200 } }],
+  'POST /api/auth/refresh': [
+    {
+      label: 'with the refresh token in the body',
+      setup: async (w) => {
+        const session = await w.t.http.post('/api/auth/login').send({ username: w.owner.username, password: PASSWORD }).expect(200);
+        return { body: () => ({ refreshToken: session.body.refreshToken }) };
+      },
+      expect: { anonymous: 200 },
+    },
+  ],
+  'POST /api/auth/logout': [
+    {
+      setup: async (w) => ({ actors: { owner: await fresh(w) }, body: () => ({}) }),
+      expect: { anonymous: 401, owner: 204 },
+    },
+  ],
+  'PUT /api/users/me/password': [
+    {
+      setup: async (w) => ({ actors: { owner: await fresh(w) }, body: () => ({ currentPassword: PASSWORD, newPassword: `${PASSWORD}!` }) }),
+      expect: { anonymous: 401, owner: 200 },
+    },
+  ],
+  'GET /api/users/me': [{ setup: async () => ({}), expect: everyone(200) }],
+  'PATCH /api/users/me': [{ setup: async () => ({ body: () => ({ statusMessage: 'here' }) }), expect: everyone(200) }],
+  'DELETE /api/users/me': [
+    {
+      setup: async (w) => ({ actors: { owner: await fresh(w) }, body: () => ({ password: PASSWORD }) }),
+      expect: { anonymous: 401, owner: 200 },
+    },
+  ],
+  'GET /api/users/me/export': [{ setup: async () => ({}), expect: everyone(200) }],
+  'GET /api/users': [{ setup: async (w) => ({ query: { search: w.owner.username } }), expect: everyone(200) }],
+  'GET /api/users/{id}': [
+    { label: 'any account', setup: async (w) => ({ params: { id: w.owner.id } }), expect: everyone(200) },
+    {
+      label: 'an account that blocked the caller',
+      setup: async (w) => {
+        const blocker = await fresh(w);
+        for (const who of [w.owner, w.peer, w.stranger, w.admin]) {
+          await w.t.http.put(`/api/blocks/${who.id}`).set(bearer(blocker.accessToken)).expect(204);
+        }
+        return { params: { id: blocker.id } };
+      },
+      expect: { anonymous: 401, owner: 404, peer: 404, stranger: 404, admin: 404 },
+    },
+  ],
+  'GET /api/friends': [{ setup: async () => ({}), expect: everyone(200) }],
+  'DELETE /api/friends/{userId}': [
+    {
+      label: "the owner's friend",
+      setup: async (w) => {
+        const friend = await fresh(w);
+        await befriend(w.t.http, w.owner, friend);
+        return { params: { userId: friend.id } };
+      },
+      expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 204 },
+    },
+  ],
+  'GET /api/friends/requests': [{ setup: async () => ({ query: { direction: 'incoming' } }), expect: everyone(200) }],
+  'POST /api/friends/requests': [
+    {
+      setup: async (w) => {
+        const target = await fresh(w);
+        return { body: () => ({ userId: target.id }) };
+      },
+      expect: { anonymous: 401, stranger: 201, admin: 201, owner: 201 },
+    },
+  ],
+  'POST /api/friends/requests/{id}/accept': [
+    {
+      setup: async (w) => {
+        const recipient = await fresh(w);
+        return { params: { id: await friendRequest(w, w.owner, recipient) }, actors: { peer: recipient } };
+      },
+      expect: { anonymous: 401, owner: 404, stranger: 404, admin: 404, peer: 200 },
+    },
+  ],
+  'POST /api/friends/requests/{id}/decline': [
+    {
+      setup: async (w) => {
+        const recipient = await fresh(w);
+        return { params: { id: await friendRequest(w, w.owner, recipient) }, actors: { peer: recipient } };
+      },
+      expect: { anonymous: 401, owner: 404, stranger: 404, admin: 404, peer: 204 },
+    },
+  ],
+  'DELETE /api/friends/requests/{id}': [
+    {
+      setup: async (w) => {
+        const recipient = await fresh(w);
+        return { params: { id: await friendRequest(w, w.owner, recipient) }, actors: { peer: recipient } };
+      },
+      expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 204 },
+    },
+  ],
+  'GET /api/blocks': [{ setup: async () => ({}), expect: everyone(200) }],
+  'PUT /api/blocks/{userId}': [{ setup: async (w) => ({ params: { userId: (await fresh(w)).id } }), expect: everyone(204) }],
+  'DELETE /api/blocks/{userId}': [{ setup: async (w) => ({ params: { userId: (await fresh(w)).id } }), expect: everyone(204) }],
+  'POST /api/conversations': [
+    {
+      label: "with the owner's friend (owner) or with the owner (others)",
+      setup: async (w) => ({ body: (actor) => ({ userId: actor === 'owner' ? w.peer.id : w.owner.id }) }),
+      expect: { anonymous: 401, stranger: 403, admin: 403, peer: 200, owner: 200 },
+    },
+  ],
+  'GET /api/conversations': [{ setup: async () => ({}), expect: everyone(200) }],
+  'GET /api/conversations/{id}': [{ setup: async (w) => ({ params: { id: w.conversationId } }), expect: members(200) }],
+  'PATCH /api/conversations/{id}': [
+    { setup: async (w) => ({ params: { id: w.conversationId }, body: () => ({ defaultExpiresInSeconds: null }) }), expect: members(200) },
+  ],
+  'GET /api/conversations/{id}/messages': [{ setup: async (w) => ({ params: { id: w.conversationId } }), expect: members(200) }],
+  'POST /api/conversations/{id}/messages': [
+    { setup: async (w) => ({ params: { id: w.conversationId }, body: () => ({ clientId: randomUUID(), body: 'hi' }) }), expect: members(201) },
+  ],
+  'POST /api/conversations/{id}/read': [
+    {
+      setup: async (w) => {
+        const messageId = await sendMessage(w, w.owner);
+        return { params: { id: w.conversationId }, body: () => ({ messageId }) };
+      },
+      expect: members(204),
+    },
+  ],
+  'PATCH /api/messages/{id}': [
+    {
+      setup: async (w) => ({ params: { id: await sendMessage(w, w.owner) }, body: () => ({ body: 'edited' }) }),
+      expect: { anonymous: 401, stranger: 404, admin: 404, peer: 403, owner: 200 },
+    },
+  ],
+  'DELETE /api/messages/{id}': [
+    {
+      setup: async (w) => ({ params: { id: await sendMessage(w, w.owner) } }),
+      expect: { anonymous: 401, stranger: 404, admin: 404, peer: 403, owner: 204 },
+    },
+  ],
+  'GET /api/attachments/config': [{ setup: async () => ({}), expect: everyone(200) }],
+  'POST /api/attachments': [
+    {
+      setup: async () => ({ file: { content: await png(), filename: 'a.png', contentType: 'image/png' } }),
+      expect: everyone(201),
+    },
+  ],
+  'GET /api/attachments/{id}': [
+    {
+      label: 'sent in the conversation',
+      setup: async (w) => {
+        const id = await uploadImage(w, w.owner);
+        await sendMessage(w, w.owner, w.conversationId, { body: undefined, attachmentIds: [id] });
+        return { params: { id } };
+      },
+      expect: members(200),
+    },
+    {
+      label: 'uploaded, not sent yet',
+      setup: async (w) => ({ params: { id: await uploadImage(w, w.owner) } }),
+      expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 },
+    },
+  ],
+  'GET /api/attachments/{id}/thumbnail': [
+    {
+      label: 'sent in the conversation',
+      setup: async (w) => {
+        const id = await uploadImage(w, w.owner);
+        await sendMessage(w, w.owner, w.conversationId, { body: undefined, attachmentIds: [id] });
+        return { params: { id } };
+      },
+      expect: members(200),
+    },
+    {
+      label: 'uploaded, not sent yet',
+      setup: async (w) => ({ params: { id: await uploadImage(w, w.owner) } }),
+      expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 },
+    },
+  ],
+  'GET /api/admin/users': [{ setup: async () => ({}), expect: adminOnly(200) }],
+  'DELETE /api/admin/users/{id}': [
+    {
+      label: 'another account',
+      setup: async (w) => ({ params: { id: (await fresh(w)).id } }),
+      expect: adminOnly(200),
+    },
+    {
+      label: 'the owner themselves (erasing yourself goes through /users/me)',
+      setup: async (w) => {
+        const victim = await fresh(w);
+        return { params: { id: victim.id }, actors: { owner: victim } };
+      },
+      expect: { anonymous: 401, owner: 403 },
+    },
+  ],
+  'GET /api/admin/audit': [{ setup: async () => ({}), expect: adminOnly(200) }],
+  'GET /api/admin/jobs': [{ setup: async () => ({}), expect: adminOnly(200) }],
+};
+
+/** Who may send each Socket.IO client event about the owner–peer conversation: the ack's `code`, or 'ok'. */
+const SOCKET_MATRIX: Record<string, Partial<Record<Actor, 'ok' | string>>> = {
+  typing: { owner: 'ok', peer: 'ok', stranger: 'CONVERSATION_NOT_FOUND', admin: 'CONVERSATION_NOT_FOUND', anonymous: 'UNAUTHORIZED' },
+};
+
+const ID_ROUTE = /\{[^}]+\}/;
+const caseCount = Object.values(MATRIX).flat().reduce((sum, scenario) => sum + Object.keys(scenario.expect).length, 0);
+const socketCaseCount = Object.values(SOCKET_MATRIX).reduce((sum, row) => sum + Object.keys(row).length, 0);
+
+describe(`authorization matrix (e2e): ${caseCount} HTTP cases, ${socketCaseCount} socket cases`, () => {
+  let world: World;
+  let uploadDir: string;
+
+  beforeAll(async () => {
+    uploadDir = await mkdtemp(join(tmpdir(), 'iris-authz-'));
+    const t = await createTestApp({ UPLOAD_DIR: uploadDir });
+    const [owner, peer, stranger, admin] = [await register(t.http), await register(t.http), await register(t.http), await register(t.http)];
+    await t.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
+    await befriend(t.http, owner, peer);
+    world = { t, owner, peer, stranger, admin, conversationId: await openConversation(t.http, owner, peer) };
+    console.log(`authz matrix: ${caseCount + socketCaseCount} cases`);
+  });
+  afterEach(() => closeSockets());
+  afterAll(async () => {
+    await world.t.close();
+    await rm(uploadDir, { recursive: true, force: true });
+  });
+
+  it('covers every route the app serves, with all five actors on every route that takes an id', () => {
+    const routes = nestRoutes(world.t.app).map((r) => r.key);
+    expect(Object.keys(MATRIX).sort()).toEqual(routes);
+    for (const [route, scenarios] of Object.entries(MATRIX)) {
+      if (!ID_ROUTE.test(route)) continue;
+      const actors = new Set(scenarios.flatMap((s) => Object.keys(s.expect)));
+      expect({ route, actors: [...actors].sort() }).toEqual({ route, actors: [...ACTORS].sort() });
+    }
+  });
+
+  it('covers every Socket.IO event clients may send, with all five actors', () => {
+    expect(Object.keys(SOCKET_MATRIX).sort()).toEqual(socketEvents(world.t.app));
+    for (const [event, row] of Object.entries(SOCKET_MATRIX)) expect({ event, actors: Object.keys(row).sort() }).toEqual({ event, actors: [...ACTORS].sort() });
+  });
+
+  const rows = Object.entries(MATRIX).flatMap(([route, scenarios]) => scenarios.map((scenario) => [route, scenario] as const));
+  it.each(rows.map(([route, scenario]) => [`${route}${scenario.label ? ` (${scenario.label})` : ''}`, route, scenario] as const))(
+    '%s',
+    async (_name, route, scenario) => {
+      const w = world;
+      const fixture = await scenario.setup(w);
+      const [method, path] = route.split(' ') as [string, string];
+      const url = fillPath(path, fixture.params ?? {});
+      const got: Partial<Record<Actor, number>> = {};
+      const bodies: Partial<Record<Actor, unknown>> = {};
+      for (const actor of Object.keys(scenario.expect) as Actor[]) {
+        const who = actor === 'anonymous' ? undefined : (fixture.actors?.[actor] ?? w[actor]);
+        let req: Test = w.t.http[method.toLowerCase() as 'get'](url);
+        if (fixture.query) req = req.query(fixture.query);
+        if (who) req = req.set(bearer(who.accessToken));
+        if (fixture.file) req = req.attach('file', fixture.file.content, { filename: fixture.file.filename, contentType: fixture.file.contentType });
+        else if (fixture.body) req = req.send(fixture.body(actor) ?? {});
+        const res = await req;
+        got[actor] = res.status;
+        if (res.status >= 400) {
+          bodies[actor] = res.body;
+          expect(res.body).toMatchObject({ statusCode: res.status, code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) });
+        }
+      }
+      expect({ route, got }).toEqual({ route, got: scenario.expect });
+    },
+  );
+
+  it.each(Object.entries(SOCKET_MATRIX))('socket event %s', async (event, row) => {
+    const w = world;
+    for (const [actor, expected] of Object.entries(row) as [Actor, string][]) {
+      if (actor === 'anonymous') {
+        expect((await refusal(w.t, { auth: {} })).data?.code).toBe(expected);
+        continue;
+      }
+      const socket = await connect(w.t, w[actor].accessToken);
+      const ack = await socket.emitWithAck<{ ok: boolean; code?: string }>(event, { conversationId: w.conversationId });
+      expect({ actor, result: ack.ok ? 'ok' : ack.code }).toEqual({ actor, result: expected });
+      socket.close();
+    }
+  });
+});
