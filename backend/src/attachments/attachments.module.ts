@@ -3,13 +3,15 @@ import { AppConfig } from '../config/app-config.js';
 import { AttachmentsController } from './attachments.controller.js';
 import { AttachmentsService } from './attachments.service.js';
 import { LocalStorage } from './storage/local-storage.js';
-import { S3Storage } from './storage/s3-storage.js';
 import { Storage } from './storage/storage.js';
 
-/** S3-compatible storage when S3_ENDPOINT is set, otherwise the local UPLOAD_DIR; checked at boot. */
+/**
+ * S3-compatible storage when S3_ENDPOINT is set, otherwise the local UPLOAD_DIR; checked at boot. The
+ * AWS SDK (about 20 MB once loaded) is imported only when S3 is used.
+ */
 async function createStorage(config: AppConfig): Promise<Storage> {
   const storage = config.S3_ENDPOINT
-    ? new S3Storage({
+    ? new (await import('./storage/s3-storage.js')).S3Storage({
         endpoint: config.S3_ENDPOINT,
         bucket: config.S3_BUCKET!,
         accessKeyId: config.S3_ACCESS_KEY!,

@@ -1,12 +1,25 @@
 import { fileTypeFromFile } from 'file-type';
 import { parseFile } from 'music-metadata';
 import { extname } from 'node:path';
-import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
+import type sharpModule from 'sharp';
+import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import type { AttachmentKind } from './attachment.entity.js';
 
-// One thread per image and no decoded-image cache; `withImageSlot` below runs one image at a time.
-sharp.concurrency(1);
-sharp.cache(false);
+let sharpLoading: Promise<typeof sharpModule> | null = null;
+
+/**
+ * sharp (libvips) adds about 27 MB to the process once loaded, so it is loaded with the first image
+ * rather than at start-up. One thread per image and no decoded-image cache; `withImageSlot` below runs
+ * one image at a time.
+ */
+function loadSharp(): Promise<typeof sharpModule> {
+  sharpLoading ??= import('sharp').then(({ default: sharp }) => {
+    sharp.concurrency(1);
+    sharp.cache(false);
+    return sharp;
+  });
+  return sharpLoading;
+}
 
 /** 8K UHD (7680×4320) fits; a "pixel flood" image that decodes to gigabytes does not. */
 export const MAX_IMAGE_PIXELS = 33_554_432;
@@ -135,6 +148,7 @@ export async function withImageSlot<T>(work: () => Promise<T>): Promise<T> {
  */
 export function processImage(input: string, mimeType: string, output: string, thumbnail: string): Promise<ProcessedImage> {
   return withImageSlot(async () => {
+    const sharp = await loadSharp();
     const animated = ANIMATED_IMAGES.has(mimeType);
     let metadata: Metadata;
     try {
