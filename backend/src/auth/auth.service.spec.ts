@@ -64,7 +64,7 @@ describe('AuthService', () => {
   let jwt: JwtService;
   let manager: ReturnType<typeof fakeEntityManager>;
   let sessions: {
-    findOne: jest.Mock<(options: object) => Promise<Session | null>>;
+    find: jest.Mock<(options: object) => Promise<Session[]>>;
     update: jest.Mock<(...args: unknown[]) => Promise<object>>;
   };
   let refreshTokens: { findOneBy: jest.Mock<(where: object) => Promise<RefreshToken | null>> };
@@ -86,7 +86,7 @@ describe('AuthService', () => {
     clock = new FakeClock(START);
     jwt = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } });
     manager = fakeEntityManager();
-    sessions = { findOne: jest.fn(async () => fakeSessionRow()), update: jest.fn(async () => ({ affected: 1 })) };
+    sessions = { find: jest.fn(async () => [fakeSessionRow()]), update: jest.fn(async () => ({ affected: 1 })) };
     refreshTokens = { findOneBy: jest.fn(async () => null) };
     dataSource = {
       transaction: jest.fn(async (work) => work(manager)),
@@ -187,7 +187,7 @@ describe('AuthService', () => {
       const token = await signIn();
 
       await expect(sut.authenticate(token)).resolves.toEqual({ id: 'user-1', role: 'user', sessionId: 'session-1' });
-      expect(sessions.findOne).toHaveBeenCalledWith(expect.objectContaining({ where: { id: 'session-1', userId: 'user-1' } }));
+      expect(sessions.find).toHaveBeenCalledWith(expect.objectContaining({ where: { id: 'session-1', userId: 'user-1' } }));
     });
 
     it('still accepts the token one second before it expires', async () => {
@@ -214,7 +214,7 @@ describe('AuthService', () => {
 
       expect(error).toBeInstanceOf(UnauthorizedException);
       expect(error.getResponse()).toMatchObject({ code: 'INVALID_TOKEN' });
-      expect(sessions.findOne).not.toHaveBeenCalled();
+      expect(sessions.find).not.toHaveBeenCalled();
     });
 
     it("answers INVALID_TOKEN for an unsigned token with alg 'none'", async () => {
@@ -223,7 +223,7 @@ describe('AuthService', () => {
       const error = await rejection(sut.authenticate(unsigned));
 
       expect(error.getResponse()).toMatchObject({ code: 'INVALID_TOKEN' });
-      expect(sessions.findOne).not.toHaveBeenCalled();
+      expect(sessions.find).not.toHaveBeenCalled();
     });
 
     it('answers INVALID_TOKEN for something that is not a JWT', async () => {
@@ -236,7 +236,7 @@ describe('AuthService', () => {
       const error = await rejection(sut.authenticate(refreshLike));
 
       expect(error.getResponse()).toMatchObject({ code: 'INVALID_TOKEN' });
-      expect(sessions.findOne).not.toHaveBeenCalled();
+      expect(sessions.find).not.toHaveBeenCalled();
     });
 
     it('answers INVALID_TOKEN for a correctly signed token without a session id', async () => {
@@ -254,7 +254,7 @@ describe('AuthService', () => {
       ['the user is gone', { user: undefined }],
     ])('answers SESSION_REVOKED when %s', async (_, session) => {
       const token = await signIn();
-      sessions.findOne.mockResolvedValueOnce(fakeSessionRow(session));
+      sessions.find.mockResolvedValueOnce([fakeSessionRow(session)]);
 
       const error = await rejection(sut.authenticate(token));
 
@@ -264,7 +264,7 @@ describe('AuthService', () => {
 
     it('answers SESSION_REVOKED when the session does not exist', async () => {
       const token = await signIn();
-      sessions.findOne.mockResolvedValueOnce(null);
+      sessions.find.mockResolvedValueOnce([]);
 
       expect((await rejection(sut.authenticate(token))).getResponse()).toMatchObject({ code: 'SESSION_REVOKED' });
     });

@@ -198,14 +198,13 @@ export class AuthService {
     ) {
       throw unauthorized('INVALID_TOKEN', 'The access token is not valid');
     }
-    // One query on every authenticated request (findOne with a relation would add a DISTINCT pre-query).
-    const session = await this.dataSource
-      .getRepository(Session)
-      .createQueryBuilder('session')
-      .innerJoin('session.user', 'user')
-      .select(['session.id', 'session.expiresAt', 'session.revokedAt', 'user.id', 'user.role', 'user.tokenVersion'])
-      .where('session.id = :id AND session.user_id = :userId', { id: payload.sid, userId: payload.sub })
-      .getOne();
+    // `find`, not `findOne`: with a relation, findOne's LIMIT adds a DISTINCT pre-query, a second round
+    // trip on every authenticated request. The id is the primary key, so there is one row at most.
+    const [session] = await this.dataSource.getRepository(Session).find({
+      where: { id: payload.sid, userId: payload.sub },
+      relations: { user: true },
+      select: { id: true, expiresAt: true, revokedAt: true, user: { id: true, role: true, tokenVersion: true } },
+    });
     if (!session?.user || session.revokedAt || session.expiresAt <= this.clock.now() || session.user.tokenVersion !== payload.ver) {
       throw unauthorized('SESSION_REVOKED', 'This session has ended; sign in again');
     }
