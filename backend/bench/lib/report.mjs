@@ -39,7 +39,8 @@ export function latencyChart(results) {
   const max = Math.max(...series.map((s) => s.p99), 1);
   const minLog = Math.log10(0.1);
   const maxLog = Math.log10(Math.pow(10, Math.ceil(Math.log10(max))));
-  const x = (ms) => left + ((Math.log10(Math.max(ms, 0.1)) - minLog) / (maxLog - minLog)) * (width - left - 30);
+  // Room on the right for the figures written after the longest bar.
+  const x = (ms) => left + ((Math.log10(Math.max(ms, 0.1)) - minLog) / (maxLog - minLog)) * (width - left - 200);
   const colours = { p50: '#4f6bed', p90: '#8fa2f7', p99: '#d9480f' };
   const bars = series
     .map((s, i) => {
