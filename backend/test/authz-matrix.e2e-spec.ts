@@ -72,6 +72,24 @@ const everyone = (status: number): Partial<Record<Actor, number>> => ({ anonymou
 const members = (status: number): Partial<Record<Actor, number>> => ({ anonymous: 401, stranger: 404, admin: 404, owner: status, peer: status });
 const adminOnly = (status: number): Partial<Record<Actor, number>> => ({ anonymous: 401, owner: 403, peer: 403, stranger: 403, admin: status });
 
+/** Reading a file or its thumbnail: once sent, both members may; before that, only its uploader. */
+const ATTACHMENT_READS: Scenario[] = [
+  {
+    label: 'sent in the conversation',
+    setup: async (w) => {
+      const id = await uploadImage(w, w.owner);
+      await sendMessage(w, w.owner, w.conversationId, { body: undefined, attachmentIds: [id] });
+      return { params: { id } };
+    },
+    expect: members(200),
+  },
+  {
+    label: 'uploaded, not sent yet',
+    setup: async (w) => ({ params: { id: await uploadImage(w, w.owner) } }),
+    expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 },
+  },
+];
+
 /**
  * Every route of the API with who may do what. A route that is added without a row here fails the
  * "covers every route" test. Rows on an id name the owner of that id (the sender of a message or a
@@ -225,38 +243,8 @@ const MATRIX: Record<RouteKey, Scenario[]> = {
       expect: everyone(201),
     },
   ],
-  'GET /api/attachments/{id}': [
-    {
-      label: 'sent in the conversation',
-      setup: async (w) => {
-        const id = await uploadImage(w, w.owner);
-        await sendMessage(w, w.owner, w.conversationId, { body: undefined, attachmentIds: [id] });
-        return { params: { id } };
-      },
-      expect: members(200),
-    },
-    {
-      label: 'uploaded, not sent yet',
-      setup: async (w) => ({ params: { id: await uploadImage(w, w.owner) } }),
-      expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 },
-    },
-  ],
-  'GET /api/attachments/{id}/thumbnail': [
-    {
-      label: 'sent in the conversation',
-      setup: async (w) => {
-        const id = await uploadImage(w, w.owner);
-        await sendMessage(w, w.owner, w.conversationId, { body: undefined, attachmentIds: [id] });
-        return { params: { id } };
-      },
-      expect: members(200),
-    },
-    {
-      label: 'uploaded, not sent yet',
-      setup: async (w) => ({ params: { id: await uploadImage(w, w.owner) } }),
-      expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 },
-    },
-  ],
+  'GET /api/attachments/{id}': ATTACHMENT_READS,
+  'GET /api/attachments/{id}/thumbnail': ATTACHMENT_READS,
   'GET /api/admin/users': [{ setup: async () => ({}), expect: adminOnly(200) }],
   'DELETE /api/admin/users/{id}': [
     {

@@ -1,9 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { AuthStore } from '../../core/auth-store';
-import { authResponse } from '../../core/auth-store.fixtures';
-import { auditEvent, erasureCounts } from './admin.fixtures';
+import { auditEvent, erasureCounts, signInAsAdmin } from './admin.fixtures';
 import { AdminAuditPage } from './admin-audit-page';
 
 describe('AdminAuditPage', () => {
@@ -23,13 +21,7 @@ describe('AdminAuditPage', () => {
   beforeEach(async () => {
     TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
     http = TestBed.inject(HttpTestingController);
-    const done = TestBed.inject(AuthStore).signIn('ada', 'correct horse battery');
-    const response = authResponse('token-1');
-    (await vi.waitFor(() => http.expectOne('/api/auth/login'))).flush({
-      ...response,
-      user: { ...response.user, id: 'admin-1', username: 'ada', displayName: 'Ada', role: 'admin' },
-    });
-    await done;
+    await signInAsAdmin(http);
   });
 
   afterEach(() => http.verify());

@@ -1,10 +1,11 @@
-import { computed, inject, Injectable, signal } from '@angular/core';
+import { inject, Injectable, signal } from '@angular/core';
 import { Api } from '../../../sdk/api';
 import { adminAudit } from '../../../sdk/fn/admin/admin-audit';
 import { usersGetProfile } from '../../../sdk/fn/users/users-get-profile';
 import type { AuditEventDto } from '../../../sdk/models/audit-event-dto';
-import { describeError, errorCode } from '../../core/api-errors';
+import { errorCode } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
+import { PagedList } from '../../shared/paged-list';
 import type { KnownActor } from './audit-words';
 
 const PAGE_SIZE = 50;
@@ -14,63 +15,31 @@ const PAGE_SIZE = 50;
 export class AdminAuditStore {
   private readonly api = inject(Api);
   private readonly auth = inject(AuthStore);
-  private readonly items = signal<AuditEventDto[]>([]);
-  private readonly nextCursor = signal<string | null>(null);
-  private readonly state = signal<'idle' | 'loading' | 'refreshing' | 'loading-more' | 'loaded' | 'error'>('idle');
-  private readonly errorMessage = signal<string | null>(null);
+  private readonly list = new PagedList<AuditEventDto>(
+    (cursor) => this.api.invoke(adminAudit, { limit: PAGE_SIZE, cursor }),
+    (events) => this.lookUpActors(events),
+  );
   /** The acting admins' names by id, as far as they could be looked up. */
   private readonly actorCache = signal<Record<string, KnownActor>>({});
   private readonly requested = new Set<string>();
-  private generation = 0;
 
-  readonly events = this.items.asReadonly();
+  readonly events = this.list.items;
   readonly actors = this.actorCache.asReadonly();
-  readonly loading = computed(() => this.state() === 'loading');
-  readonly refreshing = computed(() => this.state() === 'refreshing');
-  readonly loadingMore = computed(() => this.state() === 'loading-more');
-  readonly loaded = computed(() => this.state() === 'loaded');
-  readonly busy = computed(() => ['loading', 'refreshing', 'loading-more'].includes(this.state()));
-  readonly failed = computed(() => this.state() === 'error');
-  readonly error = this.errorMessage.asReadonly();
-  readonly hasMore = computed(() => this.nextCursor() !== null);
+  readonly loading = this.list.loading;
+  readonly refreshing = this.list.refreshing;
+  readonly loadingMore = this.list.loadingMore;
+  readonly loaded = this.list.loaded;
+  readonly busy = this.list.busy;
+  readonly failed = this.list.failed;
+  readonly error = this.list.error;
+  readonly hasMore = this.list.hasMore;
 
-  async load(): Promise<void> {
-    const generation = ++this.generation;
-    this.state.set(this.items().length ? 'refreshing' : 'loading');
-    this.errorMessage.set(null);
-    try {
-      const page = await this.api.invoke(adminAudit, { limit: PAGE_SIZE });
-      if (generation !== this.generation) return;
-      this.items.set(page.items);
-      this.nextCursor.set(page.nextCursor);
-      this.state.set('loaded');
-      this.lookUpActors(page.items);
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.errorMessage.set(describeError(error));
-      this.state.set(this.items().length ? 'loaded' : 'error');
-    }
+  load(): Promise<void> {
+    return this.list.load();
   }
 
-  async loadMore(): Promise<void> {
-    const cursor = this.nextCursor();
-    if (cursor === null || this.state() !== 'loaded') return;
-    const generation = this.generation;
-    this.state.set('loading-more');
-    this.errorMessage.set(null);
-    try {
-      const page = await this.api.invoke(adminAudit, { limit: PAGE_SIZE, cursor });
-      if (generation !== this.generation) return;
-      const known = new Set(this.items().map((event) => event.id));
-      this.items.update((items) => [...items, ...page.items.filter((event) => !known.has(event.id))]);
-      this.nextCursor.set(page.nextCursor);
-      this.lookUpActors(page.items);
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.errorMessage.set(describeError(error));
-    } finally {
-      if (generation === this.generation) this.state.set('loaded');
-    }
+  loadMore(): Promise<void> {
+    return this.list.loadMore();
   }
 
   /** Each acting admin once; the trail stores only their id. */

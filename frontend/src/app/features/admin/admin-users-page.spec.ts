@@ -3,8 +3,7 @@ import { HttpTestingController, provideHttpClientTesting, type TestRequest } fro
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { AuthStore } from '../../core/auth-store';
-import { authResponse } from '../../core/auth-store.fixtures';
-import { adminUser, erasureCounts } from './admin.fixtures';
+import { adminUser, erasureCounts, signInAsAdmin } from './admin.fixtures';
 import { AdminUsersPage } from './admin-users-page';
 
 describe('AdminUsersPage', () => {
@@ -32,20 +31,10 @@ describe('AdminUsersPage', () => {
     return fixture.nativeElement as HTMLElement;
   }
 
-  async function signInAsAdmin(): Promise<void> {
-    const done = TestBed.inject(AuthStore).signIn('ada', 'correct horse battery');
-    const response = authResponse('token-1');
-    (await vi.waitFor(() => http.expectOne('/api/auth/login'))).flush({
-      ...response,
-      user: { ...response.user, id: 'admin-1', username: 'ada', displayName: 'Ada', role: 'admin' },
-    });
-    await done;
-  }
-
   beforeEach(async () => {
     TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
     http = TestBed.inject(HttpTestingController);
-    await signInAsAdmin();
+    await signInAsAdmin(http);
   });
 
   afterEach(() => {

@@ -1,3 +1,8 @@
+import type { HttpTestingController } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { vi } from 'vitest';
+import { AuthStore } from '../../core/auth-store';
+import { authResponse } from '../../core/auth-store.fixtures';
 import type { AdminUserDto } from '../../../sdk/models/admin-user-dto';
 import type { AuditEventDto } from '../../../sdk/models/audit-event-dto';
 import type { ErasureCountsDto } from '../../../sdk/models/erasure-counts-dto';
@@ -61,4 +66,15 @@ export function auditEvent(overrides: Partial<AuditEventDto> = {}): AuditEventDt
     createdAt: '2026-03-10T12:00:00.000Z',
     ...overrides,
   };
+}
+
+/** Signs in as Ada (id admin-1), an administrator, answering the login request on `http`. */
+export async function signInAsAdmin(http: HttpTestingController): Promise<void> {
+  const done = TestBed.inject(AuthStore).signIn('ada', 'correct horse battery');
+  const response = authResponse('token-1');
+  (await vi.waitFor(() => http.expectOne('/api/auth/login'))).flush({
+    ...response,
+    user: { ...response.user, id: 'admin-1', username: 'ada', displayName: 'Ada', role: 'admin' },
+  });
+  await done;
 }
