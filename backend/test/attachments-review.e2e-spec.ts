@@ -9,11 +9,11 @@ import sharp, { type Sharp } from 'sharp';
 import { AttachmentsService } from '../src/attachments/attachments.service.js';
 import { S3Storage } from '../src/attachments/storage/s3-storage.js';
 import { Storage } from '../src/attachments/storage/storage.js';
+import { downloadFile, uploadFile } from './helpers/attachments.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { mp4Like, png } from './helpers/media.js';
 import { createTestApp, testServerUrl, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
-import { binary } from './helpers/binary.js';
 
 /*
  * Review of the attachments feature (commit a9e1460). Each test states a rule from the issue or DESIGN.md
@@ -119,12 +119,10 @@ describe('attachments review (e2e)', () => {
     await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const upload = (who: Registered, content: Buffer, filename: string, contentType = 'application/octet-stream') =>
-    t.http.post('/api/attachments').set(bearer(who.accessToken)).attach('file', content, { filename, contentType });
+  const upload = (who: Registered, content: Buffer, filename: string, contentType?: string) => uploadFile(t.http, who, content, filename, contentType);
   const send = (who: Registered, fields: object, conversation = withBob) =>
     t.http.post(`/api/conversations/${conversation}/messages`).set(bearer(who.accessToken)).send({ clientId: randomUUID(), ...fields });
-  const download = (who: Registered, path: string, headers: Record<string, string> = {}) =>
-    t.http.get(path).set({ ...bearer(who.accessToken), ...headers }).buffer(true).parse(binary);
+  const download = (who: Registered, path: string, headers?: Record<string, string>) => downloadFile(t.http, who, path, headers);
   const incoming = () => readdir(join(uploadDir, '.incoming'));
   const attachmentCount = async () => Number((await t.db.query(`SELECT count(*) AS n FROM attachments`))[0].n);
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { Storage } from '../src/attachments/storage/storage.js';
 import { ExpiryService } from '../src/messages/expiry.service.js';
+import { downloadFile, uploadFile } from './helpers/attachments.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { hasGpsTag, jpegWithGps, mp4Like, pixelFloodPng, png, undecodablePng, wav } from './helpers/media.js';
 import { type RunningS3, startS3rver } from './helpers/s3rver.js';
@@ -47,12 +48,10 @@ describe('attachments (e2e)', () => {
     await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const upload = (who: Registered, content: Buffer, filename: string, contentType = 'application/octet-stream') =>
-    t.http.post('/api/attachments').set(bearer(who.accessToken)).attach('file', content, { filename, contentType });
+  const upload = (who: Registered, content: Buffer, filename: string, contentType?: string) => uploadFile(t.http, who, content, filename, contentType);
   const send = (who: Registered, fields: object, conversation = conversationId) =>
     t.http.post(`/api/conversations/${conversation}/messages`).set(bearer(who.accessToken)).send({ clientId: randomUUID(), ...fields });
-  const download = (who: Registered, path: string, headers: Record<string, string> = {}) =>
-    t.http.get(path).set({ ...bearer(who.accessToken), ...headers }).buffer(true).parse(binary);
+  const download = (who: Registered, path: string, headers?: Record<string, string>) => downloadFile(t.http, who, path, headers);
   const row = async (id: string) =>
     (await t.db.query(`SELECT storage_key, thumbnail_key, message_id FROM attachments WHERE id = $1`, [id]))[0] as
       | { storage_key: string; thumbnail_key: string | null; message_id: string | null }

@@ -11,6 +11,7 @@ import { buffer } from 'node:stream/consumers';
 import type { Response } from 'supertest';
 import { fromBufferPromise } from 'yauzl';
 import { Storage, type StoredObject } from '../src/attachments/storage/storage.js';
+import { uploadFile } from './helpers/attachments.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { png } from './helpers/media.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -52,8 +53,8 @@ describe('data export (e2e)', () => {
   });
 
   const exportOf = (who: Registered) => t.http.get('/api/users/me/export').set(bearer(who.accessToken)).buffer(true).parse(binary);
-  const upload = (who: Registered, content: Buffer, filename: string, contentType = 'application/octet-stream') =>
-    t.http.post('/api/attachments').set(bearer(who.accessToken)).attach('file', content, { filename, contentType }).expect(201);
+  const upload = (who: Registered, content: Buffer, filename: string, contentType?: string) =>
+    uploadFile(t.http, who, content, filename, contentType).expect(201);
   const send = async (who: Registered, conversationId: string, fields: object) => {
     const res = await t.http
       .post(`/api/conversations/${conversationId}/messages`)
