@@ -371,5 +371,31 @@ describe('messaging (e2e)', () => {
       const bad = await t.http.patch(`/api/conversations/${conversationId}`).set(bearer(alice.accessToken)).send({ defaultExpiresInSeconds: 1 }).expect(400);
       expect(bad.body.code).toBe('VALIDATION_FAILED');
     });
+
+    // The rules live in the send_message SQL function; each row is one send into a conversation with that default.
+    it.each([
+      ['no default, none chosen', null, 'afterSend', {}, { expiresInSeconds: null, expiryMode: null, lifetime: null }],
+      ['no default, 30 s chosen', null, 'afterSend', { expiresInSeconds: 30 }, { expiresInSeconds: 30, expiryMode: 'afterSend', lifetime: 30_000 }],
+      ['no default, 30 s after read', null, 'afterSend', { expiresInSeconds: 30, expiryMode: 'afterRead' }, { expiresInSeconds: 30, expiryMode: 'afterRead', lifetime: null }],
+      ['1 h default, left out', 3600, 'afterSend', {}, { expiresInSeconds: 3600, expiryMode: 'afterSend', lifetime: 3_600_000 }],
+      ['1 h default, null chosen', 3600, 'afterSend', { expiresInSeconds: null, expiryMode: 'afterSend' }, { expiresInSeconds: null, expiryMode: null, lifetime: null }],
+      ['1 h default, 30 s chosen takes the default mode', 3600, 'afterSend', { expiresInSeconds: 30 }, { expiresInSeconds: 30, expiryMode: 'afterSend', lifetime: 30_000 }],
+      ['1 h after-read default, left out', 3600, 'afterRead', {}, { expiresInSeconds: 3600, expiryMode: 'afterRead', lifetime: null }],
+      ['1 h after-read default, 60 s after send chosen', 3600, 'afterRead', { expiresInSeconds: 60, expiryMode: 'afterSend' }, { expiresInSeconds: 60, expiryMode: 'afterSend', lifetime: 60_000 }],
+      ['1 h after-read default, mode only', 3600, 'afterRead', { expiryMode: 'afterSend' }, { expiresInSeconds: 3600, expiryMode: 'afterSend', lifetime: 3_600_000 }],
+    ])('%s', async (_, defaultExpiresInSeconds, defaultExpiryMode, choice, expected) => {
+      const { alice, bob, conversationId } = await pair();
+      if (defaultExpiresInSeconds !== null) {
+        await t.http.patch(`/api/conversations/${conversationId}`).set(bearer(bob.accessToken)).send({ defaultExpiresInSeconds, defaultExpiryMode }).expect(200);
+      }
+      const sent = (await send(alice, conversationId, 'timed?', choice).expect(201)).body as Message & { expiryMode: string | null };
+      const [stored] = await t.db.query('SELECT expires_in_seconds, expiry_mode, expires_at, created_at FROM messages WHERE id = $1', [sent.id]);
+
+      expect(sent).toMatchObject({ expiresInSeconds: expected.expiresInSeconds, expiryMode: expected.expiryMode });
+      expect(stored).toMatchObject({ expires_in_seconds: expected.expiresInSeconds, expiry_mode: expected.expiryMode });
+      const lifetime = stored.expires_at === null ? null : stored.expires_at.getTime() - stored.created_at.getTime();
+      expect(lifetime).toBe(expected.lifetime);
+      expect(sent.expiresAt === null ? null : new Date(sent.expiresAt).getTime() - new Date(sent.createdAt).getTime()).toBe(expected.lifetime);
+    });
   });
 });

@@ -6,6 +6,7 @@ import { DataSource, EntityManager, In, IsNull, MoreThan } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import type { AuthUser } from '../common/current-user.decorator.js';
 import { AppConfig } from '../config/app-config.js';
+import { prepared, runPrepared } from '../database/prepared.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -48,6 +49,21 @@ type RefreshOutcome =
   | { kind: 'rejected'; code: string; message: string; revokedSessionId?: string };
 
 const DAY_MS = 86_400_000;
+/** Every authenticated request runs this, so it is a prepared statement (database/prepared.ts). */
+export const SESSION_CHECK = prepared(
+  'auth_session_check',
+  `SELECT s.expires_at, s.revoked_at, u.role, u.token_version
+     FROM sessions s JOIN users u ON u.id = s.user_id
+    WHERE s.id = $1 AND s.user_id = $2`,
+);
+
+interface SessionCheckRow {
+  expires_at: Date;
+  revoked_at: Date | null;
+  role: AuthUser['role'];
+  token_version: number;
+}
+
 // Rotated tokens are kept this long so a replay revokes the session; an older replay is simply refused.
 const USED_TOKEN_RETENTION_MS = 7 * DAY_MS;
 
@@ -198,17 +214,11 @@ export class AuthService {
     ) {
       throw unauthorized('INVALID_TOKEN', 'The access token is not valid');
     }
-    // `find`, not `findOne`: with a relation, findOne's LIMIT adds a DISTINCT pre-query, a second round
-    // trip on every authenticated request. The id is the primary key, so there is one row at most.
-    const [session] = await this.dataSource.getRepository(Session).find({
-      where: { id: payload.sid, userId: payload.sub },
-      relations: { user: true },
-      select: { id: true, expiresAt: true, revokedAt: true, user: { id: true, role: true, tokenVersion: true } },
-    });
-    if (!session?.user || session.revokedAt || session.expiresAt <= this.clock.now() || session.user.tokenVersion !== payload.ver) {
+    const [session] = await runPrepared<SessionCheckRow>(this.dataSource.manager, SESSION_CHECK, [payload.sid, payload.sub]);
+    if (!session || session.revoked_at || session.expires_at <= this.clock.now() || session.token_version !== payload.ver) {
       throw unauthorized('SESSION_REVOKED', 'This session has ended; sign in again');
     }
-    return { id: session.user.id, role: session.user.role, sessionId: session.id };
+    return { id: payload.sub, role: session.role, sessionId: payload.sid };
   }
 
   /** Those of `sessionIds` that are still open (not ended, not expired). */

@@ -5,6 +5,7 @@ import { attachmentFromRow, type AttachmentRow } from '../attachments/attachment
 import { toAttachmentDto } from '../attachments/dto/attachment.dto.js';
 import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
+import { prepared, runPrepared } from '../database/prepared.js';
 import { FriendsService, lockPair } from '../friends/friends.service.js';
 import { messageFromRow, type MessageRow, toMessageDto } from '../messages/dto/message.dto.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
@@ -38,6 +39,9 @@ interface ConversationRow {
 
 export const conversationNotFound = () =>
   new NotFoundException({ code: 'CONVERSATION_NOT_FOUND', message: 'Conversation not found' });
+export const peerGone = () => new ForbiddenException({ code: 'PEER_GONE', message: 'The other account no longer exists' });
+export const blocked = () => new ForbiddenException({ code: 'BLOCKED', message: 'This conversation is read-only because of a block' });
+export const notFriends = () => new ForbiddenException({ code: 'NOT_FRIENDS', message: 'You can only message friends' });
 
 @Injectable()
 export class ConversationsService {
@@ -85,18 +89,18 @@ export class ConversationsService {
 
   async list(userId: string, limit: number, cursor?: string): Promise<ConversationPageDto> {
     const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
-    const rows = await this.query(
+    const rows = await runPrepared<ConversationRow>(this.dataSource.manager, CONVERSATION_LIST, [
       userId,
-      `($2::timestamptz IS NULL OR (c.last_activity_at, c.id) < ($2::timestamptz, $3::uuid))
-       ORDER BY c.last_activity_at DESC, c.id DESC
-       LIMIT $4`,
-      [after?.t ?? null, after?.id ?? null, limit + 1],
-    );
+      after?.t ?? null,
+      after?.id ?? null,
+      limit + 1,
+      this.clock.now(),
+    ]);
     return toPage(rows, limit, toConversationDto, (row) => ({ t: row.last_activity_at.toISOString(), id: row.id }));
   }
 
   async getOne(userId: string, conversationId: string): Promise<ConversationDto> {
-    const [row] = await this.query(userId, `c.id = $2`, [conversationId]);
+    const [row] = await runPrepared<ConversationRow>(this.dataSource.manager, CONVERSATION_ONE, [userId, conversationId, this.clock.now()]);
     if (!row) throw conversationNotFound();
     return toConversationDto(row);
   }
@@ -155,30 +159,27 @@ export class ConversationsService {
    * commit after a block that was already confirmed.
    */
   async assertCanWrite(userId: string, peerId: string | null, manager: EntityManager): Promise<void> {
-    if (!peerId) throw new ForbiddenException({ code: 'PEER_GONE', message: 'The other account no longer exists' });
+    if (!peerId) throw peerGone();
     await lockPair(manager, userId, peerId);
     const relationship = await this.assertNotBlocked(userId, peerId, manager);
-    if (!relationship.friends) {
-      throw new ForbiddenException({ code: 'NOT_FRIENDS', message: 'You can only message friends' });
-    }
+    if (!relationship.friends) throw notFriends();
   }
 
   private async assertNotBlocked(userId: string, peerId: string, manager: EntityManager) {
     const relationship = await this.friendsService.relationship(userId, peerId, manager);
-    if (relationship.blockedByMe || relationship.blockedMe) {
-      throw new ForbiddenException({ code: 'BLOCKED', message: 'This conversation is read-only because of a block' });
-    }
+    if (relationship.blockedByMe || relationship.blockedMe) throw blocked();
     return relationship;
   }
+}
 
-  /**
-   * Conversations of `userId` matching `where` (on `c`), with the peer, the newest visible message and
-   * the unread count. The page is chosen first so the per-row lookups run only for the rows returned.
-   */
-  private query(userId: string, where: string, params: unknown[]): Promise<ConversationRow[]> {
-    const now = this.clock.now();
-    return this.dataSource.query(
-      `WITH page AS (
+/**
+ * Conversations of $1 matching `where` (on `c`), with the peer, the newest visible message and the
+ * unread count; `now` is parameter `$${nowParam}`. The page is chosen first so the per-row lookups run
+ * only for the rows returned. The list and the single conversation are prepared statements
+ * (database/prepared.ts): the list runs on every start of the client.
+ */
+function conversationsSql(where: string, nowParam: number): string {
+  return `WITH page AS (
          SELECT c.id, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, m.last_read_seq,
                 CASE WHEN c.user_a_id = $1 THEN c.user_b_id ELSE c.user_a_id END AS peer_id
            FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
@@ -194,19 +195,27 @@ export class ConversationsService {
          LEFT JOIN conversation_members peer_member ON peer_member.conversation_id = page.id AND peer_member.user_id = page.peer_id
          LEFT JOIN LATERAL (
            SELECT x.* FROM messages x
-            WHERE x.conversation_id = page.id AND (x.expires_at IS NULL OR x.expires_at > $${params.length + 2})
+            WHERE x.conversation_id = page.id AND (x.expires_at IS NULL OR x.expires_at > $${nowParam})
             ORDER BY x.seq DESC LIMIT 1
          ) last_message ON true
          CROSS JOIN LATERAL (
            SELECT count(*)::int AS count FROM messages x
             WHERE x.conversation_id = page.id AND x.seq > page.last_read_seq AND x.sender_id <> $1
-              AND x.deleted_at IS NULL AND (x.expires_at IS NULL OR x.expires_at > $${params.length + 2})
+              AND x.deleted_at IS NULL AND (x.expires_at IS NULL OR x.expires_at > $${nowParam})
          ) unread
-        ORDER BY page.last_activity_at DESC, page.id DESC`,
-      [userId, ...params, now],
-    );
-  }
+        ORDER BY page.last_activity_at DESC, page.id DESC`;
 }
+
+export const CONVERSATION_LIST = prepared(
+  'conversations_list',
+  conversationsSql(
+    `($2::timestamptz IS NULL OR (c.last_activity_at, c.id) < ($2::timestamptz, $3::uuid))
+     ORDER BY c.last_activity_at DESC, c.id DESC
+     LIMIT $4`,
+    5,
+  ),
+);
+export const CONVERSATION_ONE = prepared('conversations_one', conversationsSql('c.id = $2', 3));
 
 function toConversationDto(row: ConversationRow): ConversationDto {
   return {

@@ -2,12 +2,14 @@ import { jest } from '@jest/globals';
 import { BadRequestException, ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { AttachmentsService } from '../attachments/attachments.service.js';
+import { Attachment } from '../attachments/attachment.entity.js';
 import { Conversation } from '../conversations/conversation.entity.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
 import type { ConversationsService, Membership } from '../conversations/conversations.service.js';
 import { toMessageDto, type SendMessageDto } from './dto/message.dto.js';
 import { Message } from './message.entity.js';
 import { MessagesService } from './messages.service.js';
+import { fakePgPool } from '../../test/helpers/fake-pg-pool.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { rejection } from '../../test/helpers/rejection.js';
 import { fakeTransaction } from '../../test/helpers/fake-transaction.js';
@@ -51,6 +53,21 @@ function aMessage(overrides: Partial<Message> = {}): Message {
   });
 }
 
+/** A `messages` row as the database answers it in jsonb (send_message, history): timestamps are strings. */
+const asRow = (message: Message): Record<string, unknown> => ({
+  id: message.id,
+  conversation_id: message.conversationId,
+  seq: message.seq,
+  sender_id: message.senderId,
+  client_id: message.clientId,
+  body: message.body,
+  created_at: message.createdAt.toISOString(),
+  edited_at: message.editedAt?.toISOString() ?? null,
+  deleted_at: message.deletedAt?.toISOString() ?? null,
+  expires_in_seconds: message.expiresInSeconds,
+  expiry_mode: message.expiryMode,
+  expires_at: message.expiresAt?.toISOString() ?? null,
+});
 const aDto = (overrides: Partial<SendMessageDto> = {}): SendMessageDto => ({ clientId: CLIENT_ID, body: 'hello', ...overrides });
 
 /** Every chain method returns the builder itself; the test sets what `execute`/`getMany`/`getOne` resolve to. */
@@ -105,7 +122,9 @@ describe('MessagesService', () => {
   let messages: ReturnType<typeof fakeMessageRepository>;
   /** Whether the last transaction callback threw, i.e. the transaction rolled back. */
   let transactions: ReturnType<typeof fakeTransaction<ReturnType<typeof fakeEntityManager>>>;
+  let pool: ReturnType<typeof fakePgPool>;
   let dataSource: {
+    manager: ReturnType<typeof fakePgPool>['manager'];
     transaction: jest.Mock<(work: (m: unknown) => Promise<unknown>) => Promise<unknown>>;
     getRepository: jest.Mock<(entity: unknown) => unknown>;
     createQueryBuilder: jest.Mock<() => ReturnType<typeof fakeQueryBuilder>>;
@@ -140,7 +159,10 @@ describe('MessagesService', () => {
     messages = fakeMessageRepository();
     messages.createQueryBuilder.mockReturnValue(readBuilder);
     transactions = fakeTransaction(manager);
+    pool = fakePgPool();
+    Object.assign(manager, { queryRunner: pool.queryRunner });
     dataSource = {
+      manager: pool.manager,
       transaction: transactions.transaction,
       getRepository: jest.fn((entity) => (entity === Message ? messages : undefined)),
       createQueryBuilder: jest.fn(() => updateBuilder),
@@ -166,26 +188,123 @@ describe('MessagesService', () => {
   });
 
   describe('send', () => {
-    /** The row the INSERT would write, as passed to `.values()`. */
-    const insertedValues = () => insertBuilder.values.mock.calls[0][0] as Partial<Message>;
+    const answers = (outcome: string, message: Message | null = null) =>
+      pool.query.mockResolvedValueOnce({ rows: [{ outcome, peer_id: message ? BOB : null, message: message ? asRow(message) : null }] });
+
+    it('passes the message to send_message in one statement, with no transaction', async () => {
+      clock.advance(5_000);
+      answers('created', aMessage());
+
+      await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 60, expiryMode: 'afterRead' }));
+
+      expect(pool.query).toHaveBeenCalledTimes(1);
+      expect(pool.query.mock.calls[0][0]).toMatchObject({
+        name: 'messages_send',
+        values: [CONVERSATION, ALICE, CLIENT_ID, 'hello', new Date(START.getTime() + 5_000), true, 60, 'afterRead'],
+      });
+      expect(dataSource.transaction).not.toHaveBeenCalled();
+    });
+
+    it('tells send_message whether a timer was given: left out takes the default, null means none', async () => {
+      answers('created', aMessage());
+      answers('created', aMessage());
+
+      await sut.send(ALICE, CONVERSATION, aDto());
+      await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: null, body: '' }));
+
+      expect(pool.query.mock.calls[0][0].values.slice(3)).toEqual(['hello', START, false, null, null]);
+      expect(pool.query.mock.calls[1][0].values.slice(3)).toEqual([null, START, true, null, null]);
+    });
+
+    it('returns the stored row with created:true and announces it to both members', async () => {
+      const stored = aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() + 60_000) });
+      answers('created', stored);
+
+      const result = await sut.send(ALICE, CONVERSATION, aDto());
+
+      expect(result).toEqual({ message: toMessageDto(stored), created: true });
+      expect(realtime.messageCreated).toHaveBeenCalledTimes(1);
+      expect(realtime.messageCreated).toHaveBeenCalledWith([ALICE, BOB], result.message);
+    });
+
+    it.each([
+      ['CONVERSATION_NOT_FOUND', NotFoundException],
+      ['PEER_GONE', ForbiddenException],
+      ['BLOCKED', ForbiddenException],
+      ['NOT_FRIENDS', ForbiddenException],
+    ])('answers %s when send_message refuses, and announces nothing', async (code, type) => {
+      answers(code);
+
+      const error = await rejection(sut.send(ALICE, CONVERSATION, aDto()));
+
+      expect(error).toBeInstanceOf(type);
+      expect(error.getResponse()).toMatchObject({ code });
+      expect(realtime.messageCreated).not.toHaveBeenCalled();
+    });
+
+    describe('with attachments', () => {
+      const withFiles = () => aDto({ attachmentIds: ['file-1', 'file-2'] });
+
+      it('attaches them in the same transaction and answers with them', async () => {
+        answers('created', aMessage());
+        const files = ['file-1', 'file-2'].map((id, position) =>
+          Object.assign(new Attachment(), {
+            id,
+            uploaderId: ALICE,
+            messageId: 'message-1',
+            position,
+            kind: 'file',
+            mimeType: 'application/pdf',
+            size: 10,
+            name: `${id}.pdf`,
+            width: null,
+            height: null,
+            durationSeconds: null,
+            storageKey: `originals/${id}`,
+            thumbnailKey: null,
+            createdAt: START,
+          }),
+        );
+        attachmentsService.attach.mockResolvedValueOnce(files);
+
+        const { message } = await sut.send(ALICE, CONVERSATION, withFiles());
+
+        expect(dataSource.transaction).toHaveBeenCalledTimes(1);
+        expect(attachmentsService.attach).toHaveBeenCalledWith(manager, ALICE, 'message-1', ['file-1', 'file-2']);
+        expect(message.attachments.map((attachment) => attachment.id)).toEqual(['file-1', 'file-2']);
+      });
+
+      it('rolls the message back when they cannot be attached', async () => {
+        answers('created', aMessage());
+        const invalid = new BadRequestException({ code: 'INVALID_ATTACHMENT' });
+        attachmentsService.attach.mockRejectedValueOnce(invalid);
+
+        await expect(sut.send(ALICE, CONVERSATION, withFiles())).rejects.toBe(invalid);
+        expect(transactions.state.rolledBack).toBe(true);
+        expect(realtime.messageCreated).not.toHaveBeenCalled();
+      });
+
+      it('attaches nothing when send_message refuses', async () => {
+        answers('BLOCKED');
+
+        await expect(sut.send(ALICE, CONVERSATION, withFiles())).rejects.toBeInstanceOf(ForbiddenException);
+        expect(attachmentsService.attach).not.toHaveBeenCalled();
+      });
+    });
 
     describe('with a clientId the sender already used', () => {
-      it('returns the original message with created:false and opens no transaction', async () => {
+      it('returns the original message with created:false and announces nothing', async () => {
         const original = aMessage();
-        messages.findOneBy.mockResolvedValueOnce(original);
+        answers('replayed', original);
 
         await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(original), created: false });
-        expect(messages.findOneBy).toHaveBeenCalledWith({ senderId: ALICE, clientId: CLIENT_ID });
-        expect(dataSource.transaction).not.toHaveBeenCalled();
-        expect(manager.query).not.toHaveBeenCalled();
         expect(realtime.messageCreated).not.toHaveBeenCalled();
       });
 
       it('still returns the original while its timer has not run out', async () => {
-        messages.findOneBy.mockResolvedValueOnce(aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() + 1) }));
+        answers('replayed', aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() + 1) }));
 
         await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toMatchObject({ message: { id: 'message-1' }, created: false });
-        expect(dataSource.transaction).not.toHaveBeenCalled();
       });
 
       it.each([
@@ -195,179 +314,40 @@ describe('MessagesService', () => {
         ['an original that expired just now', aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: START })],
         ['an original that expired earlier', aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() - 1000) })],
       ])('answers CLIENT_ID_CONFLICT for %s', async (_, original) => {
-        messages.findOneBy.mockResolvedValueOnce(original);
+        answers('replayed', original);
 
         const error = await rejection(sut.send(ALICE, CONVERSATION, aDto()));
 
         expect(error).toBeInstanceOf(ConflictException);
         expect(error.getResponse()).toMatchObject({ code: 'CLIENT_ID_CONFLICT' });
-        expect(dataSource.transaction).not.toHaveBeenCalled();
-      });
-    });
-
-    describe('a new message', () => {
-      it('takes the next seq under the conversation lock, inserts and returns the stored row with created:true', async () => {
-        const stored = aMessage({ id: 'message-1', seq: 7 });
-        insertBuilder.execute.mockResolvedValueOnce({
-          raw: [
-            {
-              id: stored.id,
-              conversation_id: stored.conversationId,
-              seq: stored.seq,
-              sender_id: stored.senderId,
-              client_id: stored.clientId,
-              body: stored.body,
-              created_at: stored.createdAt,
-              edited_at: null,
-              deleted_at: null,
-              expires_in_seconds: null,
-              expiry_mode: null,
-              expires_at: null,
-            },
-          ],
-        });
-
-        const result = await sut.send(ALICE, CONVERSATION, aDto());
-
-        expect(result).toEqual({ message: toMessageDto(stored), created: true });
-        expect(conversationsService.getMembership).toHaveBeenCalledWith(ALICE, CONVERSATION);
-        expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB, manager);
-        expect(manager.query).toHaveBeenCalledWith(expect.stringContaining('RETURNING last_seq'), [CONVERSATION, START]);
-        expect(insertBuilder.into).toHaveBeenCalledWith(Message);
-        expect(insertBuilder.orIgnore).toHaveBeenCalled();
-        expect(insertedValues()).toEqual({
-          conversationId: CONVERSATION,
-          seq: 7,
-          senderId: ALICE,
-          clientId: CLIENT_ID,
-          body: 'hello',
-          createdAt: START,
-          editedAt: null,
-          deletedAt: null,
-          expiresInSeconds: null,
-          expiryMode: null,
-          expiresAt: null,
-        });
-        // The RETURNING row is the answer: no second read of the message.
-        expect(manager.findOneByOrFail).not.toHaveBeenCalled();
       });
 
-      it('announces the message to both members once the transaction has committed', async () => {
-        let committed = false;
-        dataSource.transaction.mockImplementationOnce(async (work) => {
-          const result = await work(manager);
-          committed = true;
-          return result;
-        });
-        realtime.messageCreated.mockImplementationOnce(() => expect(committed).toBe(true));
+      it('answers CLIENT_ID_CONFLICT when the retry asks for another timer', async () => {
+        answers('replayed', aMessage({ expiresInSeconds: 30, expiryMode: 'afterRead' }));
 
-        const { message } = await sut.send(ALICE, CONVERSATION, aDto());
+        const error = await rejection(sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 60 })));
 
-        expect(realtime.messageCreated).toHaveBeenCalledTimes(1);
-        expect(realtime.messageCreated).toHaveBeenCalledWith([ALICE, BOB], message);
-      });
-
-      it("uses the conversation's default timer and mode when expiresInSeconds is left out", async () => {
-        conversationsService.getMembership.mockResolvedValueOnce(
-          membership(aConversation({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterSend' })),
-        );
-
-        await sut.send(ALICE, CONVERSATION, aDto());
-
-        expect(insertedValues()).toMatchObject({
-          expiresInSeconds: 3600,
-          expiryMode: 'afterSend',
-          expiresAt: new Date(START.getTime() + 3600 * 1000),
-        });
-      });
-
-      it('sets no timer when expiresInSeconds is null, even if the conversation has a default', async () => {
-        conversationsService.getMembership.mockResolvedValueOnce(
-          membership(aConversation({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterSend' })),
-        );
-
-        await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: null, expiryMode: 'afterSend' }));
-
-        expect(insertedValues()).toMatchObject({ expiresInSeconds: null, expiryMode: null, expiresAt: null });
-      });
-
-      it("uses an explicit timer over the conversation's default, with the conversation's mode when none is given", async () => {
-        conversationsService.getMembership.mockResolvedValueOnce(
-          membership(aConversation({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterSend' })),
-        );
-
-        await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 30 }));
-
-        expect(insertedValues()).toMatchObject({ expiresInSeconds: 30, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() + 30_000) });
-      });
-
-      it('sets expiresAt = now + timer for afterSend', async () => {
-        clock.advance(5_000);
-
-        await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 60, expiryMode: 'afterSend' }));
-
-        expect(insertedValues()).toMatchObject({
-          createdAt: new Date(START.getTime() + 5_000),
-          expiresInSeconds: 60,
-          expiryMode: 'afterSend',
-          expiresAt: new Date(START.getTime() + 65_000),
-        });
-      });
-
-      it('leaves expiresAt null for afterRead until the recipient reads it', async () => {
-        await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 60, expiryMode: 'afterRead' }));
-
-        expect(insertedValues()).toMatchObject({ expiresInSeconds: 60, expiryMode: 'afterRead', expiresAt: null });
-      });
-
-      it('takes the mode from the conversation default, so a default afterRead leaves expiresAt null', async () => {
-        conversationsService.getMembership.mockResolvedValueOnce(
-          membership(aConversation({ defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterRead' })),
-        );
-
-        await sut.send(ALICE, CONVERSATION, aDto());
-
-        expect(insertedValues()).toMatchObject({ expiresInSeconds: 3600, expiryMode: 'afterRead', expiresAt: null });
-      });
-
-      it('checks inside the transaction (under the pair lock) and writes nothing when the caller may not write', async () => {
-        const blocked = new ForbiddenException({ code: 'BLOCKED' });
-        conversationsService.assertCanWrite.mockRejectedValueOnce(blocked);
-
-        await expect(sut.send(ALICE, CONVERSATION, aDto())).rejects.toBe(blocked);
-        expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB, manager);
-        expect(manager.query).not.toHaveBeenCalled();
-        expect(insertBuilder.execute).not.toHaveBeenCalled();
-        expect(transactions.state.rolledBack).toBe(true);
-        expect(realtime.messageCreated).not.toHaveBeenCalled();
-      });
-
-      it('rethrows other database errors unchanged', async () => {
-        const lost = new Error('connection lost');
-        insertBuilder.execute.mockRejectedValueOnce(lost);
-
-        await expect(sut.send(ALICE, CONVERSATION, aDto())).rejects.toBe(lost);
-        expect(messages.findOneByOrFail).not.toHaveBeenCalled();
+        expect(error).toBeInstanceOf(ConflictException);
+        expect(error.getResponse()).toMatchObject({ code: 'CLIENT_ID_CONFLICT' });
       });
     });
 
     describe('when a concurrent retry inserted the same clientId first', () => {
-      beforeEach(() => {
-        insertBuilder.execute.mockResolvedValueOnce({ raw: [] });
-      });
+      // As pg reports it: a DatabaseError with the SQLSTATE the function raised.
+      const raced = Object.assign(new Error('clientId was used by a concurrent send'), { code: 'IR409' });
 
-      it('rolls back (giving the seq back) and answers the winner with created:false', async () => {
+      it('answers the winner with created:false', async () => {
         const winner = aMessage({ id: 'winner', seq: 7 });
+        pool.query.mockRejectedValueOnce(raced);
         messages.findOneByOrFail.mockResolvedValueOnce(winner);
 
         await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(winner), created: false });
-        expect(transactions.state.rolledBack).toBe(true);
         expect(realtime.messageCreated).not.toHaveBeenCalled();
-        expect(manager.findOneByOrFail).not.toHaveBeenCalled();
         expect(messages.findOneByOrFail).toHaveBeenCalledWith({ senderId: ALICE, clientId: CLIENT_ID });
       });
 
       it('answers CLIENT_ID_CONFLICT when the winner has another body', async () => {
+        pool.query.mockRejectedValueOnce(raced);
         messages.findOneByOrFail.mockResolvedValueOnce(aMessage({ id: 'winner', body: 'the other one' }));
 
         const error = await rejection(sut.send(ALICE, CONVERSATION, aDto()));
@@ -376,48 +356,57 @@ describe('MessagesService', () => {
         expect(error.getResponse()).toMatchObject({ code: 'CLIENT_ID_CONFLICT' });
       });
     });
+
+    it('rethrows other database errors unchanged', async () => {
+      const lost = new Error('connection lost');
+      pool.query.mockRejectedValueOnce(lost);
+
+      await expect(sut.send(ALICE, CONVERSATION, aDto())).rejects.toMatchObject({ driverError: lost });
+      expect(messages.findOneByOrFail).not.toHaveBeenCalled();
+    });
   });
 
   describe('history', () => {
-    const seqs = (...values: number[]) => values.map((seq) => aMessage({ id: `message-${seq}`, seq }));
+    const rowsOf = (...values: number[]) => ({ rows: values.map((seq) => ({ ...asRow(aMessage({ id: `message-${seq}`, seq })), attachments: null })) });
+    const historyCall = () => pool.query.mock.calls[0][0];
 
     it('answers VALIDATION_FAILED for before and after together, before any query', async () => {
       const error = await rejection(sut.history(ALICE, CONVERSATION, { before: 10, after: 2 }, 50));
 
       expect(error).toBeInstanceOf(BadRequestException);
       expect(error.getResponse()).toMatchObject({ code: 'VALIDATION_FAILED' });
-      expect(conversationsService.getMembership).not.toHaveBeenCalled();
-      expect(readBuilder.getMany).not.toHaveBeenCalled();
+      expect(pool.query).not.toHaveBeenCalled();
     });
 
-    it('checks membership and hides expired messages', async () => {
-      await sut.history(ALICE, CONVERSATION, {}, 50);
+    it('answers CONVERSATION_NOT_FOUND when the statement finds no membership row', async () => {
+      pool.query.mockResolvedValueOnce({ rows: [] });
 
-      expect(conversationsService.getMembership).toHaveBeenCalledWith(ALICE, CONVERSATION);
-      expect(readBuilder.where).toHaveBeenCalledWith(expect.any(String), { conversationId: CONVERSATION });
-      expect(readBuilder.andWhere).toHaveBeenCalledWith(expect.stringContaining('expires_at'), { now: START });
+      const error = await rejection(sut.history(ALICE, CONVERSATION, {}, 50));
+
+      expect(error).toBeInstanceOf(NotFoundException);
+      expect(error.getResponse()).toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
     });
 
-    it('pages backwards from the newest message, asking for one row more than the page', async () => {
+    it('pages backwards from the newest message, hiding what expired by now, asking for one row more than the page', async () => {
+      pool.query.mockResolvedValueOnce(rowsOf(1));
+
       await sut.history(ALICE, CONVERSATION, {}, 2);
 
-      expect(readBuilder.andWhere).toHaveBeenCalledWith('m.seq < :seq', { seq: 2 ** 31 - 1 });
-      expect(readBuilder.orderBy).toHaveBeenCalledWith('m.seq', 'DESC');
-      expect(readBuilder.limit).toHaveBeenCalledWith(3);
+      expect(historyCall()).toMatchObject({ name: 'messages_history_before', values: [CONVERSATION, ALICE, 2 ** 31 - 1, START, 3] });
     });
 
     it('returns the items oldest first with the seq of the oldest as cursor when paging backwards', async () => {
-      readBuilder.getMany.mockResolvedValueOnce(seqs(9, 8, 7));
+      pool.query.mockResolvedValueOnce(rowsOf(9, 8, 7));
 
       const page = await sut.history(ALICE, CONVERSATION, { before: 10 }, 2);
 
-      expect(readBuilder.andWhere).toHaveBeenCalledWith('m.seq < :seq', { seq: 10 });
+      expect(historyCall()).toMatchObject({ name: 'messages_history_before', values: [CONVERSATION, ALICE, 10, START, 3] });
       expect(page.items.map((item) => item.seq)).toEqual([8, 9]);
       expect(page.nextCursor).toBe('8');
     });
 
     it('returns no cursor when no extra row came back when paging backwards', async () => {
-      readBuilder.getMany.mockResolvedValueOnce(seqs(2, 1));
+      pool.query.mockResolvedValueOnce(rowsOf(2, 1));
 
       const page = await sut.history(ALICE, CONVERSATION, { before: 3 }, 2);
 
@@ -426,28 +415,45 @@ describe('MessagesService', () => {
     });
 
     it('returns the items oldest first with the seq of the newest as cursor when paging forwards', async () => {
-      readBuilder.getMany.mockResolvedValueOnce(seqs(4, 5, 6));
+      pool.query.mockResolvedValueOnce(rowsOf(4, 5, 6));
 
       const page = await sut.history(ALICE, CONVERSATION, { after: 3 }, 2);
 
-      expect(readBuilder.andWhere).toHaveBeenCalledWith('m.seq > :seq', { seq: 3 });
-      expect(readBuilder.orderBy).toHaveBeenCalledWith('m.seq', 'ASC');
+      expect(historyCall()).toMatchObject({ name: 'messages_history_after', values: [CONVERSATION, ALICE, 3, START, 3] });
       expect(page.items.map((item) => item.seq)).toEqual([4, 5]);
       expect(page.nextCursor).toBe('5');
     });
 
     it('pages forwards from the start with after=0', async () => {
-      readBuilder.getMany.mockResolvedValueOnce(seqs(1, 2));
+      pool.query.mockResolvedValueOnce(rowsOf(1, 2));
 
       const page = await sut.history(ALICE, CONVERSATION, { after: 0 }, 2);
 
-      expect(readBuilder.andWhere).toHaveBeenCalledWith('m.seq > :seq', { seq: 0 });
+      expect(historyCall()).toMatchObject({ values: [CONVERSATION, ALICE, 0, START, 3] });
       expect(page.items.map((item) => item.seq)).toEqual([1, 2]);
       expect(page.nextCursor).toBeNull();
     });
 
-    it('returns an empty page without a cursor', async () => {
+    it('returns an empty page without a cursor for a member of an empty conversation', async () => {
+      const noMessage = Object.fromEntries(Object.keys(asRow(aMessage())).map((key) => [key, null]));
+      pool.query.mockResolvedValueOnce({ rows: [{ ...noMessage, attachments: null }] });
+
       await expect(sut.history(ALICE, CONVERSATION, {}, 50)).resolves.toEqual({ items: [], nextCursor: null });
+    });
+
+    it('answers each message with its attachments', async () => {
+      const file = {
+        id: 'file-1', uploader_id: ALICE, message_id: 'message-3', position: 0, kind: 'image', mime_type: 'image/png', size: 10,
+        name: 'a.png', width: 4, height: 3, duration_seconds: null, storage_key: 'originals/file-1', thumbnail_key: 'thumbnails/file-1',
+        created_at: START.toISOString(),
+      };
+      pool.query.mockResolvedValueOnce({ rows: [{ ...asRow(aMessage({ id: 'message-3', seq: 3 })), attachments: [file] }] });
+
+      const page = await sut.history(ALICE, CONVERSATION, {}, 50);
+
+      expect(page.items[0].attachments).toEqual([
+        expect.objectContaining({ id: 'file-1', kind: 'image', width: 4, url: '/api/attachments/file-1', thumbnailUrl: '/api/attachments/file-1/thumbnail' }),
+      ]);
     });
   });
 

@@ -1,12 +1,14 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AttachmentsService } from '../attachments/attachments.service.js';
+import { attachmentFromRow, type AttachmentRow } from '../attachments/attachment.entity.js';
 import type { AttachmentDto } from '../attachments/dto/attachment.dto.js';
 import { toAttachmentDto } from '../attachments/dto/attachment.dto.js';
 import { Clock } from '../common/clock.js';
+import { prepared, runPrepared } from '../database/prepared.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
-import { ConversationsService } from '../conversations/conversations.service.js';
+import { blocked, conversationNotFound, ConversationsService, notFriends, peerGone } from '../conversations/conversations.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import {
   type HistoryQueryDto,
@@ -14,6 +16,7 @@ import {
   type MessageDto,
   messageFromRow,
   type MessagePageDto,
+  type MessageRow,
   type SendMessageDto,
   toMessageDto,
 } from './dto/message.dto.js';
@@ -22,8 +25,52 @@ import { Message } from './message.entity.js';
 const messageNotFound = () => new NotFoundException({ code: 'MESSAGE_NOT_FOUND', message: 'Message not found' });
 const notYours = () => new ForbiddenException({ code: 'NOT_MESSAGE_SENDER', message: 'Only the sender can change a message' });
 
-/** Raised inside the send transaction when a concurrent retry inserted the same clientId first. */
-class DuplicateClientId extends Error {}
+/** The SQLSTATE `send_message` raises when a concurrent send inserted the same clientId first. */
+const CONCURRENT_CLIENT_ID = 'IR409';
+
+type SendOutcome =
+  | { outcome: 'created' | 'replayed'; peerId: string; message: Message }
+  | { outcome: 'CONVERSATION_NOT_FOUND' | 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS' };
+
+export const SEND_MESSAGE = prepared('messages_send', 'SELECT outcome, peer_id, message FROM send_message($1, $2, $3, $4, $5, $6, $7, $8)');
+
+async function sendMessage(manager: EntityManager, params: unknown[]): Promise<SendOutcome> {
+  const [row] = await runPrepared<{ outcome: SendOutcome['outcome']; peer_id: string | null; message: MessageRow | null }>(
+    manager,
+    SEND_MESSAGE,
+    params,
+  );
+  if (row.outcome === 'created' || row.outcome === 'replayed') {
+    return { outcome: row.outcome, peerId: row.peer_id!, message: messageFromRow(row.message!) };
+  }
+  return { outcome: row.outcome };
+}
+
+/**
+ * A page of history in one statement: the membership check (no row: not a member), up to `$5` messages
+ * before or after seq `$3` that have not expired at `$4`, each with its attachments. Prepared
+ * (database/prepared.ts): it runs every time a conversation is opened or scrolled.
+ */
+function historySql(direction: 'before' | 'after'): string {
+  const [comparison, order] = direction === 'before' ? ['<', 'DESC'] : ['>', 'ASC'];
+  return `SELECT page.*,
+            (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.position) FROM attachments a WHERE a.message_id = page.id) AS attachments
+       FROM conversation_members member
+       LEFT JOIN LATERAL (
+         SELECT m.* FROM messages m
+          WHERE m.conversation_id = member.conversation_id AND m.seq ${comparison} $3
+            AND (m.expires_at IS NULL OR m.expires_at > $4)
+          ORDER BY m.seq ${order}
+          LIMIT $5
+       ) page ON true
+      WHERE member.conversation_id = $1 AND member.user_id = $2
+      ORDER BY page.seq ${order}`;
+}
+
+export const HISTORY_BEFORE = prepared('messages_history_before', historySql('before'));
+export const HISTORY_AFTER = prepared('messages_history_after', historySql('after'));
+
+type HistoryRow = MessageRow & { id: string | null; seq: number; attachments: AttachmentRow[] | null };
 
 @Injectable()
 export class MessagesService {
@@ -37,60 +84,58 @@ export class MessagesService {
 
   /**
    * Sends a message. Idempotent per (sender, clientId): a retry returns the original (`created: false`).
-   * The conversation row is locked to take the next `seq`, so seq order is commit order and a reader
-   * paging with `after` never skips a message that commits late.
+   * The rules run in the database as one statement, `send_message` (migration SendMessageFunction): one
+   * round trip instead of eight. With attachments it runs in a transaction with the attach, so a message
+   * never appears without the files it was sent with.
    */
   async send(userId: string, conversationId: string, dto: SendMessageDto): Promise<{ message: MessageDto; created: boolean }> {
-    // Membership first: someone outside the conversation gets 404 whatever clientId they send.
-    const { conversation, peerId } = await this.conversationsService.getMembership(userId, conversationId);
-    const previous = await this.dataSource.getRepository(Message).findOneBy({ senderId: userId, clientId: dto.clientId });
-    if (previous) return { message: await this.replay(previous, conversationId, dto), created: false };
-
-    const expiresInSeconds = dto.expiresInSeconds !== undefined ? dto.expiresInSeconds : conversation.defaultExpiresInSeconds;
-    const expiryMode = expiresInSeconds ? (dto.expiryMode ?? conversation.defaultExpiryMode) : null;
-    const now = this.clock.now();
-
+    const attachmentIds = dto.attachmentIds ?? [];
+    const params = [
+      conversationId,
+      userId,
+      dto.clientId,
+      dto.body || null,
+      this.clock.now(),
+      dto.expiresInSeconds !== undefined,
+      dto.expiresInSeconds ?? null,
+      dto.expiryMode ?? null,
+    ];
+    let outcome: SendOutcome;
+    let attachments: AttachmentDto[] = [];
     try {
-      const message = await this.dataSource.transaction(async (manager) => {
-        await this.conversationsService.assertCanWrite(userId, peerId, manager);
-        // For UPDATE … RETURNING, the postgres driver answers [rows, rowCount].
-        const [[{ last_seq: seq }]]: [{ last_seq: number }[], number] = await manager.query(
-          `UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $2 WHERE id = $1 RETURNING last_seq`,
-          [conversationId, now],
-        );
-        const inserted = await manager
-          .createQueryBuilder()
-          .insert()
-          .into(Message)
-          .values({
-            conversationId,
-            seq,
-            senderId: userId,
-            clientId: dto.clientId,
-            body: dto.body || null,
-            createdAt: now,
-            editedAt: null,
-            deletedAt: null,
-            expiresInSeconds,
-            expiryMode,
-            expiresAt: expiresInSeconds && expiryMode === 'afterSend' ? new Date(now.getTime() + expiresInSeconds * 1000) : null,
-          })
-          .orIgnore()
-          .updateEntity(false)
-          .returning('*')
-          .execute();
-        // Rolling back gives the seq back, so a lost race leaves no gap.
-        if (inserted.raw.length === 0) throw new DuplicateClientId();
-        const row = messageFromRow(inserted.raw[0]);
-        const attachments = await this.attachmentsService.attach(manager, userId, row.id, dto.attachmentIds ?? []);
-        return toMessageDto(row, attachments.map(toAttachmentDto));
-      });
-      this.realtime.messageCreated([userId, peerId], message);
-      return { message, created: true };
+      if (attachmentIds.length === 0) {
+        outcome = await sendMessage(this.dataSource.manager, params);
+      } else {
+        outcome = await this.dataSource.transaction(async (manager) => {
+          const result = await sendMessage(manager, params);
+          if (result.outcome === 'created') {
+            attachments = (await this.attachmentsService.attach(manager, userId, result.message.id, attachmentIds)).map(toAttachmentDto);
+          }
+          return result;
+        });
+      }
     } catch (error) {
-      if (!(error instanceof DuplicateClientId)) throw error;
+      if ((error as { driverError?: { code?: string } }).driverError?.code !== CONCURRENT_CLIENT_ID) throw error;
+      // A concurrent retry inserted the same clientId first; the seq this send took was rolled back.
       const winner = await this.dataSource.getRepository(Message).findOneByOrFail({ senderId: userId, clientId: dto.clientId });
       return { message: await this.replay(winner, conversationId, dto), created: false };
+    }
+    switch (outcome.outcome) {
+      case 'created': {
+        const message = toMessageDto(outcome.message, attachments);
+        this.realtime.messageCreated([userId, outcome.peerId], message);
+        return { message, created: true };
+      }
+      case 'replayed':
+        return { message: await this.replay(outcome.message, conversationId, dto), created: false };
+      case 'CONVERSATION_NOT_FOUND':
+        throw conversationNotFound();
+      case 'PEER_GONE':
+        throw peerGone();
+      case 'BLOCKED':
+        throw blocked();
+      case 'NOT_FRIENDS':
+        throw notFriends();
     }
   }
 
@@ -99,24 +144,22 @@ export class MessagesService {
     if (query.before !== undefined && query.after !== undefined) {
       throw new BadRequestException({ code: 'VALIDATION_FAILED', message: 'Give before or after, not both' });
     }
-    await this.conversationsService.getMembership(userId, conversationId);
     const forwards = query.after !== undefined;
-    const rows = await this.dataSource
-      .getRepository(Message)
-      .createQueryBuilder('m')
-      .where('m.conversation_id = :conversationId', { conversationId })
-      .andWhere(forwards ? 'm.seq > :seq' : 'm.seq < :seq', { seq: forwards ? query.after : (query.before ?? MAX_SEQ) })
-      .andWhere('(m.expires_at IS NULL OR m.expires_at > :now)', { now: this.clock.now() })
-      .orderBy('m.seq', forwards ? 'ASC' : 'DESC')
-      .limit(limit + 1)
-      .getMany();
-    const page = rows.slice(0, limit);
+    const rows = await runPrepared<HistoryRow>(this.dataSource.manager, forwards ? HISTORY_AFTER : HISTORY_BEFORE, [
+      conversationId,
+      userId,
+      forwards ? query.after : (query.before ?? MAX_SEQ),
+      this.clock.now(),
+      limit + 1,
+    ]);
+    // No row at all: not a member. One row without a message: a member of an empty page.
+    if (rows.length === 0) throw conversationNotFound();
+    const page = rows.filter((row) => row.id !== null).slice(0, limit);
     const hasMore = rows.length > limit;
     if (!forwards) page.reverse();
     const edge = forwards ? page[page.length - 1] : page[0];
-    const attachments = await this.attachmentsService.forMessages(page.map((message) => message.id));
     return {
-      items: page.map((message) => toMessageDto(message, attachments.get(message.id))),
+      items: page.map((row) => toMessageDto(messageFromRow(row), (row.attachments ?? []).map((a) => toAttachmentDto(attachmentFromRow(a))))),
       nextCursor: hasMore && edge ? String(edge.seq) : null,
     };
   }

@@ -1,0 +1,89 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The write of a send as one statement: `send_message` does in one round trip what took eight
+ * (membership, the clientId lookup, BEGIN, the pair lock, the relationship check, the seq, the insert,
+ * COMMIT). Its rules are those of MessagesService.send, which calls it and maps its outcome:
+ * - not a member: `CONVERSATION_NOT_FOUND`, whatever the clientId;
+ * - a clientId the sender already used: `replayed` with the stored row, checked before any lock;
+ * - the peer erased: `PEER_GONE`; a block either way: `BLOCKED`; not friends: `NOT_FRIENDS`, checked
+ *   under the same advisory lock as friends.service `lockPair` (key `<lower id>:<higher id>`; uuid
+ *   order is the order of their lowercase text), so a send never lands after a block or unfriend commits;
+ * - otherwise `created`: the conversation row is locked by the UPDATE that takes the next seq, so seq
+ *   order is commit order.
+ * A concurrent retry that inserted the same clientId first raises SQLSTATE IR409, rolling back the seq.
+ */
+const SEND_MESSAGE = `CREATE FUNCTION "send_message"(
+    p_conversation_id uuid, p_sender_id uuid, p_client_id uuid, p_body text, p_now timestamptz,
+    p_timer_given boolean, p_expires_in_seconds integer, p_expiry_mode varchar)
+  RETURNS TABLE ("outcome" text, "peer_id" uuid, "message" jsonb)
+  LANGUAGE plpgsql AS $$
+DECLARE
+  v_conversation conversations;
+  v_peer_id uuid;
+  v_previous messages;
+  v_expires_in integer;
+  v_mode varchar;
+  v_seq integer;
+  v_message messages;
+BEGIN
+  SELECT c.* INTO v_conversation
+    FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+   WHERE m.conversation_id = p_conversation_id AND m.user_id = p_sender_id;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'CONVERSATION_NOT_FOUND', NULL::uuid, NULL::jsonb;
+    RETURN;
+  END IF;
+  v_peer_id := CASE WHEN v_conversation.user_a_id = p_sender_id THEN v_conversation.user_b_id ELSE v_conversation.user_a_id END;
+
+  SELECT * INTO v_previous FROM messages WHERE sender_id = p_sender_id AND client_id = p_client_id;
+  IF FOUND THEN
+    RETURN QUERY SELECT 'replayed', v_peer_id, to_jsonb(v_previous);
+    RETURN;
+  END IF;
+
+  IF v_peer_id IS NULL THEN
+    RETURN QUERY SELECT 'PEER_GONE', NULL::uuid, NULL::jsonb;
+    RETURN;
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended(
+    LEAST(p_sender_id, v_peer_id)::text || ':' || GREATEST(p_sender_id, v_peer_id)::text, 0));
+  IF EXISTS (SELECT 1 FROM blocks
+              WHERE (blocker_id = p_sender_id AND blocked_id = v_peer_id) OR (blocker_id = v_peer_id AND blocked_id = p_sender_id)) THEN
+    RETURN QUERY SELECT 'BLOCKED', v_peer_id, NULL::jsonb;
+    RETURN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM friendships WHERE user_id = p_sender_id AND friend_id = v_peer_id) THEN
+    RETURN QUERY SELECT 'NOT_FRIENDS', v_peer_id, NULL::jsonb;
+    RETURN;
+  END IF;
+
+  -- A timer left out takes the conversation's default; a zero or null timer has no mode.
+  v_expires_in := CASE WHEN p_timer_given THEN p_expires_in_seconds ELSE v_conversation.default_expires_in_seconds END;
+  v_mode := CASE WHEN COALESCE(v_expires_in, 0) <> 0 THEN COALESCE(p_expiry_mode, v_conversation.default_expiry_mode) END;
+
+  UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = p_now
+   WHERE id = p_conversation_id RETURNING last_seq INTO v_seq;
+  INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, expires_in_seconds, expiry_mode, expires_at)
+  VALUES (p_conversation_id, v_seq, p_sender_id, p_client_id, p_body, p_now, v_expires_in, v_mode,
+          CASE WHEN v_mode = 'afterSend' THEN p_now + v_expires_in * interval '1 second' END)
+  ON CONFLICT DO NOTHING
+  RETURNING * INTO v_message;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'clientId % was used by a concurrent send', p_client_id USING ERRCODE = 'IR409';
+  END IF;
+  RETURN QUERY SELECT 'created', v_peer_id, to_jsonb(v_message);
+END
+$$`;
+
+export class SendMessageFunction1795262831626 implements MigrationInterface {
+  name = 'SendMessageFunction1795262831626';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(SEND_MESSAGE);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP FUNCTION "send_message"(uuid, uuid, uuid, text, timestamptz, boolean, integer, varchar)`);
+  }
+}
