@@ -83,7 +83,7 @@ export class AppConfig {
   @IsInt()
   @Min(100)
   @Max(100_000)
-  EXPIRY_SWEEP_BATCH_SIZE = 5000;
+  EXPIRY_SWEEP_BATCH_SIZE = 20_000;
 
   @IsOptional()
   @Transform(toBoolean)

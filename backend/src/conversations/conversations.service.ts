@@ -182,7 +182,10 @@ function conversationsSql(where: string, nowParam: number): string {
   return `WITH page AS (
          SELECT c.id, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, m.last_read_seq,
                 CASE WHEN c.user_a_id = $1 THEN c.user_b_id ELSE c.user_a_id END AS peer_id
-           FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+           FROM conversation_members m
+           -- One primary-key lookup per membership: a plain join plans a scan of every conversation
+           -- (OFFSET 0 keeps the planner from turning this back into that join).
+          CROSS JOIN LATERAL (SELECT * FROM conversations c WHERE c.id = m.conversation_id OFFSET 0) c
           WHERE m.user_id = $1 AND ${where}
        )
        SELECT page.id, page.last_activity_at, page.default_expires_in_seconds, page.default_expiry_mode,

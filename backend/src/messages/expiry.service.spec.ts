@@ -10,20 +10,23 @@ import { asRealtime, fakeRealtime, type FakeRealtime } from '../../test/helpers/
 
 const START = new Date('2030-01-01T00:00:00Z');
 
-function fakeQueryBuilder() {
-  return {
-    delete: jest.fn().mockReturnThis(),
-    from: jest.fn().mockReturnThis(),
-    where: jest.fn().mockReturnThis(),
-    returning: jest.fn().mockReturnThis(),
-    execute: jest.fn<() => Promise<{ raw: unknown[]; affected?: number | null }>>(async () => ({ raw: [], affected: 0 })),
-  };
+interface BatchRow {
+  conversation_id: string;
+  ids: string[];
+  count: number;
+  until: string;
 }
+
+/** What one batch statement answers when it deletes `count` rows of one conversation, the last expired at `until`. */
+const batchOf = (count: number, until = `2029-12-31 23:59:${String(count % 60).padStart(2, '0')}+00`): BatchRow[] =>
+  count === 0 ? [] : [{ conversation_id: 'c1', ids: Array.from({ length: count }, (_, i) => `m${i}`), count, until }];
 
 describe('ExpiryService', () => {
   let clock: FakeClock;
-  let builder: ReturnType<typeof fakeQueryBuilder>;
-  let dataSource: { createQueryBuilder: jest.Mock<() => ReturnType<typeof fakeQueryBuilder>> };
+  /** The batch statement; it runs in a transaction after the sweep lock, which is free unless a test takes it. */
+  let batches: jest.Mock<(sql: string, params: unknown[]) => Promise<BatchRow[]>>;
+  let sweepLockFree: boolean;
+  let dataSource: { transaction: jest.Mock<(work: (manager: unknown) => Promise<unknown>) => Promise<unknown>> };
   let jobRuns: { record: jest.Mock<JobRunsService['record']> };
   let attachments: { deleteUnattached: jest.Mock<() => Promise<number>>; purgeQueuedFiles: jest.Mock<() => Promise<number>> };
   let conversationsService: { memberIds: jest.Mock<ConversationsService['memberIds']> };
@@ -32,8 +35,13 @@ describe('ExpiryService', () => {
 
   beforeEach(() => {
     clock = new FakeClock(START);
-    builder = fakeQueryBuilder();
-    dataSource = { createQueryBuilder: jest.fn(() => builder) };
+    batches = jest.fn(async () => []);
+    sweepLockFree = true;
+    const manager = {
+      query: async (sql: string, params: unknown[]) =>
+        sql.includes('pg_try_advisory_xact_lock') ? [{ sweeping: sweepLockFree }] : batches(sql, params),
+    };
+    dataSource = { transaction: jest.fn(async (work) => work(manager)) };
     jobRuns = { record: jest.fn(async (_job, work) => work()) };
     const config = Object.assign(new AppConfig(), { EXPIRY_SWEEP_BATCH_SIZE: 100 });
     attachments = { deleteUnattached: jest.fn(async () => 0), purgeQueuedFiles: jest.fn(async () => 0) };
@@ -50,8 +58,8 @@ describe('ExpiryService', () => {
     );
   });
 
-  const deletes = (...affected: (number | undefined)[]) => {
-    for (const count of affected) builder.execute.mockResolvedValueOnce({ raw: [], affected: count });
+  const deletes = (...counts: number[]) => {
+    for (const count of counts) batches.mockResolvedValueOnce(batchOf(count));
   };
 
   describe('sweep', () => {
@@ -60,7 +68,7 @@ describe('ExpiryService', () => {
 
       await expect(sut.sweep()).resolves.toBe(237);
 
-      expect(builder.execute).toHaveBeenCalledTimes(3);
+      expect(batches).toHaveBeenCalledTimes(3);
     });
 
     it('stops after one statement when the first batch is not full', async () => {
@@ -68,7 +76,7 @@ describe('ExpiryService', () => {
 
       await expect(sut.sweep()).resolves.toBe(0);
 
-      expect(builder.execute).toHaveBeenCalledTimes(1);
+      expect(batches).toHaveBeenCalledTimes(1);
     });
 
     it('runs one more (empty) batch after a batch that was exactly full', async () => {
@@ -76,44 +84,60 @@ describe('ExpiryService', () => {
 
       await expect(sut.sweep()).resolves.toBe(100);
 
-      expect(builder.execute).toHaveBeenCalledTimes(2);
+      expect(batches).toHaveBeenCalledTimes(2);
     });
 
-    it('counts a result without an affected count as an empty batch', async () => {
-      deletes(undefined);
+    it('adds up the rows of every conversation in a batch', async () => {
+      batches.mockResolvedValueOnce([
+        { conversation_id: 'c1', ids: ['m1', 'm2'], count: 2, until: 't' },
+        { conversation_id: 'c2', ids: ['m3'], count: 1, until: 't' },
+      ]);
 
-      await expect(sut.sweep()).resolves.toBe(0);
-
-      expect(builder.execute).toHaveBeenCalledTimes(1);
+      await expect(sut.sweep()).resolves.toBe(3);
     });
 
-    it("deletes from messages up to the clock's now, in batches of the configured size, skipping locked rows", async () => {
+    it("deletes from messages up to the clock's now, in batches of the configured size, each in its own transaction", async () => {
       deletes(100, 5);
 
       await sut.sweep();
 
-      expect(builder.from).toHaveBeenCalledWith('messages');
-      expect(builder.where).toHaveBeenCalledTimes(2);
-      for (const [sql, params] of builder.where.mock.calls) {
-        expect(sql).toEqual(expect.stringContaining('FOR UPDATE SKIP LOCKED'));
-        expect(sql).toEqual(expect.stringContaining('LIMIT :batchSize'));
-        expect(params).toEqual({ now: START, batchSize: 100 });
+      expect(batches).toHaveBeenCalledTimes(2);
+      expect(dataSource.transaction).toHaveBeenCalledTimes(2);
+      for (const [sql, params] of batches.mock.calls) {
+        expect(sql).toMatch(/DELETE FROM messages/);
+        expect(sql).toMatch(/expires_at <= \$1/);
+        expect(sql).toMatch(/ORDER BY expires_at LIMIT \$3/);
+        expect([params[0], params[2]]).toEqual([START, 100]);
       }
     });
 
+    it('leaves the batch to another instance that holds the sweep lock, and announces nothing', async () => {
+      sweepLockFree = false;
+
+      await expect(sut.sweep()).resolves.toBe(0);
+
+      expect(batches).not.toHaveBeenCalled();
+      expect(conversationsService.memberIds).not.toHaveBeenCalled();
+    });
+
+    it('starts each batch where the previous one ended in expiry order', async () => {
+      batches.mockResolvedValueOnce(batchOf(100, '2029-12-31 23:00:00.123456+00')).mockResolvedValueOnce(batchOf(3));
+
+      await sut.sweep();
+
+      expect(batches.mock.calls.map(([, params]) => params[1])).toEqual(['-infinity', '2029-12-31 23:00:00.123456+00']);
+      expect(batches.mock.calls[0][0]).toMatch(/expires_at >= \$2::timestamptz/);
+    });
+
     it("uses one 'now' for the whole sweep, even when batches take time", async () => {
-      builder.execute.mockImplementation(async () => {
+      batches.mockImplementation(async () => {
         clock.advance(1_000);
-        return { raw: [], affected: builder.execute.mock.calls.length < 3 ? 100 : 1 };
+        return batchOf(batches.mock.calls.length < 3 ? 100 : 1);
       });
 
       await expect(sut.sweep()).resolves.toBe(201);
 
-      expect(builder.where.mock.calls.map(([, params]) => params)).toEqual([
-        { now: START, batchSize: 100 },
-        { now: START, batchSize: 100 },
-        { now: START, batchSize: 100 },
-      ]);
+      expect(batches.mock.calls.map(([, params]) => params[0])).toEqual([START, START, START]);
     });
 
     it("runs inside a recorded job named 'message-expiry' and returns what the record returns", async () => {
@@ -122,20 +146,14 @@ describe('ExpiryService', () => {
       await expect(sut.sweep()).resolves.toBe(12);
 
       expect(jobRuns.record).toHaveBeenCalledWith('message-expiry', expect.any(Function));
-      expect(builder.execute).not.toHaveBeenCalled();
+      expect(batches).not.toHaveBeenCalled();
     });
 
     it('sends message.expired per conversation of each batch to its members, and nothing for an empty batch', async () => {
-      builder.execute
-        .mockResolvedValueOnce({
-          raw: [
-            { id: 'm1', conversation_id: 'c1' },
-            { id: 'm2', conversation_id: 'c2' },
-            { id: 'm3', conversation_id: 'c1' },
-          ],
-          affected: 3,
-        })
-        .mockResolvedValueOnce({ raw: [], affected: 0 });
+      batches.mockResolvedValueOnce([
+        { conversation_id: 'c1', ids: ['m1', 'm3'], count: 2, until: 't' },
+        { conversation_id: 'c2', ids: ['m2'], count: 1, until: 't' },
+      ]);
       conversationsService.memberIds.mockResolvedValueOnce(
         new Map([
           ['c1', ['alice', 'bob']],
@@ -145,7 +163,6 @@ describe('ExpiryService', () => {
 
       await sut.sweep();
 
-      expect(builder.returning).toHaveBeenCalledWith('id, conversation_id');
       expect(conversationsService.memberIds).toHaveBeenCalledTimes(1);
       expect(conversationsService.memberIds).toHaveBeenCalledWith(['c1', 'c2']);
       expect(realtime.messagesExpired.mock.calls).toEqual([
@@ -155,7 +172,7 @@ describe('ExpiryService', () => {
     });
 
     it('still counts a batch whose announcement failed', async () => {
-      builder.execute.mockResolvedValueOnce({ raw: [{ id: 'm1', conversation_id: 'c1' }], affected: 1 });
+      deletes(1);
       conversationsService.memberIds.mockRejectedValueOnce(new Error('connection lost'));
 
       await expect(sut.sweep()).resolves.toBe(1);
@@ -164,7 +181,7 @@ describe('ExpiryService', () => {
 
     it('lets a failing delete reach the job record, and cleans no files then', async () => {
       const failure = new Error('connection lost');
-      builder.execute.mockRejectedValueOnce(failure);
+      batches.mockRejectedValueOnce(failure);
 
       await expect(sut.sweep()).rejects.toBe(failure);
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout } from 'node:timers/promises';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AttachmentsService } from '../attachments/attachments.service.js';
@@ -11,9 +12,19 @@ import { RealtimeService } from '../realtime/realtime.service.js';
 export const EXPIRY_JOB = 'message-expiry';
 export const ATTACHMENT_CLEANUP_JOB = 'attachment-cleanup';
 
+/** The advisory lock a sweeper holds for each batch (an arbitrary constant, unique in this app). */
+const SWEEP_LOCK_KEY = 7_340_001;
+
+interface ExpiredBatchRow {
+  conversation_id: string;
+  ids: string[];
+  count: number;
+  until: string;
+}
+
 /**
  * Hard-deletes expired messages in batches. Expired messages are already never served; this frees
- * the rows. SKIP LOCKED lets every instance run it at once without deleting a row twice or waiting.
+ * the rows. Every instance runs it; a batch belongs to whichever holds the sweep lock.
  */
 @Injectable()
 export class ExpiryService {
@@ -48,44 +59,57 @@ export class ExpiryService {
       const now = this.clock.now();
       const batchSize = this.config.EXPIRY_SWEEP_BATCH_SIZE;
       let total = 0;
+      // Each batch starts where the last one ended in expires_at order, instead of walking again past
+      // the index entries of the rows it already deleted (dead until VACUUM).
+      let from = '-infinity';
       for (;;) {
-        const deleted = await this.deleteBatch(now, batchSize);
-        total += deleted;
-        if (deleted < batchSize) return total;
+        const started = performance.now();
+        const batch = await this.deleteBatch(now, from, batchSize);
+        total += batch.count;
+        if (batch.count < batchSize) return total;
+        from = batch.until!;
+        // A backlog (a million messages that ran out at once) is worked off at no more than 80 % of
+        // the time, so live requests keep a share of the database between batches.
+        await setTimeout((performance.now() - started) / 4);
       }
     });
   }
 
-  private async deleteBatch(now: Date, batchSize: number): Promise<number> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .delete()
-      .from('messages')
-      .where(
-        // ARRAY(…) makes the outer delete a primary-key lookup; `IN (subquery)` plans a scan of the whole table.
-        `id = ANY(ARRAY(SELECT id FROM messages WHERE expires_at <= :now ORDER BY expires_at LIMIT :batchSize FOR UPDATE SKIP LOCKED))`,
-        { now, batchSize },
-      )
-      .returning('id, conversation_id')
-      .execute();
+  private async deleteBatch(now: Date, from: string, batchSize: number): Promise<{ count: number; until: string | null }> {
+    const rows = await this.dataSource.transaction(async (manager): Promise<ExpiredBatchRow[]> => {
+      // One sweeper at a time across instances; another one's batch is simply left to it. Row locks
+      // (FOR UPDATE SKIP LOCKED) would do the same, but write a WAL record per row: 15-20 % of the
+      // sweep's cost, and WAL that the sends' commits wait behind.
+      const [{ sweeping }]: { sweeping: boolean }[] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS sweeping', [SWEEP_LOCK_KEY]);
+      if (!sweeping) return [];
+      // ARRAY(…) of row addresses makes the delete a TID scan: straight to the rows, with no
+      // primary-key lookup per row (40 % faster than by id, backend/bench); `IN (subquery)` would plan
+      // a scan of the whole table. A row a user's request changes meanwhile gets a new address and is
+      // left for the next batch. The deleted ids come back grouped by conversation, for the announcement.
+      return manager.query(
+        `WITH deleted AS (
+           DELETE FROM messages WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM messages WHERE expires_at <= $1 AND expires_at >= $2::timestamptz
+              ORDER BY expires_at LIMIT $3))
+           RETURNING id, conversation_id, expires_at
+         )
+         SELECT conversation_id, array_agg(id) AS ids, count(*)::int AS count,
+                -- As text, so the next batch gets it back to the microsecond.
+                (SELECT max(expires_at) FROM deleted)::text AS until
+           FROM deleted GROUP BY conversation_id`,
+        [now, from, batchSize],
+      );
+    });
     // The rows are gone whatever happens to the announcement, so its failure must not fail the sweep.
-    await this.announceExpired((result.raw ?? []) as { id: string; conversation_id: string }[]).catch((error: Error) =>
-      this.logger.error(`Could not announce expired messages: ${error.message}`),
-    );
-    return result.affected ?? 0;
+    await this.announceExpired(rows).catch((error: Error) => this.logger.error(`Could not announce expired messages: ${error.message}`));
+    return { count: rows.reduce((sum, row) => sum + row.count, 0), until: rows[0]?.until ?? null };
   }
 
   /** `message.expired` to both members of each conversation that lost messages. */
-  private async announceExpired(deleted: { id: string; conversation_id: string }[]): Promise<void> {
+  private async announceExpired(deleted: { conversation_id: string; ids: string[] }[]): Promise<void> {
     if (deleted.length === 0) return;
-    const byConversation = new Map<string, string[]>();
-    for (const row of deleted) {
-      const ids = byConversation.get(row.conversation_id);
-      if (ids) ids.push(row.id);
-      else byConversation.set(row.conversation_id, [row.id]);
-    }
-    const members = await this.conversationsService.memberIds([...byConversation.keys()]);
-    for (const [conversationId, messageIds] of byConversation) {
+    const members = await this.conversationsService.memberIds(deleted.map((row) => row.conversation_id));
+    for (const { conversation_id: conversationId, ids: messageIds } of deleted) {
       this.realtime.messagesExpired(members.get(conversationId) ?? [], { conversationId, messageIds });
     }
   }
