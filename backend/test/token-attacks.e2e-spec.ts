@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { befriend, openConversation } from './helpers/friends.js';
 import { closeSockets, connect, refusal } from './helpers/sockets.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
@@ -187,7 +188,7 @@ describe('token attacks (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp();
-    console.log(`token attacks: ${ATTACKS.length} forged tokens × REST and socket handshake = ${ATTACKS.length * 2} cases`);
+    console.log(`token attacks: ${ATTACKS.length} forged tokens × REST, a send and the socket handshake = ${ATTACKS.length * 3} cases`);
   });
   afterEach(() => closeSockets());
   afterAll(() => t.close());
@@ -206,6 +207,24 @@ describe('token attacks (e2e)', () => {
         status: 401,
         body: { statusCode: 401, error: 'Unauthorized', code, message: expect.any(String), requestId: expect.any(String) },
       });
+    });
+
+    // The send route checks the session inside its own statement (@SessionCheckedByHandler), not in the guard.
+    it(`answers 401 ${code} on a send, and stores nothing`, async () => {
+      const [victim, friend] = [await register(t.http), await register(t.http)];
+      await befriend(t.http, victim, friend);
+      const conversationId = await openConversation(t.http, victim, friend);
+      const token = await forge(t, victim);
+      const res = await t.http
+        .post(`/api/conversations/${conversationId}/messages`)
+        .set(bearer(token))
+        .send({ clientId: randomUUID(), body: 'sent with a forged or dead token' });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', code, message: expect.any(String), requestId: expect.any(String) },
+      });
+      const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conversationId]);
+      expect(n).toBe(0);
     });
 
     it(`refuses the socket handshake with ${code}`, async () => {

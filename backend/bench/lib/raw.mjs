@@ -11,12 +11,11 @@ const { CONVERSATION_LIST: INBOX } = await import(new URL('conversations/convers
 
 const query = (pool, statement, values) => pool.query({ ...statement, values });
 
-/** A send: authenticate, then send_message (messages.service send). */
+/** A send: send_message, the session check included, as messages.service `send` runs it. Seeded users are at token version 0. */
 export async function rawSend(pool, { userId, sessionId, conversationId }) {
-  await query(pool, SESSION, [sessionId, userId]);
   const {
     rows: [{ outcome }],
-  } = await query(pool, SEND, [conversationId, userId, randomUUID(), 'raw baseline message', new Date(), false, null, null]);
+  } = await query(pool, SEND, [sessionId, 0, conversationId, userId, randomUUID(), 'raw baseline message', new Date(), false, null, null]);
   if (outcome !== 'created') throw new Error(`send_message answered ${outcome}`);
 }
 

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { AuthenticatedRequest } from '../common/current-user.decorator.js';
-import { IS_PUBLIC } from '../common/public.decorator.js';
+import { IS_PUBLIC, SESSION_CHECKED_BY_HANDLER } from '../common/public.decorator.js';
 import { AuthService } from './auth.service.js';
 
 /** Global guard: every HTTP route needs a valid access token unless it is marked @Public(). */
@@ -24,6 +24,10 @@ export class AccessTokenGuard implements CanActivate {
     }
     if (!token) {
       throw new UnauthorizedException({ code: 'UNAUTHORIZED', message: 'Sign in first: send Authorization: Bearer <accessToken>' });
+    }
+    if (this.reflector.getAllAndOverride<boolean>(SESSION_CHECKED_BY_HANDLER, [context.getHandler(), context.getClass()])) {
+      request.claims = await this.authService.verifyAccessToken(token);
+      return true;
     }
     request.user = await this.authService.authenticate(token);
     return true;

@@ -15,6 +15,10 @@ import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { rejection } from '../../test/helpers/rejection.js';
 import { asRealtime, fakeRealtime, type FakeRealtime } from '../../test/helpers/fake-realtime.js';
 
+// Token claims are UUIDs, as the database makes them; anything else is not a token this server issued.
+const USER_ID = '6f1c7f52-3c1e-4f0e-9a57-0b3c2a1d4e5f';
+const SESSION_ID = '0d9e8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b';
+
 const SECRET = 'unit-test-jwt-secret-at-least-32-characters';
 const START = new Date('2030-01-01T00:00:00Z');
 const DAY_MS = 86_400_000;
@@ -22,7 +26,7 @@ const DAY_MS = 86_400_000;
 
 function aUser(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
-    id: 'user-1',
+    id: USER_ID,
     username: 'ada',
     displayName: 'Ada',
     statusMessage: '',
@@ -39,7 +43,7 @@ type RefreshRow = { id: string; used_at: Date | null; session_id: string; user_i
 function fakeEntityManager() {
   return {
     create: jest.fn((_entity: unknown, data: object) => ({ ...data })),
-    save: jest.fn(async (row: object) => ({ ...row, id: 'session-1' })),
+    save: jest.fn(async (row: object) => ({ ...row, id: SESSION_ID })),
     insert: jest.fn(async (_entity: unknown, _row: object) => ({})),
     update: jest.fn(async (_entity: unknown, _criteria: object, _changes: object) => ({ affected: 1 })),
     query: jest.fn<(sql: string, params: unknown[]) => Promise<RefreshRow[]>>(async () => []),
@@ -112,7 +116,7 @@ describe('AuthService', () => {
 
   const accessPayload = (overrides: object = {}) => {
     const iat = clock.nowSeconds();
-    return { sub: 'user-1', sid: 'session-1', ver: 0, typ: 'access', iat, exp: iat + 900, ...overrides };
+    return { sub: USER_ID, sid: SESSION_ID, ver: 0, typ: 'access', iat, exp: iat + 900, ...overrides };
   };
 
   const signIn = async () => (await sut.login({ username: 'ada', password: 'right password' })).accessToken;
@@ -124,15 +128,15 @@ describe('AuthService', () => {
       expect(hasher.verify).toHaveBeenCalledWith('$argon2id$stored', 'right password');
       expect(tokens).toMatchObject({ expiresIn: 900, sessionExpiresAt: new Date(START.getTime() + 30 * DAY_MS), user: aUser() });
       expect(jwt.decode(tokens.accessToken)).toEqual({
-        sub: 'user-1',
-        sid: 'session-1',
+        sub: USER_ID,
+        sid: SESSION_ID,
         ver: 0,
         typ: 'access',
         iat: START.getTime() / 1000,
         exp: START.getTime() / 1000 + 900,
       });
       expect(manager.save).toHaveBeenCalledWith(
-        expect.objectContaining({ userId: 'user-1', createdAt: START, expiresAt: tokens.sessionExpiresAt, revokedAt: null }),
+        expect.objectContaining({ userId: USER_ID, createdAt: START, expiresAt: tokens.sessionExpiresAt, revokedAt: null }),
       );
     });
 
@@ -141,7 +145,7 @@ describe('AuthService', () => {
 
       expect(tokens.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(manager.insert).toHaveBeenCalledWith(RefreshToken, {
-        sessionId: 'session-1',
+        sessionId: SESSION_ID,
         tokenHash: sha256(tokens.refreshToken),
         createdAt: START,
         usedAt: null,
@@ -186,15 +190,15 @@ describe('AuthService', () => {
     it('returns who is calling for a valid token', async () => {
       const token = await signIn();
 
-      await expect(sut.authenticate(token)).resolves.toEqual({ id: 'user-1', role: 'user', sessionId: 'session-1' });
-      expect(pool.query).toHaveBeenCalledWith(expect.objectContaining({ name: 'auth_session_check', values: ['session-1', 'user-1'] }));
+      await expect(sut.authenticate(token)).resolves.toEqual({ id: USER_ID, role: 'user', sessionId: SESSION_ID });
+      expect(pool.query).toHaveBeenCalledWith(expect.objectContaining({ name: 'auth_session_check', values: [SESSION_ID, USER_ID] }));
     });
 
     it('still accepts the token one second before it expires', async () => {
       const token = await signIn();
       clock.advance(899_000);
 
-      await expect(sut.authenticate(token)).resolves.toMatchObject({ id: 'user-1' });
+      await expect(sut.authenticate(token)).resolves.toMatchObject({ id: USER_ID });
     });
 
     it('answers TOKEN_EXPIRED once the 900 s lifetime has passed', async () => {
@@ -239,6 +243,19 @@ describe('AuthService', () => {
       expect(pool.query).not.toHaveBeenCalled();
     });
 
+    it.each([
+      ['a session id that is not a UUID', { sid: 'session-1' }],
+      ['a user id that is not a UUID', { sub: 'user-1' }],
+      ['a token version that is text', { ver: '0' }],
+      ['a token version that is not a whole number', { ver: 0.5 }],
+      ['no token version', { ver: undefined }],
+    ])('answers INVALID_TOKEN for a correctly signed token with %s, before any query', async (_, claims) => {
+      const error = await rejection(sut.authenticate(jwt.sign(accessPayload(claims as object))));
+
+      expect(error.getResponse()).toMatchObject({ code: 'INVALID_TOKEN' });
+      expect(pool.query).not.toHaveBeenCalled();
+    });
+
     it('answers INVALID_TOKEN for a correctly signed token without a session id', async () => {
       const { sid: _, ...withoutSession } = accessPayload();
 
@@ -273,8 +290,8 @@ describe('AuthService', () => {
     const validRow = (overrides: Partial<RefreshRow> = {}): RefreshRow => ({
       id: 'token-1',
       used_at: null,
-      session_id: 'session-1',
-      user_id: 'user-1',
+      session_id: SESSION_ID,
+      user_id: USER_ID,
       expires_at: new Date(START.getTime() + DAY_MS),
       revoked_at: null,
       ...overrides,
@@ -307,9 +324,9 @@ describe('AuthService', () => {
       expect(error).toBeInstanceOf(UnauthorizedException);
       expect(error.getResponse()).toMatchObject({ code: 'REFRESH_TOKEN_REUSED' });
       expect(manager.update).toHaveBeenCalledTimes(1);
-      expect(manager.update).toHaveBeenCalledWith(Session, { id: 'session-1' }, { revokedAt: START });
+      expect(manager.update).toHaveBeenCalledWith(Session, { id: SESSION_ID }, { revokedAt: START });
       expect(manager.insert).not.toHaveBeenCalled();
-      expect(realtime.endSessions).toHaveBeenCalledWith(['session-1']);
+      expect(realtime.endSessions).toHaveBeenCalledWith([SESSION_ID]);
     });
 
     it('answers SESSION_EXPIRED and rotates nothing when the session has expired', async () => {
@@ -338,12 +355,12 @@ describe('AuthService', () => {
       expect(manager.update).toHaveBeenCalledWith(RefreshToken, { id: 'token-1' }, { usedAt: START });
       expect(manager.insert).toHaveBeenCalledWith(
         RefreshToken,
-        expect.objectContaining({ sessionId: 'session-1', tokenHash: sha256(tokens.refreshToken) }),
+        expect.objectContaining({ sessionId: SESSION_ID, tokenHash: sha256(tokens.refreshToken) }),
       );
       expect(tokens.refreshToken).not.toBe('current-token');
       expect(tokens.sessionExpiresAt).toEqual(new Date(START.getTime() + DAY_MS));
-      expect(usersService.getById).toHaveBeenCalledWith('user-1');
-      await expect(sut.authenticate(tokens.accessToken)).resolves.toEqual({ id: 'user-1', role: 'user', sessionId: 'session-1' });
+      expect(usersService.getById).toHaveBeenCalledWith(USER_ID);
+      await expect(sut.authenticate(tokens.accessToken)).resolves.toEqual({ id: USER_ID, role: 'user', sessionId: SESSION_ID });
     });
   });
 
@@ -366,16 +383,16 @@ describe('AuthService', () => {
     });
 
     it("revokes the caller's session and ignores an unknown refresh token", async () => {
-      await sut.logout('unknown', { id: 'user-1', role: 'user', sessionId: 'session-1' });
+      await sut.logout('unknown', { id: USER_ID, role: 'user', sessionId: SESSION_ID });
 
       expect(sessions.update).toHaveBeenCalledTimes(1);
-      expect(sessions.update).toHaveBeenCalledWith({ id: 'session-1', revokedAt: IsNull() }, { revokedAt: START });
-      expect(realtime.endSessions).toHaveBeenCalledWith(['session-1']);
+      expect(sessions.update).toHaveBeenCalledWith({ id: SESSION_ID, revokedAt: IsNull() }, { revokedAt: START });
+      expect(realtime.endSessions).toHaveBeenCalledWith([SESSION_ID]);
     });
   });
 
   describe('changePassword', () => {
-    const caller = { id: 'user-1', role: 'user' as const, sessionId: 'session-1' };
+    const caller = { id: USER_ID, role: 'user' as const, sessionId: SESSION_ID };
 
     it('answers WRONG_PASSWORD and writes nothing when the current password is wrong', async () => {
       hasher.verify.mockResolvedValueOnce(false);
@@ -399,12 +416,12 @@ describe('AuthService', () => {
       const tokens = await sut.changePassword(caller, { currentPassword: 'right password', newPassword: 'new password 1' });
 
       expect(hasher.hash).toHaveBeenCalledWith('new password 1');
-      expect(usersService.setPassword).toHaveBeenCalledWith('user-1', '$argon2id$new', manager);
-      expect(manager.update).toHaveBeenCalledWith(Session, { userId: 'user-1', revokedAt: IsNull() }, { revokedAt: START });
-      expect(manager.save).toHaveBeenCalledWith(expect.objectContaining({ userId: 'user-1', revokedAt: null }));
-      expect(jwt.decode(tokens.accessToken)).toMatchObject({ sub: 'user-1', ver: 1 });
+      expect(usersService.setPassword).toHaveBeenCalledWith(USER_ID, '$argon2id$new', manager);
+      expect(manager.update).toHaveBeenCalledWith(Session, { userId: USER_ID, revokedAt: IsNull() }, { revokedAt: START });
+      expect(manager.save).toHaveBeenCalledWith(expect.objectContaining({ userId: USER_ID, revokedAt: null }));
+      expect(jwt.decode(tokens.accessToken)).toMatchObject({ sub: USER_ID, ver: 1 });
       // Every socket of the user closes, except those of the session that was just started.
-      expect(realtime.endUserSessions).toHaveBeenCalledWith('user-1', 'session-1');
+      expect(realtime.endUserSessions).toHaveBeenCalledWith(USER_ID, SESSION_ID);
     });
   });
 });

@@ -4,8 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, In, IsNull, MoreThan } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import type { AuthUser } from '../common/current-user.decorator.js';
+import type { AuthUser, TokenClaims } from '../common/current-user.decorator.js';
 import { AppConfig } from '../config/app-config.js';
+import { isUuid } from '../common/parse-id.pipe.js';
 import { prepared, runPrepared } from '../database/prepared.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { User } from '../users/user.entity.js';
@@ -68,6 +69,7 @@ interface SessionCheckRow {
 const USED_TOKEN_RETENTION_MS = 7 * DAY_MS;
 
 const unauthorized = (code: string, message: string) => new UnauthorizedException({ code, message });
+export const sessionRevoked = () => unauthorized('SESSION_REVOKED', 'This session has ended; sign in again');
 
 @Injectable()
 export class AuthService {
@@ -191,7 +193,21 @@ export class AuthService {
   }
 
   /** Checks an access token and that its session and token version are still current. */
+  /** Who is calling: a valid access token of an open session. */
   async authenticate(accessToken: string): Promise<AuthUser> {
+    const claims = await this.verifyAccessToken(accessToken);
+    const [session] = await runPrepared<SessionCheckRow>(this.dataSource.manager, SESSION_CHECK, [claims.sessionId, claims.userId]);
+    if (!session || session.revoked_at || session.expires_at <= this.clock.now() || session.token_version !== claims.tokenVersion) {
+      throw sessionRevoked();
+    }
+    return { id: claims.userId, role: session.role, sessionId: claims.sessionId };
+  }
+
+  /**
+   * The claims of a correctly signed, unexpired access token in the shape this server issues; the
+   * session is not looked at (see @SessionCheckedByHandler).
+   */
+  async verifyAccessToken(accessToken: string): Promise<TokenClaims> {
     let payload: AccessTokenPayload;
     try {
       payload = await this.jwt.verifyAsync<AccessTokenPayload>(accessToken, {
@@ -203,22 +219,20 @@ export class AuthService {
       throw unauthorized('INVALID_TOKEN', 'The access token is not valid');
     }
     // jsonwebtoken accepts a token without `exp` (valid forever) or issued in the future; ours always
-    // carry both, so anything else was not minted by this server as it is now.
+    // carry both, and ids and a version the database can compare, so anything else was not minted by
+    // this server as it is now.
     const issuedInFuture = typeof payload.iat !== 'number' || payload.iat > this.clock.nowSeconds() + ISSUED_AT_LEEWAY_SECONDS;
     if (
       payload.typ !== 'access' ||
-      typeof payload.sub !== 'string' ||
-      typeof payload.sid !== 'string' ||
+      !isUuid(payload.sub) ||
+      !isUuid(payload.sid) ||
+      !Number.isSafeInteger(payload.ver) ||
       typeof payload.exp !== 'number' ||
       issuedInFuture
     ) {
       throw unauthorized('INVALID_TOKEN', 'The access token is not valid');
     }
-    const [session] = await runPrepared<SessionCheckRow>(this.dataSource.manager, SESSION_CHECK, [payload.sid, payload.sub]);
-    if (!session || session.revoked_at || session.expires_at <= this.clock.now() || session.token_version !== payload.ver) {
-      throw unauthorized('SESSION_REVOKED', 'This session has ended; sign in again');
-    }
-    return { id: payload.sub, role: session.role, sessionId: payload.sid };
+    return { userId: payload.sub, sessionId: payload.sid, tokenVersion: payload.ver };
   }
 
   /** Those of `sessionIds` that are still open (not ended, not expired). */

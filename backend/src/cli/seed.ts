@@ -11,7 +11,7 @@ import { PasswordHasher } from '../auth/password-hasher.js';
 import { AppConfig } from '../config/app-config.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { FriendsService } from '../friends/friends.service.js';
-import { MessagesService } from '../messages/messages.service.js';
+import { asProcess, MessagesService } from '../messages/messages.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { CliError, createCliContext, errorMessage, isMainModule, loadCliConfig, runCli } from './cli-context.js';
@@ -158,7 +158,7 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
         if (line.image && (await findMessage(db, sender, line.clientId))) continue;
         const attachmentIds = line.image ? [await uploadSeedImage(attachments, sender, line.image.name)] : undefined;
         const sent = await messages
-          .send(sender.id, conversation.id, {
+          .send(asProcess(sender.id), conversation.id, {
             clientId: line.clientId,
             body: line.body,
             attachmentIds,

@@ -10,8 +10,23 @@ export interface AuthUser {
   sessionId: string;
 }
 
-export type AuthenticatedRequest = FastifyRequest & { user?: AuthUser };
+/**
+ * On a route marked @SessionCheckedByHandler: what the access token says, its signature and lifetime
+ * verified. The session itself is not checked yet; the handler's statement checks it before it reads
+ * or writes anything (messages.service `send`).
+ */
+export interface TokenClaims {
+  userId: string;
+  sessionId: string;
+  tokenVersion: number;
+}
+
+export type AuthenticatedRequest = FastifyRequest & { user?: AuthUser; claims?: TokenClaims };
 
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AuthUser => context.switchToHttp().getRequest<AuthenticatedRequest>().user!,
+);
+
+export const CurrentClaims = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): TokenClaims => context.switchToHttp().getRequest<AuthenticatedRequest>().claims!,
 );

@@ -4,3 +4,10 @@ import { BadRequestException, ParseUUIDPipe } from '@nestjs/common';
 export const ParseIdPipe = new ParseUUIDPipe({
   exceptionFactory: () => new BadRequestException({ code: 'INVALID_ID', message: 'The id in the path must be a UUID' }),
 });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `value` is a UUID as PostgreSQL reads one, in its canonical text form. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

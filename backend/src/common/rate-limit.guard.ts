@@ -87,7 +87,7 @@ export class RateLimitGuard implements CanActivate {
     const request = http.getRequest<AuthenticatedRequest>();
     const { limit, windowMs, per } = LIMITS[bucket](this.config);
     // Runs after the global access-token guard, so a per-user route has its user here.
-    const client = per === 'ip' ? request.ip : request.user?.id;
+    const client = per === 'ip' ? request.ip : (request.user?.id ?? request.claims?.userId);
     if (!client) throw new Error(`The rate limit bucket "${bucket}" counts per user, but the route has no signed-in user`);
     const retryAfter = this.limiter.hit(`${bucket}:${context.getHandler().name}:${client}`, limit, windowMs);
     if (retryAfter === 0) return true;

@@ -2,9 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
+import { type AuthUser, CurrentClaims, CurrentUser, type TokenClaims } from '../common/current-user.decorator.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.js';
 import { ParseIdPipe } from '../common/parse-id.pipe.js';
+import { SessionCheckedByHandler } from '../common/public.decorator.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
 import { EditMessageDto, HistoryQueryDto, MarkReadDto, MessageDto, MessagePageDto, SendMessageDto } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
@@ -25,6 +26,7 @@ export class MessagesController {
 
   /** Sends a message: 201 when created, 200 with the original when the same `clientId` was already sent. */
   @Post('conversations/:id/messages')
+  @SessionCheckedByHandler()
   @RateLimit('send')
   @ApiErrors({
     400: ['INVALID_ID', 'VALIDATION_FAILED'],
@@ -34,12 +36,12 @@ export class MessagesController {
     429: ['RATE_LIMITED'],
   })
   async send(
-    @CurrentUser() auth: AuthUser,
+    @CurrentClaims() caller: TokenClaims,
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: SendMessageDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MessageDto> {
-    const { message, created } = await this.messagesService.send(auth.id, id, dto);
+    const { message, created } = await this.messagesService.send(caller, id, dto);
     void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return message;
   }

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { BadRequestException, ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { AttachmentsService } from '../attachments/attachments.service.js';
 import { Attachment } from '../attachments/attachment.entity.js';
@@ -8,7 +8,7 @@ import { ConversationMember } from '../conversations/conversation-member.entity.
 import type { ConversationsService, Membership } from '../conversations/conversations.service.js';
 import { toMessageDto, type SendMessageDto } from './dto/message.dto.js';
 import { Message } from './message.entity.js';
-import { MessagesService } from './messages.service.js';
+import { asProcess, MessagesService } from './messages.service.js';
 import { fakePgPool } from '../../test/helpers/fake-pg-pool.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { rejection } from '../../test/helpers/rejection.js';
@@ -20,6 +20,7 @@ const ALICE = 'alice-id';
 const BOB = 'bob-id';
 const CONVERSATION = 'conversation-1';
 const CLIENT_ID = '0b8a6f5e-6a4e-4c44-9d7a-2f1f0c9f2a11';
+const CALLER = { userId: ALICE, sessionId: 'session-1', tokenVersion: 3 };
 
 function aConversation(overrides: Partial<Conversation> = {}): Conversation {
   return Object.assign(new Conversation(), {
@@ -195,12 +196,12 @@ describe('MessagesService', () => {
       clock.advance(5_000);
       answers('created', aMessage());
 
-      await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 60, expiryMode: 'afterRead' }));
+      await sut.send(CALLER, CONVERSATION, aDto({ expiresInSeconds: 60, expiryMode: 'afterRead' }));
 
       expect(pool.query).toHaveBeenCalledTimes(1);
       expect(pool.query.mock.calls[0][0]).toMatchObject({
         name: 'messages_send',
-        values: [CONVERSATION, ALICE, CLIENT_ID, 'hello', new Date(START.getTime() + 5_000), true, 60, 'afterRead'],
+        values: ['session-1', 3, CONVERSATION, ALICE, CLIENT_ID, 'hello', new Date(START.getTime() + 5_000), true, 60, 'afterRead'],
       });
       expect(dataSource.transaction).not.toHaveBeenCalled();
     });
@@ -209,25 +210,34 @@ describe('MessagesService', () => {
       answers('created', aMessage());
       answers('created', aMessage());
 
-      await sut.send(ALICE, CONVERSATION, aDto());
-      await sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: null, body: '' }));
+      await sut.send(CALLER, CONVERSATION, aDto());
+      await sut.send(CALLER, CONVERSATION, aDto({ expiresInSeconds: null, body: '' }));
 
-      expect(pool.query.mock.calls[0][0].values.slice(3)).toEqual(['hello', START, false, null, null]);
-      expect(pool.query.mock.calls[1][0].values.slice(3)).toEqual([null, START, true, null, null]);
+      expect(pool.query.mock.calls[0][0].values.slice(5)).toEqual(['hello', START, false, null, null]);
+      expect(pool.query.mock.calls[1][0].values.slice(5)).toEqual([null, START, true, null, null]);
     });
 
     it('returns the stored row with created:true and announces it to both members', async () => {
       const stored = aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() + 60_000) });
       answers('created', stored);
 
-      const result = await sut.send(ALICE, CONVERSATION, aDto());
+      const result = await sut.send(CALLER, CONVERSATION, aDto());
 
       expect(result).toEqual({ message: toMessageDto(stored), created: true });
       expect(realtime.messageCreated).toHaveBeenCalledTimes(1);
       expect(realtime.messageCreated).toHaveBeenCalledWith([ALICE, BOB], result.message);
     });
 
+    it('passes no session when the process sends for a user itself', async () => {
+      answers('created', aMessage());
+
+      await sut.send(asProcess(ALICE), CONVERSATION, aDto());
+
+      expect(pool.query.mock.calls[0][0].values.slice(0, 4)).toEqual([null, null, CONVERSATION, ALICE]);
+    });
+
     it.each([
+      ['SESSION_REVOKED', UnauthorizedException],
       ['CONVERSATION_NOT_FOUND', NotFoundException],
       ['PEER_GONE', ForbiddenException],
       ['BLOCKED', ForbiddenException],
@@ -235,7 +245,7 @@ describe('MessagesService', () => {
     ])('answers %s when send_message refuses, and announces nothing', async (code, type) => {
       answers(code);
 
-      const error = await rejection(sut.send(ALICE, CONVERSATION, aDto()));
+      const error = await rejection(sut.send(CALLER, CONVERSATION, aDto()));
 
       expect(error).toBeInstanceOf(type);
       expect(error.getResponse()).toMatchObject({ code });
@@ -267,7 +277,7 @@ describe('MessagesService', () => {
         );
         attachmentsService.attach.mockResolvedValueOnce(files);
 
-        const { message } = await sut.send(ALICE, CONVERSATION, withFiles());
+        const { message } = await sut.send(CALLER, CONVERSATION, withFiles());
 
         expect(dataSource.transaction).toHaveBeenCalledTimes(1);
         expect(attachmentsService.attach).toHaveBeenCalledWith(manager, ALICE, 'message-1', ['file-1', 'file-2']);
@@ -279,7 +289,7 @@ describe('MessagesService', () => {
         const invalid = new BadRequestException({ code: 'INVALID_ATTACHMENT' });
         attachmentsService.attach.mockRejectedValueOnce(invalid);
 
-        await expect(sut.send(ALICE, CONVERSATION, withFiles())).rejects.toBe(invalid);
+        await expect(sut.send(CALLER, CONVERSATION, withFiles())).rejects.toBe(invalid);
         expect(transactions.state.rolledBack).toBe(true);
         expect(realtime.messageCreated).not.toHaveBeenCalled();
       });
@@ -287,7 +297,7 @@ describe('MessagesService', () => {
       it('attaches nothing when send_message refuses', async () => {
         answers('BLOCKED');
 
-        await expect(sut.send(ALICE, CONVERSATION, withFiles())).rejects.toBeInstanceOf(ForbiddenException);
+        await expect(sut.send(CALLER, CONVERSATION, withFiles())).rejects.toBeInstanceOf(ForbiddenException);
         expect(attachmentsService.attach).not.toHaveBeenCalled();
       });
     });
@@ -297,14 +307,14 @@ describe('MessagesService', () => {
         const original = aMessage();
         answers('replayed', original);
 
-        await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(original), created: false });
+        await expect(sut.send(CALLER, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(original), created: false });
         expect(realtime.messageCreated).not.toHaveBeenCalled();
       });
 
       it('still returns the original while its timer has not run out', async () => {
         answers('replayed', aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() + 1) }));
 
-        await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toMatchObject({ message: { id: 'message-1' }, created: false });
+        await expect(sut.send(CALLER, CONVERSATION, aDto())).resolves.toMatchObject({ message: { id: 'message-1' }, created: false });
       });
 
       it.each([
@@ -316,7 +326,7 @@ describe('MessagesService', () => {
       ])('answers CLIENT_ID_CONFLICT for %s', async (_, original) => {
         answers('replayed', original);
 
-        const error = await rejection(sut.send(ALICE, CONVERSATION, aDto()));
+        const error = await rejection(sut.send(CALLER, CONVERSATION, aDto()));
 
         expect(error).toBeInstanceOf(ConflictException);
         expect(error.getResponse()).toMatchObject({ code: 'CLIENT_ID_CONFLICT' });
@@ -325,7 +335,7 @@ describe('MessagesService', () => {
       it('answers CLIENT_ID_CONFLICT when the retry asks for another timer', async () => {
         answers('replayed', aMessage({ expiresInSeconds: 30, expiryMode: 'afterRead' }));
 
-        const error = await rejection(sut.send(ALICE, CONVERSATION, aDto({ expiresInSeconds: 60 })));
+        const error = await rejection(sut.send(CALLER, CONVERSATION, aDto({ expiresInSeconds: 60 })));
 
         expect(error).toBeInstanceOf(ConflictException);
         expect(error.getResponse()).toMatchObject({ code: 'CLIENT_ID_CONFLICT' });
@@ -341,7 +351,7 @@ describe('MessagesService', () => {
         pool.query.mockRejectedValueOnce(raced);
         messages.findOneByOrFail.mockResolvedValueOnce(winner);
 
-        await expect(sut.send(ALICE, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(winner), created: false });
+        await expect(sut.send(CALLER, CONVERSATION, aDto())).resolves.toEqual({ message: toMessageDto(winner), created: false });
         expect(realtime.messageCreated).not.toHaveBeenCalled();
         expect(messages.findOneByOrFail).toHaveBeenCalledWith({ senderId: ALICE, clientId: CLIENT_ID });
       });
@@ -350,7 +360,7 @@ describe('MessagesService', () => {
         pool.query.mockRejectedValueOnce(raced);
         messages.findOneByOrFail.mockResolvedValueOnce(aMessage({ id: 'winner', body: 'the other one' }));
 
-        const error = await rejection(sut.send(ALICE, CONVERSATION, aDto()));
+        const error = await rejection(sut.send(CALLER, CONVERSATION, aDto()));
 
         expect(error).toBeInstanceOf(ConflictException);
         expect(error.getResponse()).toMatchObject({ code: 'CLIENT_ID_CONFLICT' });
@@ -361,7 +371,7 @@ describe('MessagesService', () => {
       const lost = new Error('connection lost');
       pool.query.mockRejectedValueOnce(lost);
 
-      await expect(sut.send(ALICE, CONVERSATION, aDto())).rejects.toMatchObject({ driverError: lost });
+      await expect(sut.send(CALLER, CONVERSATION, aDto())).rejects.toMatchObject({ driverError: lost });
       expect(messages.findOneByOrFail).not.toHaveBeenCalled();
     });
   });

@@ -5,7 +5,9 @@ import { AttachmentsService } from '../attachments/attachments.service.js';
 import { attachmentFromRow, type AttachmentRow } from '../attachments/attachment.entity.js';
 import type { AttachmentDto } from '../attachments/dto/attachment.dto.js';
 import { toAttachmentDto } from '../attachments/dto/attachment.dto.js';
+import { sessionRevoked } from '../auth/auth.service.js';
 import { Clock } from '../common/clock.js';
+import type { TokenClaims } from '../common/current-user.decorator.js';
 import { prepared, runPrepared } from '../database/prepared.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
 import { blocked, conversationNotFound, ConversationsService, notFriends, peerGone } from '../conversations/conversations.service.js';
@@ -25,14 +27,22 @@ import { Message } from './message.entity.js';
 const messageNotFound = () => new NotFoundException({ code: 'MESSAGE_NOT_FOUND', message: 'Message not found' });
 const notYours = () => new ForbiddenException({ code: 'NOT_MESSAGE_SENDER', message: 'Only the sender can change a message' });
 
+/**
+ * Who sends: the token claims of a request, whose session `send_message` checks, or `asProcess(userId)`
+ * when the process itself sends for a user (the seed), with no request and no session.
+ */
+export type Sender = TokenClaims | { userId: string; sessionId: null; tokenVersion: null };
+
+export const asProcess = (userId: string): Sender => ({ userId, sessionId: null, tokenVersion: null });
+
 /** The SQLSTATE `send_message` raises when a concurrent send inserted the same clientId first. */
 const CONCURRENT_CLIENT_ID = 'IR409';
 
 type SendOutcome =
   | { outcome: 'created' | 'replayed'; peerId: string; message: Message }
-  | { outcome: 'CONVERSATION_NOT_FOUND' | 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS' };
+  | { outcome: 'SESSION_REVOKED' | 'CONVERSATION_NOT_FOUND' | 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS' };
 
-export const SEND_MESSAGE = prepared('messages_send', 'SELECT outcome, peer_id, message FROM send_message($1, $2, $3, $4, $5, $6, $7, $8)');
+export const SEND_MESSAGE = prepared('messages_send', 'SELECT outcome, peer_id, message FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)');
 
 async function sendMessage(manager: EntityManager, params: unknown[]): Promise<SendOutcome> {
   const [row] = await runPrepared<{ outcome: SendOutcome['outcome']; peer_id: string | null; message: MessageRow | null }>(
@@ -84,13 +94,17 @@ export class MessagesService {
 
   /**
    * Sends a message. Idempotent per (sender, clientId): a retry returns the original (`created: false`).
-   * The rules run in the database as one statement, `send_message` (migration SendMessageFunction): one
-   * round trip instead of eight. With attachments it runs in a transaction with the attach, so a message
-   * never appears without the files it was sent with.
+   * The rules run in the database as one statement, `send_message` (migration SendMessageFunction),
+   * the session check included (the route is @SessionCheckedByHandler): one round trip instead of
+   * nine. With attachments it runs in a transaction with the attach, so a message never appears
+   * without the files it was sent with.
    */
-  async send(userId: string, conversationId: string, dto: SendMessageDto): Promise<{ message: MessageDto; created: boolean }> {
+  async send(caller: Sender, conversationId: string, dto: SendMessageDto): Promise<{ message: MessageDto; created: boolean }> {
+    const { userId } = caller;
     const attachmentIds = dto.attachmentIds ?? [];
     const params = [
+      caller.sessionId,
+      caller.tokenVersion,
       conversationId,
       userId,
       dto.clientId,
@@ -128,6 +142,8 @@ export class MessagesService {
       }
       case 'replayed':
         return { message: await this.replay(outcome.message, conversationId, dto), created: false };
+      case 'SESSION_REVOKED':
+        throw sessionRevoked();
       case 'CONVERSATION_NOT_FOUND':
         throw conversationNotFound();
       case 'PEER_GONE':

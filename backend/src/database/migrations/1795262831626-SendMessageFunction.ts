@@ -1,9 +1,14 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The write of a send as one statement: `send_message` does in one round trip what took eight
- * (membership, the clientId lookup, BEGIN, the pair lock, the relationship check, the seq, the insert,
+ * A send as one statement: `send_message` does in one round trip what took nine (the session check,
+ * membership, the clientId lookup, BEGIN, the pair lock, the relationship check, the seq, the insert,
  * COMMIT). Its rules are those of MessagesService.send, which calls it and maps its outcome:
+ * - first the session, as auth.service `authenticate` checks it for every other route (the send route
+ *   is marked @SessionCheckedByHandler, so the guard only verifies the token): the session must belong
+ *   to the sender, be neither revoked nor expired at `p_now`, and the token's version must be the
+ *   user's; otherwise `SESSION_REVOKED`, before anything is read or written (a null session is the
+ *   process sending for a user itself, as the seed does);
  * - not a member: `CONVERSATION_NOT_FOUND`, whatever the clientId;
  * - a clientId the sender already used: `replayed` with the stored row, checked before any lock;
  * - the peer erased: `PEER_GONE`; a block either way: `BLOCKED`; not friends: `NOT_FRIENDS`, checked
@@ -14,6 +19,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * A concurrent retry that inserted the same clientId first raises SQLSTATE IR409, rolling back the seq.
  */
 const SEND_MESSAGE = `CREATE FUNCTION "send_message"(
+    p_session_id uuid, p_token_version integer,
     p_conversation_id uuid, p_sender_id uuid, p_client_id uuid, p_body text, p_now timestamptz,
     p_timer_given boolean, p_expires_in_seconds integer, p_expiry_mode varchar)
   RETURNS TABLE ("outcome" text, "peer_id" uuid, "message" jsonb)
@@ -27,6 +33,14 @@ DECLARE
   v_seq integer;
   v_message messages;
 BEGIN
+  -- No session: the process sends for a user itself (the seed), not on behalf of a request.
+  IF p_session_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+                  WHERE s.id = p_session_id AND s.user_id = p_sender_id AND s.revoked_at IS NULL
+                    AND s.expires_at > p_now AND u.token_version = p_token_version) THEN
+    RETURN QUERY SELECT 'SESSION_REVOKED', NULL::uuid, NULL::jsonb;
+    RETURN;
+  END IF;
+
   SELECT c.* INTO v_conversation
     FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
    WHERE m.conversation_id = p_conversation_id AND m.user_id = p_sender_id;
@@ -84,6 +98,6 @@ export class SendMessageFunction1795262831626 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP FUNCTION "send_message"(uuid, uuid, uuid, text, timestamptz, boolean, integer, varchar)`);
+    await queryRunner.query(`DROP FUNCTION "send_message"(uuid, integer, uuid, uuid, uuid, text, timestamptz, boolean, integer, varchar)`);
   }
 }
