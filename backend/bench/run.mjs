@@ -103,6 +103,14 @@ function lightNote(light) {
   return `at ${LIGHT_CONNECTIONS} connections: ${Math.round(light.perSecond)}/s, p50 ${light.p50} ms, p99 ${light.p99} ms, ${light.errors} errors`;
 }
 
+/**
+ * Writes out what the previous step left dirty (CHECKPOINT), so that no checkpoint of earlier writes
+ * lands in the middle of the next measurement, and runs are comparable.
+ */
+function settle() {
+  return adminQuery('CHECKPOINT');
+}
+
 function ratio(app, raw) {
   return raw && raw.perSecond > 0 ? app.perSecond / raw.perSecond : undefined;
 }
@@ -184,8 +192,6 @@ async function main() {
     pair.secondToken = minter.mint(pair.second, pair.secondSession);
   }
   await db.query('ANALYZE');
-  // Written out now, so no checkpoint of the seeding runs into the first measurement.
-  await db.query('CHECKPOINT');
   const {
     rows: [{ count: messageCount }],
   } = await db.query('SELECT count(*)::int AS count FROM messages');
@@ -205,6 +211,7 @@ async function main() {
   let sendApp;
   let sendRaw;
   if (wanted('send') || wanted('sweep')) {
+    await settle();
     log(`send: ${CONNECTIONS} connections, ${SIZES.seconds} s, over ${active.length} pairs`);
     sendApp = await httpLoad({ base: server.base, connections: CONNECTIONS, seconds: SIZES.seconds, next: sendRequests(active) });
     sendRaw = await closedLoop({ concurrency: CONNECTIONS, seconds: SIZES.seconds, operation: rawSendOperation(pool, active) });
@@ -221,6 +228,7 @@ async function main() {
 
   // 2. history
   if (wanted('history')) {
+    await settle();
     log(`history: newest 50 of ${messageCount} messages over ${allPairs.length} conversations`);
     const historyPick = (i) => readers[(i * 7919) % readers.length];
     const historyRequest = (i) => {
@@ -255,6 +263,7 @@ async function main() {
 
   // 3. inbox
   if (wanted('inbox')) {
+    await settle();
     log(`inbox: conversation list of a user with ${SIZES.inbox} conversations`);
     const inboxSession = sessions.get(inboxOwner);
     const inboxToken = minter.mint(inboxOwner, inboxSession);
@@ -283,6 +292,7 @@ async function main() {
   let fanRss;
   let socketCount = 0;
   if (wanted('fan-out') || wanted('memory')) {
+    await settle();
     log(`fan-out: connecting ${active.length * 2} sockets`);
     t = performance.now();
     const sockets = await connectSockets(
@@ -328,7 +338,7 @@ async function main() {
     });
     log(`  inserted in ${((performance.now() - t) / 1000).toFixed(1)} s; sending while the sweep runs`);
     // The inserted rows are written out before they become visible: the sweep is measured, not this checkpoint.
-    await adminQuery('CHECKPOINT');
+    await settle();
     const sweepStarted = new Date();
     await db.query('COMMIT');
     let sweepDone = null;
