@@ -248,6 +248,7 @@ describe('AuthService', () => {
       ['a user id that is not a UUID', { sub: 'user-1' }],
       ['a token version that is text', { ver: '0' }],
       ['a token version that is not a whole number', { ver: 0.5 }],
+      ['a token version beyond a database integer', { ver: 2 ** 31 }],
       ['no token version', { ver: undefined }],
     ])('answers INVALID_TOKEN for a correctly signed token with %s, before any query', async (_, claims) => {
       const error = await rejection(sut.authenticate(jwt.sign(accessPayload(claims as object))));

@@ -69,6 +69,8 @@ interface SessionCheckRow {
 const USED_TOKEN_RETENTION_MS = 7 * DAY_MS;
 
 const unauthorized = (code: string, message: string) => new UnauthorizedException({ code, message });
+/** A value PostgreSQL's integer column takes, as users.token_version is. */
+const isInt32 = (value: unknown): value is number => Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1;
 export const sessionRevoked = () => unauthorized('SESSION_REVOKED', 'This session has ended; sign in again');
 
 @Injectable()
@@ -226,7 +228,7 @@ export class AuthService {
       payload.typ !== 'access' ||
       !isUuid(payload.sub) ||
       !isUuid(payload.sid) ||
-      !Number.isSafeInteger(payload.ver) ||
+      !isInt32(payload.ver) ||
       typeof payload.exp !== 'number' ||
       issuedInFuture
     ) {
