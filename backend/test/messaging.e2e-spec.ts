@@ -340,6 +340,26 @@ describe('messaging (e2e)', () => {
     });
   });
 
+  describe('prepared statements', () => {
+    it('keep serving history, the list and sends after a newer instance adds a column to messages', async () => {
+      const { alice, bob, conversationId } = await pair();
+      await send(alice, conversationId, 'before the migration').expect(201);
+      // Each statement is now prepared on the pool's connections.
+      await history(bob, conversationId).expect(200);
+      await t.http.get('/api/conversations').set(bearer(bob.accessToken)).expect(200);
+      await t.db.query('ALTER TABLE messages ADD COLUMN newer_instance_column integer');
+      try {
+        await send(alice, conversationId, 'after the migration').expect(201);
+        const page = await history(bob, conversationId).expect(200);
+        expect(page.body.items.map((item: Message) => item.body)).toEqual(['before the migration', 'after the migration']);
+        const list = await t.http.get('/api/conversations').set(bearer(bob.accessToken)).expect(200);
+        expect(list.body.items[0].lastMessage.body).toBe('after the migration');
+      } finally {
+        await t.db.query('ALTER TABLE messages DROP COLUMN newer_instance_column');
+      }
+    });
+  });
+
   describe('the default timer', () => {
     it('applies to messages sent after it is set, unless a message chooses otherwise', async () => {
       const { alice, bob, conversationId } = await pair();

@@ -7,7 +7,9 @@ import { type EntityManager, QueryFailedError } from 'typeorm';
  * call. Measured here (backend/bench): the session check took 131 µs of database CPU unnamed and 37 µs
  * named. TypeORM cannot name a statement, so these go to the pg pool it opened, or to the connection
  * of the transaction `manager` belongs to. Each name must have one text: pg refuses a name reused for
- * another.
+ * another. Name the result columns (no `*`, or a whole row as jsonb): PostgreSQL refuses to run a
+ * prepared statement whose result columns changed, so a column that a newer instance's migration
+ * adds would otherwise break this instance's statement until it reconnects.
  */
 export interface PreparedStatement {
   readonly name: string;

@@ -63,7 +63,8 @@ async function sendMessage(manager: EntityManager, params: unknown[]): Promise<S
  */
 function historySql(direction: 'before' | 'after'): string {
   const [comparison, order] = direction === 'before' ? ['<', 'DESC'] : ['>', 'ASC'];
-  return `SELECT page.*,
+  return `SELECT page.id, page.conversation_id, page.seq, page.sender_id, page.client_id, page.body, page.created_at,
+            page.edited_at, page.deleted_at, page.expires_in_seconds, page.expiry_mode, page.expires_at,
             (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.position) FROM attachments a WHERE a.message_id = page.id) AS attachments
        FROM conversation_members member
        LEFT JOIN LATERAL (
