@@ -174,7 +174,7 @@ export class ConversationsService {
 
 /**
  * Conversations of $1 matching `where` (on `c`), with the peer, the newest visible message and the
- * unread count; `now` is parameter `$${nowParam}`. The page is chosen first so the per-row lookups run
+ * unread count; the current time is parameter number `nowParam`. The page is chosen first so the per-row lookups run
  * only for the rows returned. The list and the single conversation are prepared statements
  * (database/prepared.ts): the list runs on every start of the client.
  */
