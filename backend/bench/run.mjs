@@ -8,6 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { apiOk } from '../../scripts/lib/api.mjs';
+import { adminQuery, createScratchDatabase } from '../../scripts/lib/scratch-database.mjs';
 import { connectSockets, fanOut } from './lib/fanout.mjs';
 import { httpLoad, jsonRequest } from './lib/http.mjs';
 import { latencyChart, printTable } from './lib/report.mjs';
@@ -51,25 +53,9 @@ if (!existsSync(mainJs)) {
 const { historyForExplain, rawHistory, rawInbox, rawSend } = await import('./lib/raw.mjs');
 
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `iris_bench_test_${randomBytes(5).toString('hex')}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-})();
 const workDir = mkdtempSync(join(tmpdir(), 'iris-bench-'));
 const jwtSecret = randomBytes(32).toString('base64url');
 const cleanups = [];
-
-async function adminQuery(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function serverEnv(extra) {
   const env = { ...process.env };
@@ -88,16 +74,6 @@ function serverEnv(extra) {
   };
 }
 
-async function api(base, method, path, token, body) {
-  const response = await fetch(`${base}/api${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 function lightNote(light) {
   return `at ${LIGHT_CONNECTIONS} connections: ${Math.round(light.perSecond)}/s, p50 ${light.p50} ms, p99 ${light.p99} ms, ${light.errors} errors`;
@@ -108,7 +84,7 @@ function lightNote(light) {
  * lands in the middle of the next measurement, and runs are comparable.
  */
 function settle() {
-  return adminQuery('CHECKPOINT');
+  return adminQuery(serverUrl, 'CHECKPOINT');
 }
 
 function ratio(app, raw) {
@@ -159,8 +135,8 @@ async function main() {
     results.scenarios.push(await embeddedScenario());
     return results;
   }
-  await adminQuery(`CREATE DATABASE "${database}"`);
-  cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+  const { name: database, url: databaseUrl, drop } = await createScratchDatabase(serverUrl, 'iris_bench_test');
+  cleanups.push(drop);
   log(`database ${database}; starting the backend`);
   const server = await startServer({ mainJs, nodeArgs: NODE_ARGS, cwd: workDir, env: serverEnv({ DATABASE_URL: databaseUrl }) });
   cleanups.push(() => server.stop());
@@ -169,7 +145,7 @@ async function main() {
   const bootRss = server.rssMb();
 
   // A real registration gives the password hash to reuse and a token whose claims the minter copies.
-  const probe = await api(server.base, 'POST', '/auth/register', null, { username: 'bench_probe', password: PASSWORD });
+  const probe = await apiOk(server.base, 'POST', '/api/auth/register', { body: { username: 'bench_probe', password: PASSWORD } });
   const minter = new TokenMinter(jwtSecret, probe.accessToken);
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
@@ -424,11 +400,11 @@ async function embeddedScenario() {
   log(`  PGlite backend up; registering ${SIZES.embeddedPairs} pairs`);
   try {
     for (let k = 0; k < SIZES.embeddedPairs; k++) {
-      const a = await api(server.base, 'POST', '/auth/register', null, { username: `e${k}a`, password: PASSWORD });
-      const b = await api(server.base, 'POST', '/auth/register', null, { username: `e${k}b`, password: PASSWORD });
-      const request = await api(server.base, 'POST', '/friends/requests', a.accessToken, { userId: b.user.id });
-      await api(server.base, 'POST', `/friends/requests/${request.request.id}/accept`, b.accessToken);
-      const conversation = await api(server.base, 'POST', '/conversations', a.accessToken, { userId: b.user.id });
+      const a = await apiOk(server.base, 'POST', '/api/auth/register', { body: { username: `e${k}a`, password: PASSWORD } });
+      const b = await apiOk(server.base, 'POST', '/api/auth/register', { body: { username: `e${k}b`, password: PASSWORD } });
+      const request = await apiOk(server.base, 'POST', '/api/friends/requests', { token: a.accessToken, body: { userId: b.user.id } });
+      await apiOk(server.base, 'POST', `/api/friends/requests/${request.request.id}/accept`, { token: b.accessToken });
+      const conversation = await apiOk(server.base, 'POST', '/api/conversations', { token: a.accessToken, body: { userId: b.user.id } });
       pairs.push({ conversationId: conversation.id, firstToken: a.accessToken, secondToken: b.accessToken, first: a.user.id, second: b.user.id });
     }
     log('  warming up');

@@ -8,12 +8,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { io } from 'socket.io-client';
+import { api } from '../../scripts/lib/api.mjs';
+import { createScratchDatabase } from '../../scripts/lib/scratch-database.mjs';
+import { freePort, stopProcess, waitForHealth } from '../../scripts/lib/server.mjs';
 
 const backend = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -22,41 +23,14 @@ const SAMPLE_SECONDS = Number(process.env.SOAK_SAMPLE_SECONDS ?? 10);
 const PASSWORD = 'soak-password-0123';
 const serverUrl = process.env.TEST_DATABASE_URL;
 
-const freePort = () =>
-  new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 const pgliteDir = serverUrl ? null : mkdtempSync(join(tmpdir(), 'iris-soak-'));
-let databaseUrl = `pglite://${pgliteDir}/db`;
-let dbName = null;
-if (serverUrl) {
-  dbName = `iris_soak_test_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${dbName}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  databaseUrl = url.toString();
-}
+const scratch = serverUrl ? await createScratchDatabase(serverUrl, 'iris_soak_test') : null;
+const databaseUrl = scratch ? scratch.url : `pglite://${pgliteDir}/db`;
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
@@ -90,49 +64,42 @@ server.stderr.setEncoding('utf8').on('data', (chunk) => {
 });
 
 const stats = { requests: 0, errors: 0, events: 0 };
-async function api(method, path, token, body) {
+/** A call of the load: 4xx answers are counted (a timed message may be gone by the time it is read), a 5xx stops the run. */
+async function call(method, path, token, body) {
   stats.requests++;
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  const res = await api(base, method, path, { token, body });
   if (res.status >= 400) {
     stats.errors++;
-    if (res.status >= 500) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+    if (res.status >= 500) throw new Error(`${method} ${path} answered ${res.status}: ${res.text}`);
   }
-  return res.status === 204 ? null : res.json();
+  return res.json ?? null;
 }
 
 const sockets = [];
 async function cleanup() {
   for (const socket of sockets) socket.disconnect();
-  server.kill('SIGTERM');
-  await new Promise((done) => (server.exitCode !== null ? done() : server.once('exit', done)));
-  if (dbName) await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await stopProcess(server);
+  await scratch?.drop();
   if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
 }
 
 try {
-  for (let i = 0; ; i++) {
-    if (i > 120) throw new Error(`the server did not answer /api/health:\n${stderrTail}`);
-    const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((done) => setTimeout(done, 500));
-  }
+  await waitForHealth(base, server, 60_000).catch((error) => {
+    throw new Error(`${error.message}:\n${stderrTail}`);
+  });
   console.log(`soak: ${SOCKETS} users and sockets, ${SECONDS} s, on ${serverUrl ? 'PostgreSQL' : 'PGlite'}; setting up…`);
   const users = [];
   for (let i = 0; i < SOCKETS; i++) {
     const username = `soak_${randomBytes(5).toString('hex')}`;
-    const res = await api('POST', '/api/auth/register', null, { username, password: PASSWORD });
+    const res = await call('POST', '/api/auth/register', null, { username, password: PASSWORD });
     users.push({ id: res.user.id, token: res.accessToken, refreshToken: res.refreshToken });
   }
   const pairs = [];
   for (let i = 0; i + 1 < users.length; i += 2) {
     const [a, b] = [users[i], users[i + 1]];
-    const sent = await api('POST', '/api/friends/requests', a.token, { userId: b.id });
-    await api('POST', `/api/friends/requests/${sent.request.id}/accept`, b.token);
-    const conversation = await api('POST', '/api/conversations', a.token, { userId: b.id });
+    const sent = await call('POST', '/api/friends/requests', a.token, { userId: b.id });
+    await call('POST', `/api/friends/requests/${sent.request.id}/accept`, b.token);
+    const conversation = await call('POST', '/api/conversations', a.token, { userId: b.id });
     pairs.push({ a, b, conversationId: conversation.id });
   }
   for (const user of users) {
@@ -153,25 +120,25 @@ try {
       const [from, to] = Math.random() < 0.5 ? [pair.a, pair.b] : [pair.b, pair.a];
       const roll = Math.random();
       if (roll < 0.5) {
-        const message = await api('POST', `/api/conversations/${pair.conversationId}/messages`, from.token, {
+        const message = await call('POST', `/api/conversations/${pair.conversationId}/messages`, from.token, {
           clientId: randomUUID(),
           body: `soak ${randomBytes(16).toString('hex')}`,
           ...(Math.random() < 0.2 ? { expiresInSeconds: 5 } : {}),
         });
-        if (Math.random() < 0.1) await api('PATCH', `/api/messages/${message.id}`, from.token, { body: 'edited' });
-        if (Math.random() < 0.05) await api('DELETE', `/api/messages/${message.id}`, from.token);
-        else if (Math.random() < 0.5) await api('POST', `/api/conversations/${pair.conversationId}/read`, to.token, { messageId: message.id });
+        if (Math.random() < 0.1) await call('PATCH', `/api/messages/${message.id}`, from.token, { body: 'edited' });
+        if (Math.random() < 0.05) await call('DELETE', `/api/messages/${message.id}`, from.token);
+        else if (Math.random() < 0.5) await call('POST', `/api/conversations/${pair.conversationId}/read`, to.token, { messageId: message.id });
       } else if (roll < 0.75) {
-        await api('GET', `/api/conversations/${pair.conversationId}/messages?limit=50`, from.token);
+        await call('GET', `/api/conversations/${pair.conversationId}/messages?limit=50`, from.token);
       } else if (roll < 0.9) {
-        await api('GET', '/api/conversations', from.token);
+        await call('GET', '/api/conversations', from.token);
       } else {
         from.socket.emit('typing', { conversationId: pair.conversationId });
       }
       if (Date.now() > nextRefresh) {
         nextRefresh = Date.now() + 600_000;
         for (const user of users) {
-          const res = await api('POST', '/api/auth/refresh', null, { refreshToken: user.refreshToken });
+          const res = await call('POST', '/api/auth/refresh', null, { refreshToken: user.refreshToken });
           Object.assign(user, { token: res.accessToken, refreshToken: res.refreshToken });
           user.socket.auth = { token: user.token };
           user.socket.disconnect().connect();

@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Response } from 'supertest';
 import { befriend, openConversation } from './helpers/friends.js';
 import { png } from './helpers/media.js';
 import { closeSockets, connect, refusal } from './helpers/sockets.js';
-import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createTestApp, type TestApp, testServerUrl } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
+
+/** Lock-ordering races need real concurrent connections: PostgreSQL only (PGlite has one connection). */
+const onPostgres = testServerUrl() ? it : it.skip;
 
 const TEXT_TYPES = new Set(['text', 'character varying', 'character', 'citext', 'uuid', 'json', 'jsonb', 'USER-DEFINED']);
 
@@ -255,5 +259,120 @@ describe('GDPR erasure (e2e)', () => {
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen.size).toBe((await t.db.query(`SELECT count(*)::int AS n FROM users`))[0].n);
+  });
+
+  const makeAdmin = async () => {
+    const user = await register(t.http);
+    await t.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [user.id]);
+    return user;
+  };
+
+  /** Starts a request now (supertest is lazy) and resolves with its response. */
+  const start = (request: PromiseLike<Response>): Promise<Response> => Promise.resolve(request);
+
+  /** Waits until `n` backends of this test database wait for a lock. */
+  async function waitForLockWaiters(n: number): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const [{ waiting }] = await t.db.query(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (waiting >= n) return;
+      if (Date.now() > deadline) throw new Error(`only ${waiting} of ${n} backends wait for a lock`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Holds a row lock from a connection of its own until `release` is called. */
+  async function holdRowLock(sql: string, params: unknown[]) {
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query(sql, params);
+    return async () => {
+      await runner.commitTransaction();
+      await runner.release();
+    };
+  }
+
+  describe('hostile input on the admin routes', () => {
+    it('answers 400, not 500, to a search holding a NUL character', async () => {
+      const res = await t.http.get('/api/admin/users').query({ search: 'ab\u0000c' }).set(bearer(admin.accessToken));
+      expect(res.status).toBe(400);
+    });
+
+    it('treats % and \\ in the admin search literally', async () => {
+      // (`_` is left out: usernames contain it.)
+      for (const search of ['%', '\\', '\\%', '%\\']) {
+        const res = await t.http.get('/api/admin/users').query({ search }).set(bearer(admin.accessToken)).expect(200);
+        expect(res.body.items).toEqual([]);
+      }
+    });
+
+    it('refuses odd dryRun values with 400', async () => {
+      const victim = await register(t.http);
+      for (const dryRun of ['1', 'TRUE', 'yes', '']) {
+        await t.http.delete(`/api/admin/users/${victim.id}`).query({ dryRun }).set(bearer(admin.accessToken)).expect(400);
+      }
+      await t.http.delete(`/api/admin/users/${victim.id}?dryRun=true&dryRun=true`).set(bearer(admin.accessToken)).expect(400);
+      await t.http.get('/api/users/me').set(bearer(victim.accessToken)).expect(200);
+    });
+  });
+
+  describe('races with an erasure (PostgreSQL)', () => {
+    onPostgres('two admins erasing each other while a third admin is being locked: no 500, at least one admin left', async () => {
+      const admins = [await makeAdmin(), await makeAdmin(), await makeAdmin()].sort((x, y) => (x.id < y.id ? -1 : 1));
+      const [first, a, b] = admins;
+      // Stands in for a third erasure that is holding the admin rows a moment longer (its lockAndCheck).
+      const release = await holdRowLock(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [first.id]);
+      const eraseB = start(t.http.delete(`/api/admin/users/${b.id}`).set(bearer(a.accessToken)));
+      const eraseA = start(t.http.delete(`/api/admin/users/${a.id}`).set(bearer(b.accessToken)));
+      await waitForLockWaiters(2);
+      await release();
+      const statuses = [(await eraseB).status, (await eraseA).status];
+      expect(statuses).not.toContain(500);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM users WHERE role = 'admin'`);
+      expect(n).toBeGreaterThanOrEqual(1);
+    });
+
+    onPostgres('a message sent from another device while the sender erases their account: no 500 on either side', async () => {
+      const alice = await register(t.http);
+      const bob = await register(t.http);
+      await befriend(t.http, alice, bob);
+      const conversationId = await openConversation(t.http, alice, bob);
+      // Anything that keeps the conversation row busy for a moment (bob's own send, say).
+      const release = await holdRowLock(`SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, [conversationId]);
+      const send = start(
+        t.http.post(`/api/conversations/${conversationId}/messages`).set(bearer(alice.accessToken)).send({ clientId: randomUUID(), body: 'last words' }),
+      );
+      await waitForLockWaiters(1);
+      const erase = start(t.http.delete('/api/users/me').set(bearer(alice.accessToken)).send({ password: PASSWORD }));
+      await waitForLockWaiters(2);
+      await release();
+      const [sent, erased] = [await send, await erase];
+      expect({ send: sent.status >= 500 ? sent.status : 'not 5xx', erase: erased.status }).toEqual({ send: 'not 5xx', erase: 200 });
+    });
+
+    onPostgres('a friend request to a user whose erasure is under way answers 201 or 404, never 500, and leaves nothing', async () => {
+      const target = await register(t.http);
+      const friend = await register(t.http);
+      const asker = await register(t.http);
+      await befriend(t.http, target, friend);
+      const conversationId = await openConversation(t.http, target, friend);
+      const release = await holdRowLock(`SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, [conversationId]);
+      // The erasure takes the target's row lock, then waits for the conversation row (ON DELETE SET NULL).
+      const erase = start(t.http.delete(`/api/admin/users/${target.id}`).set(bearer(admin.accessToken)));
+      await waitForLockWaiters(1);
+      // The erasure locks the target's conversations before the target's row, so a request arriving now
+      // either lands before the erasure (201, then erased with the account) or finds the user gone (404).
+      const ask = start(t.http.post('/api/friends/requests').set(bearer(asker.accessToken)).send({ userId: target.id }));
+      const answered = await Promise.race([ask.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 500))]);
+      await release();
+      expect((await erase).status).toBe(200);
+      const answer = await ask;
+      expect([201, 404]).toContain(answer.status);
+      if (answered) expect(answer.status).toBe(201);
+      expect(await t.db.query(`SELECT 1 FROM friend_requests WHERE from_user_id = $1`, [asker.id])).toEqual([]);
+    });
   });
 });

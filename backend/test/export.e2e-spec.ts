@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { Response } from 'supertest';
 import { fromBufferPromise } from 'yauzl';
+import { AttachmentsService } from '../src/attachments/attachments.service.js';
 import { Storage, type StoredObject } from '../src/attachments/storage/storage.js';
 import { uploadFile } from './helpers/attachments.js';
 import { befriend, openConversation } from './helpers/friends.js';
@@ -340,5 +341,59 @@ describe('data export (e2e)', () => {
     } finally {
       get.mockRestore();
     }
+  });
+
+  it('does not keep serving data written after the session that started it was ended', async () => {
+    const alice = await register(t.http);
+    const bob = await register(t.http);
+    const carol = await register(t.http);
+    await befriend(t.http, alice, bob);
+    await befriend(t.http, alice, carol);
+    const big = await openConversation(t.http, alice, bob);
+    const later = await openConversation(t.http, alice, carol);
+    // A long history, so a client that stops reading stalls the export inside the first conversation.
+    const count = 25000;
+    await t.db.query(
+      `INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at)
+       SELECT $1, g, $2, gen_random_uuid(),
+              (SELECT string_agg(md5(random()::text || g::text || i::text), '') FROM generate_series(1, 125) i), $3
+         FROM generate_series(1, ${count}) g`,
+      [big, bob.id, t.clock.now()],
+    );
+    await t.db.query(`UPDATE conversations SET last_seq = ${count} WHERE id = $1`, [big]);
+
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/users/me/export', headers: bearer(alice.accessToken) }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    expect(response.statusCode).toBe(200);
+    response.pause();
+    const chunks: Buffer[] = [];
+    // Wait until the server stops reading history: it is stalled on the client (backpressure).
+    const batches = jest.spyOn(t.app.get(AttachmentsService), 'forMessages');
+    for (let seen = -1; seen !== batches.mock.calls.length; ) {
+      seen = batches.mock.calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    batches.mockRestore();
+
+    // The user signs out everywhere (or changes the password, or erases the account) ...
+    await t.http.post('/api/auth/logout').set(bearer(alice.accessToken)).send({}).expect((res) => expect(res.status).toBeLessThan(300));
+    await t.http.get('/api/users/me').set(bearer(alice.accessToken)).expect(401);
+    // ... and afterwards carol writes to alice.
+    await t.http
+      .post(`/api/conversations/${later}/messages`)
+      .set(bearer(carol.accessToken))
+      .send({ clientId: randomUUID(), body: 'written after alice signed out' })
+      .expect(201);
+
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await new Promise((resolve) => response.on('close', resolve).resume());
+    const complete = response.complete;
+    const body = Buffer.concat(chunks);
+    const leaked = complete && (await unzip(body)).get(`conversations/${later}.json`)?.toString('utf8').includes('written after alice signed out');
+    expect({ complete, leaked }).not.toEqual({ complete: true, leaked: true });
   });
 });

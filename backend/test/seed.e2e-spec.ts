@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_SEED_PASSWORD, seed, type SeedResult } from '../src/cli/seed.js';
+import { ExpiryService } from '../src/messages/expiry.service.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer } from './helpers/users.js';
 
@@ -157,5 +158,13 @@ describe('seed (e2e)', () => {
       await production.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('adds nothing when run again after its timed message has expired and been swept', async () => {
+    await seed(t.app);
+    t.clock.advance(10 * 60_000);
+    await t.app.get(ExpiryService).sweep();
+    const again = await seed(t.app);
+    expect(again.created.messages).toBe(0);
   });
 });

@@ -163,6 +163,11 @@ describe('users (e2e)', () => {
       expect(res.body.items).toEqual([]);
     });
 
+    it('answers 400, not 500, to a search holding a NUL character', async () => {
+      const res = await search({ search: 'ab\u0000c' });
+      expect(res.status).toBe(400);
+    });
+
     it.each([
       ['no search term', {}, 'VALIDATION_FAILED'],
       ['an empty search term', { search: '  ' }, 'VALIDATION_FAILED'],

@@ -18,13 +18,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { io } from 'socket.io-client';
+import { api } from '../../scripts/lib/api.mjs';
+import { createScratchDatabase } from '../../scripts/lib/scratch-database.mjs';
+import { freePort, stopProcess } from '../../scripts/lib/server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const serverUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -67,33 +68,12 @@ function equal(actual, expected, what) {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-function freePort() {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
 function findNginx() {
   if (process.env.NGINX) return process.env.NGINX;
   for (const dir of (process.env.PATH ?? '').split(':').concat('/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin')) {
     if (dir && existsSync(join(dir, 'nginx'))) return join(dir, 'nginx');
   }
   return null;
-}
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 async function waitFor(what, probe, timeoutMs, isAlive = () => true) {
@@ -120,14 +100,6 @@ function start(name, command, args, options) {
   return child;
 }
 
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // ---------------------------------------------------------------------------------------------
 // nginx configuration
@@ -189,26 +161,6 @@ function mainConfig(prefix, siteConf) {
 // ---------------------------------------------------------------------------------------------
 // HTTP helpers
 
-async function api(base, method, path, { token, body, headers = {} } = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
-
 async function upload(base, token, size) {
   const form = new FormData();
   // Random bytes: stored as a plain file, nothing to decode.
@@ -269,28 +221,18 @@ if (!nginxBin) {
   process.exit(1);
 }
 
-const database = `iris_nginx_smoke_test_${randomBytes(6).toString('hex')}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-})();
 const redisPrefix = `iris_smoke_${randomBytes(4).toString('hex')}:`;
 const work = mkdtempSync(join(tmpdir(), 'iris-nginx-smoke-'));
 const prefix = join(work, 'nginx');
 const uploads = join(work, 'uploads');
 const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
 const sockets = [];
-let databaseCreated = false;
+let database;
 
 async function cleanUp() {
   for (const socket of sockets) socket.disconnect();
-  await Promise.all(children.map((child) => stop(child)));
-  if (databaseCreated) {
-    await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((error) =>
-      console.error(`nginx smoke: could not drop ${database}: ${error.message}`),
-    );
-  }
+  await Promise.all(children.map((child) => stopProcess(child)));
+  await database?.drop();
   if (redis.status === 'ready') {
     const keys = await redis.keys(`${redisPrefix}*`).catch(() => []);
     if (keys.length > 0) await redis.del(...keys).catch(() => undefined);
@@ -309,7 +251,7 @@ const watchdog = setTimeout(() => {
 
 let aborted = null;
 try {
-  console.log(`nginx smoke: ${nginxBin}, PostgreSQL database ${database}, Redis prefix ${redisPrefix}`);
+  console.log(`nginx smoke: ${nginxBin}, Redis prefix ${redisPrefix}`);
 
   // --- The body limit script of the image -----------------------------------------------------
   let bodySize;
@@ -331,8 +273,8 @@ try {
 
   // --- Two backends ------------------------------------------------------------------------------
   await redis.connect();
-  await admin(`CREATE DATABASE "${database}"`);
-  databaseCreated = true;
+  database = await createScratchDatabase(serverUrl, 'iris_nginx_smoke_test');
+  console.log(`nginx smoke: database ${database.name}`);
   mkdirSync(uploads);
   const ports = [await freePort(), await freePort()];
   const env = { ...process.env };
@@ -351,7 +293,7 @@ try {
         JWT_SECRET: jwtSecret,
         SWAGGER_ENABLED: 'true',
         TRUST_PROXY: 'true',
-        DATABASE_URL: databaseUrl,
+        DATABASE_URL: database.url,
         REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: redisPrefix,
         UPLOAD_DIR: uploads,

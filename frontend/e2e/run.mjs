@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createScratchDatabase } from '../../scripts/lib/scratch-database.mjs';
+import { freePort, stopProcess, waitForHealth } from '../../scripts/lib/server.mjs';
 
 const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(frontend, '..');
@@ -26,42 +26,6 @@ for (const [what, path] of [
   if (!existsSync(path)) fail(`${what} is missing (${path}); run \`npm run e2e\` from the repository root, which builds first.`);
 }
 
-function freePort() {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function waitForHealth(base, server, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the backend exited with code ${server.exitCode}`);
-    try {
-      const response = await fetch(`${base}/api/health`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error(`the backend did not answer /api/health within ${timeoutMs / 1000} s`);
-}
-
 function run(command, args, options) {
   return new Promise((done) => {
     const child = spawn(command, args, { stdio: 'inherit', ...options });
@@ -69,28 +33,14 @@ function run(command, args, options) {
   });
 }
 
-// The name says what it is and contains "test", like every scratch database of the test suites.
-const database = `iris_e2e_test_${randomBytes(6).toString('hex')}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-})();
 const workDir = mkdtempSync(join(tmpdir(), 'iris-e2e-'));
+let database;
 let server;
 let status = 1;
 
 async function cleanUp() {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((done) => server.once('exit', done));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((error) =>
-    console.error(`e2e: could not drop ${database}: ${error.message}`),
-  );
+  if (server) await stopProcess(server);
+  await database?.drop();
   rmSync(workDir, { recursive: true, force: true });
 }
 
@@ -99,7 +49,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 try {
-  await admin(`CREATE DATABASE "${database}"`);
+  database = await createScratchDatabase(serverUrl, 'iris_e2e_test');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env };
@@ -113,7 +63,7 @@ try {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
       ...env,
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: database.url,
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'warn',
