@@ -1,4 +1,5 @@
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Api } from '../../../sdk/api';
 import { conversationsGet } from '../../../sdk/fn/conversations/conversations-get';
 import { conversationsUpdate } from '../../../sdk/fn/conversations/conversations-update';
@@ -15,7 +16,8 @@ import { Realtime } from '../../core/realtime';
 import { Toasts } from '../../shared/toasts';
 import { randomUuid } from '../../shared/uuid';
 import { type Upload, uploadedAttachments } from './attachments/uploads-store';
-import { describeTimer, hasExpired, MAX_TIMEOUT_MS, nextExpiryIn, startReadClock, type TimerSetting } from './expiry';
+import { describeTimer, hasExpired, nextExpiryIn, startReadClock, type TimerSetting } from './expiry';
+import { ExpiryClock } from './expiry-clock';
 
 const PAGE_SIZE = 50;
 const NO_TIMER: TimerSetting = { seconds: null, mode: 'afterSend' };
@@ -54,7 +56,7 @@ export class ConversationStore {
   private readonly savingDefaultValue = signal(false);
   private lastMarkedSeq = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly expiryAlarm = inject(ExpiryClock).alarm(() => this.expire());
   private visible: () => boolean = () => typeof document === 'undefined' || document.visibilityState === 'visible';
 
   readonly conversation = this.conversationValue.asReadonly();
@@ -91,55 +93,49 @@ export class ConversationStore {
 
   constructor() {
     const destroyRef = inject(DestroyRef);
-    const subscriptions = [
-      this.realtime.ready$.subscribe(() => void this.catchUp()),
-      this.realtime.on('message.created').subscribe((message) => this.receive(message)),
-      this.realtime.on('message.updated').subscribe((message) => this.receive(message)),
-      this.realtime.on('message.deleted').subscribe((message) => this.receive(message)),
-      this.realtime.on('message.expired').subscribe((event) => {
-        if (event.conversationId !== this.id()) return;
-        const gone = new Set(event.messageIds);
-        this.entries.update((entries) => entries.filter((entry) => !gone.has(entry.message.id)));
-        this.expire();
-      }),
-      this.realtime.on('conversation.read').subscribe((event) => {
-        if (event.conversationId !== this.id()) return;
-        const entries = this.entries();
-        const started = entries.map((entry) => {
-          if (entry.state !== 'sent') return entry;
-          const message = startReadClock(entry.message, event.userId, event.seq, event.readAt);
-          return message === entry.message ? entry : { ...entry, message };
-        });
-        if (started.some((entry, index) => entry !== entries[index])) {
-          this.entries.set(started);
-          this.expire();
-        }
-        if (event.userId !== this.myId()) this.peerReadSeqValue.update((seq) => Math.max(seq, event.seq));
-      }),
-      this.realtime.on('conversation.updated').subscribe((event) => {
-        const conversation = this.conversationValue();
-        if (event.conversationId !== this.id() || !conversation) return;
-        const { defaultExpiresInSeconds, defaultExpiryMode } = event;
-        this.conversationValue.set({ ...conversation, defaultExpiresInSeconds, defaultExpiryMode });
-        if (event.userId !== this.myId()) {
-          const who = conversation.peer?.displayName ?? 'Deleted user';
-          this.toasts.info(
-            defaultExpiresInSeconds === null
-              ? `${who} turned off disappearing messages.`
-              : `${who} set new messages to disappear ${describeTimer({ seconds: defaultExpiresInSeconds, mode: defaultExpiryMode })}.`,
-          );
-        }
-      }),
-      this.realtime.on('typing').subscribe((event) => {
-        if (event.conversationId !== this.id() || event.userId === this.myId()) return;
-        this.showTyping(Date.parse(event.expiresAt));
-      }),
-    ];
-    destroyRef.onDestroy(() => {
-      clearTimeout(this.typingTimer);
-      clearTimeout(this.expiryTimer);
-      for (const subscription of subscriptions) subscription.unsubscribe();
+    this.realtime.ready$.pipe(takeUntilDestroyed(destroyRef)).subscribe(() => void this.catchUp());
+    this.realtime.on('message.created').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.receive(message));
+    this.realtime.on('message.updated').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.receive(message));
+    this.realtime.on('message.deleted').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.receive(message));
+    this.realtime.on('message.expired').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      if (event.conversationId !== this.id()) return;
+      const gone = new Set(event.messageIds);
+      this.entries.update((entries) => entries.filter((entry) => !gone.has(entry.message.id)));
+      this.expire();
     });
+    this.realtime.on('conversation.read').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      if (event.conversationId !== this.id()) return;
+      const entries = this.entries();
+      const started = entries.map((entry) => {
+        if (entry.state !== 'sent') return entry;
+        const message = startReadClock(entry.message, event.userId, event.seq, event.readAt);
+        return message === entry.message ? entry : { ...entry, message };
+      });
+      if (started.some((entry, index) => entry !== entries[index])) {
+        this.entries.set(started);
+        this.expire();
+      }
+      if (event.userId !== this.myId()) this.peerReadSeqValue.update((seq) => Math.max(seq, event.seq));
+    });
+    this.realtime.on('conversation.updated').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      const conversation = this.conversationValue();
+      if (event.conversationId !== this.id() || !conversation) return;
+      const { defaultExpiresInSeconds, defaultExpiryMode } = event;
+      this.conversationValue.set({ ...conversation, defaultExpiresInSeconds, defaultExpiryMode });
+      if (event.userId !== this.myId()) {
+        const who = conversation.peer?.displayName ?? 'Deleted user';
+        this.toasts.info(
+          defaultExpiresInSeconds === null
+            ? `${who} turned off disappearing messages.`
+            : `${who} set new messages to disappear ${describeTimer({ seconds: defaultExpiresInSeconds, mode: defaultExpiryMode })}.`,
+        );
+      }
+    });
+    this.realtime.on('typing').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      if (event.conversationId !== this.id() || event.userId === this.myId()) return;
+      this.showTyping(Date.parse(event.expiresAt));
+    });
+    destroyRef.onDestroy(() => clearTimeout(this.typingTimer));
   }
 
   /** For tests: whether the page counts as seen by the user. */
@@ -391,16 +387,14 @@ export class ConversationStore {
     this.expire();
   }
 
-  /** Drops the messages whose time is up, and sets one timer for the next one to go. */
+  /** Drops the messages whose time is up, and sets the alarm for the next one to go. */
   private expire(): void {
-    clearTimeout(this.expiryTimer);
     const now = Date.now();
     const sent = (entry: ShownMessage) => entry.state === 'sent';
     if (this.entries().some((entry) => sent(entry) && hasExpired(entry.message, now))) {
       this.entries.update((entries) => entries.filter((entry) => !sent(entry) || !hasExpired(entry.message, now)));
     }
-    const wait = nextExpiryIn(this.entries().filter(sent).map((entry) => entry.message.expiresAt), now);
-    if (wait !== null) this.expiryTimer = setTimeout(() => this.expire(), Math.min(wait, MAX_TIMEOUT_MS));
+    this.expiryAlarm.set(nextExpiryIn(this.entries().filter(sent).map((entry) => entry.message.expiresAt), now));
   }
 
   private newestSeq(): number {
