@@ -1,5 +1,9 @@
+import { computed, inject, signal } from '@angular/core';
 import type { Routes } from '@angular/router';
 import { adminGuard, signedInGuard, signedOutGuard } from './core/auth-guards';
+import { AuthStore } from './core/auth-store';
+import { provideShellTab } from './core/shell-tabs';
+import { friendsTab } from './features/friends/friends-tab';
 
 export const routes: Routes = [
   {
@@ -18,6 +22,15 @@ export const routes: Routes = [
     path: '',
     canActivate: [signedInGuard],
     loadComponent: () => import('./core/shell').then((m) => m.Shell),
+    providers: [
+      provideShellTab(() => signal({ path: '/chats', label: 'Chats' })),
+      friendsTab,
+      provideShellTab(() => signal({ path: '/settings', label: 'Settings' })),
+      provideShellTab(() => {
+        const auth = inject(AuthStore);
+        return computed(() => (auth.user()?.role === 'admin' ? { path: '/admin', label: 'Admin' } : null));
+      }),
+    ],
     children: [
       { path: '', pathMatch: 'full', redirectTo: 'chats' },
       {
