@@ -83,7 +83,7 @@ export class Shell {
   /** The socket lives while the user is signed in, whichever page is open. */
   protected readonly realtime = inject(Realtime);
   private readonly shellTabs = inject(SHELL_TABS);
-  /** The main sections; each feature adds its own entry next to its route in app.routes.ts. */
+  /** The main sections; each feature adds its own entry next to its route in signed-in.routes.ts. */
   protected readonly tabs = computed(() => this.shellTabs.map((tab) => tab()).filter((tab) => tab !== null));
 
   constructor() {
