@@ -4,7 +4,7 @@ import type { MessageDto } from '../../../sdk/models/message-dto';
 import { shortTime } from '../../shared/short-time';
 import { MessageAttachments } from './attachments/message-attachments';
 import { PendingUploads } from './attachments/pending-uploads';
-import type { ShownMessage } from './conversation-store';
+import type { ShownMessage } from './shown-message';
 import { Countdown } from './countdown';
 import { messagePreview } from './message-preview';
 
