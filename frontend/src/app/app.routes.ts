@@ -1,5 +1,5 @@
 import type { Routes } from '@angular/router';
-import { adminGuard, signedInGuard, signedOutGuard } from './core/auth-guards';
+import { signedInGuard, signedOutGuard } from './core/auth-guards';
 
 export const routes: Routes = [
   {
@@ -17,35 +17,7 @@ export const routes: Routes = [
   {
     path: '',
     canActivate: [signedInGuard],
-    loadComponent: () => import('./core/shell').then((m) => m.Shell),
-    children: [
-      { path: '', pathMatch: 'full', redirectTo: 'chats' },
-      {
-        path: 'chats',
-        title: 'Chats · Iris',
-        loadComponent: () => import('./features/chats/chat-list-page').then((m) => m.ChatListPage),
-      },
-      {
-        path: 'chats/:id',
-        title: 'Conversation · Iris',
-        loadComponent: () => import('./features/chats/conversation').then((m) => m.Conversation),
-      },
-      {
-        path: 'settings',
-        title: 'Settings · Iris',
-        loadComponent: () => import('./features/settings/settings-page').then((m) => m.SettingsPage),
-      },
-      {
-        path: 'admin',
-        canActivate: [adminGuard],
-        loadChildren: () => import('./features/admin/admin.routes').then((m) => m.adminRoutes),
-      },
-      {
-        path: 'friends',
-        title: 'Friends · Iris',
-        loadComponent: () => import('./features/friends/friends-page').then((m) => m.FriendsPage),
-      },
-    ],
+    loadChildren: () => import('./signed-in.routes').then((m) => m.signedInRoutes),
   },
   { path: '**', redirectTo: '' },
 ];

@@ -3,10 +3,10 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { Avatar } from '../shared/avatar';
-import { FriendsStore } from '../features/friends/friends-store';
 import { Icon } from '../shared/icon';
 import { AuthStore } from './auth-store';
 import { Realtime } from './realtime';
+import { SHELL_TABS } from './shell-tabs';
 import { ThemeService } from './theme';
 
 /** The signed-in frame: a top bar with the user, the theme toggle and sign out, above the page. */
@@ -82,17 +82,9 @@ export class Shell {
   private readonly router = inject(Router);
   /** The socket lives while the user is signed in, whichever page is open. */
   protected readonly realtime = inject(Realtime);
-  /** Kept live app-wide for the number of incoming friend requests on the Friends tab. */
-  private readonly friends = inject(FriendsStore);
-  /** The main sections; each feature adds its own entry next to its route in app.routes.ts. */
-  protected readonly tabs = computed(() => {
-    const requests = this.friends.incomingCount();
-    const tabs: { path: string; label: string; badge?: number; badgeLabel?: string }[] = [{ path: '/chats', label: 'Chats' }];
-    tabs.push({ path: '/friends', label: 'Friends', badge: requests, badgeLabel: `${requests} friend request${requests === 1 ? '' : 's'}` });
-    tabs.push({ path: '/settings', label: 'Settings' });
-    if (this.auth.user()?.role === 'admin') tabs.push({ path: '/admin', label: 'Admin' });
-    return tabs;
-  });
+  private readonly shellTabs = inject(SHELL_TABS);
+  /** The main sections; each feature adds its own entry next to its route in signed-in.routes.ts. */
+  protected readonly tabs = computed(() => this.shellTabs.map((tab) => tab()).filter((tab) => tab !== null));
 
   constructor() {
     // However the session ended (sign out, revoked elsewhere, refresh refused), go to the sign-in page.

@@ -1,6 +1,6 @@
 import type { Routes } from '@angular/router';
 
-/** Under /admin, behind adminGuard (app.routes.ts). */
+/** Under /admin, behind adminGuard (signed-in.routes.ts). */
 export const adminRoutes: Routes = [
   {
     path: '',

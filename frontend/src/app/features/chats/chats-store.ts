@@ -1,4 +1,5 @@
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Api } from '../../../sdk/api';
 import { conversationsList } from '../../../sdk/fn/conversations/conversations-list';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
@@ -6,7 +7,8 @@ import type { MessageDto } from '../../../sdk/models/message-dto';
 import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
-import { hasExpired, MAX_TIMEOUT_MS, nextExpiryIn, startReadClock } from './expiry';
+import { hasExpired, nextExpiryIn, startReadClock } from './expiry';
+import { ExpiryClock } from './expiry-clock';
 
 const PAGE_SIZE = 50;
 
@@ -18,7 +20,7 @@ export class ChatsStore {
   private readonly nextCursor = signal<string | null>(null);
   private readonly loadState = signal<'idle' | 'loading' | 'loaded' | 'error'>('idle');
   private readonly errorMessage = signal<string | null>(null);
-  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly expiryAlarm = inject(ExpiryClock).alarm(() => this.watchExpiry());
   private lastExpiryReload = 0;
 
   readonly conversations = this.items.asReadonly();
@@ -31,60 +33,55 @@ export class ChatsStore {
   private readonly realtime = inject(Realtime);
 
   constructor() {
-    const subscriptions = [
-      // After every (re)connect: events sent meanwhile are not replayed, so read the list again.
-      this.realtime.ready$.subscribe(() => {
-        if (this.loadState() !== 'idle') void this.load(true);
-      }),
-      this.realtime.on('message.created').subscribe((message) => this.applyMessage(message, true)),
-      this.realtime.on('message.updated').subscribe((message) => this.applyMessage(message, false)),
-      this.realtime.on('message.deleted').subscribe((message) => this.applyMessage(message, false)),
-      this.realtime.on('message.expired').subscribe(() => void this.load(true)),
-      this.realtime.on('conversation.read').subscribe((event) => {
-        const item = this.items().find((conversation) => conversation.id === event.conversationId);
-        if (!item) return;
-        if (item.lastMessage) {
-          const lastMessage = startReadClock(item.lastMessage, event.userId, event.seq, event.readAt);
-          if (lastMessage !== item.lastMessage) this.patch(item.id, { lastMessage });
-        }
-        if (event.userId !== this.auth.user()?.id) {
-          this.patch(item.id, { peerLastReadSeq: Math.max(item.peerLastReadSeq ?? 0, event.seq) });
-          return;
-        }
-        if (item.lastMessage && item.lastMessage.seq <= event.seq) this.patch(event.conversationId, { unreadCount: 0 });
-        else void this.load(true);
-      }),
-      this.realtime.on('conversation.updated').subscribe(({ conversationId, defaultExpiresInSeconds, defaultExpiryMode }) =>
-        this.patch(conversationId, { defaultExpiresInSeconds, defaultExpiryMode }),
-      ),
-    ];
-    inject(DestroyRef).onDestroy(() => {
-      clearTimeout(this.expiryTimer);
-      subscriptions.forEach((subscription) => subscription.unsubscribe());
+    const destroyRef = inject(DestroyRef);
+    // After every (re)connect: events sent meanwhile are not replayed, so read the list again.
+    this.realtime.ready$.pipe(takeUntilDestroyed(destroyRef)).subscribe(() => {
+      if (this.loadState() !== 'idle') void this.load(true);
     });
+    this.realtime.on('message.created').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.applyMessage(message, true));
+    this.realtime.on('message.updated').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.applyMessage(message, false));
+    this.realtime.on('message.deleted').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.applyMessage(message, false));
+    this.realtime.on('message.expired').pipe(takeUntilDestroyed(destroyRef)).subscribe(() => void this.load(true));
+    this.realtime.on('conversation.read').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      const item = this.items().find((conversation) => conversation.id === event.conversationId);
+      if (!item) return;
+      if (item.lastMessage) {
+        const lastMessage = startReadClock(item.lastMessage, event.userId, event.seq, event.readAt);
+        if (lastMessage !== item.lastMessage) this.patch(item.id, { lastMessage });
+      }
+      if (event.userId !== this.auth.user()?.id) {
+        this.patch(item.id, { peerLastReadSeq: Math.max(item.peerLastReadSeq ?? 0, event.seq) });
+        return;
+      }
+      if (item.lastMessage && item.lastMessage.seq <= event.seq) this.patch(event.conversationId, { unreadCount: 0 });
+      else void this.load(true);
+    });
+    this.realtime
+      .on('conversation.updated')
+      .pipe(takeUntilDestroyed(destroyRef))
+      .subscribe(({ conversationId, defaultExpiresInSeconds, defaultExpiryMode }) => this.patch(conversationId, { defaultExpiresInSeconds, defaultExpiryMode }));
   }
 
   /**
    * When a last message reaches its `expiresAt`, the list is read again for the message before it and
-   * the unread count without it (the sweep's `message.expired` may come later). One timer for the soonest.
+   * the unread count without it (the sweep's `message.expired` may come later).
    */
   private watchExpiry(): void {
-    clearTimeout(this.expiryTimer);
     const now = Date.now();
     const lastMessages = this.items().map((item) => item.lastMessage);
     if (lastMessages.some((message) => message && !message.deleted && hasExpired(message, now))) {
       // At most once a second: with a clock ahead of the server's, the server still serves it for a moment.
       const wait = this.lastExpiryReload + 1000 - now;
       if (wait <= 0) {
+        this.expiryAlarm.set(null);
         this.lastExpiryReload = now;
         void this.load(true);
       } else {
-        this.expiryTimer = setTimeout(() => this.watchExpiry(), wait);
+        this.expiryAlarm.set(wait);
       }
       return;
     }
-    const wait = nextExpiryIn(lastMessages.map((message) => message?.expiresAt), now);
-    if (wait !== null) this.expiryTimer = setTimeout(() => this.watchExpiry(), Math.min(wait, MAX_TIMEOUT_MS));
+    this.expiryAlarm.set(nextExpiryIn(lastMessages.map((message) => message?.expiresAt), now));
   }
 
   /** A live message: new ones move their conversation to the top and count as unread when from the peer. */

@@ -1,4 +1,5 @@
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Api } from '../../../sdk/api';
 import { conversationsGet } from '../../../sdk/fn/conversations/conversations-get';
 import { conversationsUpdate } from '../../../sdk/fn/conversations/conversations-update';
@@ -13,24 +14,14 @@ import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
 import { Toasts } from '../../shared/toasts';
-import { randomUuid } from '../../shared/uuid';
 import { type Upload, uploadedAttachments } from './attachments/uploads-store';
-import { describeTimer, hasExpired, MAX_TIMEOUT_MS, nextExpiryIn, startReadClock, type TimerSetting } from './expiry';
+import { nextExpiryIn, timerChangeNotice, type TimerSetting } from './expiry';
+import { ExpiryClock } from './expiry-clock';
+import { PeerTyping } from './peer-typing';
+import { isEmptyFailure, mergeMessages, newestSentSeq, optimisticMessage, sentExpiries, type ShownMessage, startReadClocks, withoutExpired } from './shown-message';
 
 const PAGE_SIZE = 50;
 const NO_TIMER: TimerSetting = { seconds: null, mode: 'afterSend' };
-
-/** A message as shown: a server copy, or an optimistic one still on its way (or failed). */
-export interface ShownMessage {
-  message: MessageDto;
-  state: 'sent' | 'pending' | 'failed';
-  /** The files an unsent message is still uploading (or failed to); the server's copy has its attachments. */
-  uploads?: readonly Upload[];
-}
-
-function newClientId(): string {
-  return randomUuid();
-}
 
 /** One open conversation: its history, sending, editing, read receipts and the peer's typing. */
 @Injectable()
@@ -46,15 +37,14 @@ export class ConversationStore {
   private readonly state = signal<'idle' | 'loading' | 'loaded' | 'error'>('idle');
   private readonly errorMessage = signal<string | null>(null);
   private readonly peerReadSeqValue = signal(0);
-  private readonly typingUntilValue = signal<number | null>(null);
+  private readonly typing = new PeerTyping();
   private readonly conversationValue = signal<ConversationDto | null>(null);
   private readonly loadingOlderValue = signal(false);
   private readonly olderFailedValue = signal(false);
   private readonly nextTimerValue = signal<TimerSetting | null>(null);
   private readonly savingDefaultValue = signal(false);
   private lastMarkedSeq = 0;
-  private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly expiryAlarm = inject(ExpiryClock).alarm(() => this.expire());
   private visible: () => boolean = () => typeof document === 'undefined' || document.visibilityState === 'visible';
 
   readonly conversation = this.conversationValue.asReadonly();
@@ -77,7 +67,7 @@ export class ConversationStore {
   readonly timerForNext = computed(() => this.nextTimerValue() ?? this.defaultTimer());
   readonly savingDefault = this.savingDefaultValue.asReadonly();
   readonly peerReadSeq = this.peerReadSeqValue.asReadonly();
-  readonly peerTyping = computed(() => this.typingUntilValue() !== null);
+  readonly peerTyping = this.typing.active;
   readonly myId = computed(() => this.auth.user()?.id ?? null);
 
   /** Your newest sent message the peer has read, the one that carries "Seen". */
@@ -91,55 +81,41 @@ export class ConversationStore {
 
   constructor() {
     const destroyRef = inject(DestroyRef);
-    const subscriptions = [
-      this.realtime.ready$.subscribe(() => void this.catchUp()),
-      this.realtime.on('message.created').subscribe((message) => this.receive(message)),
-      this.realtime.on('message.updated').subscribe((message) => this.receive(message)),
-      this.realtime.on('message.deleted').subscribe((message) => this.receive(message)),
-      this.realtime.on('message.expired').subscribe((event) => {
-        if (event.conversationId !== this.id()) return;
-        const gone = new Set(event.messageIds);
-        this.entries.update((entries) => entries.filter((entry) => !gone.has(entry.message.id)));
-        this.expire();
-      }),
-      this.realtime.on('conversation.read').subscribe((event) => {
-        if (event.conversationId !== this.id()) return;
-        const entries = this.entries();
-        const started = entries.map((entry) => {
-          if (entry.state !== 'sent') return entry;
-          const message = startReadClock(entry.message, event.userId, event.seq, event.readAt);
-          return message === entry.message ? entry : { ...entry, message };
-        });
-        if (started.some((entry, index) => entry !== entries[index])) {
-          this.entries.set(started);
-          this.expire();
-        }
-        if (event.userId !== this.myId()) this.peerReadSeqValue.update((seq) => Math.max(seq, event.seq));
-      }),
-      this.realtime.on('conversation.updated').subscribe((event) => {
-        const conversation = this.conversationValue();
-        if (event.conversationId !== this.id() || !conversation) return;
-        const { defaultExpiresInSeconds, defaultExpiryMode } = event;
-        this.conversationValue.set({ ...conversation, defaultExpiresInSeconds, defaultExpiryMode });
-        if (event.userId !== this.myId()) {
-          const who = conversation.peer?.displayName ?? 'Deleted user';
-          this.toasts.info(
-            defaultExpiresInSeconds === null
-              ? `${who} turned off disappearing messages.`
-              : `${who} set new messages to disappear ${describeTimer({ seconds: defaultExpiresInSeconds, mode: defaultExpiryMode })}.`,
-          );
-        }
-      }),
-      this.realtime.on('typing').subscribe((event) => {
-        if (event.conversationId !== this.id() || event.userId === this.myId()) return;
-        this.showTyping(Date.parse(event.expiresAt));
-      }),
-    ];
-    destroyRef.onDestroy(() => {
-      clearTimeout(this.typingTimer);
-      clearTimeout(this.expiryTimer);
-      for (const subscription of subscriptions) subscription.unsubscribe();
+    this.realtime.ready$.pipe(takeUntilDestroyed(destroyRef)).subscribe(() => void this.catchUp());
+    this.realtime.on('message.created').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.receive(message));
+    this.realtime.on('message.updated').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.receive(message));
+    this.realtime.on('message.deleted').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.receive(message));
+    this.realtime.on('message.expired').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      if (event.conversationId !== this.id()) return;
+      const gone = new Set(event.messageIds);
+      this.entries.update((entries) => entries.filter((entry) => !gone.has(entry.message.id)));
+      this.expire();
     });
+    this.realtime.on('conversation.read').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      if (event.conversationId !== this.id()) return;
+      const entries = this.entries();
+      const started = startReadClocks(entries, event.userId, event.seq, event.readAt);
+      if (started !== entries) {
+        this.entries.set(started);
+        this.expire();
+      }
+      if (event.userId !== this.myId()) this.peerReadSeqValue.update((seq) => Math.max(seq, event.seq));
+    });
+    this.realtime.on('conversation.updated').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      const conversation = this.conversationValue();
+      if (event.conversationId !== this.id() || !conversation) return;
+      const { defaultExpiresInSeconds, defaultExpiryMode } = event;
+      this.conversationValue.set({ ...conversation, defaultExpiresInSeconds, defaultExpiryMode });
+      if (event.userId !== this.myId()) {
+        const who = conversation.peer?.displayName ?? 'Deleted user';
+        this.toasts.info(timerChangeNotice(who, { seconds: defaultExpiresInSeconds, mode: defaultExpiryMode }));
+      }
+    });
+    this.realtime.on('typing').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      if (event.conversationId !== this.id() || event.userId === this.myId()) return;
+      this.typing.showUntil(Date.parse(event.expiresAt));
+    });
+    destroyRef.onDestroy(() => this.typing.stop());
   }
 
   /** For tests: whether the page counts as seen by the user. */
@@ -155,7 +131,7 @@ export class ConversationStore {
     this.loadingOlderValue.set(false);
     this.nextTimerValue.set(null);
     this.peerReadSeqValue.set(0);
-    this.typingUntilValue.set(null);
+    this.typing.stop();
     this.lastMarkedSeq = 0;
     this.state.set('loading');
     this.errorMessage.set(null);
@@ -224,7 +200,7 @@ export class ConversationStore {
   async catchUp(): Promise<void> {
     const id = this.id();
     if (!id || this.state() !== 'loaded') return;
-    let after = this.newestSeq();
+    let after = newestSentSeq(this.entries());
     try {
       for (;;) {
         const page = await this.api.invoke(messagesHistory, { id, after, limit: PAGE_SIZE });
@@ -255,21 +231,7 @@ export class ConversationStore {
     if (!id || (!body && uploads.length === 0) || !me) return;
     const timer = this.timerForNext();
     this.nextTimerValue.set(null);
-    const optimistic: MessageDto = {
-      id: `local-${newClientId()}`,
-      clientId: newClientId(),
-      conversationId: id,
-      senderId: me,
-      body: body || null,
-      attachments: [],
-      createdAt: new Date().toISOString(),
-      deleted: false,
-      editedAt: null,
-      expiresAt: null,
-      expiresInSeconds: timer.seconds,
-      expiryMode: timer.seconds === null ? null : timer.mode,
-      seq: Number.MAX_SAFE_INTEGER,
-    };
+    const optimistic = optimisticMessage(id, me, body, timer);
     this.entries.update((entries) => [...entries, { message: optimistic, state: 'pending', ...(uploads.length ? { uploads } : {}) }]);
     await this.deliver(optimistic, uploads);
   }
@@ -284,17 +246,7 @@ export class ConversationStore {
 
   /** Drops a message that was not sent once it has neither text nor files left (the user cancelled them). */
   discardIfEmpty(clientId: string): void {
-    this.entries.update((entries) =>
-      entries.filter(
-        (entry) =>
-          !(
-            entry.message.clientId === clientId &&
-            entry.state === 'failed' &&
-            !entry.message.body &&
-            (entry.uploads ?? []).every((upload) => upload.state() === 'cancelled')
-          ),
-      ),
-    );
+    this.entries.update((entries) => entries.filter((entry) => entry.message.clientId !== clientId || !isEmptyFailure(entry)));
   }
 
   async edit(messageId: string, text: string): Promise<void> {
@@ -363,59 +315,21 @@ export class ConversationStore {
   /** A server copy (REST answer or event): replaces the optimistic or older copy, or is added in order. */
   private receive(message: MessageDto): void {
     if (message.conversationId !== this.id()) return;
-    if (message.senderId !== this.myId() && !message.deleted) this.typingUntilValue.set(null);
+    if (message.senderId !== this.myId() && !message.deleted) this.typing.stop();
     const isNew = !this.entries().some((entry) => entry.message.id === message.id);
     this.merge([message]);
     if (isNew && message.senderId !== this.myId()) void this.markRead();
   }
 
   private merge(messages: MessageDto[]): void {
-    this.entries.update((entries) => {
-      const result = [...entries];
-      for (const message of messages) {
-        const index = result.findIndex(
-          (entry) => entry.message.id === message.id || (entry.state !== 'sent' && entry.message.clientId === message.clientId),
-        );
-        if (index >= 0) {
-          const current = result[index].message;
-          // An older copy never overwrites a newer one (a late REST answer after an edit event).
-          if (current.id === message.id && current.editedAt && message.editedAt && current.editedAt > message.editedAt && !message.deleted) continue;
-          if (current.deleted && !message.deleted && current.id === message.id) continue;
-          result[index] = { message, state: 'sent' };
-        } else {
-          result.push({ message, state: 'sent' });
-        }
-      }
-      return result.sort((a, b) => a.message.seq - b.message.seq);
-    });
+    this.entries.update((entries) => mergeMessages(entries, messages));
     this.expire();
   }
 
-  /** Drops the messages whose time is up, and sets one timer for the next one to go. */
+  /** Drops the messages whose time is up, and sets the alarm for the next one to go. */
   private expire(): void {
-    clearTimeout(this.expiryTimer);
     const now = Date.now();
-    const sent = (entry: ShownMessage) => entry.state === 'sent';
-    if (this.entries().some((entry) => sent(entry) && hasExpired(entry.message, now))) {
-      this.entries.update((entries) => entries.filter((entry) => !sent(entry) || !hasExpired(entry.message, now)));
-    }
-    const wait = nextExpiryIn(this.entries().filter(sent).map((entry) => entry.message.expiresAt), now);
-    if (wait !== null) this.expiryTimer = setTimeout(() => this.expire(), Math.min(wait, MAX_TIMEOUT_MS));
-  }
-
-  private newestSeq(): number {
-    const sent = this.entries().filter((entry) => entry.state === 'sent');
-    return sent.length ? sent[sent.length - 1].message.seq : 0;
-  }
-
-  private showTyping(until: number): void {
-    clearTimeout(this.typingTimer);
-    const delay = until - Date.now();
-    if (!(delay > 0)) {
-      this.typingUntilValue.set(null);
-      return;
-    }
-    this.typingUntilValue.set(until);
-    this.typingTimer = setTimeout(() => this.typingUntilValue.set(null), delay);
+    this.entries.update((entries) => withoutExpired(entries, now));
+    this.expiryAlarm.set(nextExpiryIn(sentExpiries(this.entries()), now));
   }
 }

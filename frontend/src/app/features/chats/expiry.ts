@@ -115,3 +115,9 @@ export function nextExpiryIn(expiresAt: (string | null | undefined)[], now: numb
 
 /** setTimeout takes at most 2^31 - 1 ms; a longer wait is cut into steps (4 weeks is longer). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** What the user is told when `who` changed the chat's default timer. */
+export function timerChangeNotice(who: string, setting: TimerSetting): string {
+  if (setting.seconds === null) return `${who} turned off disappearing messages.`;
+  return `${who} set new messages to disappear ${describeTimer(setting)}.`;
+}

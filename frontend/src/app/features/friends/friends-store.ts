@@ -1,4 +1,5 @@
-import { computed, effect, inject, Injectable, signal, untracked } from '@angular/core';
+import { computed, DestroyRef, effect, inject, Injectable, signal, untracked } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Api } from '../../../sdk/api';
 import { conversationsOpen } from '../../../sdk/fn/conversations/conversations-open';
 import { blocksBlock } from '../../../sdk/fn/friends/blocks-block';
@@ -94,19 +95,19 @@ export class FriendsStore {
     effect(() => {
       if (this.realtime.status() !== 'ready') untracked(() => this.onlineIds.set(new Set()));
     });
-    // Subscriptions last as long as the app (the store is a root singleton).
-    this.realtime.ready$.subscribe(() => void this.refresh());
-    this.realtime.on('friend.request').subscribe((request) => {
+    const destroyRef = inject(DestroyRef);
+    this.realtime.ready$.pipe(takeUntilDestroyed(destroyRef)).subscribe(() => void this.refresh());
+    this.realtime.on('friend.request').pipe(takeUntilDestroyed(destroyRef)).subscribe((request) => {
       const isNew = request.to.id === this.auth.user()?.id && !this.incomingItems().some((item) => item.id === request.id);
       this.applyRequest(request);
       if (isNew) this.toasts.info(`${request.from.displayName} wants to be your friend.`);
     });
-    this.realtime.on('friend.accepted').subscribe((friend) => {
+    this.realtime.on('friend.accepted').pipe(takeUntilDestroyed(destroyRef)).subscribe((friend) => {
       const theyAccepted = this.outgoingItems().some((item) => item.to.id === friend.id);
       this.applyFriend(friend);
       if (theyAccepted) this.toasts.info(`${friend.displayName} accepted your friend request.`);
     });
-    this.realtime.on('presence').subscribe(({ userId, online }) => this.setOnline(userId, online));
+    this.realtime.on('presence').pipe(takeUntilDestroyed(destroyRef)).subscribe(({ userId, online }) => this.setOnline(userId, online));
   }
 
   relationOf(userId: string): Relation {

@@ -1,5 +1,6 @@
 import { HttpClient } from '@angular/common/http';
-import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, output, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -207,7 +208,7 @@ export class UserSearch {
   });
 
   constructor() {
-    const subscription = this.terms$
+    this.terms$
       .pipe(
         // switchMap first: a new keystroke drops the waiting timer or aborts the request in flight at once.
         switchMap((term): Observable<SearchState> => {
@@ -217,9 +218,9 @@ export class UserSearch {
             startWith<SearchState>({ kind: 'loading', term }),
           );
         }),
+        takeUntilDestroyed(),
       )
       .subscribe((state) => this.apply(state));
-    inject(DestroyRef).onDestroy(() => subscription.unsubscribe());
   }
 
   protected onInput(value: string): void {

@@ -1,0 +1,85 @@
+import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import type { ComponentFixture } from '@angular/core/testing';
+import { UploadsStore } from './attachments/uploads-store';
+import { Composer, type MessageEdit } from './composer';
+
+describe('Composer', () => {
+  let fixture: ComponentFixture<Composer>;
+  let element: HTMLElement;
+  let textarea: HTMLTextAreaElement;
+  let sent: string[];
+  let saved: MessageEdit[];
+
+  const submit = () => element.querySelector<HTMLButtonElement>('button[type="submit"]')!;
+
+  function type(value: string): void {
+    textarea.value = value;
+    textarea.dispatchEvent(new Event('input'));
+    fixture.detectChanges();
+  }
+
+  function enter(): KeyboardEvent {
+    const event = new KeyboardEvent('keydown', { key: 'Enter', cancelable: true });
+    textarea.dispatchEvent(event);
+    fixture.detectChanges();
+    return event;
+  }
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), UploadsStore] });
+    fixture = TestBed.createComponent(Composer);
+    fixture.componentRef.setInput('timerForNext', { seconds: null, mode: 'afterSend' });
+    fixture.detectChanges();
+    element = fixture.nativeElement as HTMLElement;
+    textarea = element.querySelector('textarea')!;
+    sent = [];
+    saved = [];
+    fixture.componentInstance.send.subscribe((text) => sent.push(text));
+    fixture.componentInstance.save.subscribe((edit) => saved.push(edit));
+  });
+
+  it('sends only with text or files', () => {
+    expect(element.classList).toContain('composer');
+    expect(submit().disabled).toBe(true);
+    fixture.componentRef.setInput('hasFiles', true);
+    fixture.detectChanges();
+    expect(submit().disabled).toBe(false);
+  });
+
+  it('sends on Enter and empties itself', () => {
+    type('Hello');
+    expect(enter().defaultPrevented).toBe(true);
+    expect(sent).toEqual(['Hello']);
+    expect(textarea.value).toBe('');
+  });
+
+  it('edits a message in place of a new one, until saved or cancelled with Escape', () => {
+    fixture.componentInstance.startEdit('m1', 'Old');
+    fixture.detectChanges();
+    expect(textarea.value).toBe('Old');
+    expect(element.textContent).toContain('Editing message');
+    expect(submit().textContent?.trim()).toBe('Save');
+    type('New');
+    enter();
+    expect(saved).toEqual([{ id: 'm1', body: 'New' }]);
+    expect(sent).toEqual([]);
+
+    fixture.componentInstance.startEdit('m2', 'Other');
+    textarea.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
+    fixture.detectChanges();
+    expect(textarea.value).toBe('');
+    expect(element.textContent).not.toContain('Editing message');
+  });
+
+  it('is off, with the reason, once nobody can receive messages here', () => {
+    fixture.componentRef.setInput('peerGone', true);
+    fixture.detectChanges();
+    expect(element.querySelector('[data-testid="peer-deleted"]')).not.toBeNull();
+    expect(textarea.disabled).toBe(true);
+    type('Anyone?');
+    enter();
+    expect(sent).toEqual([]);
+  });
+});

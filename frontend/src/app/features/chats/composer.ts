@@ -1,0 +1,109 @@
+import { ChangeDetectionStrategy, Component, type ElementRef, input, output, signal, viewChild } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { Icon } from '../../shared/icon';
+import { AttachButton } from './attachments/attach-button';
+import { UploadTray } from './attachments/upload-tray';
+import { describeTimer, type TimerSetting } from './expiry';
+
+/** Send `typing` at most this often while the user types. */
+const TYPING_INTERVAL_MS = 2_500;
+
+/** A message being edited, with its new text. */
+export interface MessageEdit {
+  id: string;
+  body: string;
+}
+
+/** Where a message is written (or an own message edited), with its files and the timer for it. */
+@Component({
+  selector: 'form[app-composer]',
+  imports: [AttachButton, Icon, MatButtonModule, UploadTray],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  host: { class: 'composer', '(submit)': '$event.preventDefault(); submit()' },
+  templateUrl: './composer.html',
+  styles: `
+    :host { border-top: 1px solid var(--mat-sys-outline-variant); padding: 8px; display: flex; flex-direction: column; gap: 4px; }
+    .gone { margin: 0; font: var(--mat-sys-body-medium); color: var(--mat-sys-on-surface-variant); }
+    .next-timer { display: flex; align-items: center; gap: 6px; --icon-size: 16px; font: var(--mat-sys-label-medium); color: var(--mat-sys-primary); }
+    .editing { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
+    .compose-row { display: flex; gap: 8px; align-items: flex-end; }
+    .timer-button { flex: none; color: var(--mat-sys-on-surface-variant); }
+    .timer-button.on { color: var(--mat-sys-primary); }
+    .input { flex: 1; min-width: 0; resize: none; max-height: 160px; field-sizing: content; padding: 10px 12px; border-radius: 20px;
+      border: 1px solid var(--mat-sys-outline); background: var(--mat-sys-surface); color: var(--mat-sys-on-surface); font: var(--mat-sys-body-large); }
+  `,
+})
+export class Composer {
+  /** Nobody can receive messages here any more: writing is off, with the reason. */
+  readonly peerGone = input(false);
+  /** Files wait in the tray, so a message without text can be sent. */
+  readonly hasFiles = input(false);
+  /** A timer chosen for the next message only, or null. */
+  readonly nextTimer = input<TimerSetting | null>(null);
+  /** What the next message will be sent with. */
+  readonly timerForNext = input.required<TimerSetting>();
+  /** The timer picker is open on the next message. */
+  readonly pickerOpen = input(false);
+  readonly typing = output();
+  readonly send = output<string>();
+  readonly save = output<MessageEdit>();
+  readonly timerToggle = output();
+  readonly nextTimerReset = output();
+
+  protected readonly draft = signal('');
+  protected readonly editingId = signal<string | null>(null);
+  protected readonly describeTimer = describeTimer;
+  private readonly textarea = viewChild<ElementRef<HTMLTextAreaElement>>('textarea');
+  private lastTypingAt = 0;
+
+  focus(): void {
+    this.textarea()?.nativeElement.focus();
+  }
+
+  startEdit(id: string, body: string): void {
+    this.editingId.set(id);
+    this.setDraft(body);
+    this.focus();
+  }
+
+  protected cancelEdit(): void {
+    if (!this.editingId()) return;
+    this.editingId.set(null);
+    this.setDraft('');
+  }
+
+  protected onInput(value: string): void {
+    this.draft.set(value);
+    const now = Date.now();
+    if (value.trim() && !this.editingId() && now - this.lastTypingAt >= TYPING_INTERVAL_MS) {
+      this.lastTypingAt = now;
+      this.typing.emit();
+    }
+  }
+
+  /** Enter sends; Shift+Enter adds a line (the textarea's own behaviour). */
+  protected onEnter(event: KeyboardEvent): void {
+    if (event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    this.submit();
+  }
+
+  protected submit(): void {
+    const text = this.draft();
+    if (this.peerGone()) return;
+    const editing = this.editingId();
+    if (!text.trim() && (editing || !this.hasFiles())) return;
+    this.setDraft('');
+    this.editingId.set(null);
+    this.lastTypingAt = 0;
+    if (editing) this.save.emit({ id: editing, body: text });
+    else this.send.emit(text);
+  }
+
+  /** The textarea too: `[value]` alone skips the write when the draft changed twice between renders. */
+  private setDraft(value: string): void {
+    this.draft.set(value);
+    const textarea = this.textarea()?.nativeElement;
+    if (textarea) textarea.value = value;
+  }
+}

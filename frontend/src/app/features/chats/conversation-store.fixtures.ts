@@ -1,0 +1,70 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { signal } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { vi } from 'vitest';
+import type { MessageDto } from '../../../sdk/models/message-dto';
+import { AuthStore } from '../../core/auth-store';
+import { Realtime } from '../../core/realtime';
+import { FakeRealtime } from '../../core/realtime.fixtures';
+import { Toasts } from '../../shared/toasts';
+import { UploadsStore } from './attachments/uploads-store';
+import { ConversationStore } from './conversation-store';
+
+export interface ConversationStoreSetup {
+  sut: ConversationStore;
+  http: HttpTestingController;
+  realtime: FakeRealtime;
+  toasts: { info: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn> };
+}
+
+/** A store for conversation c1 of user u1, with a fake socket, fake toasts and the HTTP testing backend. */
+export function setUpConversationStore(): ConversationStoreSetup {
+  const realtime = new FakeRealtime();
+  const toasts = { info: vi.fn(), error: vi.fn() };
+  TestBed.configureTestingModule({
+    providers: [
+      provideHttpClient(),
+      provideHttpClientTesting(),
+      ConversationStore,
+      UploadsStore,
+      { provide: Realtime, useValue: realtime },
+      { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
+      { provide: Toasts, useValue: toasts },
+    ],
+  });
+  const sut = TestBed.inject(ConversationStore);
+  sut.setVisibility(() => true);
+  return { sut, http: TestBed.inject(HttpTestingController), realtime, toasts };
+}
+
+/** The request matching `match`, once the store has made it (microtasks only: fake timers stay where they are). */
+export async function nextRequest(http: HttpTestingController, match: (url: string) => boolean) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const found = http.match((request) => match(request.urlWithParams));
+    if (found.length > 1) throw new Error(`${found.length} requests matched`);
+    if (found.length === 1) return found[0];
+    await Promise.resolve();
+  }
+  throw new Error('No request matched');
+}
+
+/** Opens c1 with Bob as the peer, answering its two requests. */
+export async function openConversation(
+  { sut, http }: ConversationStoreSetup,
+  messages: MessageDto[],
+  nextCursor: string | null = null,
+  conversation: object = {},
+): Promise<void> {
+  const done = sut.open('c1');
+  (await nextRequest(http, (url) => url === '/api/conversations/c1')).flush({
+    id: 'c1',
+    peer: { id: 'u2', username: 'bob', displayName: 'Bob' },
+    defaultExpiresInSeconds: null,
+    defaultExpiryMode: 'afterSend',
+    peerLastReadSeq: 0,
+    ...conversation,
+  });
+  (await nextRequest(http, (url) => url === '/api/conversations/c1/messages?limit=50')).flush({ items: messages, nextCursor });
+  await done;
+}

@@ -1,0 +1,97 @@
+import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import type { MessageDto } from '../../../sdk/models/message-dto';
+import { shortTime } from '../../shared/short-time';
+import { MessageAttachments } from './attachments/message-attachments';
+import { PendingUploads } from './attachments/pending-uploads';
+import type { ShownMessage } from './shown-message';
+import { Countdown } from './countdown';
+import { messagePreview } from './message-preview';
+
+/** One message in the history: its bubble, its state, and the actions on your own sent messages. */
+@Component({
+  selector: 'li[app-message-item]',
+  imports: [Countdown, MatButtonModule, MessageAttachments, PendingUploads],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  host: { class: 'row', '[class.mine]': 'mine()', 'data-testid': 'message' },
+  template: `
+    @let message = entry().message;
+    @let state = entry().state;
+    <div class="bubble" [class.deleted]="message.deleted" [class.pending]="state === 'pending'">
+      @if (message.deleted) {
+        <span class="body muted">Message deleted</span>
+      } @else {
+        @if (entry().uploads?.length) {
+          <app-pending-uploads [uploads]="entry().uploads!" (cancelled)="uploadsCancelled.emit()" />
+        } @else if (message.attachments.length) {
+          <app-message-attachments [attachments]="message.attachments" [keep]="message.expiresInSeconds === null" />
+        }
+        @if (message.body) {
+          <span class="body">{{ message.body }}</span>
+        }
+      }
+      <span class="meta">
+        @if (message.expiresInSeconds !== null && state === 'sent' && !message.deleted) {
+          <app-countdown [expiresAt]="message.expiresAt" [expiresInSeconds]="message.expiresInSeconds" />
+        }
+        @if (message.editedAt && !message.deleted) {
+          <span class="edited">edited</span>
+        }
+        @if (state === 'pending') {
+          <span>Sending…</span>
+        } @else {
+          <time [attr.datetime]="message.createdAt">{{ time() }}</time>
+        }
+      </span>
+    </div>
+    @if (state === 'failed') {
+      <div class="failed" role="alert">
+        Not sent.
+        <button mat-button type="button" (click)="retry.emit()">Retry</button>
+      </div>
+    }
+    @if (mine() && state === 'sent' && !message.deleted) {
+      <div class="actions">
+        <button mat-button type="button" (click)="edit.emit()" [attr.aria-label]="'Edit message: ' + summary()">Edit</button>
+        <button mat-button type="button" (click)="remove.emit()" [attr.aria-label]="'Delete message: ' + summary()">Delete</button>
+      </div>
+    }
+    @if (seen()) {
+      <div class="seen" data-testid="seen">Seen</div>
+    }
+  `,
+  styles: `
+    :host { display: flex; flex-direction: column; align-items: flex-start; }
+    :host(.mine) { align-items: flex-end; }
+    .bubble { max-width: min(75%, 560px); padding: 8px 12px; border-radius: 16px; display: flex; flex-direction: column; gap: 2px;
+      background: var(--mat-sys-surface-container-high); color: var(--mat-sys-on-surface); overflow-wrap: anywhere; }
+    :host(.mine) .bubble { background: var(--mat-sys-primary-container); color: var(--mat-sys-on-primary-container); }
+    .bubble.pending { opacity: 0.7; }
+    .body { white-space: pre-wrap; font: var(--mat-sys-body-large); }
+    .muted { font-style: italic; color: var(--mat-sys-on-surface-variant); }
+    .meta { display: flex; gap: 6px; justify-content: flex-end; font: var(--mat-sys-label-small); color: var(--mat-sys-on-surface-variant); }
+    .actions { display: flex; gap: 0; }
+    .actions button { --mat-button-text-label-text-size: 12px; min-width: 0; }
+    .seen { font: var(--mat-sys-label-small); color: var(--mat-sys-on-surface-variant); padding-right: 4px; }
+    .failed { color: var(--mat-sys-error); font: var(--mat-sys-label-medium); }
+  `,
+})
+export class MessageItem {
+  readonly entry = input.required<ShownMessage>();
+  /** Sent by the signed-in user. */
+  readonly mine = input(false);
+  /** The newest of your messages the peer has read. */
+  readonly seen = input(false);
+  readonly retry = output();
+  readonly edit = output();
+  readonly remove = output();
+  /** The user cancelled the files of an unsent message. */
+  readonly uploadsCancelled = output();
+
+  /** The message in a few words, for labels (its text, or its attachments). */
+  protected readonly summary = computed(() => {
+    const message: MessageDto = this.entry().message;
+    return message.body ?? messagePreview(message);
+  });
+  protected readonly time = computed(() => shortTime(this.entry().message.createdAt));
+}
