@@ -160,11 +160,13 @@ function checkInput(input: unknown): void {
   }
 }
 
+// The events are not listed here: ServerEvents and ClientEvents in realtime/realtime-events.ts are their
+// only list, and `npm run sdk` turns it into the web client's realtime-events.ts.
 const REALTIME_DESCRIPTION =
-  'Real time: Socket.IO at `/socket.io`, connecting with `auth: { token: <accessToken> }`. Server to client (event: payload): ' +
-  '`ready`: ReadyEventDto; `message.created`, `message.updated`, `message.deleted`: MessageDto; `message.expired`: MessagesExpiredEventDto; ' +
-  '`conversation.read`: ConversationReadEventDto; `conversation.updated`: ConversationUpdatedEventDto; `typing`: TypingEventDto; `friend.request`: FriendRequestDto; `friend.accepted`: FriendDto; ' +
-  '`presence`: PresenceEventDto; `error`: SocketErrorDto. Client to server: `typing`: TypingDto, acknowledged with SocketAckDto.';
+  'Real time: Socket.IO at `/socket.io`, connecting with `auth: { token: <accessToken> }`. Each event carries one of the ' +
+  'schemas below as its payload (`ready`: ReadyEventDto, `message.created`: MessageDto, `error`: SocketErrorDto, …); the ' +
+  'full map of event names to payloads is ServerEvents and ClientEvents in the backend file src/realtime/realtime-events.ts ' +
+  'and in the generated SDK. Client events are acknowledged with SocketAckDto.';
 
 export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const document = new DocumentBuilder()
@@ -178,7 +180,8 @@ export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObjec
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   return SwaggerModule.createDocument(app, document, {
-    // Socket.IO payloads are not returned by any route; listed so the generated SDK has their types.
+    // Socket.IO payloads are not returned by any route; listed so the generated SDK has their types
+    // (`npm run sdk` fails when a payload in realtime-events.ts is missing here).
     extraModels: [
       ReadyEventDto,
       MessagesExpiredEventDto,

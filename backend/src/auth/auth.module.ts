@@ -4,9 +4,11 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config.js';
 import { JobsModule } from '../jobs/jobs.module.js';
+import { RealtimeModule } from '../realtime/realtime.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AuthController } from './auth.controller.js';
+import { AuthRealtime } from './auth.realtime.js';
 import { AuthService } from './auth.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionCleanupJob } from './session-cleanup.job.js';
@@ -15,6 +17,7 @@ import { SessionCleanupJob } from './session-cleanup.job.js';
   imports: [
     UsersModule,
     JobsModule,
+    RealtimeModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -27,7 +30,7 @@ import { SessionCleanupJob } from './session-cleanup.job.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  providers: [AuthService, AuthRealtime, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
   exports: [AuthService, PasswordHasher],
 })
 export class AuthModule {}

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
+import { RealtimeModule } from '../realtime/realtime.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { BlocksController } from './blocks.controller.js';
 import { BlocksService } from './blocks.service.js';
 import { FriendsController } from './friends.controller.js';
+import { FriendsRealtime } from './friends.realtime.js';
 import { FriendsService } from './friends.service.js';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, RealtimeModule],
   controllers: [FriendsController, BlocksController],
-  providers: [FriendsService, BlocksService],
+  providers: [FriendsService, FriendsRealtime, BlocksService],
   exports: [FriendsService],
 })
 export class FriendsModule {}

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { ConversationsModule } from '../conversations/conversations.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
+import { RealtimeModule } from '../realtime/realtime.module.js';
 import { ExpiryJob } from './expiry.job.js';
 import { ExpiryService } from './expiry.service.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
 
 @Module({
-  imports: [ConversationsModule, AttachmentsModule, JobsModule],
+  imports: [ConversationsModule, AttachmentsModule, JobsModule, RealtimeModule],
   controllers: [MessagesController],
   providers: [MessagesService, ExpiryService, ExpiryJob],
   exports: [MessagesService, ExpiryService],

@@ -1,23 +1,43 @@
-/** Names of the events the server sends; the README lists each with its payload DTO. */
-export const ServerEvent = {
-  Ready: 'ready',
-  Error: 'error',
-  MessageCreated: 'message.created',
-  MessageUpdated: 'message.updated',
-  MessageDeleted: 'message.deleted',
-  MessageExpired: 'message.expired',
-  ConversationRead: 'conversation.read',
-  ConversationUpdated: 'conversation.updated',
-  Typing: 'typing',
-  FriendRequest: 'friend.request',
-  FriendAccepted: 'friend.accepted',
-  Presence: 'presence',
-} as const;
+import type { FriendDto, FriendRequestDto } from '../friends/dto/friend.dto.js';
+import type { MessageDto } from '../messages/dto/message.dto.js';
+import type { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './dto/message-events.dto.js';
+import type { PresenceEventDto } from './dto/presence-event.dto.js';
+import type { ReadyEventDto, SocketErrorDto } from './dto/socket-events.dto.js';
+import type { TypingDto, TypingEventDto } from './dto/typing.dto.js';
 
-/** Events a client may send. */
-export const ClientEvent = {
-  Typing: 'typing',
-} as const;
+/**
+ * Every event the server sends, by name, with its payload. The only list of them: the web client's
+ * event types are generated from it by `npm run sdk`, so each payload must be a schema in openapi.json.
+ */
+export interface ServerEvents {
+  /** Once per connection, after the socket joined its rooms and got the presence of online friends. */
+  ready: ReadyEventDto;
+  /** A refused client event, or the reason the server is about to close the socket. */
+  error: SocketErrorDto;
+  'message.created': MessageDto;
+  'message.updated': MessageDto;
+  /** The tombstone (`deleted: true`, `body: null`). */
+  'message.deleted': MessageDto;
+  'message.expired': MessagesExpiredEventDto;
+  'conversation.read': ConversationReadEventDto;
+  'conversation.updated': ConversationUpdatedEventDto;
+  typing: TypingEventDto;
+  'friend.request': FriendRequestDto;
+  /** Each side gets the other as a friend. */
+  'friend.accepted': FriendDto;
+  presence: PresenceEventDto;
+}
+
+/** Every event a client may send, with its payload; each is acknowledged with a `SocketAckDto`. */
+export interface ClientEvents {
+  typing: TypingDto;
+}
+
+/** The names of ClientEvents at run time, to refuse any other; a Record, so the compiler keeps it complete. */
+export const CLIENT_EVENT_NAMES = Object.keys({ typing: true } satisfies Record<keyof ClientEvents, true>) as (keyof ClientEvents)[];
+
+/** What a socket can be sent, in the shape Socket.IO's typed `emit` wants. */
+export type ServerEmits = { [E in keyof ServerEvents]: (payload: ServerEvents[E]) => void };
 
 export const SOCKET_PATH = '/socket.io';
 

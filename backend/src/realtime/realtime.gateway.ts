@@ -12,17 +12,30 @@ import {
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { DefaultEventsMap, Event, ExtendedError, Server, Socket } from 'socket.io';
-import { AuthService } from '../auth/auth.service.js';
 import { Clock } from '../common/clock.js';
 import type { AuthUser } from '../common/current-user.decorator.js';
 import { AppConfig } from '../config/app-config.js';
-import { ConversationsService } from '../conversations/conversations.service.js';
-import { FriendsService } from '../friends/friends.service.js';
 import type { PresenceEventDto } from './dto/presence-event.dto.js';
-import type { ReadyEventDto, SocketAckDto, SocketErrorDto } from './dto/socket-events.dto.js';
+import type { SocketAckDto } from './dto/socket-events.dto.js';
 import { TypingDto } from './dto/typing.dto.js';
+import {
+  blocked,
+  internalError,
+  invalidTyping,
+  notFriends,
+  peerGone,
+  rateLimited,
+  type Refusal,
+  refusalOf,
+  sessionEnded,
+  signInFirst,
+  tokenExpired,
+  tokenInQuery,
+  tokenUncheckable,
+  unknownEvent,
+} from './errors.js';
 import { PresenceStore } from './presence-store.js';
-import { ClientEvent, ServerEvent, sessionRoom, userRoom } from './realtime-events.js';
+import { CLIENT_EVENT_NAMES, type ClientEvents, type ServerEmits, sessionRoom, userRoom } from './realtime-events.js';
 import { RealtimeService } from './realtime.service.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -34,8 +47,7 @@ interface SocketData {
   typingRelayedAt: Map<string, number>;
 }
 
-type IrisSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
-type Refusal = Required<Pick<SocketAckDto, 'code' | 'message'>>;
+type IrisSocket = Socket<DefaultEventsMap, ServerEmits, DefaultEventsMap, SocketData>;
 type Ack = (answer: SocketAckDto) => void;
 
 /** How often sockets are checked for expired tokens and ended sessions, and presence is kept up. */
@@ -44,11 +56,9 @@ export const TYPING_TTL_SECONDS = 5;
 /** A socket relays at most one `typing` per conversation in this time; the rest are acknowledged and dropped. */
 export const TYPING_THROTTLE_MS = 2_000;
 const RATE_PERIOD_MS = 10_000;
-const CLIENT_EVENTS = new Set<string>(Object.values(ClientEvent));
+const CLIENT_EVENTS = new Set<string>(CLIENT_EVENT_NAMES);
 const QUERY_TOKEN_NAMES = ['token', 'access_token', 'accesstoken', 'auth', 'authorization', 'jwt', 'bearer'];
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
-
-const refusal = (code: string, message: string): Refusal => ({ code, message });
 
 /**
  * Socket.IO at /socket.io. The handshake authenticates with `auth.token`; each socket joins its user's
@@ -66,9 +76,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private readonly presenceWork = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly authService: AuthService,
-    private readonly friendsService: FriendsService,
-    private readonly conversationsService: ConversationsService,
     private readonly realtime: RealtimeService,
     private readonly presence: PresenceStore,
     private readonly clock: Clock,
@@ -111,19 +118,19 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.queuePresenceWork(socket, () => this.depart(socket));
   }
 
-  @SubscribeMessage(ClientEvent.Typing)
+  @SubscribeMessage('typing' satisfies keyof ClientEvents)
   async typing(@ConnectedSocket() socket: IrisSocket, @MessageBody() body: unknown, @Ack() ack?: Ack): Promise<void> {
     let answer: SocketAckDto;
     try {
       answer = await this.relayTyping(socket, body);
     } catch (error) {
       this.logger.error(`typing failed: ${(error as Error).message}`);
-      answer = { ok: false, ...refusal('INTERNAL_ERROR', 'Something went wrong; try again') };
+      answer = { ok: false, ...internalError() };
     }
     if (typeof ack === 'function') {
       ack(answer);
     } else if (!answer.ok) {
-      socket.emit(ServerEvent.Error, { code: answer.code!, message: answer.message!, event: ClientEvent.Typing } satisfies SocketErrorDto);
+      socket.emit('error', { code: answer.code!, message: answer.message!, event: 'typing' });
     }
   }
 
@@ -139,15 +146,15 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     for (const socket of this.server.of('/').sockets.values() as IterableIterator<IrisSocket>) {
       if (!socket.data?.userId) continue;
       if (socket.data.tokenExpiresAt <= now) {
-        this.close(socket, refusal('TOKEN_EXPIRED', 'The access token has expired; refresh it and connect again'));
+        this.close(socket, tokenExpired());
       } else {
         open.push(socket);
       }
     }
     if (open.length === 0) return;
-    const live = await this.authService.openSessionIds([...new Set(open.map((socket) => socket.data.sessionId))]);
+    const live = await this.realtime.openSessionIds([...new Set(open.map((socket) => socket.data.sessionId))]);
     for (const socket of open) {
-      if (!live.has(socket.data.sessionId)) this.close(socket, refusal('SESSION_REVOKED', 'This session has ended; sign in again'));
+      if (!live.has(socket.data.sessionId)) this.close(socket, sessionEnded());
     }
   }
 
@@ -173,27 +180,27 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       ([name, value]) => QUERY_TOKEN_NAMES.includes(name.toLowerCase()) || (typeof value === 'string' && JWT_SHAPE.test(value)),
     );
     if (inQuery) {
-      throw handshakeError(refusal('TOKEN_IN_QUERY', 'Send the access token in auth.token, never in the URL, where logs and proxies keep it'));
+      throw handshakeError(tokenInQuery());
     }
     const token: unknown = auth?.token;
     if (typeof token !== 'string' || token === '') {
-      throw handshakeError(refusal('UNAUTHORIZED', 'Sign in first: connect with auth: { token: <accessToken> }'));
+      throw handshakeError(signInFirst());
     }
     let user: AuthUser;
     try {
-      user = await this.authService.authenticate(token);
+      user = await this.realtime.authenticate(token);
     } catch (error) {
       if (error instanceof HttpException) throw handshakeError(refusalOf(error));
       this.logger.error(`Handshake failed: ${(error as Error).message}`);
-      throw handshakeError(refusal('INTERNAL_ERROR', 'The token could not be checked; try again'));
+      throw handshakeError(tokenUncheckable());
     }
     socket.data = { userId: user.id, sessionId: user.sessionId, tokenExpiresAt: tokenExpiry(token), typingRelayedAt: new Map() };
     // Joined before the client hears it is connected, so no event committed after that can miss it.
     await socket.join([userRoom(user.id), sessionRoom(user.sessionId)]);
     // A logout or erasure that committed between the check above and the join sent its "end sessions"
     // to rooms this socket was not in yet: look again now that it is.
-    if (!(await this.authService.openSessionIds([user.sessionId])).has(user.sessionId)) {
-      throw handshakeError(refusal('SESSION_REVOKED', 'This session has ended; sign in again'));
+    if (!(await this.realtime.openSessionIds([user.sessionId])).has(user.sessionId)) {
+      throw handshakeError(sessionEnded());
     }
   }
 
@@ -202,16 +209,16 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const ack = typeof last === 'function' ? (last as Ack) : undefined;
     const refuse = (answer: Refusal & { retryAfterSeconds?: number }, report: boolean) => {
       if (ack) ack({ ok: false, code: answer.code, message: answer.message });
-      else if (report) socket.emit(ServerEvent.Error, { ...answer, event } satisfies SocketErrorDto);
+      else if (report) socket.emit('error', { ...answer, event });
     };
     const taken = bucket.take();
     if (!taken.allowed) {
       const seconds = taken.retryAfterSeconds;
-      refuse({ ...refusal('RATE_LIMITED', `Too many events; wait ${seconds} s`), retryAfterSeconds: seconds }, taken.firstRefusal);
+      refuse({ ...rateLimited(seconds), retryAfterSeconds: seconds }, taken.firstRefusal);
       return;
     }
     if (!CLIENT_EVENTS.has(event)) {
-      refuse(refusal('UNKNOWN_EVENT', `Unknown event; clients may send: ${[...CLIENT_EVENTS].join(', ')}`), true);
+      refuse(unknownEvent(CLIENT_EVENT_NAMES), true);
       return;
     }
     next();
@@ -221,7 +228,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const dto = plainToInstance(TypingDto, body);
     const invalid =
       body === null || typeof body !== 'object' || Array.isArray(body) || (await validate(dto, { whitelist: true, forbidNonWhitelisted: true })).length > 0;
-    if (invalid) return { ok: false, ...refusal('VALIDATION_FAILED', 'Send { conversationId: <conversation id> }') };
+    if (invalid) return { ok: false, ...invalidTyping() };
 
     const { userId, typingRelayedAt } = socket.data;
     const now = this.clock.now().getTime();
@@ -231,17 +238,15 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
     let peerId: string | null;
     try {
-      ({ peerId } = await this.conversationsService.getMembership(userId, dto.conversationId));
+      peerId = await this.realtime.peerOf(userId, dto.conversationId);
     } catch (error) {
       if (error instanceof HttpException) return { ok: false, ...refusalOf(error) };
       throw error;
     }
-    if (!peerId) return { ok: false, ...refusal('PEER_GONE', 'The other account no longer exists') };
-    const relationship = await this.friendsService.relationship(userId, peerId);
-    if (relationship.blockedByMe || relationship.blockedMe) {
-      return { ok: false, ...refusal('BLOCKED', 'This conversation is read-only because of a block') };
-    }
-    if (!relationship.friends) return { ok: false, ...refusal('NOT_FRIENDS', 'You can only message friends') };
+    if (!peerId) return { ok: false, ...peerGone() };
+    const relationship = await this.realtime.relationship(userId, peerId);
+    if (relationship.blockedByMe || relationship.blockedMe) return { ok: false, ...blocked() };
+    if (!relationship.friends) return { ok: false, ...notFriends() };
 
     if (typingRelayedAt.size > 100) {
       for (const [id, at] of typingRelayedAt) if (now - at >= TYPING_THROTTLE_MS) typingRelayedAt.delete(id);
@@ -261,16 +266,16 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const { userId, tokenExpiresAt } = socket.data;
     try {
       const cameOnline = await this.presence.connect(userId, socket.id);
-      const audience = await this.friendsService.presenceAudience(userId);
+      const audience = await this.realtime.presenceAudience(userId);
       if (cameOnline) this.realtime.presenceChanged(audience, { userId, online: true });
       const online = await this.presence.online(audience);
       for (const friendId of audience) {
-        if (online.has(friendId)) socket.emit(ServerEvent.Presence, { userId: friendId, online: true } satisfies PresenceEventDto);
+        if (online.has(friendId)) socket.emit('presence', { userId: friendId, online: true });
       }
     } catch (error) {
       this.logger.error(`Presence on connect failed: ${(error as Error).message}`);
     }
-    socket.emit(ServerEvent.Ready, { userId, tokenExpiresAt } satisfies ReadyEventDto);
+    socket.emit('ready', { userId, tokenExpiresAt });
   }
 
   private async depart(socket: IrisSocket): Promise<void> {
@@ -283,7 +288,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   /** Friends are read at emit time, so an unfriend or a block takes effect at once. */
   private async tellFriends(event: PresenceEventDto): Promise<void> {
-    this.realtime.presenceChanged(await this.friendsService.presenceAudience(event.userId), event);
+    this.realtime.presenceChanged(await this.realtime.presenceAudience(event.userId), event);
   }
 
   private queuePresenceWork(socket: IrisSocket, work: () => Promise<void>): void {
@@ -295,7 +300,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   private close(socket: IrisSocket, reason: Refusal): void {
-    socket.emit(ServerEvent.Error, reason satisfies SocketErrorDto);
+    socket.emit('error', reason);
     socket.disconnect(true);
   }
 }
@@ -303,12 +308,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 /** What the client gets as `connect_error`: `message`, and `data: { code, message }`. */
 function handshakeError(reason: Refusal): ExtendedError {
   return Object.assign(new Error(reason.message), { data: reason });
-}
-
-function refusalOf(error: HttpException): Refusal {
-  const response = error.getResponse();
-  const body = typeof response === 'object' ? (response as Partial<Refusal>) : {};
-  return refusal(body.code ?? 'ERROR', body.message ?? error.message);
 }
 
 /** `exp` of an access token that AuthService has already verified. */

@@ -1,8 +1,5 @@
-import { Global, Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module.js';
+import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { ConversationsModule } from '../conversations/conversations.module.js';
-import { FriendsModule } from '../friends/friends.module.js';
 import { MemoryPresenceStore, PresenceStore } from './presence-store.js';
 import { RealtimeGateway } from './realtime.gateway.js';
 import { RealtimeService } from './realtime.service.js';
@@ -10,12 +7,10 @@ import { createRedisClient } from './redis-client.js';
 import { RedisPresenceStore } from './redis-presence-store.js';
 
 /**
- * Global because the services that publish events (auth, friends, messages) are also what the gateway
- * needs; importing both ways would be a module cycle.
+ * Imported by every module that publishes events. It imports no domain module: what the gateway needs
+ * to know about users, the owning modules register with RealtimeService (see `*.realtime.ts`).
  */
-@Global()
 @Module({
-  imports: [AuthModule, FriendsModule, ConversationsModule],
   providers: [
     RealtimeGateway,
     RealtimeService,

@@ -1,67 +1,129 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Server } from 'socket.io';
+import type { DefaultEventsMap, Server } from 'socket.io';
+import type { AuthUser } from '../common/current-user.decorator.js';
 import type { FriendDto, FriendRequestDto } from '../friends/dto/friend.dto.js';
 import type { MessageDto } from '../messages/dto/message.dto.js';
 import type { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './dto/message-events.dto.js';
 import type { PresenceEventDto } from './dto/presence-event.dto.js';
-import type { SocketErrorDto } from './dto/socket-events.dto.js';
 import type { TypingEventDto } from './dto/typing.dto.js';
+import { sessionEnded } from './errors.js';
 import { PresenceStore } from './presence-store.js';
-import { ServerEvent, sessionRoom, userRoom } from './realtime-events.js';
+import { type ServerEmits, type ServerEvents, sessionRoom, userRoom } from './realtime-events.js';
 
+type EmittingServer = Server<DefaultEventsMap, ServerEmits>;
 /** User ids of a conversation's members; null for an erased one. */
 type Members = (string | null)[];
 
-const SESSION_ENDED: SocketErrorDto = { code: 'SESSION_REVOKED', message: 'This session has ended; sign in again' };
+/** How two users stand, as the `typing` relay needs it. */
+export interface PeerRelationship {
+  friends: boolean;
+  blockedByMe: boolean;
+  blockedMe: boolean;
+}
+
+/** Verifies an access token and its session; throws the HttpException the client should see. */
+export type AuthFn = (accessToken: string) => Promise<AuthUser>;
+/** Which of these sessions are still open. */
+export type OpenSessionsFn = (sessionIds: string[]) => Promise<Set<string>>;
+/** The other member of a conversation the user is in (null once erased); throws the HttpException when they are not in it. */
+export type PeerFn = (userId: string, conversationId: string) => Promise<string | null>;
+export type RelationshipFn = (userId: string, otherId: string) => Promise<PeerRelationship>;
+/** Who is told when this user comes online or goes offline. */
+export type PresenceAudienceFn = (userId: string) => Promise<string[]>;
+
+const unregistered = (what: string) => () => Promise.reject(new Error(`No module registered the realtime ${what} function`));
 
 /**
  * Sends events to users' sockets on every instance. Services call it after their transaction has
  * committed. It never throws: a failed emit must not fail the REST call whose write already happened.
+ *
+ * The gateway's questions about users (is this token good, who is this user's peer, who are their
+ * friends) are answered by functions the owning modules register here when they start, so that
+ * realtime imports none of them while they import realtime to publish.
  */
 @Injectable()
 export class RealtimeService {
   private readonly logger = new Logger(RealtimeService.name);
-  private server: Server | null = null;
+  private server: EmittingServer | null = null;
+  private authFn: AuthFn = unregistered('auth');
+  private openSessionsFn: OpenSessionsFn = unregistered('open sessions');
+  private peerFn: PeerFn = unregistered('peer');
+  private relationshipFn: RelationshipFn = unregistered('relationship');
+  private audienceFn: PresenceAudienceFn = unregistered('presence audience');
 
   constructor(private readonly presence: PresenceStore) {}
 
   /** Set by the gateway once Socket.IO runs; until then (and in the OpenAPI export) events go nowhere. */
   attach(server: Server | null): void {
-    this.server = server;
+    this.server = server as EmittingServer | null;
+  }
+
+  setAuthFn(authenticate: AuthFn, openSessionIds: OpenSessionsFn): void {
+    this.authFn = authenticate;
+    this.openSessionsFn = openSessionIds;
+  }
+
+  setPeerFn(peerOf: PeerFn): void {
+    this.peerFn = peerOf;
+  }
+
+  setFriendsFn(relationship: RelationshipFn, presenceAudience: PresenceAudienceFn): void {
+    this.relationshipFn = relationship;
+    this.audienceFn = presenceAudience;
+  }
+
+  authenticate(accessToken: string): Promise<AuthUser> {
+    return this.authFn(accessToken);
+  }
+
+  openSessionIds(sessionIds: string[]): Promise<Set<string>> {
+    return this.openSessionsFn(sessionIds);
+  }
+
+  peerOf(userId: string, conversationId: string): Promise<string | null> {
+    return this.peerFn(userId, conversationId);
+  }
+
+  relationship(userId: string, otherId: string): Promise<PeerRelationship> {
+    return this.relationshipFn(userId, otherId);
+  }
+
+  presenceAudience(userId: string): Promise<string[]> {
+    return this.audienceFn(userId);
   }
 
   messageCreated(members: Members, message: MessageDto): void {
-    this.emit(members, ServerEvent.MessageCreated, message);
+    this.emit(members, 'message.created', message);
   }
 
   messageUpdated(members: Members, message: MessageDto): void {
-    this.emit(members, ServerEvent.MessageUpdated, message);
+    this.emit(members, 'message.updated', message);
   }
 
   /** `message` is the tombstone (`deleted: true`, `body: null`). */
   messageDeleted(members: Members, message: MessageDto): void {
-    this.emit(members, ServerEvent.MessageDeleted, message);
+    this.emit(members, 'message.deleted', message);
   }
 
   messagesExpired(members: Members, event: MessagesExpiredEventDto): void {
-    this.emit(members, ServerEvent.MessageExpired, event);
+    this.emit(members, 'message.expired', event);
   }
 
   conversationRead(members: Members, event: ConversationReadEventDto): void {
-    this.emit(members, ServerEvent.ConversationRead, event);
+    this.emit(members, 'conversation.read', event);
   }
 
   conversationUpdated(members: Members, event: ConversationUpdatedEventDto): void {
-    this.emit(members, ServerEvent.ConversationUpdated, event);
+    this.emit(members, 'conversation.updated', event);
   }
 
   typing(peerId: string, event: TypingEventDto): void {
-    this.emit([peerId], ServerEvent.Typing, event);
+    this.emit([peerId], 'typing', event);
   }
 
   /** To the recipient, and to the sender's other devices. */
   friendRequest(request: FriendRequestDto): void {
-    this.emit([request.from.id, request.to.id], ServerEvent.FriendRequest, request);
+    this.emit([request.from.id, request.to.id], 'friend.request', request);
   }
 
   /**
@@ -70,16 +132,16 @@ export class RealtimeService {
    */
   async friendAccepted(aSeesB: FriendDto, bSeesA: FriendDto): Promise<void> {
     const [a, b] = [bSeesA.id, aSeesB.id];
-    this.emit([a], ServerEvent.FriendAccepted, aSeesB);
-    this.emit([b], ServerEvent.FriendAccepted, bSeesA);
+    this.emit([a], 'friend.accepted', aSeesB);
+    this.emit([b], 'friend.accepted', bSeesA);
     const online = await this.presence.online([a, b]);
-    if (online.has(b)) this.emit([a], ServerEvent.Presence, { userId: b, online: true } satisfies PresenceEventDto);
-    if (online.has(a)) this.emit([b], ServerEvent.Presence, { userId: a, online: true } satisfies PresenceEventDto);
+    if (online.has(b)) this.emit([a], 'presence', { userId: b, online: true });
+    if (online.has(a)) this.emit([b], 'presence', { userId: a, online: true });
   }
 
   /** To the friends in `audience` (computed by the caller at emit time, blocks excluded). */
   presenceChanged(audience: string[], event: PresenceEventDto): void {
-    this.emit(audience, ServerEvent.Presence, event);
+    this.emit(audience, 'presence', event);
   }
 
   /** Closes every socket of these sessions, on whichever instance, after telling them why. */
@@ -87,7 +149,7 @@ export class RealtimeService {
     if (sessionIds.length === 0) return;
     this.attempt('end sessions', (server) => {
       const rooms = sessionIds.map(sessionRoom);
-      server.to(rooms).emit(ServerEvent.Error, SESSION_ENDED);
+      server.to(rooms).emit('error', sessionEnded());
       server.in(rooms).disconnectSockets(true);
     });
   }
@@ -99,18 +161,18 @@ export class RealtimeService {
   endUserSessions(userId: string, exceptSessionId?: string): void {
     this.attempt('end sessions', (server) => {
       const target = () => (exceptSessionId ? server.in(userRoom(userId)).except(sessionRoom(exceptSessionId)) : server.in(userRoom(userId)));
-      target().emit(ServerEvent.Error, SESSION_ENDED);
+      target().emit('error', sessionEnded());
       target().disconnectSockets(true);
     });
   }
 
-  private emit(userIds: (string | null)[], event: string, payload: object): void {
+  private emit<E extends keyof ServerEvents>(userIds: (string | null)[], event: E, payload: ServerEvents[E]): void {
     const rooms = [...new Set(userIds.filter((id): id is string => id !== null))].map(userRoom);
     if (rooms.length === 0) return;
-    this.attempt(event, (server) => server.to(rooms).emit(event, payload));
+    this.attempt(event, (server) => server.to(rooms).emit(event, ...([payload] as Parameters<ServerEmits[E]>)));
   }
 
-  private attempt(what: string, work: (server: Server) => void): void {
+  private attempt(what: string, work: (server: EmittingServer) => void): void {
     if (!this.server) return;
     try {
       work(this.server);

@@ -1,5 +1,6 @@
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
+import { SERVER_EVENTS } from '../../sdk/realtime-events';
 import { AuthStore } from './auth-store';
 import { Realtime, type RealtimeSocket, SOCKET_FACTORY } from './realtime';
 
@@ -102,6 +103,13 @@ describe('Realtime', () => {
     sockets[0].serve('message.created', { id: 'm1' });
     expect(created).toHaveBeenCalledWith({ id: 'm1' });
     expect(typing).not.toHaveBeenCalled();
+  });
+
+  it('listens to every event of the generated map, handling ready and error itself', () => {
+    create();
+    const forwarded = SERVER_EVENTS.filter((name) => name !== 'ready' && name !== 'error');
+    for (const name of forwarded) expect(sockets[0].listeners.get(name)).toHaveLength(1);
+    expect(sockets[0].listeners.has('error')).toBe(false);
   });
 
   it('after the server closes the socket, refreshes the token, connects again and fires ready$ again for catch-up', async () => {

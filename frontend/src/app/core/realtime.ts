@@ -2,14 +2,7 @@ import { computed, effect, inject, Injectable, InjectionToken, type OnDestroy, s
 import { Observable, Subject } from 'rxjs';
 import { filter, map } from 'rxjs/operators';
 import { io } from 'socket.io-client';
-import type { ConversationReadEventDto } from '../../sdk/models/conversation-read-event-dto';
-import type { FriendDto } from '../../sdk/models/friend-dto';
-import type { FriendRequestDto } from '../../sdk/models/friend-request-dto';
-import type { MessageDto } from '../../sdk/models/message-dto';
-import type { PresenceEventDto } from '../../sdk/models/presence-event-dto';
-import type { ConversationUpdatedEventDto } from '../../sdk/models/conversation-updated-event-dto';
-import type { MessagesExpiredEventDto } from '../../sdk/models/messages-expired-event-dto';
-import type { ReadyEventDto } from '../../sdk/models/ready-event-dto';
+import { type ClientEvents, SERVER_EVENTS, type ServerEvents } from '../../sdk/realtime-events';
 import { AuthStore } from './auth-store';
 
 /** The part of a socket.io-client socket the service uses (a fake one stands in for it in tests). */
@@ -30,38 +23,10 @@ export const SOCKET_FACTORY = new InjectionToken<SocketFactory>('SOCKET_FACTORY'
   factory: () => (token) => io({ auth: { token }, autoConnect: true }) as unknown as RealtimeSocket,
 });
 
-export interface TypingEvent {
-  conversationId: string;
-  userId: string;
-  expiresAt: string;
-  ttlSeconds: number;
-}
+/** The server events stores subscribe to; `ready` and `error` are this service's own business. */
+export type RealtimeEvents = Omit<ServerEvents, 'ready' | 'error'>;
 
-export interface RealtimeEvents {
-  'message.created': MessageDto;
-  'message.updated': MessageDto;
-  'message.deleted': MessageDto;
-  'message.expired': MessagesExpiredEventDto;
-  'conversation.read': ConversationReadEventDto;
-  'conversation.updated': ConversationUpdatedEventDto;
-  typing: TypingEvent;
-  'friend.request': FriendRequestDto;
-  'friend.accepted': FriendDto;
-  presence: PresenceEventDto;
-}
-
-const FORWARDED: (keyof RealtimeEvents)[] = [
-  'message.created',
-  'message.updated',
-  'message.deleted',
-  'message.expired',
-  'conversation.read',
-  'conversation.updated',
-  'typing',
-  'friend.request',
-  'friend.accepted',
-  'presence',
-];
+const FORWARDED = SERVER_EVENTS.filter((name): name is keyof RealtimeEvents => name !== 'ready' && name !== 'error');
 
 /** Codes after which a fresh access token may get the socket in again. */
 const TOKEN_CODES = new Set(['TOKEN_EXPIRED', 'INVALID_TOKEN', 'UNAUTHORIZED']);
@@ -81,7 +46,7 @@ export class Realtime implements OnDestroy {
   private readonly createSocket = inject(SOCKET_FACTORY);
   private socket: RealtimeSocket | null = null;
   private readonly events$ = new Subject<{ name: string; payload: unknown }>();
-  private readonly readySubject = new Subject<ReadyEventDto>();
+  private readonly readySubject = new Subject<ServerEvents['ready']>();
   private readonly state = signal<'offline' | 'connecting' | 'ready'>('offline');
   private readonly everReady = signal(false);
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -118,7 +83,7 @@ export class Realtime implements OnDestroy {
 
   /** Tells the peer that the user is typing; the server relays at most one every 2 seconds. */
   typing(conversationId: string): void {
-    if (this.socket?.connected) this.socket.emit('typing', { conversationId }, () => undefined);
+    if (this.socket?.connected) this.socket.emit('typing', { conversationId } satisfies ClientEvents['typing'], () => undefined);
   }
 
   ngOnDestroy(): void {
@@ -132,7 +97,7 @@ export class Realtime implements OnDestroy {
     this.socket = socket;
     this.socketToken = token;
     this.state.set('connecting');
-    socket.on('ready', (payload: ReadyEventDto) => {
+    socket.on('ready', (payload: ServerEvents['ready']) => {
       if (this.socket !== socket) return;
       this.state.set('ready');
       this.everReady.set(true);
