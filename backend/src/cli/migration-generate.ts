@@ -3,11 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataSource } from '../database/data-source.js';
 import { createScratchDatabase, type ScratchDatabase } from '../database/scratch-database.js';
+import { functionDrift } from '../database/schema/drift.js';
 
 /**
- * Compares the entities with a freshly migrated scratch database and writes the difference as a new migration.
+ * Compares the entities and the schema functions (database/schema/functions.ts) with a freshly migrated
+ * scratch database and writes the difference as a new migration.
  *   npm run migration:generate -- AddThing     writes src/database/migrations/<timestamp>-AddThing.ts
- *   npm run migration:check                    exits 1 if the entities and the migrations disagree
+ *   npm run migration:check                    exits 1 if the entities or functions and the migrations disagree
  * Uses PostgreSQL when TEST_DATABASE_URL is set (a scratch database is created and dropped), else in-memory PGlite.
  */
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '../../src/database/migrations');
@@ -28,8 +30,12 @@ async function main(): Promise<number> {
   let down: string[];
   try {
     const sql = await dataSource.driver.createSchemaBuilder().log();
-    up = sql.upQueries.map((query) => query.query);
-    down = sql.downQueries.reverse().map((query) => query.query);
+    const functions = await functionDrift(dataSource);
+    up = [...sql.upQueries.map((query) => query.query), ...functions.map(({ fn }) => fn.sql)];
+    down = [
+      ...functions.reverse().map(({ fn, current }) => current ?? `DROP FUNCTION ${fn.signature}`),
+      ...sql.downQueries.reverse().map((query) => query.query),
+    ];
   } finally {
     await dataSource.destroy();
     await scratch?.drop();
@@ -38,10 +44,10 @@ async function main(): Promise<number> {
   const engine = scratch ? 'PostgreSQL' : 'PGlite';
   if (check) {
     if (up.length === 0) {
-      console.log(`Migrations match the entities (${engine}).`);
+      console.log(`Migrations match the entities and schema functions (${engine}).`);
       return 0;
     }
-    console.error(`Entities and migrations disagree (${engine}); run npm run migration:generate -- Name. Missing:`);
+    console.error(`Entities or schema functions and migrations disagree (${engine}); run npm run migration:generate -- Name. Missing:`);
     for (const query of up) console.error(`  ${query};`);
     return 1;
   }
@@ -59,7 +65,7 @@ async function main(): Promise<number> {
 
 function render(className: string, up: string[], down: string[]): string {
   const lines = (queries: string[]) =>
-    queries.map((query) => `    await queryRunner.query(\`${query.replace(/[`\\]/g, '\\$&')}\`);`).join('\n');
+    queries.map((query) => `    await queryRunner.query(\`${query.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${')}\`);`).join('\n');
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {

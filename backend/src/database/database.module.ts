@@ -1,12 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { baseOptions, isEmbeddedUrl, openDataSource } from './data-source.js';
+import { Transactions } from './transaction.js';
 
 @Module({})
 export class DatabaseModule {
   static forRoot(databaseUrl: string): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
@@ -19,6 +21,8 @@ export class DatabaseModule {
           dataSourceFactory: () => openDataSource(databaseUrl),
         }),
       ],
+      providers: [Transactions],
+      exports: [Transactions],
     };
   }
 }
