@@ -7,7 +7,8 @@ import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js'
 import { ParseIdPipe } from '../common/parse-id.pipe.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
 import { AppConfig } from '../config/app-config.js';
-import { AttachmentsService, attachmentNotFound, multipartError } from './attachments.service.js';
+import { AttachmentsService } from './attachments.service.js';
+import { attachmentNotFound, multipartError } from './errors.js';
 import { AttachmentConfigDto, AttachmentDto } from './dto/attachment.dto.js';
 import { isInlineType } from './media.js';
 import { contentDisposition, parseRange } from './range.js';

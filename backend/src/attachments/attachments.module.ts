@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AttachmentsController } from './attachments.controller.js';
+import { AttachmentsRepository } from './attachments.repository.js';
 import { AttachmentsService } from './attachments.service.js';
+import { FilePurgeService } from './file-purge.service.js';
+import { UploadService } from './upload.service.js';
 import { LocalStorage } from './storage/local-storage.js';
 import { Storage } from './storage/storage.js';
 
@@ -26,7 +29,7 @@ async function createStorage(config: AppConfig): Promise<Storage> {
 
 @Module({
   controllers: [AttachmentsController],
-  providers: [AttachmentsService, { provide: Storage, useFactory: createStorage, inject: [AppConfig] }],
+  providers: [AttachmentsService, AttachmentsRepository, UploadService, FilePurgeService, { provide: Storage, useFactory: createStorage, inject: [AppConfig] }],
   exports: [AttachmentsService],
 })
 export class AttachmentsModule {}

@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { SessionsRepository } from './sessions.repository.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionCleanupJob } from './session-cleanup.job.js';
 
@@ -27,7 +28,7 @@ import { SessionCleanupJob } from './session-cleanup.job.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  providers: [AuthService, SessionsRepository, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
   exports: [AuthService, PasswordHasher],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { baseOptions, isEmbeddedUrl, openDataSource } from './data-source.js';
+import { DatabaseHealth } from './database-health.js';
 import { Transactions } from './transaction.js';
 
 @Module({})
@@ -21,8 +22,8 @@ export class DatabaseModule {
           dataSourceFactory: () => openDataSource(databaseUrl),
         }),
       ],
-      providers: [Transactions],
-      exports: [Transactions],
+      providers: [Transactions, DatabaseHealth],
+      exports: [Transactions, DatabaseHealth],
     };
   }
 }
