@@ -10,7 +10,7 @@ import { Storage } from './storage/storage.js';
 
 /**
  * S3-compatible storage when S3_ENDPOINT is set, otherwise the local UPLOAD_DIR; checked at boot. The
- * AWS SDK (about 20 MB once loaded) is imported only when S3 is used.
+ * AWS SDK, large once loaded, is imported only when S3 is used.
  */
 async function createStorage(config: AppConfig): Promise<Storage> {
   const storage = config.S3_ENDPOINT

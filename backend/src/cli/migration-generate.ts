@@ -1,8 +1,9 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataSource } from '../database/data-source.js';
 import { createScratchDatabase, type ScratchDatabase } from '../database/scratch-database.js';
+import { renderMigration, writeMigrationIndex } from '../database/migration-file.js';
 import { functionDrift } from '../database/schema/drift.js';
 
 /**
@@ -57,45 +58,10 @@ async function main(): Promise<number> {
   }
   const timestamp = Date.now();
   const file = join(migrationsDir, `${timestamp}-${name}.ts`);
-  writeFileSync(file, render(`${name}${timestamp}`, up, down));
-  writeIndex();
+  writeFileSync(file, renderMigration(`${name}${timestamp}`, up, down));
+  writeMigrationIndex(migrationsDir);
   console.log(`Wrote ${file}; review it before committing.`);
   return 0;
-}
-
-function render(className: string, up: string[], down: string[]): string {
-  const lines = (queries: string[]) =>
-    queries.map((query) => `    await queryRunner.query(\`${query.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${')}\`);`).join('\n');
-  return `import type { MigrationInterface, QueryRunner } from 'typeorm';
-
-export class ${className} implements MigrationInterface {
-  name = '${className}';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-${lines(up)}
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-${lines(down)}
-  }
-}
-`;
-}
-
-/** Rewrites migrations/index.ts so that every migration file is registered, in timestamp order. */
-function writeIndex(): void {
-  const files = readdirSync(migrationsDir)
-    .filter((file) => /^\d+-[A-Za-z0-9]+\.ts$/.test(file))
-    .sort();
-  const classes = files.map((file) => {
-    const [timestamp, name] = file.replace(/\.ts$/, '').split('-');
-    return { file, className: `${name}${timestamp}` };
-  });
-  const imports = classes.map(({ file, className }) => `import { ${className} } from './${file.replace(/\.ts$/, '.js')}';`);
-  writeFileSync(
-    join(migrationsDir, 'index.ts'),
-    `${imports.join('\n')}\n\nexport const migrations = [${classes.map((c) => c.className).join(', ')}];\n`,
-  );
 }
 
 main().then(
