@@ -16,6 +16,7 @@ import { PresenceEventDto } from './realtime/dto/presence-event.dto.js';
 import { ReadyEventDto, SocketAckDto, SocketErrorDto } from './realtime/dto/socket-events.dto.js';
 import { TypingDto, TypingEventDto } from './realtime/dto/typing.dto.js';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter.js';
+import { validationFailed } from './common/errors.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -153,7 +154,7 @@ function checkInput(input: unknown): void {
       }
     } else if (value !== null && typeof value === 'object') {
       if (depth >= MAX_INPUT_DEPTH) {
-        throw new BadRequestException({ code: 'VALIDATION_FAILED', message: `Input is nested more than ${MAX_INPUT_DEPTH} levels deep` });
+        throw validationFailed(`Input is nested more than ${MAX_INPUT_DEPTH} levels deep`);
       }
       for (const [key, item] of Object.entries(value)) pending.push([key, depth + 1], [item, depth + 1]);
     }

@@ -1,15 +1,16 @@
-import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
 import { USERNAME_PATTERN } from '../auth/dto/register.dto.js';
 import { PasswordHasher } from '../auth/password-hasher.js';
 import { Transactions } from '../database/transaction.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { validationFailed } from '../common/errors.js';
 
 /** A username as registration stores it (trimmed, lower case); refuses one registration would refuse. */
 export function normaliseUsername(raw: string): string {
   const username = raw.trim().toLowerCase();
   if (!USERNAME_PATTERN.test(username)) {
-    throw new BadRequestException({ code: 'VALIDATION_FAILED', message: 'username must be 3–32 characters of a-z, 0-9, _ and .' });
+    throw validationFailed('username must be 3–32 characters of a-z, 0-9, _ and .');
   }
   return username;
 }

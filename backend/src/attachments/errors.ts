@@ -15,6 +15,7 @@ export type AttachmentsErrorCode =
   | 'MULTIPART_REQUIRED'
   | 'TOO_MANY_PARTS'
   | 'INVALID_MULTIPART'
+  | 'FILE_REQUIRED'
   | 'STORAGE_UNAVAILABLE'
   | 'SERVER_BUSY';
 
@@ -22,6 +23,8 @@ export const attachmentNotFound = () => new NotFoundException({ code: 'ATTACHMEN
 export const emptyFile = () => new BadRequestException({ code: 'EMPTY_FILE', message: 'The file is empty' });
 export const storageUnavailable = () =>
   new ServiceUnavailableException({ code: 'STORAGE_UNAVAILABLE', message: 'The file could not be stored; try again later' });
+export const unreadableUpload = () => new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The upload could not be read' });
+export const fileRequired = () => new BadRequestException({ code: 'FILE_REQUIRED', message: 'Send the file in a form field named "file"' });
 export const accountGone = () => new UnauthorizedException({ code: 'UNAUTHORIZED', message: 'The account no longer exists' });
 const malformedMultipart = () => new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The multipart body is malformed or incomplete' });
 

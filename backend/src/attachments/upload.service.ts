@@ -1,5 +1,5 @@
 import type { MultipartFile } from '@fastify/multipart';
-import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { copyFile, rm, stat } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { Attachment, AttachmentKind } from './attachment.entity.js';
 import { AttachmentsRepository } from './attachments.repository.js';
 import { type AttachmentDto, toAttachmentDto } from './dto/attachment.dto.js';
-import { accountGone, emptyFile, fileTooLarge, mediaHttpError, multipartError, storageUnavailable } from './errors.js';
+import { accountGone, emptyFile, fileTooLarge, mediaHttpError, multipartError, storageUnavailable, unreadableUpload } from './errors.js';
 import { FilePurgeService } from './file-purge.service.js';
 import { detectType, probeDuration, processImage, sanitiseFileName } from './media.js';
 import { Storage } from './storage/storage.js';
@@ -134,7 +134,7 @@ export class UploadService {
       if (known) throw known;
       // The disk failing is ours (500); anything else broke in the body the client sent.
       if ((error as NodeJS.ErrnoException).syscall) throw error;
-      throw new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The upload could not be read' });
+      throw unreadableUpload();
     }
     // Without throwFileSizeLimit the stream ends early instead of failing; refuse either way.
     if (part.file.truncated) throw fileTooLarge(this.config.MAX_UPLOAD_MB);

@@ -14,4 +14,4 @@ export type AuthErrorCode =
 
 export const unauthorized = (code: AuthErrorCode, message: string) => new UnauthorizedException({ code, message });
 export const sessionRevoked = () => unauthorized('SESSION_REVOKED', 'This session has ended; sign in again');
-export const wrongPassword = () => new ForbiddenException({ code: 'WRONG_PASSWORD', message: 'The current password is wrong' });
+export const wrongPassword = (message = 'The current password is wrong') => new ForbiddenException({ code: 'WRONG_PASSWORD', message });

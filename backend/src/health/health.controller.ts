@@ -1,9 +1,10 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { DatabaseHealth } from '../database/database-health.js';
 import { HealthDto } from './dto/health.dto.js';
+import { databaseUnavailable } from '../common/errors.js';
 
 const DATABASE_TIMEOUT_MS = 2_000;
 
@@ -24,7 +25,7 @@ export class HealthController {
     try {
       await Promise.race([this.database.ping(), timeout]);
     } catch {
-      throw new ServiceUnavailableException({ code: 'DATABASE_UNAVAILABLE', message: 'The database is not answering' });
+      throw databaseUnavailable();
     } finally {
       clearTimeout(timer);
     }

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { attachmentFromRow } from '../attachments/attachment.entity.js';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { type AttachmentDto, toAttachmentDto } from '../attachments/dto/attachment.dto.js';
@@ -21,6 +21,7 @@ import {
 import { clientIdConflict, messageNotFound, notEditable, notYours } from './errors.js';
 import type { Message } from './message.entity.js';
 import { MessagesRepository, type SendOutcomeRow, type SendParams } from './messages.repository.js';
+import { validationFailed } from '../common/errors.js';
 
 /**
  * Who sends: the token claims of a request, whose session `send_message` checks, or `asProcess(userId)`
@@ -112,7 +113,7 @@ export class MessagesService {
   /** A page of history, oldest first: the newest page, or the page before/after a `seq`. */
   async history(userId: string, conversationId: string, query: HistoryQueryDto, limit: number): Promise<MessagePageDto> {
     if (query.before !== undefined && query.after !== undefined) {
-      throw new BadRequestException({ code: 'VALIDATION_FAILED', message: 'Give before or after, not both' });
+      throw validationFailed('Give before or after, not both');
     }
     const forwards = query.after !== undefined;
     const seq = forwards ? query.after! : (query.before ?? MAX_SEQ);

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { AuthService } from '../auth/auth.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
@@ -10,6 +10,7 @@ import { userNotFound } from '../users/errors.js';
 import { UsersService } from '../users/users.service.js';
 import { type AuditActor, AuditService } from './audit.service.js';
 import type { ErasureCountsDto, ErasureResultDto } from './dto/erasure.dto.js';
+import { lastAdmin } from './errors.js';
 
 export const ERASURE_ACTION = 'user.erased';
 
@@ -73,7 +74,7 @@ export class ErasureService {
     if (!user) throw userNotFound();
     if (user.role !== 'admin') return;
     if (locked.filter((row) => row.role === 'admin').length <= 1) {
-      throw new ConflictException({ code: 'LAST_ADMIN', message: 'The last administrator cannot be erased; make another admin first' });
+      throw lastAdmin();
     }
   }
 
