@@ -5,6 +5,7 @@ import { openDataSource } from '../database/data-source.js';
 import { createScratchDatabase, type ScratchDatabase } from '../database/scratch-database.js';
 import { renderMigration, writeMigrationIndex } from '../database/migration-file.js';
 import { functionDrift } from '../database/schema/drift.js';
+import { entities } from '../entities.js';
 
 /**
  * Compares the entities and the schema functions (database/schema/functions.ts) with a freshly migrated
@@ -26,7 +27,7 @@ async function main(): Promise<number> {
 
   const serverUrl = process.env.TEST_DATABASE_URL;
   const scratch: ScratchDatabase | null = serverUrl ? await createScratchDatabase(serverUrl, 'iris_migration_test') : null;
-  const dataSource = await openDataSource(scratch?.url ?? 'pglite://memory');
+  const dataSource = await openDataSource(scratch?.url ?? 'pglite://memory', { entities });
   let up: string[];
   let down: string[];
   try {

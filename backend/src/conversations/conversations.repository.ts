@@ -4,7 +4,7 @@ import { DataSource, In } from 'typeorm';
 import type { AttachmentRow } from '../attachments/attachment.entity.js';
 import { prepared, runPrepared } from '../database/prepared.js';
 import { managerOf, type Tx } from '../database/transaction.js';
-import type { MessageRow } from '../messages/dto/message.dto.js';
+import type { MessageRow } from './dto/message.dto.js';
 import { ConversationMember } from './conversation-member.entity.js';
 import { Conversation, type ExpiryMode } from './conversation.entity.js';
 

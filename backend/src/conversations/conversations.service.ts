@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { Transactions, type Tx } from '../database/transaction.js';
 import { FriendsService } from '../friends/friends.service.js';
-import { messageFromRow, toMessageDto } from '../messages/dto/message.dto.js';
+import { messageFromRow, toMessageDto } from './dto/message.dto.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { toUserSummaryDto } from '../users/dto/user.dto.js';
 import { UsersService } from '../users/users.service.js';
