@@ -9,6 +9,7 @@ import { CommonModule } from './common/common.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { entities } from './entities.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { FriendsModule } from './friends/friends.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -26,7 +27,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         CommonModule,
         ScheduleModule.forRoot(),
-        DatabaseModule.forRoot(config.databaseUrl),
+        DatabaseModule.forRoot(config.databaseUrl, entities),
         HealthModule,
         UsersModule,
         AuthModule,

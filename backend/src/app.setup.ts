@@ -16,6 +16,7 @@ import { PresenceEventDto } from './realtime/dto/presence-event.dto.js';
 import { ReadyEventDto, SocketAckDto, SocketErrorDto } from './realtime/dto/socket-events.dto.js';
 import { TypingDto, TypingEventDto } from './realtime/dto/typing.dto.js';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter.js';
+import { validationFailed } from './common/errors.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -62,7 +63,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
           },
     trustProxy: config.TRUST_PROXY,
     // Fastify has no default: a client that stalls mid-request would hold its socket (and an upload's
-    // temporary file) forever. Ten minutes lets a 50 MB upload through at about 700 kbit/s.
+    // temporary file) forever. Ten minutes lets a large upload through on a slow line.
     requestTimeout: 600_000,
     bodyLimit: MAX_JSON_BODY_BYTES,
     // Errors Fastify answers before routing (a malformed percent-encoding, an over-long id) get the
@@ -92,8 +93,8 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
 /** Everything an Iris app needs besides its modules; shared by main, the tests and the OpenAPI export. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
-  // Built once: @fastify/helmet builds helmet's middleware again on every request (4 % of the server's
-  // CPU under the send benchmark). The headers are the same on every answer, errors and 404s included.
+  // Built once: @fastify/helmet builds helmet's middleware again on every request, though the headers
+  // are the same on every answer, errors and 404s included.
   const securityHeaders = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
     // HSTS only where the cookie is Secure, i.e. behind HTTPS: over plain http it would lock a dev box out.
@@ -153,7 +154,7 @@ function checkInput(input: unknown): void {
       }
     } else if (value !== null && typeof value === 'object') {
       if (depth >= MAX_INPUT_DEPTH) {
-        throw new BadRequestException({ code: 'VALIDATION_FAILED', message: `Input is nested more than ${MAX_INPUT_DEPTH} levels deep` });
+        throw validationFailed(`Input is nested more than ${MAX_INPUT_DEPTH} levels deep`);
       }
       for (const [key, item] of Object.entries(value)) pending.push([key, depth + 1], [item, depth + 1]);
     }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataSource } from '../src/database/data-source.js';
 import { DatabaseLockedError } from '../src/database/embedded.js';
+import { functionDrift } from '../src/database/schema/drift.js';
+import { schemaFunctions } from '../src/database/schema/functions.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 describe('database (e2e)', () => {
@@ -58,6 +60,21 @@ describe('database (e2e)', () => {
       expect(await t.db.showMigrations()).toBe(false);
       const diff = await t.db.driver.createSchemaBuilder().log();
       expect(diff.upQueries.map((q) => q.query)).toEqual([]);
+    });
+
+    it('holds the functions of database/schema/functions.ts as written there', async () => {
+      expect(await functionDrift(t.db)).toEqual([]);
+    });
+
+    it('tells a function that differs from the schema source', async () => {
+      const lockPair = schemaFunctions.find((fn) => fn.signature.startsWith('lock_pair'))!;
+      await t.db.query(lockPair.sql.replace('pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared'));
+      try {
+        expect((await functionDrift(t.db)).map((drift) => drift.fn.signature)).toEqual(['lock_pair(uuid, uuid)']);
+      } finally {
+        await t.db.query(lockPair.sql);
+      }
+      expect(await functionDrift(t.db)).toEqual([]);
     });
 
     it('enforces unique, lower-case, well-formed usernames in the database itself', async () => {

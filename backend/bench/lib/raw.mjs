@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 // The app's own prepared statements, imported from the build so they cannot drift apart: the same
 // text under the same name, parsed and planned once per connection here as there (database/prepared.ts).
 const dist = new URL('../../dist/', import.meta.url);
-const { SESSION_CHECK: SESSION } = await import(new URL('auth/auth.service.js', dist).href);
-const { SEND_MESSAGE: SEND, HISTORY_BEFORE: HISTORY } = await import(new URL('messages/messages.service.js', dist).href);
-const { CONVERSATION_LIST: INBOX } = await import(new URL('conversations/conversations.service.js', dist).href);
+const { SESSION_CHECK: SESSION } = await import(new URL('auth/sessions.repository.js', dist).href);
+const { SEND_MESSAGE: SEND, HISTORY_BEFORE: HISTORY } = await import(new URL('messages/messages.repository.js', dist).href);
+const { CONVERSATION_LIST: INBOX } = await import(new URL('conversations/conversations.repository.js', dist).href);
 
 const query = (pool, statement, values) => pool.query({ ...statement, values });
 
@@ -21,14 +21,14 @@ export async function rawSend(pool, { userId, sessionId, conversationId }) {
 
 /** The newest page of a conversation: authenticate, then membership, 51 rows and their attachments in one statement. */
 export async function rawHistory(pool, { userId, sessionId, conversationId }) {
-  await query(pool, SESSION, [sessionId, userId]);
+  await query(pool, SESSION, [sessionId, userId, 0, new Date()]);
   const { rows } = await query(pool, HISTORY, [conversationId, userId, 2147483647, new Date(), 51]);
   return rows.length;
 }
 
 /** The first page of the conversation list (50 rows) with last message and unread counts. */
 export async function rawInbox(pool, { userId, sessionId }) {
-  await query(pool, SESSION, [sessionId, userId]);
+  await query(pool, SESSION, [sessionId, userId, 0, new Date()]);
   const { rows } = await query(pool, INBOX, [userId, null, null, 51, new Date()]);
   return rows.length;
 }

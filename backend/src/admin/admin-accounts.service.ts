@@ -1,16 +1,16 @@
-import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { ConflictException, Injectable } from '@nestjs/common';
 import { USERNAME_PATTERN } from '../auth/dto/register.dto.js';
 import { PasswordHasher } from '../auth/password-hasher.js';
-import { User } from '../users/user.entity.js';
+import { Transactions } from '../database/transaction.js';
+import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { validationFailed } from '../common/errors.js';
 
 /** A username as registration stores it (trimmed, lower case); refuses one registration would refuse. */
 export function normaliseUsername(raw: string): string {
   const username = raw.trim().toLowerCase();
   if (!USERNAME_PATTERN.test(username)) {
-    throw new BadRequestException({ code: 'VALIDATION_FAILED', message: 'username must be 3–32 characters of a-z, 0-9, _ and .' });
+    throw validationFailed('username must be 3–32 characters of a-z, 0-9, _ and .');
   }
   return username;
 }
@@ -19,7 +19,7 @@ export function normaliseUsername(raw: string): string {
 @Injectable()
 export class AdminAccountsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly usersService: UsersService,
     private readonly hasher: PasswordHasher,
   ) {}
@@ -32,11 +32,11 @@ export class AdminAccountsService {
   async create(username: string, password: string): Promise<User | null> {
     const passwordHash = await this.hasher.hash(password);
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const user = await this.usersService.create({ username, passwordHash }, manager);
+      return await this.transactions.run(async (tx) => {
+        const user = await this.usersService.create({ username, passwordHash }, tx);
         // Same transaction: the account is never visible as a plain user.
-        await manager.update(User, { id: user.id }, { role: 'admin' });
-        return manager.findOneByOrFail(User, { id: user.id });
+        await this.usersService.setRole(user.id, 'admin', tx);
+        return this.usersService.getById(user.id, tx);
       });
     } catch (error) {
       if (error instanceof ConflictException) return null;
@@ -46,6 +46,6 @@ export class AdminAccountsService {
 
   /** Makes an existing user an admin; the password and sessions stay as they are. */
   async promote(userId: string): Promise<void> {
-    await this.dataSource.getRepository(User).update({ id: userId }, { role: 'admin' });
+    await this.usersService.setRole(userId, 'admin');
   }
 }

@@ -1,5 +1,4 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { Message } from '../messages/message.entity.js';
 import { User } from '../users/user.entity.js';
 
 export const ATTACHMENT_KINDS = ['image', 'video', 'audio', 'file'] as const;
@@ -33,9 +32,10 @@ export class Attachment {
   @Column({ name: 'message_id', type: 'uuid', nullable: true })
   messageId: string | null;
 
-  @ManyToOne(() => Message, { onDelete: 'CASCADE' })
+  // Named, not imported: the messages module depends on this one, not the other way round.
+  @ManyToOne('Message', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'message_id', foreignKeyConstraintName: 'FK_attachments_message' })
-  message?: Relation<Message>;
+  message?: Relation<{ expiresInSeconds: number | null }>;
 
   /** Order within the message (0-based). */
   @Column({ type: 'smallint', default: 0 })

@@ -1,5 +1,5 @@
 import '@fastify/multipart';
-import { BadRequestException, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -7,7 +7,8 @@ import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js'
 import { ParseIdPipe } from '../common/parse-id.pipe.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
 import { AppConfig } from '../config/app-config.js';
-import { AttachmentsService, attachmentNotFound, multipartError } from './attachments.service.js';
+import { AttachmentsService } from './attachments.service.js';
+import { attachmentNotFound, fileRequired, multipartError } from './errors.js';
 import { AttachmentConfigDto, AttachmentDto } from './dto/attachment.dto.js';
 import { isInlineType } from './media.js';
 import { contentDisposition, parseRange } from './range.js';
@@ -63,7 +64,7 @@ export class AttachmentsController {
         throw multipartError(error) ?? error;
       });
     if (!part || part.fieldname !== 'file') {
-      throw new BadRequestException({ code: 'FILE_REQUIRED', message: 'Send the file in a form field named "file"' });
+      throw fileRequired();
     }
     return this.attachmentsService.upload(auth.id, part);
   }

@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AttachmentsController } from './attachments.controller.js';
+import { AttachmentsRepository } from './attachments.repository.js';
 import { AttachmentsService } from './attachments.service.js';
+import { FilePurgeService } from './file-purge.service.js';
+import { UploadService } from './upload.service.js';
 import { LocalStorage } from './storage/local-storage.js';
 import { Storage } from './storage/storage.js';
 
 /**
  * S3-compatible storage when S3_ENDPOINT is set, otherwise the local UPLOAD_DIR; checked at boot. The
- * AWS SDK (about 20 MB once loaded) is imported only when S3 is used.
+ * AWS SDK, large once loaded, is imported only when S3 is used.
  */
 async function createStorage(config: AppConfig): Promise<Storage> {
   const storage = config.S3_ENDPOINT
@@ -26,7 +29,7 @@ async function createStorage(config: AppConfig): Promise<Storage> {
 
 @Module({
   controllers: [AttachmentsController],
-  providers: [AttachmentsService, { provide: Storage, useFactory: createStorage, inject: [AppConfig] }],
+  providers: [AttachmentsService, AttachmentsRepository, UploadService, FilePurgeService, { provide: Storage, useFactory: createStorage, inject: [AppConfig] }],
   exports: [AttachmentsService],
 })
 export class AttachmentsModule {}

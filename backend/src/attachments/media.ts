@@ -8,7 +8,7 @@ import type { AttachmentKind } from './attachment.entity.js';
 let sharpLoading: Promise<typeof sharpModule> | null = null;
 
 /**
- * sharp (libvips) adds about 27 MB to the process once loaded, so it is loaded with the first image
+ * sharp (libvips) adds much memory to the process once loaded, so it is loaded with the first image
  * rather than at start-up. One thread per image and no decoded-image cache; `withImageSlot` below runs
  * one image at a time.
  */

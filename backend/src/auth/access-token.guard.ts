@@ -1,8 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { AuthenticatedRequest } from '../common/current-user.decorator.js';
 import { IS_PUBLIC, SESSION_CHECKED_BY_HANDLER } from '../common/public.decorator.js';
 import { AuthService } from './auth.service.js';
+import { unauthorized } from './errors.js';
 
 /** Global guard: every HTTP route needs a valid access token unless it is marked @Public(). */
 @Injectable()
@@ -23,7 +24,7 @@ export class AccessTokenGuard implements CanActivate {
       return true;
     }
     if (!token) {
-      throw new UnauthorizedException({ code: 'UNAUTHORIZED', message: 'Sign in first: send Authorization: Bearer <accessToken>' });
+      throw unauthorized('UNAUTHORIZED', 'Sign in first: send Authorization: Bearer <accessToken>');
     }
     if (this.reflector.getAllAndOverride<boolean>(SESSION_CHECKED_BY_HANDLER, [context.getHandler(), context.getClass()])) {
       request.claims = await this.authService.verifyAccessToken(token);

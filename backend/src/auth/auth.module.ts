@@ -10,6 +10,7 @@ import { AccessTokenGuard } from './access-token.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthRealtime } from './auth.realtime.js';
 import { AuthService } from './auth.service.js';
+import { SessionsRepository } from './sessions.repository.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionCleanupJob } from './session-cleanup.job.js';
 
@@ -30,7 +31,7 @@ import { SessionCleanupJob } from './session-cleanup.job.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, AuthRealtime, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  providers: [AuthService, SessionsRepository, AuthRealtime, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
   exports: [AuthService, PasswordHasher],
 })
 export class AuthModule {}

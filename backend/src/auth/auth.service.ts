@@ -1,22 +1,22 @@
-import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, EntityManager, In, IsNull, MoreThan } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import type { AuthUser, TokenClaims } from '../common/current-user.decorator.js';
-import { AppConfig } from '../config/app-config.js';
 import { isUuid } from '../common/parse-id.pipe.js';
-import { prepared, runPrepared } from '../database/prepared.js';
+import { AppConfig } from '../config/app-config.js';
+import { Transactions, type Tx } from '../database/transaction.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
-import { User } from '../users/user.entity.js';
+import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
+import { type AuthErrorCode, sessionRevoked, unauthorized, wrongPassword } from './errors.js';
 import { PasswordHasher } from './password-hasher.js';
-import { RefreshToken } from './refresh-token.entity.js';
-import { Session } from './session.entity.js';
+import { type ExportedSession, SessionsRepository } from './sessions.repository.js';
+
+export type { ExportedSession } from './sessions.repository.js';
 
 /** What a successful sign-in, refresh or password change hands to the client. */
 export interface IssuedTokens {
@@ -47,36 +47,21 @@ interface StartedSession {
 
 type RefreshOutcome =
   | { kind: 'rotated'; userId: string; session: StartedSession }
-  | { kind: 'rejected'; code: string; message: string; revokedSessionId?: string };
+  | { kind: 'rejected'; code: AuthErrorCode; message: string; revokedSessionId?: string };
 
 const DAY_MS = 86_400_000;
-/** Every authenticated request runs this, so it is a prepared statement (database/prepared.ts). */
-export const SESSION_CHECK = prepared(
-  'auth_session_check',
-  `SELECT s.expires_at, s.revoked_at, u.role, u.token_version
-     FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.id = $1 AND s.user_id = $2`,
-);
-
-interface SessionCheckRow {
-  expires_at: Date;
-  revoked_at: Date | null;
-  role: AuthUser['role'];
-  token_version: number;
-}
 
 // Rotated tokens are kept this long so a replay revokes the session; an older replay is simply refused.
 const USED_TOKEN_RETENTION_MS = 7 * DAY_MS;
 
-const unauthorized = (code: string, message: string) => new UnauthorizedException({ code, message });
 /** A value PostgreSQL's integer column takes, as users.token_version is. */
 const isInt32 = (value: unknown): value is number => Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1;
-export const sessionRevoked = () => unauthorized('SESSION_REVOKED', 'This session has ended; sign in again');
 
 @Injectable()
 export class AuthService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: SessionsRepository,
+    private readonly transactions: Transactions,
     private readonly usersService: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
@@ -87,12 +72,9 @@ export class AuthService {
 
   async register(dto: RegisterDto): Promise<IssuedTokens> {
     const passwordHash = await this.hasher.hash(dto.password);
-    const { user, session } = await this.dataSource.transaction(async (manager) => {
-      const created = await this.usersService.create(
-        { username: dto.username, displayName: dto.displayName, passwordHash },
-        manager,
-      );
-      return { user: created, session: await this.startSession(created.id, manager) };
+    const { user, session } = await this.transactions.run(async (tx) => {
+      const created = await this.usersService.create({ username: dto.username, displayName: dto.displayName, passwordHash }, tx);
+      return { user: created, session: await this.startSession(created.id, tx) };
     });
     return this.issue(user, session);
   }
@@ -102,7 +84,7 @@ export class AuthService {
     const valid = await this.hasher.verify(user?.passwordHash, dto.password);
     // Same answer, after the same work, whether the username exists or not.
     if (!user || !valid) throw unauthorized('INVALID_CREDENTIALS', 'Wrong username or password');
-    const session = await this.dataSource.transaction((manager) => this.startSession(user.id, manager));
+    const session = await this.transactions.run((tx) => this.startSession(user.id, tx));
     return this.issue(user, session);
   }
 
@@ -112,20 +94,13 @@ export class AuthService {
    */
   async refresh(refreshToken: string | undefined): Promise<IssuedTokens> {
     if (!refreshToken) throw unauthorized('REFRESH_TOKEN_MISSING', 'No refresh token was sent');
-    const outcome = await this.dataSource.transaction(async (manager): Promise<RefreshOutcome> => {
+    const outcome = await this.transactions.run(async (tx): Promise<RefreshOutcome> => {
       const now = this.clock.now();
-      const [row]: { id: string; used_at: Date | null; session_id: string; user_id: string; expires_at: Date; revoked_at: Date | null }[] =
-        await manager.query(
-          `SELECT t.id, t.used_at, s.id AS session_id, s.user_id, s.expires_at, s.revoked_at
-             FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
-            WHERE t.token_hash = $1
-              FOR UPDATE OF t, s`,
-          [hashToken(refreshToken)],
-        );
+      const row = await this.sessions.lockRefreshToken(tx, hashToken(refreshToken));
       if (!row) return { kind: 'rejected', code: 'INVALID_REFRESH_TOKEN', message: 'The refresh token is not valid' };
       if (row.revoked_at) return { kind: 'rejected', code: 'SESSION_REVOKED', message: 'This session has ended; sign in again' };
       if (row.used_at) {
-        await manager.update(Session, { id: row.session_id }, { revokedAt: now });
+        await this.sessions.revoke(row.session_id, now, { onlyOpen: false, tx });
         return {
           kind: 'rejected',
           code: 'REFRESH_TOKEN_REUSED',
@@ -134,9 +109,8 @@ export class AuthService {
         };
       }
       if (row.expires_at <= now) return { kind: 'rejected', code: 'SESSION_EXPIRED', message: 'This session has expired; sign in again' };
-      await manager.update(RefreshToken, { id: row.id }, { usedAt: now });
-      await manager.update(Session, { id: row.session_id }, { lastUsedAt: now });
-      const token = await this.addRefreshToken(row.session_id, now, manager);
+      await this.sessions.markTokenUsed(tx, row.id, row.session_id, now);
+      const token = await this.addRefreshToken(row.session_id, now, tx);
       return { kind: 'rotated', userId: row.user_id, session: { sessionId: row.session_id, refreshToken: token, expiresAt: row.expires_at } };
     });
     if (outcome.kind === 'rejected') {
@@ -151,12 +125,10 @@ export class AuthService {
     if (!refreshToken && !caller) throw unauthorized('REFRESH_TOKEN_MISSING', 'Send the refresh token or an access token');
     const sessionIds = caller ? [caller.sessionId] : [];
     if (refreshToken) {
-      const token = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(refreshToken) });
-      if (token) sessionIds.push(token.sessionId);
+      const sessionId = await this.sessions.sessionIdOfToken(hashToken(refreshToken));
+      if (sessionId) sessionIds.push(sessionId);
     }
-    for (const id of sessionIds) {
-      await this.dataSource.getRepository(Session).update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
-    }
+    for (const id of sessionIds) await this.sessions.revoke(id, this.clock.now(), { onlyOpen: true });
     this.realtime.endSessions(sessionIds);
   }
 
@@ -164,13 +136,13 @@ export class AuthService {
   async changePassword(caller: AuthUser, dto: ChangePasswordDto): Promise<IssuedTokens> {
     const user = await this.usersService.getById(caller.id);
     if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) {
-      throw new ForbiddenException({ code: 'WRONG_PASSWORD', message: 'The current password is wrong' });
+      throw wrongPassword();
     }
     const passwordHash = await this.hasher.hash(dto.newPassword);
-    const session = await this.dataSource.transaction(async (manager) => {
-      await this.usersService.setPassword(user.id, passwordHash, manager);
-      await manager.update(Session, { userId: user.id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
-      return this.startSession(user.id, manager);
+    const session = await this.transactions.run(async (tx) => {
+      await this.usersService.setPassword(user.id, passwordHash, tx);
+      await this.sessions.revokeAllOfUser(tx, user.id, this.clock.now());
+      return this.startSession(user.id, tx);
     });
     this.realtime.endUserSessions(user.id, session.sessionId);
     return this.issue(await this.usersService.getById(user.id), session);
@@ -179,30 +151,15 @@ export class AuthService {
   /** Deletes ended sessions (with their tokens) and long-rotated tokens; safe to run on every instance at once. */
   async deleteEndedSessions(): Promise<{ sessions: number; refreshTokens: number }> {
     const now = this.clock.now();
-    const sessions = await this.dataSource
-      .createQueryBuilder()
-      .delete()
-      .from(Session)
-      .where('expires_at <= :now OR revoked_at IS NOT NULL', { now })
-      .execute();
-    const refreshTokens = await this.dataSource
-      .createQueryBuilder()
-      .delete()
-      .from(RefreshToken)
-      .where('used_at <= :before', { before: new Date(now.getTime() - USED_TOKEN_RETENTION_MS) })
-      .execute();
-    return { sessions: sessions.affected ?? 0, refreshTokens: refreshTokens.affected ?? 0 };
+    return this.sessions.deleteEnded(now, new Date(now.getTime() - USED_TOKEN_RETENTION_MS));
   }
 
-  /** Checks an access token and that its session and token version are still current. */
-  /** Who is calling: a valid access token of an open session. */
+  /** Who is calling: a valid access token of an open session whose token version is still the user's. */
   async authenticate(accessToken: string): Promise<AuthUser> {
     const claims = await this.verifyAccessToken(accessToken);
-    const [session] = await runPrepared<SessionCheckRow>(this.dataSource.manager, SESSION_CHECK, [claims.sessionId, claims.userId]);
-    if (!session || session.revoked_at || session.expires_at <= this.clock.now() || session.token_version !== claims.tokenVersion) {
-      throw sessionRevoked();
-    }
-    return { id: claims.userId, role: session.role, sessionId: claims.sessionId };
+    const role = await this.sessions.validRole(claims.sessionId, claims.userId, claims.tokenVersion, this.clock.now());
+    if (!role) throw sessionRevoked();
+    return { id: claims.userId, role, sessionId: claims.sessionId };
   }
 
   /**
@@ -240,23 +197,29 @@ export class AuthService {
   /** Those of `sessionIds` that are still open (not ended, not expired). */
   async openSessionIds(sessionIds: string[]): Promise<Set<string>> {
     if (sessionIds.length === 0) return new Set();
-    const open = await this.dataSource.getRepository(Session).find({
-      select: { id: true },
-      where: { id: In(sessionIds), revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
-    });
-    return new Set(open.map((session) => session.id));
+    return new Set(await this.sessions.openIds(sessionIds, this.clock.now()));
   }
 
-  private async startSession(userId: string, manager: EntityManager): Promise<StartedSession> {
+  /** For an erasure, inside its transaction: how many sessions the user has. */
+  erasureCount(tx: Tx, userId: string): Promise<number> {
+    return this.sessions.countOfUser(tx, userId);
+  }
+
+  /** Every sign-in of the user, revoked and expired ones too, for an export; never a token or its hash. */
+  exportSessions(userId: string): Promise<ExportedSession[]> {
+    return this.sessions.exportOfUser(userId);
+  }
+
+  private async startSession(userId: string, tx: Tx): Promise<StartedSession> {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.REFRESH_TOKEN_TTL_DAYS * DAY_MS);
-    const session = await manager.save(manager.create(Session, { userId, createdAt: now, expiresAt, lastUsedAt: now, revokedAt: null }));
-    return { sessionId: session.id, refreshToken: await this.addRefreshToken(session.id, now, manager), expiresAt };
+    const sessionId = await this.sessions.create(tx, { userId, createdAt: now, expiresAt });
+    return { sessionId, refreshToken: await this.addRefreshToken(sessionId, now, tx), expiresAt };
   }
 
-  private async addRefreshToken(sessionId: string, now: Date, manager: EntityManager): Promise<string> {
+  private async addRefreshToken(sessionId: string, now: Date, tx: Tx): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await manager.insert(RefreshToken, { sessionId, tokenHash: hashToken(token), createdAt: now, usedAt: null });
+    await this.sessions.addRefreshToken(tx, sessionId, hashToken(token), now);
     return token;
   }
 

@@ -1,13 +1,17 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataSource } from '../database/data-source.js';
 import { createScratchDatabase, type ScratchDatabase } from '../database/scratch-database.js';
+import { renderMigration, writeMigrationIndex } from '../database/migration-file.js';
+import { functionDrift } from '../database/schema/drift.js';
+import { entities } from '../entities.js';
 
 /**
- * Compares the entities with a freshly migrated scratch database and writes the difference as a new migration.
+ * Compares the entities and the schema functions (database/schema/functions.ts) with a freshly migrated
+ * scratch database and writes the difference as a new migration.
  *   npm run migration:generate -- AddThing     writes src/database/migrations/<timestamp>-AddThing.ts
- *   npm run migration:check                    exits 1 if the entities and the migrations disagree
+ *   npm run migration:check                    exits 1 if the entities or functions and the migrations disagree
  * Uses PostgreSQL when TEST_DATABASE_URL is set (a scratch database is created and dropped), else in-memory PGlite.
  */
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '../../src/database/migrations');
@@ -23,13 +27,17 @@ async function main(): Promise<number> {
 
   const serverUrl = process.env.TEST_DATABASE_URL;
   const scratch: ScratchDatabase | null = serverUrl ? await createScratchDatabase(serverUrl, 'iris_migration_test') : null;
-  const dataSource = await openDataSource(scratch?.url ?? 'pglite://memory');
+  const dataSource = await openDataSource(scratch?.url ?? 'pglite://memory', { entities });
   let up: string[];
   let down: string[];
   try {
     const sql = await dataSource.driver.createSchemaBuilder().log();
-    up = sql.upQueries.map((query) => query.query);
-    down = sql.downQueries.reverse().map((query) => query.query);
+    const functions = await functionDrift(dataSource);
+    up = [...sql.upQueries.map((query) => query.query), ...functions.map(({ fn }) => fn.sql)];
+    down = [
+      ...functions.reverse().map(({ fn, current }) => current ?? `DROP FUNCTION ${fn.signature}`),
+      ...sql.downQueries.reverse().map((query) => query.query),
+    ];
   } finally {
     await dataSource.destroy();
     await scratch?.drop();
@@ -38,10 +46,10 @@ async function main(): Promise<number> {
   const engine = scratch ? 'PostgreSQL' : 'PGlite';
   if (check) {
     if (up.length === 0) {
-      console.log(`Migrations match the entities (${engine}).`);
+      console.log(`Migrations match the entities and schema functions (${engine}).`);
       return 0;
     }
-    console.error(`Entities and migrations disagree (${engine}); run npm run migration:generate -- Name. Missing:`);
+    console.error(`Entities or schema functions and migrations disagree (${engine}); run npm run migration:generate -- Name. Missing:`);
     for (const query of up) console.error(`  ${query};`);
     return 1;
   }
@@ -51,45 +59,10 @@ async function main(): Promise<number> {
   }
   const timestamp = Date.now();
   const file = join(migrationsDir, `${timestamp}-${name}.ts`);
-  writeFileSync(file, render(`${name}${timestamp}`, up, down));
-  writeIndex();
+  writeFileSync(file, renderMigration(`${name}${timestamp}`, up, down));
+  writeMigrationIndex(migrationsDir);
   console.log(`Wrote ${file}; review it before committing.`);
   return 0;
-}
-
-function render(className: string, up: string[], down: string[]): string {
-  const lines = (queries: string[]) =>
-    queries.map((query) => `    await queryRunner.query(\`${query.replace(/[`\\]/g, '\\$&')}\`);`).join('\n');
-  return `import type { MigrationInterface, QueryRunner } from 'typeorm';
-
-export class ${className} implements MigrationInterface {
-  name = '${className}';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-${lines(up)}
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-${lines(down)}
-  }
-}
-`;
-}
-
-/** Rewrites migrations/index.ts so that every migration file is registered, in timestamp order. */
-function writeIndex(): void {
-  const files = readdirSync(migrationsDir)
-    .filter((file) => /^\d+-[A-Za-z0-9]+\.ts$/.test(file))
-    .sort();
-  const classes = files.map((file) => {
-    const [timestamp, name] = file.replace(/\.ts$/, '').split('-');
-    return { file, className: `${name}${timestamp}` };
-  });
-  const imports = classes.map(({ file, className }) => `import { ${className} } from './${file.replace(/\.ts$/, '.js')}';`);
-  writeFileSync(
-    join(migrationsDir, 'index.ts'),
-    `${imports.join('\n')}\n\nexport const migrations = [${classes.map((c) => c.className).join(', ')}];\n`,
-  );
 }
 
 main().then(

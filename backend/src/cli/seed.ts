@@ -1,11 +1,9 @@
 import { ConflictException, HttpException, type INestApplicationContext, NotFoundException } from '@nestjs/common';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { DataSource } from 'typeorm';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { PasswordHasher } from '../auth/password-hasher.js';
 import { AppConfig } from '../config/app-config.js';
@@ -111,7 +109,6 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
   const conversations = app.get(ConversationsService);
   const messages = app.get(MessagesService);
   const attachments = app.get(AttachmentsService);
-  const db = app.get<DataSource>(getDataSourceToken());
   const result: SeedResult = {
     password,
     existingUsers: [],
@@ -130,7 +127,7 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
     await step(`Could not make ${a} and ${b} friends`, async () => {
       if ((await friends.relationship(people[a].id, people[b].id)).friends) return;
       // Asking back accepts, as in the app; a request left pending by an interrupted run is simply answered.
-      if (!(await hasRequest(db, people[a], people[b]))) await friends.sendRequest(people[a].id, people[b].id);
+      if (!(await hasRequest(friends, people[a], people[b]))) await friends.sendRequest(people[a].id, people[b].id);
       if (!(await friends.relationship(people[a].id, people[b].id)).friends) await friends.sendRequest(people[b].id, people[a].id);
       result.created.friendships++;
     });
@@ -139,7 +136,7 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
   const [from, to] = PENDING_REQUEST;
   await step(`Could not send the friend request of ${from} to ${to}`, async () => {
     const { friends: already } = await friends.relationship(people[from].id, people[to].id);
-    if (already || (await hasRequest(db, people[from], people[to])) || (await hasRequest(db, people[to], people[from]))) return;
+    if (already || (await hasRequest(friends, people[from], people[to])) || (await hasRequest(friends, people[to], people[from]))) return;
     await friends.sendRequest(people[from].id, people[to].id);
     result.created.friendRequests++;
   });
@@ -151,11 +148,11 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
       if (created) result.created.conversations++;
       // Written before (all or part of it): the history is not touched again. A timed line that has
       // expired and been swept would otherwise be sent anew, after the replies that followed it.
-      const seeded = await Promise.all(lines.map((line) => findMessage(db, people[line.from], line.clientId)));
+      const seeded = await Promise.all(lines.map((line) => findMessage(messages, people[line.from], line.clientId)));
       const resume = seeded.some(Boolean) ? Math.max(...seeded.map((found, index) => (found ? index + 1 : 0))) : 0;
       for (const line of lines.slice(resume)) {
         const sender = people[line.from];
-        if (line.image && (await findMessage(db, sender, line.clientId))) continue;
+        if (line.image && (await findMessage(messages, sender, line.clientId))) continue;
         const attachmentIds = line.image ? [await uploadSeedImage(attachments, sender, line.image.name)] : undefined;
         const sent = await messages
           .send(asProcess(sender.id), conversation.id, {
@@ -173,7 +170,7 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
       // Each member has read up to their own last reply, so the other's later messages show as unread.
       for (const member of between) {
         const last = lines.filter((line) => line.from === member).at(-1);
-        const message = last && (await findMessage(db, people[member], last.clientId));
+        const message = last && (await findMessage(messages, people[member], last.clientId));
         // A timed message that has expired since can no longer be read; the marker moved past it before.
         if (message) await messages.markRead(people[member].id, conversation.id, message.id).catch(ignore(NotFoundException));
       }
@@ -200,14 +197,12 @@ function ignore(kind: new (...args: never[]) => Error): (error: unknown) => unde
   };
 }
 
-async function hasRequest(db: DataSource, from: User, to: User): Promise<boolean> {
-  const rows: unknown[] = await db.query(`SELECT 1 FROM friend_requests WHERE from_user_id = $1 AND to_user_id = $2`, [from.id, to.id]);
-  return rows.length > 0;
+function hasRequest(friends: FriendsService, from: User, to: User): Promise<boolean> {
+  return friends.hasPendingRequest(from.id, to.id);
 }
 
-async function findMessage(db: DataSource, sender: User, clientId: string): Promise<{ id: string } | undefined> {
-  const rows: { id: string }[] = await db.query(`SELECT id FROM messages WHERE sender_id = $1 AND client_id = $2`, [sender.id, clientId]);
-  return rows[0];
+async function findMessage(messages: MessagesService, sender: User, clientId: string): Promise<{ id: string } | undefined> {
+  return (await messages.findByClientId(sender.id, clientId)) ?? undefined;
 }
 
 /** A small sunset-coloured JPEG, made on the fly and stored as an upload of `owner`. */

@@ -1,6 +1,7 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidateIf } from 'class-validator';
 import type { FieldErrorDto } from './api-error.dto.js';
+import { validationFailed } from './errors.js';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldErrorDto[] {
   return errors.flatMap((error) => {
@@ -18,11 +19,7 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     exceptionFactory: (errors) => {
       const details = flatten(errors);
-      return new BadRequestException({
-        code: 'VALIDATION_FAILED',
-        message: details.map((d) => d.messages.join(', ')).join('; ') || 'Invalid input',
-        details,
-      });
+      return validationFailed(details.map((d) => d.messages.join(', ')).join('; ') || 'Invalid input', { details });
     },
   });
 }

@@ -4,12 +4,13 @@ import { RealtimeModule } from '../realtime/realtime.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ConversationsController } from './conversations.controller.js';
 import { ConversationsRealtime } from './conversations.realtime.js';
+import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
 
 @Module({
   imports: [UsersModule, FriendsModule, RealtimeModule],
   controllers: [ConversationsController],
-  providers: [ConversationsService, ConversationsRealtime],
+  providers: [ConversationsService, ConversationsRepository, ConversationsRealtime],
   exports: [ConversationsService],
 })
 export class ConversationsModule {}

@@ -1,35 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { Attachment } from '../attachments/attachment.entity.js';
-import { StorageDeletion } from '../attachments/storage-deletion.entity.js';
-import { RefreshToken } from '../auth/refresh-token.entity.js';
-import { Session } from '../auth/session.entity.js';
-import { ConversationMember } from '../conversations/conversation-member.entity.js';
-import { Conversation } from '../conversations/conversation.entity.js';
-import { Block } from '../friends/block.entity.js';
-import { FriendRequest } from '../friends/friend-request.entity.js';
-import { Friendship } from '../friends/friendship.entity.js';
-import { JobRun } from '../jobs/job-run.entity.js';
-import { Message } from '../messages/message.entity.js';
-import { AuditEvent } from '../privacy/audit-event.entity.js';
-import { User } from '../users/user.entity.js';
 import { EmbeddedDatabase } from './embedded.js';
 import { migrations } from './migrations/index.js';
-
-export const entities = [
-  User,
-  Session,
-  RefreshToken,
-  FriendRequest,
-  Friendship,
-  Block,
-  Conversation,
-  ConversationMember,
-  Message,
-  Attachment,
-  StorageDeletion,
-  JobRun,
-  AuditEvent,
-];
 
 // Any 64-bit constant works; every Iris instance must use the same one.
 const MIGRATION_LOCK_KEY = 7_326_011_505;
@@ -56,7 +27,10 @@ export function isEmbeddedUrl(url: string): boolean {
   return url.startsWith('pglite://');
 }
 
-export function baseOptions(url: string): DataSourceOptions {
+/** `entities` are the app's (src/entities.ts); this folder imports no module, so the modules can import it. */
+export type Entities = NonNullable<DataSourceOptions['entities']>;
+
+export function baseOptions(url: string, entities: Entities = []): DataSourceOptions {
   return {
     type: 'postgres',
     ...(isEmbeddedUrl(url) ? { poolSize: 1 } : { url, poolSize: 10 }),
@@ -73,9 +47,9 @@ export function baseOptions(url: string): DataSourceOptions {
 }
 
 /** Opens `url` (postgres://… or pglite://PATH|memory) and, unless told not to, brings its schema up to date. */
-export async function openDataSource(url: string, { migrate = true } = {}): Promise<IrisDataSource> {
+export async function openDataSource(url: string, { migrate = true, entities = [] as Entities } = {}): Promise<IrisDataSource> {
   const embedded = isEmbeddedUrl(url) ? await EmbeddedDatabase.open(url.slice('pglite://'.length)) : null;
-  const options = baseOptions(url);
+  const options = baseOptions(url, entities);
   const dataSource = new IrisDataSource(
     embedded ? ({ ...options, extra: embedded.pgConfig() } as DataSourceOptions) : options,
     embedded,

@@ -1,41 +1,25 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
+import { Transactions } from '../database/transaction.js';
 import { toUserSummaryDto } from '../users/dto/user.dto.js';
 import { UsersService } from '../users/users.service.js';
-import { Block } from './block.entity.js';
 import { BlockPageDto } from './dto/friend.dto.js';
-import { FriendsService, lockPair } from './friends.service.js';
-
-interface BlockRow {
-  id: string;
-  username: string;
-  display_name: string;
-  created_at: Date;
-}
+import { cannotBlockSelf } from './errors.js';
+import { FriendsRepository } from './friends.repository.js';
 
 @Injectable()
 export class BlocksService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly friendsService: FriendsService,
+    private readonly friends: FriendsRepository,
+    private readonly transactions: Transactions,
     private readonly usersService: UsersService,
     private readonly clock: Clock,
   ) {}
 
   async list(userId: string, limit: number, cursor?: string): Promise<BlockPageDto> {
     const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
-    const rows: BlockRow[] = await this.dataSource.query(
-      `SELECT u.id, u.username::text AS username, u.display_name, b.created_at
-         FROM blocks b JOIN users u ON u.id = b.blocked_id
-        WHERE b.blocker_id = $1
-          AND ($2::timestamptz IS NULL OR (b.created_at, b.blocked_id) < ($2::timestamptz, $3::uuid))
-        ORDER BY b.created_at DESC, b.blocked_id DESC
-        LIMIT $4`,
-      [userId, after?.t ?? null, after?.id ?? null, limit + 1],
-    );
+    const rows = await this.friends.listBlocks(userId, after, limit + 1);
     return toPage(
       rows,
       limit,
@@ -46,18 +30,18 @@ export class BlocksService {
 
   /** Blocks a user: ends the friendship and pending requests; their conversation becomes read-only. Idempotent. */
   async block(userId: string, targetId: string): Promise<void> {
-    if (userId === targetId) throw new BadRequestException({ code: 'CANNOT_BLOCK_SELF', message: 'You cannot block yourself' });
+    if (userId === targetId) throw cannotBlockSelf();
     // Not getVisibleById: someone you blocked may block you back, so your unblocking alone does not reopen contact.
     await this.usersService.getById(targetId);
-    await this.dataSource.transaction(async (manager) => {
-      await lockPair(manager, userId, targetId);
-      await manager.createQueryBuilder().insert().into(Block).values({ blockerId: userId, blockedId: targetId, createdAt: this.clock.now() }).orIgnore().execute();
-      await this.friendsService.removeFriendship(manager, userId, targetId);
+    await this.transactions.run(async (tx) => {
+      await this.friends.lockPair(tx, userId, targetId);
+      await this.friends.addBlock(tx, userId, targetId, this.clock.now());
+      await this.friends.removeFriendship(tx, userId, targetId);
     });
   }
 
   /** Idempotent: unblocking someone not blocked changes nothing. Friendship is not restored. */
   async unblock(userId: string, targetId: string): Promise<void> {
-    await this.dataSource.getRepository(Block).delete({ blockerId: userId, blockedId: targetId });
+    await this.friends.deleteBlock(userId, targetId);
   }
 }

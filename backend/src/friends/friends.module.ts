@@ -6,11 +6,12 @@ import { BlocksService } from './blocks.service.js';
 import { FriendsController } from './friends.controller.js';
 import { FriendsRealtime } from './friends.realtime.js';
 import { FriendsService } from './friends.service.js';
+import { FriendsRepository } from './friends.repository.js';
 
 @Module({
   imports: [UsersModule, RealtimeModule],
   controllers: [FriendsController, BlocksController],
-  providers: [FriendsService, FriendsRealtime, BlocksService],
+  providers: [FriendsService, BlocksService, FriendsRepository, FriendsRealtime],
   exports: [FriendsService],
 })
 export class FriendsModule {}

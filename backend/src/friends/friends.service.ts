@@ -1,27 +1,21 @@
-import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
+import { Transactions, type Tx } from '../database/transaction.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
-import { toUserSummaryDto } from '../users/dto/user.dto.js';
+import { toUserSummaryDto, type UserSummaryDto } from '../users/dto/user.dto.js';
+import { userNotFound } from '../users/errors.js';
 import { UsersService } from '../users/users.service.js';
 import { FriendDto, FriendPageDto, FriendRequestDto, FriendRequestPageDto, FriendRequestResultDto } from './dto/friend.dto.js';
-import { FriendRequest } from './friend-request.entity.js';
-import { Friendship } from './friendship.entity.js';
+import { alreadyFriends, cannotFriendSelf, friendRequestNotFound, notFriendsWith, requestAlreadySent, userBlocked } from './errors.js';
+import { type FriendRow, FriendsRepository, type RequestRow, type UserSinceRow, type WriteRefusal } from './friends.repository.js';
+
+export type { WriteRefusal } from './friends.repository.js';
 
 export interface Relationship {
   friends: boolean;
   blockedByMe: boolean;
   blockedMe: boolean;
-}
-
-interface FriendRow {
-  id: string;
-  username: string;
-  display_name: string;
-  status_message: string;
-  created_at: Date;
 }
 
 /** A new friendship as each side sees it: `friend` is the other user for the caller, `reverse` the caller for them. */
@@ -36,120 +30,87 @@ interface RequestOutcome {
   friendship: NewFriendship | null;
 }
 
-interface RequestRow {
-  id: string;
-  created_at: Date;
-  from_id: string;
-  from_username: string;
-  from_display_name: string;
-  to_id: string;
-  to_username: string;
-  to_display_name: string;
+/** A user's part of friends.json in an export. */
+export interface FriendsExport {
+  friends: { user: UserSummaryDto; since: Date }[];
+  friendRequests: { incoming: FriendRequestDto[]; outgoing: FriendRequestDto[] };
+  blocks: { user: UserSummaryDto; since: Date }[];
 }
-
-const REQUEST_SELECT = `
-  SELECT r.id, r.created_at,
-         f.id AS from_id, f.username::text AS from_username, f.display_name AS from_display_name,
-         t.id AS to_id, t.username::text AS to_username, t.display_name AS to_display_name
-    FROM friend_requests r
-    JOIN users f ON f.id = r.from_user_id
-    JOIN users t ON t.id = r.to_user_id`;
-
-const notFound = () => new NotFoundException({ code: 'FRIEND_REQUEST_NOT_FOUND', message: 'Friend request not found' });
 
 @Injectable()
 export class FriendsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly friends: FriendsRepository,
+    private readonly transactions: Transactions,
     private readonly usersService: UsersService,
     private readonly clock: Clock,
     private readonly realtime: RealtimeService,
   ) {}
 
-  /** Pass the transaction's manager when inside one (PGlite has a single connection). */
-  async relationship(userId: string, otherId: string, manager: EntityManager = this.dataSource.manager): Promise<Relationship> {
-    const [row]: { friends: boolean; blocked_by_me: boolean; blocked_me: boolean }[] = await manager.query(
-      `SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = $2) AS friends,
-              EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2) AS blocked_by_me,
-              EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = $1) AS blocked_me`,
-      [userId, otherId],
-    );
+  /** Pass the transaction when inside one (PGlite has a single connection). */
+  async relationship(userId: string, otherId: string, tx?: Tx): Promise<Relationship> {
+    const row = await this.friends.relationship(userId, otherId, tx);
     return { friends: row.friends, blockedByMe: row.blocked_by_me, blockedMe: row.blocked_me };
   }
 
+  /**
+   * Why `userId` may not write to `peerId` (erased, a block either way, not friends), or null. Takes
+   * the pair lock that blocking and unfriending take, so call it inside the writing transaction.
+   */
+  writeRefusal(tx: Tx, userId: string, peerId: string | null): Promise<WriteRefusal | null> {
+    return this.friends.writeRefusal(tx, userId, peerId);
+  }
+
   /** Who may see `userId`'s presence: their friends, never across a block in either direction. */
-  async presenceAudience(userId: string): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT f.friend_id AS id FROM friendships f
-        WHERE f.user_id = $1
-          AND NOT EXISTS (SELECT 1 FROM blocks b
-                           WHERE (b.blocker_id = $1 AND b.blocked_id = f.friend_id) OR (b.blocker_id = f.friend_id AND b.blocked_id = $1))`,
-      [userId],
-    );
-    return rows.map((row) => row.id);
+  presenceAudience(userId: string): Promise<string[]> {
+    return this.friends.presenceAudience(userId);
   }
 
   async listFriends(userId: string, limit: number, cursor?: string): Promise<FriendPageDto> {
     const after = cursor ? decodeCursor<{ u: string }>(cursor, { u: 'text' }).u : null;
-    const rows: FriendRow[] = await this.dataSource.query(
-      `SELECT u.id, u.username::text AS username, u.display_name, u.status_message, f.created_at
-         FROM friendships f JOIN users u ON u.id = f.friend_id
-        WHERE f.user_id = $1 AND ($2::text IS NULL OR u.username::text > $2)
-        ORDER BY u.username::text
-        LIMIT $3`,
-      [userId, after, limit + 1],
-    );
+    const rows = await this.friends.listFriends(userId, after, limit + 1);
     return toPage(rows, limit, toFriendDto, (row) => ({ u: row.username }));
   }
 
   async unfriend(userId: string, friendId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (tx) => {
       // Thrown inside the transaction, so a pending request is not deleted for a 404.
-      if ((await this.removeFriendship(manager, userId, friendId)) === 0) {
-        throw new NotFoundException({ code: 'NOT_FRIENDS', message: 'You are not friends with this user' });
-      }
+      if ((await this.friends.removeFriendship(tx, userId, friendId)) === 0) throw notFriendsWith();
     });
   }
 
   async listRequests(userId: string, direction: 'incoming' | 'outgoing', limit: number, cursor?: string): Promise<FriendRequestPageDto> {
     const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
-    const rows: RequestRow[] = await this.dataSource.query(
-      `${REQUEST_SELECT}
-        WHERE ${direction === 'incoming' ? 'r.to_user_id' : 'r.from_user_id'} = $1
-          AND ($2::timestamptz IS NULL OR (r.created_at, r.id) < ($2::timestamptz, $3::uuid))
-        ORDER BY r.created_at DESC, r.id DESC
-        LIMIT $4`,
-      [userId, after?.t ?? null, after?.id ?? null, limit + 1],
-    );
+    const rows = await this.friends.listRequests(userId, direction, after, limit + 1);
     return toPage(rows, limit, toFriendRequestDto, (row) => ({ t: row.created_at.toISOString(), id: row.id }));
+  }
+
+  /** Whether `fromUserId` has a request pending to `toUserId`. */
+  async hasPendingRequest(fromUserId: string, toUserId: string): Promise<boolean> {
+    return (await this.friends.findRequest({ fromUserId, toUserId })) !== null;
   }
 
   /** Sends a friend request, or accepts theirs when they already asked. */
   async sendRequest(userId: string, targetId: string): Promise<FriendRequestResultDto> {
-    if (userId === targetId) {
-      throw new BadRequestException({ code: 'CANNOT_FRIEND_SELF', message: 'You cannot send a friend request to yourself' });
-    }
+    if (userId === targetId) throw cannotFriendSelf();
     await this.usersService.getById(targetId);
-    const { result, friendship } = await this.dataSource.transaction(async (manager): Promise<RequestOutcome> => {
+    const { result, friendship } = await this.transactions.run(async (tx): Promise<RequestOutcome> => {
       // Checked under the pair lock, so a block committed a moment ago cannot be slipped past.
-      await lockPair(manager, userId, targetId);
-      const relationship = await this.relationship(userId, targetId, manager);
-      if (relationship.blockedMe) throw new NotFoundException({ code: 'USER_NOT_FOUND', message: 'User not found' });
-      if (relationship.blockedByMe) {
-        throw new ForbiddenException({ code: 'USER_BLOCKED', message: 'You blocked this user; unblock them first' });
-      }
-      if (relationship.friends) throw new ConflictException({ code: 'ALREADY_FRIENDS', message: 'You are already friends' });
-      const theirs = await manager.findOneBy(FriendRequest, { fromUserId: targetId, toUserId: userId });
+      await this.friends.lockPair(tx, userId, targetId);
+      const relationship = await this.relationship(userId, targetId, tx);
+      if (relationship.blockedMe) throw userNotFound();
+      if (relationship.blockedByMe) throw userBlocked();
+      if (relationship.friends) throw alreadyFriends();
+      const theirs = await this.friends.findRequest({ fromUserId: targetId, toUserId: userId }, tx);
       if (theirs) {
-        await manager.delete(FriendRequest, { id: theirs.id });
-        const friendship = await this.addFriendship(manager, userId, targetId);
+        await this.friends.deleteRequest({ id: theirs.id }, tx);
+        const friendship = await this.addFriendship(tx, userId, targetId);
         return { result: { status: 'accepted', request: null, friend: friendship.friend }, friendship };
       }
-      const existing = await manager.findOneBy(FriendRequest, { fromUserId: userId, toUserId: targetId });
-      if (existing) throw new ConflictException({ code: 'REQUEST_ALREADY_SENT', message: 'You already sent this user a request' });
-      const request = await manager.save(manager.create(FriendRequest, { fromUserId: userId, toUserId: targetId, createdAt: this.clock.now() }));
+      if (await this.friends.findRequest({ fromUserId: userId, toUserId: targetId }, tx)) throw requestAlreadySent();
+      const requestId = await this.friends.addRequest(tx, userId, targetId, this.clock.now());
       return {
-        result: { status: 'pending', request: await this.getRequestDto(manager, request.id), friend: null },
+        result: { status: 'pending', request: toFriendRequestDto(await this.friends.getRequest(tx, requestId)), friend: null },
         friendship: null,
       };
     });
@@ -159,96 +120,73 @@ export class FriendsService {
   }
 
   async accept(userId: string, requestId: string): Promise<FriendDto> {
-    const friendship = await this.dataSource.transaction(async (manager) => {
-      const request = await manager.findOneBy(FriendRequest, { id: requestId, toUserId: userId });
-      if (!request) throw notFound();
-      await lockPair(manager, userId, request.fromUserId);
-      const deleted = await manager.delete(FriendRequest, { id: request.id });
-      if (!deleted.affected) throw notFound();
-      const relationship = await this.relationship(userId, request.fromUserId, manager);
-      if (relationship.blockedByMe || relationship.blockedMe) throw notFound();
-      return this.addFriendship(manager, userId, request.fromUserId);
+    const friendship = await this.transactions.run(async (tx) => {
+      const request = await this.friends.findRequest({ id: requestId, toUserId: userId }, tx);
+      if (!request) throw friendRequestNotFound();
+      await this.friends.lockPair(tx, userId, request.fromUserId);
+      if ((await this.friends.deleteRequest({ id: request.id }, tx)) === 0) throw friendRequestNotFound();
+      const relationship = await this.relationship(userId, request.fromUserId, tx);
+      if (relationship.blockedByMe || relationship.blockedMe) throw friendRequestNotFound();
+      return this.addFriendship(tx, userId, request.fromUserId);
     });
     await this.realtime.friendAccepted(friendship.friend, friendship.reverse);
     return friendship.friend;
   }
 
   async decline(userId: string, requestId: string): Promise<void> {
-    const deleted = await this.dataSource.getRepository(FriendRequest).delete({ id: requestId, toUserId: userId });
-    if (!deleted.affected) throw notFound();
+    if ((await this.friends.deleteRequest({ id: requestId, toUserId: userId })) === 0) throw friendRequestNotFound();
   }
 
   async cancel(userId: string, requestId: string): Promise<void> {
-    const deleted = await this.dataSource.getRepository(FriendRequest).delete({ id: requestId, fromUserId: userId });
-    if (!deleted.affected) throw notFound();
+    if ((await this.friends.deleteRequest({ id: requestId, fromUserId: userId })) === 0) throw friendRequestNotFound();
   }
 
-  /** Ends the friendship and any pending requests of the pair, inside the caller's transaction. */
-  async removeFriendship(manager: EntityManager, userId: string, otherId: string): Promise<number> {
-    await manager.delete(FriendRequest, [
-      { fromUserId: userId, toUserId: otherId },
-      { fromUserId: otherId, toUserId: userId },
-    ]);
-    const removed = await manager.delete(Friendship, [
-      { userId, friendId: otherId },
-      { userId: otherId, friendId: userId },
-    ]);
-    return removed.affected ?? 0;
+  /** For an erasure, inside its transaction: how many of these rows the user has. */
+  erasureCounts(tx: Tx, userId: string): Promise<{ friendships: number; friendRequests: number; blocks: number }> {
+    return this.friends.countOfUser(tx, userId);
   }
 
-  private async addFriendship(manager: EntityManager, userId: string, friendId: string): Promise<NewFriendship> {
-    const now = this.clock.now();
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Friendship)
-      .values([
-        { userId, friendId, createdAt: now },
-        { userId: friendId, friendId: userId, createdAt: now },
-      ])
-      .orIgnore()
-      .execute();
-    return { friend: await this.getFriendDto(manager, userId, friendId), reverse: await this.getFriendDto(manager, friendId, userId) };
+  /** For an erasure, inside its transaction: who will see the user go offline. */
+  friendIds(tx: Tx, userId: string): Promise<string[]> {
+    return this.friends.friendIds(tx, userId);
   }
 
-  private async getFriendDto(manager: EntityManager, userId: string, friendId: string): Promise<FriendDto> {
-    const [row]: FriendRow[] = await manager.query(
-      `SELECT u.id, u.username::text AS username, u.display_name, u.status_message, f.created_at
-         FROM friendships f JOIN users u ON u.id = f.friend_id
-        WHERE f.user_id = $1 AND f.friend_id = $2`,
-      [userId, friendId],
-    );
-    return toFriendDto(row);
+  /** Friends, pending requests both ways, and the blocks the user made (not who blocked them: that is the other person's). */
+  async exportOf(userId: string): Promise<FriendsExport> {
+    const friends = await this.friends.exportFriends(userId);
+    const requests = await this.friends.exportRequests(userId);
+    const blocks = await this.friends.exportBlocks(userId);
+    const withSince = (row: UserSinceRow) => ({ user: toSummary(row.id, row.username, row.display_name), since: row.created_at });
+    return {
+      friends: friends.map(withSince),
+      friendRequests: {
+        incoming: requests.filter((row) => row.from_id !== userId).map(toFriendRequestDto),
+        outgoing: requests.filter((row) => row.from_id === userId).map(toFriendRequestDto),
+      },
+      blocks: blocks.map(withSince),
+    };
   }
 
-  private async getRequestDto(manager: EntityManager, requestId: string): Promise<FriendRequestDto> {
-    const [row]: RequestRow[] = await manager.query(
-      `${REQUEST_SELECT} WHERE r.id = $1`,
-      [requestId],
-    );
-    return toFriendRequestDto(row);
+  private async addFriendship(tx: Tx, userId: string, friendId: string): Promise<NewFriendship> {
+    await this.friends.addFriendship(tx, userId, friendId, this.clock.now());
+    return {
+      friend: toFriendDto(await this.friends.getFriend(tx, userId, friendId)),
+      reverse: toFriendDto(await this.friends.getFriend(tx, friendId, userId)),
+    };
   }
 }
 
-/** Serialises friend operations on one pair of users, whichever of the two starts them. */
-export async function lockPair(manager: EntityManager, userId: string, otherId: string): Promise<void> {
-  const key = [userId, otherId].sort().join(':');
-  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [key]);
-}
+const toSummary = (id: string, username: string, displayName: string) => toUserSummaryDto({ id, username, displayName });
 
 function toFriendDto(row: FriendRow): FriendDto {
-  return {
-    ...toUserSummaryDto({ id: row.id, username: row.username, displayName: row.display_name }),
-    statusMessage: row.status_message,
-    friendsSince: row.created_at,
-  };
+  return { ...toSummary(row.id, row.username, row.display_name), statusMessage: row.status_message, friendsSince: row.created_at };
 }
 
 function toFriendRequestDto(row: RequestRow): FriendRequestDto {
   return {
     id: row.id,
-    from: toUserSummaryDto({ id: row.from_id, username: row.from_username, displayName: row.from_display_name }),
-    to: toUserSummaryDto({ id: row.to_id, username: row.to_username, displayName: row.to_display_name }),
+    from: toSummary(row.from_id, row.from_username, row.from_display_name),
+    to: toSummary(row.to_id, row.to_username, row.to_display_name),
     createdAt: row.created_at,
   };
 }

@@ -1,17 +1,17 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { Public } from '../common/public.decorator.js';
+import { DatabaseHealth } from '../database/database-health.js';
 import { HealthDto } from './dto/health.dto.js';
+import { databaseUnavailable } from '../common/errors.js';
 
 const DATABASE_TIMEOUT_MS = 2_000;
 
 @ApiTags('ops')
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly database: DatabaseHealth) {}
 
   /** Liveness and readiness: 200 when the database answers within 2 s, 503 otherwise. */
   @Public()
@@ -23,9 +23,9 @@ export class HealthController {
       timer = setTimeout(() => reject(new Error('database ping timed out')), DATABASE_TIMEOUT_MS);
     });
     try {
-      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
+      await Promise.race([this.database.ping(), timeout]);
     } catch {
-      throw new ServiceUnavailableException({ code: 'DATABASE_UNAVAILABLE', message: 'The database is not answering' });
+      throw databaseUnavailable();
     } finally {
       clearTimeout(timer);
     }

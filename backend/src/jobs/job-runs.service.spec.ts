@@ -1,11 +1,13 @@
 import { jest } from '@jest/globals';
 import { BadRequestException, Logger } from '@nestjs/common';
-import { LessThan, type Repository } from 'typeorm';
+import { Clock } from '../common/clock.js';
 import { decodeCursor, encodeCursor } from '../common/pagination.js';
 import { toJobRunDto } from './dto/job-run.dto.js';
 import { JobRun } from './job-run.entity.js';
+import { JobRunsRepository } from './job-runs.repository.js';
 import { JobRunsService } from './job-runs.service.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
+import { type Mocked, newTestService } from '../../test/helpers/new-test-service.js';
 import { rejection } from '../../test/helpers/rejection.js';
 
 const START = new Date('2030-01-01T00:00:00Z');
@@ -23,40 +25,22 @@ function aRun(n: number, overrides: Partial<JobRun> = {}): JobRun {
   });
 }
 
-function fakeQueryBuilder() {
-  return {
-    orderBy: jest.fn().mockReturnThis(),
-    addOrderBy: jest.fn().mockReturnThis(),
-    limit: jest.fn().mockReturnThis(),
-    where: jest.fn().mockReturnThis(),
-    getMany: jest.fn<() => Promise<JobRun[]>>(async () => []),
-  };
-}
-
-function fakeRepository() {
-  return {
-    create: jest.fn((data: Partial<JobRun>) => Object.assign(new JobRun(), data)),
-    save: jest.fn(async (run: JobRun) => Object.assign(new JobRun(), run, { id: 'run-1' })),
-    update: jest.fn<(criteria: object, changes: Partial<JobRun>) => Promise<object>>(async () => ({ affected: 1 })),
-    delete: jest.fn<(criteria: object) => Promise<object>>(async () => ({ affected: 0 })),
-    createQueryBuilder: jest.fn<(alias: string) => ReturnType<typeof fakeQueryBuilder>>(),
-  };
-}
-
 describe('JobRunsService', () => {
   let clock: FakeClock;
-  let runs: ReturnType<typeof fakeRepository>;
-  let builder: ReturnType<typeof fakeQueryBuilder>;
+  let runs: Mocked<JobRunsRepository>;
   let sut: JobRunsService;
 
   beforeEach(() => {
     // A failed run is logged; keep the test output clean.
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     clock = new FakeClock(START);
-    runs = fakeRepository();
-    builder = fakeQueryBuilder();
-    runs.createQueryBuilder.mockReturnValue(builder);
-    sut = new JobRunsService(runs as unknown as Repository<JobRun>, clock);
+    const built = newTestService(JobRunsService, [[Clock, clock]]);
+    ({ sut } = built);
+    runs = built.mock(JobRunsRepository);
+    runs.start.mockResolvedValue('run-1');
+    runs.finish.mockResolvedValue(undefined);
+    runs.deleteStartedBefore.mockResolvedValue(undefined);
+    runs.list.mockResolvedValue([]);
   });
 
   afterEach(() => {
@@ -64,13 +48,11 @@ describe('JobRunsService', () => {
   });
 
   describe('record', () => {
-    const retentionCutoff = (now: number) => ({ startedAt: LessThan(new Date(now - 7 * DAY_MS)) });
+    const retentionCutoff = (now: number) => new Date(now - 7 * DAY_MS);
 
     it('saves the run as started before the work runs', async () => {
       const work = jest.fn(async () => {
-        expect(runs.save).toHaveBeenCalledWith(
-          expect.objectContaining({ job: 'message-expiry', startedAt: START, finishedAt: null, rowsAffected: 0, error: null }),
-        );
+        expect(runs.start).toHaveBeenCalledWith('message-expiry', START);
         return 0;
       });
 
@@ -87,8 +69,8 @@ describe('JobRunsService', () => {
 
       await expect(sut.record('message-expiry', work)).resolves.toBe(42);
 
-      expect(runs.update).toHaveBeenCalledTimes(1);
-      expect(runs.update).toHaveBeenCalledWith({ id: 'run-1' }, { finishedAt: new Date(START.getTime() + 2_500), rowsAffected: 42 });
+      expect(runs.finish).toHaveBeenCalledTimes(1);
+      expect(runs.finish).toHaveBeenCalledWith('run-1', { finishedAt: new Date(START.getTime() + 2_500), rowsAffected: 42 });
     });
 
     it('records the error message and when it failed, and rethrows the same error', async () => {
@@ -100,8 +82,8 @@ describe('JobRunsService', () => {
 
       await expect(sut.record('message-expiry', work)).rejects.toBe(failure);
 
-      expect(runs.update).toHaveBeenCalledTimes(1);
-      expect(runs.update).toHaveBeenCalledWith({ id: 'run-1' }, { finishedAt: new Date(START.getTime() + 1_000), error: 'deadlock detected' });
+      expect(runs.finish).toHaveBeenCalledTimes(1);
+      expect(runs.finish).toHaveBeenCalledWith('run-1', { finishedAt: new Date(START.getTime() + 1_000), error: 'deadlock detected' });
     });
 
     it('keeps only the first 1000 characters of a long error message', async () => {
@@ -109,7 +91,7 @@ describe('JobRunsService', () => {
 
       await expect(sut.record('message-expiry', async () => Promise.reject(failure))).rejects.toBe(failure);
 
-      expect(runs.update.mock.calls[0][1].error).toBe('x'.repeat(1000));
+      expect(runs.finish.mock.calls[0][1].error).toBe('x'.repeat(1000));
     });
 
     it('deletes runs older than 7 days after a successful run', async () => {
@@ -120,15 +102,15 @@ describe('JobRunsService', () => {
 
       await sut.record('message-expiry', work);
 
-      expect(runs.delete).toHaveBeenCalledTimes(1);
-      expect(runs.delete).toHaveBeenCalledWith(retentionCutoff(START.getTime() + 1_000));
+      expect(runs.deleteStartedBefore).toHaveBeenCalledTimes(1);
+      expect(runs.deleteStartedBefore).toHaveBeenCalledWith(retentionCutoff(START.getTime() + 1_000));
     });
 
     it('deletes runs older than 7 days after a failed run too', async () => {
       await rejection(sut.record('message-expiry', async () => Promise.reject(new Error('boom'))));
 
-      expect(runs.delete).toHaveBeenCalledTimes(1);
-      expect(runs.delete).toHaveBeenCalledWith(retentionCutoff(START.getTime()));
+      expect(runs.deleteStartedBefore).toHaveBeenCalledTimes(1);
+      expect(runs.deleteStartedBefore).toHaveBeenCalledWith(retentionCutoff(START.getTime()));
     });
   });
 
@@ -136,20 +118,17 @@ describe('JobRunsService', () => {
     it('asks for one row more than the page, newest first', async () => {
       await sut.list(2);
 
-      expect(builder.orderBy).toHaveBeenCalledWith('r.started_at', 'DESC');
-      expect(builder.addOrderBy).toHaveBeenCalledWith('r.id', 'DESC');
-      expect(builder.limit).toHaveBeenCalledWith(3);
-      expect(builder.where).not.toHaveBeenCalled();
+      expect(runs.list).toHaveBeenCalledWith(null, 3);
     });
 
     it('returns no cursor when no more rows than the limit came back', async () => {
-      builder.getMany.mockResolvedValueOnce([aRun(1), aRun(2)]);
+      runs.list.mockResolvedValueOnce([aRun(1), aRun(2)]);
 
       await expect(sut.list(2)).resolves.toEqual({ items: [toJobRunDto(aRun(1)), toJobRunDto(aRun(2))], nextCursor: null });
     });
 
     it('returns a cursor at the last run of the page when more came back', async () => {
-      builder.getMany.mockResolvedValueOnce([aRun(1), aRun(2), aRun(3)]);
+      runs.list.mockResolvedValueOnce([aRun(1), aRun(2), aRun(3)]);
 
       const page = await sut.list(2);
 
@@ -162,7 +141,7 @@ describe('JobRunsService', () => {
 
       await sut.list(2, encodeCursor(cursor));
 
-      expect(builder.where).toHaveBeenCalledWith(expect.any(String), cursor);
+      expect(runs.list).toHaveBeenCalledWith(cursor, 3);
     });
 
     it('answers INVALID_CURSOR for a garbage cursor without querying', async () => {
@@ -170,7 +149,7 @@ describe('JobRunsService', () => {
 
       expect(error).toBeInstanceOf(BadRequestException);
       expect(error.getResponse()).toMatchObject({ code: 'INVALID_CURSOR' });
-      expect(builder.getMany).not.toHaveBeenCalled();
+      expect(runs.list).not.toHaveBeenCalled();
     });
   });
 });

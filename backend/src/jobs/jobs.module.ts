@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { JobRun } from './job-run.entity.js';
+import { JobRunsRepository } from './job-runs.repository.js';
 import { JobRunsService } from './job-runs.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([JobRun])],
-  providers: [JobRunsService],
+  providers: [JobRunsService, JobRunsRepository],
   exports: [JobRunsService],
 })
 export class JobsModule {}

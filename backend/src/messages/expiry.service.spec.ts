@@ -1,12 +1,14 @@
-import { jest } from '@jest/globals';
-import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import type { AttachmentsService } from '../attachments/attachments.service.js';
-import type { ConversationsService } from '../conversations/conversations.service.js';
-import type { JobRunsService } from '../jobs/job-runs.service.js';
+import { AttachmentsService } from '../attachments/attachments.service.js';
+import { Clock } from '../common/clock.js';
+import { ConversationsService } from '../conversations/conversations.service.js';
+import { JobRunsService } from '../jobs/job-runs.service.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import { ExpiryService } from './expiry.service.js';
+import { MessagesRepository } from './messages.repository.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { asRealtime, fakeRealtime, type FakeRealtime } from '../../test/helpers/fake-realtime.js';
+import { type Mocked, newTestService } from '../../test/helpers/new-test-service.js';
 
 const START = new Date('2030-01-01T00:00:00Z');
 
@@ -23,39 +25,33 @@ const batchOf = (count: number, until = `2029-12-31 23:59:${String(count % 60).p
 
 describe('ExpiryService', () => {
   let clock: FakeClock;
-  /** The batch statement; it runs in a transaction after the sweep lock, which is free unless a test takes it. */
-  let batches: jest.Mock<(sql: string, params: unknown[]) => Promise<BatchRow[]>>;
-  let sweepLockFree: boolean;
-  let dataSource: { transaction: jest.Mock<(work: (manager: unknown) => Promise<unknown>) => Promise<unknown>> };
-  let jobRuns: { record: jest.Mock<JobRunsService['record']> };
-  let attachments: { deleteUnattached: jest.Mock<() => Promise<number>>; purgeQueuedFiles: jest.Mock<() => Promise<number>> };
-  let conversationsService: { memberIds: jest.Mock<ConversationsService['memberIds']> };
+  /** The repository's batch delete: (now, from, batchSize); it answers no rows when another instance holds the sweep lock. */
+  let batches: Mocked<MessagesRepository>['deleteExpiredBatch'];
+  let jobRuns: Mocked<JobRunsService>;
+  let attachments: Mocked<AttachmentsService>;
+  let conversationsService: Mocked<ConversationsService>;
   let realtime: FakeRealtime;
   let sut: ExpiryService;
 
   beforeEach(() => {
     clock = new FakeClock(START);
-    batches = jest.fn(async () => []);
-    sweepLockFree = true;
-    const manager = {
-      query: async (sql: string, params: unknown[]) =>
-        sql.includes('pg_try_advisory_xact_lock') ? [{ sweeping: sweepLockFree }] : batches(sql, params),
-    };
-    dataSource = { transaction: jest.fn(async (work) => work(manager)) };
-    jobRuns = { record: jest.fn(async (_job, work) => work()) };
-    const config = Object.assign(new AppConfig(), { EXPIRY_SWEEP_BATCH_SIZE: 100 });
-    attachments = { deleteUnattached: jest.fn(async () => 0), purgeQueuedFiles: jest.fn(async () => 0) };
-    conversationsService = { memberIds: jest.fn(async () => new Map()) };
     realtime = fakeRealtime();
-    sut = new ExpiryService(
-      dataSource as unknown as DataSource,
-      jobRuns as unknown as JobRunsService,
-      attachments as unknown as AttachmentsService,
-      clock,
-      config,
-      conversationsService as unknown as ConversationsService,
-      asRealtime(realtime),
-    );
+    const config = Object.assign(new AppConfig(), { EXPIRY_SWEEP_BATCH_SIZE: 100 });
+    const built = newTestService(ExpiryService, [
+      [Clock, clock],
+      [AppConfig, config],
+      [RealtimeService, asRealtime(realtime)],
+    ]);
+    ({ sut } = built);
+    batches = built.mock(MessagesRepository).deleteExpiredBatch;
+    batches.mockResolvedValue([]);
+    jobRuns = built.mock(JobRunsService);
+    jobRuns.record.mockImplementation(async (_job, work) => work());
+    attachments = built.mock(AttachmentsService);
+    attachments.deleteUnattached.mockResolvedValue(0);
+    attachments.purgeQueuedFiles.mockResolvedValue(0);
+    conversationsService = built.mock(ConversationsService);
+    conversationsService.memberIds.mockResolvedValue(new Map());
   });
 
   const deletes = (...counts: number[]) => {
@@ -96,27 +92,21 @@ describe('ExpiryService', () => {
       await expect(sut.sweep()).resolves.toBe(3);
     });
 
-    it("deletes from messages up to the clock's now, in batches of the configured size, each in its own transaction", async () => {
+    it("deletes what expired by the clock's now, in batches of the configured size, each a call of its own", async () => {
       deletes(100, 5);
 
       await sut.sweep();
 
       expect(batches).toHaveBeenCalledTimes(2);
-      expect(dataSource.transaction).toHaveBeenCalledTimes(2);
-      for (const [sql, params] of batches.mock.calls) {
-        expect(sql).toMatch(/DELETE FROM messages/);
-        expect(sql).toMatch(/expires_at <= \$1/);
-        expect(sql).toMatch(/ORDER BY expires_at LIMIT \$3/);
-        expect([params[0], params[2]]).toEqual([START, 100]);
-      }
+      for (const [now, , batchSize] of batches.mock.calls) expect([now, batchSize]).toEqual([START, 100]);
     });
 
-    it('leaves the batch to another instance that holds the sweep lock, and announces nothing', async () => {
-      sweepLockFree = false;
+    it('stops, announcing nothing, when the batch is left to another instance that holds the sweep lock', async () => {
+      deletes(0);
 
       await expect(sut.sweep()).resolves.toBe(0);
 
-      expect(batches).not.toHaveBeenCalled();
+      expect(batches).toHaveBeenCalledTimes(1);
       expect(conversationsService.memberIds).not.toHaveBeenCalled();
     });
 
@@ -125,8 +115,7 @@ describe('ExpiryService', () => {
 
       await sut.sweep();
 
-      expect(batches.mock.calls.map(([, params]) => params[1])).toEqual(['-infinity', '2029-12-31 23:00:00.123456+00']);
-      expect(batches.mock.calls[0][0]).toMatch(/expires_at >= \$2::timestamptz/);
+      expect(batches.mock.calls.map(([, from]) => from)).toEqual(['-infinity', '2029-12-31 23:00:00.123456+00']);
     });
 
     it("uses one 'now' for the whole sweep, even when batches take time", async () => {
@@ -137,7 +126,7 @@ describe('ExpiryService', () => {
 
       await expect(sut.sweep()).resolves.toBe(201);
 
-      expect(batches.mock.calls.map(([, params]) => params[0])).toEqual([START, START, START]);
+      expect(batches.mock.calls.map(([now]) => now)).toEqual([START, START, START]);
     });
 
     it("runs inside a recorded job named 'message-expiry' and returns what the record returns", async () => {

@@ -1,25 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { JobRunsService } from '../jobs/job-runs.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
+import { MessagesRepository } from './messages.repository.js';
 
 export const EXPIRY_JOB = 'message-expiry';
 export const ATTACHMENT_CLEANUP_JOB = 'attachment-cleanup';
-
-/** The advisory lock a sweeper holds for each batch (an arbitrary constant, unique in this app). */
-const SWEEP_LOCK_KEY = 7_340_001;
-
-interface ExpiredBatchRow {
-  conversation_id: string;
-  ids: string[];
-  count: number;
-  until: string;
-}
 
 /**
  * Hard-deletes expired messages in batches. Expired messages are already never served; this frees
@@ -30,7 +19,7 @@ export class ExpiryService {
   private readonly logger = new Logger(ExpiryService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly messages: MessagesRepository,
     private readonly jobRuns: JobRunsService,
     private readonly attachmentsService: AttachmentsService,
     private readonly clock: Clock,
@@ -71,30 +60,7 @@ export class ExpiryService {
   }
 
   private async deleteBatch(now: Date, from: string, batchSize: number): Promise<{ count: number; until: string | null }> {
-    const rows = await this.dataSource.transaction(async (manager): Promise<ExpiredBatchRow[]> => {
-      // One sweeper at a time across instances; another one's batch is simply left to it. Row locks
-      // (FOR UPDATE SKIP LOCKED) would do the same, but write a WAL record per row: 15-20 % of the
-      // sweep's cost, and WAL that the sends' commits wait behind.
-      const [{ sweeping }]: { sweeping: boolean }[] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS sweeping', [SWEEP_LOCK_KEY]);
-      if (!sweeping) return [];
-      // ARRAY(…) of row addresses makes the delete a TID scan: straight to the rows, with no
-      // primary-key lookup per row (40 % faster than by id, backend/bench); `IN (subquery)` would plan
-      // a scan of the whole table. A row a user's request changes meanwhile gets a new address and is
-      // left for the next batch. The deleted ids come back grouped by conversation, for the announcement.
-      return manager.query(
-        `WITH deleted AS (
-           DELETE FROM messages WHERE ctid = ANY(ARRAY(
-             SELECT ctid FROM messages WHERE expires_at <= $1 AND expires_at >= $2::timestamptz
-              ORDER BY expires_at LIMIT $3))
-           RETURNING id, conversation_id, expires_at
-         )
-         SELECT conversation_id, array_agg(id) AS ids, count(*)::int AS count,
-                -- As text, so the next batch gets it back to the microsecond.
-                (SELECT max(expires_at) FROM deleted)::text AS until
-           FROM deleted GROUP BY conversation_id`,
-        [now, from, batchSize],
-      );
-    });
+    const rows = await this.messages.deleteExpiredBatch(now, from, batchSize);
     // The rows are gone whatever happens to the announcement, so its failure must not fail the sweep.
     await this.announceExpired(rows).catch((error: Error) => this.logger.error(`Could not announce expired messages: ${error.message}`));
     return { count: rows.reduce((sum, row) => sum + row.count, 0), until: rows[0]?.until ?? null };

@@ -6,12 +6,13 @@ import { RealtimeModule } from '../realtime/realtime.module.js';
 import { ExpiryJob } from './expiry.job.js';
 import { ExpiryService } from './expiry.service.js';
 import { MessagesController } from './messages.controller.js';
+import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
 
 @Module({
   imports: [ConversationsModule, AttachmentsModule, JobsModule, RealtimeModule],
   controllers: [MessagesController],
-  providers: [MessagesService, ExpiryService, ExpiryJob],
+  providers: [MessagesService, MessagesRepository, ExpiryService, ExpiryJob],
   exports: [MessagesService, ExpiryService],
 })
 export class MessagesModule {}

@@ -1,16 +1,13 @@
-import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { attachmentFromRow } from '../attachments/attachment.entity.js';
 import { AttachmentsService } from '../attachments/attachments.service.js';
-import { attachmentFromRow, type AttachmentRow } from '../attachments/attachment.entity.js';
-import type { AttachmentDto } from '../attachments/dto/attachment.dto.js';
-import { toAttachmentDto } from '../attachments/dto/attachment.dto.js';
-import { sessionRevoked } from '../auth/auth.service.js';
+import { type AttachmentDto, toAttachmentDto } from '../attachments/dto/attachment.dto.js';
+import { sessionRevoked } from '../auth/errors.js';
 import { Clock } from '../common/clock.js';
 import type { TokenClaims } from '../common/current-user.decorator.js';
-import { prepared, runPrepared } from '../database/prepared.js';
-import { ConversationMember } from '../conversations/conversation-member.entity.js';
-import { blocked, conversationNotFound, ConversationsService, notFriends, peerGone } from '../conversations/conversations.service.js';
+import { ConversationsService } from '../conversations/conversations.service.js';
+import { conversationNotFound, writeRefused } from '../conversations/errors.js';
+import { Transactions, type Tx } from '../database/transaction.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import {
   type HistoryQueryDto,
@@ -18,14 +15,13 @@ import {
   type MessageDto,
   messageFromRow,
   type MessagePageDto,
-  type MessageRow,
   type SendMessageDto,
   toMessageDto,
 } from './dto/message.dto.js';
-import { Message } from './message.entity.js';
-
-const messageNotFound = () => new NotFoundException({ code: 'MESSAGE_NOT_FOUND', message: 'Message not found' });
-const notYours = () => new ForbiddenException({ code: 'NOT_MESSAGE_SENDER', message: 'Only the sender can change a message' });
+import { clientIdConflict, messageNotFound, notEditable, notYours } from './errors.js';
+import type { Message } from './message.entity.js';
+import { MessagesRepository, type SendOutcomeRow, type SendParams } from './messages.repository.js';
+import { validationFailed } from '../common/errors.js';
 
 /**
  * Who sends: the token claims of a request, whose session `send_message` checks, or `asProcess(userId)`
@@ -40,53 +36,13 @@ const CONCURRENT_CLIENT_ID = 'IR409';
 
 type SendOutcome =
   | { outcome: 'created' | 'replayed'; peerId: string; message: Message }
-  | { outcome: 'SESSION_REVOKED' | 'CONVERSATION_NOT_FOUND' | 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS' };
-
-export const SEND_MESSAGE = prepared('messages_send', 'SELECT outcome, peer_id, message FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)');
-
-async function sendMessage(manager: EntityManager, params: unknown[]): Promise<SendOutcome> {
-  const [row] = await runPrepared<{ outcome: SendOutcome['outcome']; peer_id: string | null; message: MessageRow | null }>(
-    manager,
-    SEND_MESSAGE,
-    params,
-  );
-  if (row.outcome === 'created' || row.outcome === 'replayed') {
-    return { outcome: row.outcome, peerId: row.peer_id!, message: messageFromRow(row.message!) };
-  }
-  return { outcome: row.outcome };
-}
-
-/**
- * A page of history in one statement: the membership check (no row: not a member), up to `$5` messages
- * before or after seq `$3` that have not expired at `$4`, each with its attachments. Prepared
- * (database/prepared.ts): it runs every time a conversation is opened or scrolled.
- */
-function historySql(direction: 'before' | 'after'): string {
-  const [comparison, order] = direction === 'before' ? ['<', 'DESC'] : ['>', 'ASC'];
-  return `SELECT page.id, page.conversation_id, page.seq, page.sender_id, page.client_id, page.body, page.created_at,
-            page.edited_at, page.deleted_at, page.expires_in_seconds, page.expiry_mode, page.expires_at,
-            (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.position) FROM attachments a WHERE a.message_id = page.id) AS attachments
-       FROM conversation_members member
-       LEFT JOIN LATERAL (
-         SELECT m.* FROM messages m
-          WHERE m.conversation_id = member.conversation_id AND m.seq ${comparison} $3
-            AND (m.expires_at IS NULL OR m.expires_at > $4)
-          ORDER BY m.seq ${order}
-          LIMIT $5
-       ) page ON true
-      WHERE member.conversation_id = $1 AND member.user_id = $2
-      ORDER BY page.seq ${order}`;
-}
-
-export const HISTORY_BEFORE = prepared('messages_history_before', historySql('before'));
-export const HISTORY_AFTER = prepared('messages_history_after', historySql('after'));
-
-type HistoryRow = MessageRow & { id: string | null; seq: number; attachments: AttachmentRow[] | null };
+  | { outcome: Exclude<SendOutcomeRow['outcome'], 'created' | 'replayed'> };
 
 @Injectable()
 export class MessagesService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly messages: MessagesRepository,
+    private readonly transactions: Transactions,
     private readonly conversationsService: ConversationsService,
     private readonly attachmentsService: AttachmentsService,
     private readonly clock: Clock,
@@ -95,15 +51,15 @@ export class MessagesService {
 
   /**
    * Sends a message. Idempotent per (sender, clientId): a retry returns the original (`created: false`).
-   * The rules run in the database as one statement, `send_message` (migration SendMessageFunction),
-   * the session check included (the route is @SessionCheckedByHandler): one round trip instead of
-   * nine. With attachments it runs in a transaction with the attach, so a message never appears
+   * The rules run in the database as one statement, `send_message` (database/schema/functions.ts),
+   * the session check included (the route is @SessionCheckedByHandler), in one round trip. With
+   * attachments it runs in a transaction with the attach, so a message never appears
    * without the files it was sent with.
    */
   async send(caller: Sender, conversationId: string, dto: SendMessageDto): Promise<{ message: MessageDto; created: boolean }> {
     const { userId } = caller;
     const attachmentIds = dto.attachmentIds ?? [];
-    const params = [
+    const params: SendParams = [
       caller.sessionId,
       caller.tokenVersion,
       conversationId,
@@ -119,12 +75,12 @@ export class MessagesService {
     let attachments: AttachmentDto[] = [];
     try {
       if (attachmentIds.length === 0) {
-        outcome = await sendMessage(this.dataSource.manager, params);
+        outcome = await this.sendMessage(params);
       } else {
-        outcome = await this.dataSource.transaction(async (manager) => {
-          const result = await sendMessage(manager, params);
+        outcome = await this.transactions.run(async (tx) => {
+          const result = await this.sendMessage(params, tx);
           if (result.outcome === 'created') {
-            attachments = (await this.attachmentsService.attach(manager, userId, result.message.id, attachmentIds)).map(toAttachmentDto);
+            attachments = (await this.attachmentsService.attach(tx, userId, result.message.id, attachmentIds)).map(toAttachmentDto);
           }
           return result;
         });
@@ -132,7 +88,7 @@ export class MessagesService {
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code !== CONCURRENT_CLIENT_ID) throw error;
       // A concurrent retry inserted the same clientId first; the seq this send took was rolled back.
-      const winner = await this.dataSource.getRepository(Message).findOneByOrFail({ senderId: userId, clientId: dto.clientId });
+      const winner = (await this.messages.findOne({ senderId: userId, clientId: dto.clientId }))!;
       return { message: await this.replay(winner, conversationId, dto), created: false };
     }
     switch (outcome.outcome) {
@@ -148,27 +104,20 @@ export class MessagesService {
       case 'CONVERSATION_NOT_FOUND':
         throw conversationNotFound();
       case 'PEER_GONE':
-        throw peerGone();
       case 'BLOCKED':
-        throw blocked();
       case 'NOT_FRIENDS':
-        throw notFriends();
+        throw writeRefused(outcome.outcome);
     }
   }
 
   /** A page of history, oldest first: the newest page, or the page before/after a `seq`. */
   async history(userId: string, conversationId: string, query: HistoryQueryDto, limit: number): Promise<MessagePageDto> {
     if (query.before !== undefined && query.after !== undefined) {
-      throw new BadRequestException({ code: 'VALIDATION_FAILED', message: 'Give before or after, not both' });
+      throw validationFailed('Give before or after, not both');
     }
     const forwards = query.after !== undefined;
-    const rows = await runPrepared<HistoryRow>(this.dataSource.manager, forwards ? HISTORY_AFTER : HISTORY_BEFORE, [
-      conversationId,
-      userId,
-      forwards ? query.after : (query.before ?? MAX_SEQ),
-      this.clock.now(),
-      limit + 1,
-    ]);
+    const seq = forwards ? query.after! : (query.before ?? MAX_SEQ);
+    const rows = await this.messages.history(forwards ? 'after' : 'before', conversationId, userId, seq, this.clock.now(), limit + 1);
     // No row at all: not a member. One row without a message: a member of an empty page.
     if (rows.length === 0) throw conversationNotFound();
     const page = rows.filter((row) => row.id !== null).slice(0, limit);
@@ -187,18 +136,12 @@ export class MessagesService {
     if (message.deletedAt) throw notEditable();
     const { peerId } = await this.conversationsService.getMembership(userId, message.conversationId);
     const now = this.clock.now();
-    await this.dataSource.transaction(async (manager) => {
-      await this.conversationsService.assertCanWrite(userId, peerId, manager);
+    await this.transactions.run(async (tx) => {
+      await this.conversationsService.assertCanWrite(userId, peerId, tx);
       // Guarded again in SQL: a delete or the expiry may have happened since the read above.
-      const updated = await manager
-        .createQueryBuilder()
-        .update(Message)
-        .set({ body, editedAt: now })
-        .where('id = :id AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > :now)', { id: messageId, now })
-        .execute();
-      if (!updated.affected) throw notEditable();
+      if (!(await this.messages.edit(tx, messageId, body, now))) throw notEditable();
     });
-    const edited = await this.withAttachments(await this.dataSource.getRepository(Message).findOneByOrFail({ id: messageId }));
+    const edited = await this.withAttachments((await this.messages.findOne({ id: messageId }))!);
     this.realtime.messageUpdated([userId, peerId], edited);
     return edited;
   }
@@ -209,9 +152,9 @@ export class MessagesService {
     if (message.senderId !== userId) throw notYours();
     if (message.deletedAt) return;
     const deletedAt = this.clock.now();
-    const files = await this.dataSource.transaction(async (manager) => {
-      await manager.update(Message, { id: messageId }, { body: null, deletedAt });
-      return this.attachmentsService.deleteForMessage(manager, messageId);
+    const files = await this.transactions.run(async (tx) => {
+      await this.messages.tombstone(tx, messageId, deletedAt);
+      return this.attachmentsService.deleteForMessage(tx, messageId);
     });
     const { peerId } = await this.conversationsService.getMembership(userId, message.conversationId);
     this.realtime.messageDeleted([userId, peerId], toMessageDto({ ...message, body: null, deletedAt }));
@@ -228,19 +171,10 @@ export class MessagesService {
     const message = await this.findVisible(userId, messageId);
     if (message.conversationId !== conversationId) throw messageNotFound();
     const now = this.clock.now();
-    const moved = await this.dataSource.transaction(async (manager) => {
-      const member = await manager.findOne(ConversationMember, {
-        where: { conversationId, userId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!member || member.lastReadSeq >= message.seq) return false;
-      await manager.update(ConversationMember, { conversationId, userId }, { lastReadSeq: message.seq });
-      await manager.query(
-        `UPDATE messages SET expires_at = $5::timestamptz + expires_in_seconds * interval '1 second'
-          WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 AND sender_id <> $4
-            AND expiry_mode = 'afterRead' AND expires_at IS NULL`,
-        [conversationId, member.lastReadSeq, message.seq, userId, now],
-      );
+    const moved = await this.transactions.run(async (tx) => {
+      const previous = await this.conversationsService.advanceReadMarker(tx, userId, conversationId, message.seq);
+      if (previous === null) return false;
+      await this.messages.startReadTimers(tx, conversationId, userId, previous, message.seq, now);
       return true;
     });
     if (moved) this.realtime.conversationRead([userId, peerId], { conversationId, userId, messageId, seq: message.seq, readAt: now });
@@ -248,15 +182,32 @@ export class MessagesService {
 
   /** A message in one of the caller's conversations that has not expired; 404 otherwise. */
   private async findVisible(userId: string, messageId: string): Promise<Message> {
-    const message = await this.dataSource
-      .getRepository(Message)
-      .createQueryBuilder('m')
-      .innerJoin(ConversationMember, 'cm', 'cm.conversation_id = m.conversation_id AND cm.user_id = :userId', { userId })
-      .where('m.id = :messageId', { messageId })
-      .andWhere('(m.expires_at IS NULL OR m.expires_at > :now)', { now: this.clock.now() })
-      .getOne();
+    const message = await this.messages.findVisible(userId, messageId, this.clock.now());
     if (!message) throw messageNotFound();
     return message;
+  }
+
+  private async sendMessage(params: SendParams, tx?: Tx): Promise<SendOutcome> {
+    const row = await this.messages.send(params, tx);
+    if (row.outcome === 'created' || row.outcome === 'replayed') {
+      return { outcome: row.outcome, peerId: row.peer_id!, message: messageFromRow(row.message!) };
+    }
+    return { outcome: row.outcome };
+  }
+
+  /** The message `senderId` sent with `clientId`, if any (the seed uses it to stay idempotent). */
+  findByClientId(senderId: string, clientId: string): Promise<Message | null> {
+    return this.messages.findOne({ senderId, clientId });
+  }
+
+  /** For an erasure, inside its transaction: how many messages the user sent. */
+  erasureCount(tx: Tx, userId: string): Promise<number> {
+    return this.messages.countOfSender(tx, userId);
+  }
+
+  /** For an export: messages with seq in (after, untilSeq], oldest first, that have not expired. */
+  exportPage(conversationId: string, after: number, untilSeq: number, limit: number): Promise<Message[]> {
+    return this.messages.page(conversationId, after, untilSeq, this.clock.now(), limit);
   }
 
   /** The answer to a retried send: the original, unless the clientId was used for something else. */
@@ -268,7 +219,7 @@ export class MessagesService {
       (dto.expiresInSeconds !== undefined && dto.expiresInSeconds !== previous.expiresInSeconds) ||
       (dto.expiryMode !== undefined && previous.expiryMode !== null && dto.expiryMode !== previous.expiryMode);
     if (previous.conversationId !== conversationId || previous.body !== (dto.body || null) || !sameAttachments || otherTimer || previous.deletedAt || expired) {
-      throw new ConflictException({ code: 'CLIENT_ID_CONFLICT', message: 'This clientId was already used for another message' });
+      throw clientIdConflict();
     }
     return toMessageDto(previous, attachments);
   }
@@ -280,8 +231,4 @@ export class MessagesService {
 
 function sameIds(attachments: AttachmentDto[], ids: string[]): boolean {
   return attachments.length === ids.length && attachments.every((attachment, index) => attachment.id === ids[index]);
-}
-
-function notEditable(): ConflictException {
-  return new ConflictException({ code: 'MESSAGE_NOT_EDITABLE', message: 'A deleted message cannot be edited' });
 }

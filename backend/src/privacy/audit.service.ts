@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
-import { AuditEvent } from './audit-event.entity.js';
+import type { Tx } from '../database/transaction.js';
+import type { AuditEvent } from './audit-event.entity.js';
+import { AuditRepository } from './audit.repository.js';
 import { type AuditEventPageDto, toAuditEventDto } from './dto/audit-event.dto.js';
 
 export type AuditActor = { kind: 'self' } | { kind: 'admin'; id: string } | { kind: 'system' };
@@ -11,13 +11,13 @@ export type AuditActor = { kind: 'self' } | { kind: 'admin'; id: string } | { ki
 @Injectable()
 export class AuditService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditRepository,
     private readonly clock: Clock,
   ) {}
 
-  /** Records an event; pass the transaction's manager so it commits (or not) with what it describes. */
-  async record(manager: EntityManager, action: string, actor: AuditActor, details: AuditEvent['details']): Promise<void> {
-    await manager.insert(AuditEvent, {
+  /** Records an event inside the transaction, so it commits (or not) with what it describes. */
+  async record(tx: Tx, action: string, actor: AuditActor, details: AuditEvent['details']): Promise<void> {
+    await this.audit.create(tx, {
       action,
       actorKind: actor.kind,
       actorId: actor.kind === 'admin' ? actor.id : null,
@@ -26,16 +26,15 @@ export class AuditService {
     });
   }
 
+  /** An erased admin's id must not survive in the trail of what they did either. */
+  forgetActor(tx: Tx, actorId: string): Promise<void> {
+    return this.audit.forgetActor(tx, actorId);
+  }
+
   /** Newest first. */
   async list(limit: number, cursor?: string): Promise<AuditEventPageDto> {
     const after = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
-    const query = this.dataSource
-      .getRepository(AuditEvent)
-      .createQueryBuilder('e')
-      .orderBy('e.created_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .limit(limit + 1);
-    if (after) query.where('(e.created_at, e.id) < (:t::timestamptz, :id::uuid)', after);
-    return toPage(await query.getMany(), limit, toAuditEventDto, (event) => ({ t: event.createdAt.toISOString(), id: event.id }));
+    const events = await this.audit.list(after, limit + 1);
+    return toPage(events, limit, toAuditEventDto, (event) => ({ t: event.createdAt.toISOString(), id: event.id }));
   }
 }

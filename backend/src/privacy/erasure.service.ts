@@ -1,10 +1,16 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
 import { AttachmentsService } from '../attachments/attachments.service.js';
+import { AuthService } from '../auth/auth.service.js';
+import { ConversationsService } from '../conversations/conversations.service.js';
+import { Transactions, type Tx } from '../database/transaction.js';
+import { FriendsService } from '../friends/friends.service.js';
+import { MessagesService } from '../messages/messages.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
+import { userNotFound } from '../users/errors.js';
+import { UsersService } from '../users/users.service.js';
 import { type AuditActor, AuditService } from './audit.service.js';
 import type { ErasureCountsDto, ErasureResultDto } from './dto/erasure.dto.js';
+import { lastAdmin } from './errors.js';
 
 export const ERASURE_ACTION = 'user.erased';
 
@@ -15,13 +21,18 @@ export const ERASURE_ACTION = 'user.erased';
  * uploads and their read markers. Conversations keep the peer's messages and show the erased side as
  * a deleted user (the peer column becomes null). The stored files are queued by the attachments
  * trigger in the same transaction and removed after the commit (and by the sweep, should that fail);
- * the user's sockets are closed on every instance.
+ * the user's sockets are closed on every instance. Each module does its own part, inside the one transaction.
  */
 @Injectable()
 export class ErasureService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly usersService: UsersService,
+    private readonly conversationsService: ConversationsService,
+    private readonly messagesService: MessagesService,
     private readonly attachmentsService: AttachmentsService,
+    private readonly friendsService: FriendsService,
+    private readonly authService: AuthService,
     private readonly auditService: AuditService,
     private readonly realtime: RealtimeService,
   ) {}
@@ -29,22 +40,16 @@ export class ErasureService {
   async erase(userId: string, actor: AuditActor, { dryRun = false }: { dryRun?: boolean } = {}): Promise<ErasureResultDto> {
     let friendIds: string[] = [];
     let files: string[] = [];
-    const counts = await this.dataSource.transaction(async (manager) => {
-      await this.lockAndCheck(manager, userId);
-      const counts = await this.count(manager, userId);
+    const counts = await this.transactions.run(async (tx) => {
+      await this.lockAndCheck(tx, userId);
+      const counts = await this.count(tx, userId);
       if (dryRun) return counts;
-      const friends: { friend_id: string }[] = await manager.query(`SELECT friend_id FROM friendships WHERE user_id = $1`, [userId]);
-      friendIds = friends.map((row) => row.friend_id);
-      files = await this.attachmentsService.keysOfUploader(manager, userId);
-      // Conversations whose other side is already gone would be left with nobody in them.
-      await manager.query(
-        `DELETE FROM conversations WHERE (user_a_id = $1 AND user_b_id IS NULL) OR (user_b_id = $1 AND user_a_id IS NULL)`,
-        [userId],
-      );
-      // An erased admin's id must not survive in the trail of what they did either.
-      await manager.query(`UPDATE audit_events SET actor_id = NULL WHERE actor_id = $1`, [userId]);
-      await manager.query(`DELETE FROM users WHERE id = $1`, [userId]);
-      await this.auditService.record(manager, ERASURE_ACTION, actor, { ...counts });
+      friendIds = await this.friendsService.friendIds(tx, userId);
+      files = await this.attachmentsService.keysOfUploader(tx, userId);
+      await this.conversationsService.deleteAbandoned(tx, userId);
+      await this.auditService.forgetActor(tx, userId);
+      await this.usersService.delete(tx, userId);
+      await this.auditService.record(tx, ERASURE_ACTION, actor, { ...counts });
       return counts;
     });
     if (!dryRun) {
@@ -62,35 +67,23 @@ export class ErasureService {
    * then, for the foreign key, its sender) nor with another erasure. When the user is an admin, every
    * admin row is locked too, so that two admins erasing each other at once cannot leave no admin.
    */
-  private async lockAndCheck(manager: EntityManager, userId: string): Promise<void> {
-    await manager.query(`SELECT id FROM conversations WHERE user_a_id = $1 OR user_b_id = $1 ORDER BY id FOR UPDATE`, [userId]);
-    const locked: { id: string; role: string }[] = await manager.query(
-      `SELECT id, role FROM users
-        WHERE id = $1 OR (role = 'admin' AND EXISTS (SELECT 1 FROM users WHERE id = $1 AND role = 'admin'))
-        ORDER BY id FOR UPDATE`,
-      [userId],
-    );
+  private async lockAndCheck(tx: Tx, userId: string): Promise<void> {
+    await this.conversationsService.lockForErasure(tx, userId);
+    const locked = await this.usersService.lockForErasure(tx, userId);
     const user = locked.find((row) => row.id === userId);
-    if (!user) throw new NotFoundException({ code: 'USER_NOT_FOUND', message: 'User not found' });
+    if (!user) throw userNotFound();
     if (user.role !== 'admin') return;
     if (locked.filter((row) => row.role === 'admin').length <= 1) {
-      throw new ConflictException({ code: 'LAST_ADMIN', message: 'The last administrator cannot be erased; make another admin first' });
+      throw lastAdmin();
     }
   }
 
-  private async count(manager: EntityManager, userId: string): Promise<ErasureCountsDto> {
-    const [row]: Record<keyof ErasureCountsDto, string | number>[] = await manager.query(
-      `SELECT
-         (SELECT count(*) FROM messages WHERE sender_id = $1) AS messages,
-         (SELECT count(*) FROM attachments WHERE uploader_id = $1) AS attachments,
-         (SELECT coalesce(sum(size), 0) FROM attachments WHERE uploader_id = $1) AS "attachmentBytes",
-         (SELECT count(*) FROM friendships WHERE user_id = $1) AS friendships,
-         (SELECT count(*) FROM friend_requests WHERE from_user_id = $1 OR to_user_id = $1) AS "friendRequests",
-         (SELECT count(*) FROM blocks WHERE blocker_id = $1 OR blocked_id = $1) AS blocks,
-         (SELECT count(*) FROM sessions WHERE user_id = $1) AS sessions,
-         (SELECT count(*) FROM conversation_members WHERE user_id = $1) AS conversations`,
-      [userId],
-    );
-    return Object.fromEntries(Object.entries(row).map(([key, value]) => [key, Number(value)])) as unknown as ErasureCountsDto;
+  private async count(tx: Tx, userId: string): Promise<ErasureCountsDto> {
+    const messages = await this.messagesService.erasureCount(tx, userId);
+    const { attachments, attachmentBytes } = await this.attachmentsService.erasureCounts(tx, userId);
+    const { friendships, friendRequests, blocks } = await this.friendsService.erasureCounts(tx, userId);
+    const sessions = await this.authService.erasureCount(tx, userId);
+    const conversations = await this.conversationsService.erasureCount(tx, userId);
+    return { messages, attachments, attachmentBytes, friendships, friendRequests, blocks, sessions, conversations };
   }
 }

@@ -1,17 +1,15 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { addAbortSignal, type PassThrough, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { DataSource } from 'typeorm';
 import { type ReadStreamOptions, ZipFile } from 'yazl';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { StorageNotFoundError } from '../attachments/storage/storage.js';
 import { AuthService } from '../auth/auth.service.js';
 import { Clock } from '../common/clock.js';
-import type { ExpiryMode } from '../conversations/conversation.entity.js';
-import type { FriendRequestDto } from '../friends/dto/friend.dto.js';
+import { ConversationsService, type ExportedConversationRow } from '../conversations/conversations.service.js';
+import { FriendsService } from '../friends/friends.service.js';
 import { type MessageDto, toMessageDto } from '../messages/dto/message.dto.js';
-import { Message } from '../messages/message.entity.js';
+import { MessagesService } from '../messages/messages.service.js';
 import { toUserDto, toUserSummaryDto, type UserSummaryDto } from '../users/dto/user.dto.js';
 import { UsersService } from '../users/users.service.js';
 import { attachmentEntryName, EXPORT_FORMAT, EXPORT_README, exportFileName, jsonDocument } from './export-format.js';
@@ -24,47 +22,6 @@ export interface UserExport {
   fileName: string;
   /** The zip, written while it is read. */
   stream: Readable;
-}
-
-interface ExportedSession {
-  id: string;
-  createdAt: Date;
-  lastUsedAt: Date;
-  expiresAt: Date;
-  revokedAt: Date | null;
-}
-
-interface SummaryRow {
-  id: string;
-  username: string;
-  display_name: string;
-  created_at: Date;
-}
-
-interface RequestRow {
-  id: string;
-  created_at: Date;
-  outgoing: boolean;
-  from_id: string;
-  from_username: string;
-  from_display_name: string;
-  to_id: string;
-  to_username: string;
-  to_display_name: string;
-}
-
-interface ConversationRow {
-  id: string;
-  created_at: Date;
-  last_activity_at: Date;
-  default_expires_in_seconds: number | null;
-  default_expiry_mode: ExpiryMode;
-  last_read_seq: number;
-  /** The conversation's newest seq when the export started: nothing written later goes in. */
-  last_seq: number;
-  peer_id: string | null;
-  peer_username: string | null;
-  peer_display_name: string | null;
 }
 
 /** An export slower than this is cut off. */
@@ -83,8 +40,10 @@ export class ExportService {
   private readonly logger = new Logger(ExportService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly usersService: UsersService,
+    private readonly friendsService: FriendsService,
+    private readonly conversationsService: ConversationsService,
+    private readonly messagesService: MessagesService,
     private readonly attachmentsService: AttachmentsService,
     private readonly authService: AuthService,
     private readonly clock: Clock,
@@ -102,10 +61,10 @@ export class ExportService {
       format: EXPORT_FORMAT,
       exportedAt: now,
       user: { ...toUserDto(user), updatedAt: user.updatedAt },
-      sessions: await this.sessions(userId),
+      sessions: await this.authService.exportSessions(userId),
     };
-    const friends = await this.friends(userId);
-    const conversations = await this.conversations(userId);
+    const friends = await this.friendsService.exportOf(userId);
+    const conversations = await this.conversationsService.exportList(userId);
 
     const zip = new ZipFile();
     const output = zip.outputStream as PassThrough;
@@ -137,7 +96,7 @@ export class ExportService {
   private async writeRest(
     zip: ZipFile,
     userId: string,
-    conversations: ConversationRow[],
+    conversations: ExportedConversationRow[],
     now: Date,
     signal: AbortSignal,
     stillAllowed: () => Promise<void>,
@@ -174,71 +133,7 @@ export class ExportService {
     zip.end();
   }
 
-  /** Every sign-in, revoked and expired ones too; never a token or its hash. */
-  private sessions(userId: string): Promise<ExportedSession[]> {
-    return this.dataSource.query(
-      `SELECT id, created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"
-         FROM sessions WHERE user_id = $1 ORDER BY created_at, id`,
-      [userId],
-    );
-  }
-
-  /** Friends, pending requests both ways, and the blocks the user made (not who blocked them: that is the other person's). */
-  private async friends(userId: string) {
-    const friends: SummaryRow[] = await this.dataSource.query(
-      `SELECT u.id, u.username::text AS username, u.display_name, f.created_at
-         FROM friendships f JOIN users u ON u.id = f.friend_id
-        WHERE f.user_id = $1 ORDER BY f.created_at, u.id`,
-      [userId],
-    );
-    const requests: RequestRow[] = await this.dataSource.query(
-      `SELECT r.id, r.created_at, r.from_user_id = $1 AS outgoing,
-              f.id AS from_id, f.username::text AS from_username, f.display_name AS from_display_name,
-              t.id AS to_id, t.username::text AS to_username, t.display_name AS to_display_name
-         FROM friend_requests r
-         JOIN users f ON f.id = r.from_user_id
-         JOIN users t ON t.id = r.to_user_id
-        WHERE r.from_user_id = $1 OR r.to_user_id = $1
-        ORDER BY r.created_at, r.id`,
-      [userId],
-    );
-    const blocks: SummaryRow[] = await this.dataSource.query(
-      `SELECT u.id, u.username::text AS username, u.display_name, b.created_at
-         FROM blocks b JOIN users u ON u.id = b.blocked_id
-        WHERE b.blocker_id = $1 ORDER BY b.created_at, u.id`,
-      [userId],
-    );
-    const toRequest = (row: RequestRow): FriendRequestDto => ({
-      id: row.id,
-      from: summary(row.from_id, row.from_username, row.from_display_name),
-      to: summary(row.to_id, row.to_username, row.to_display_name),
-      createdAt: row.created_at,
-    });
-    const withSince = (row: SummaryRow) => ({ user: summary(row.id, row.username, row.display_name), since: row.created_at });
-    return {
-      friends: friends.map(withSince),
-      friendRequests: {
-        incoming: requests.filter((row) => !row.outgoing).map(toRequest),
-        outgoing: requests.filter((row) => row.outgoing).map(toRequest),
-      },
-      blocks: blocks.map(withSince),
-    };
-  }
-
-  private conversations(userId: string): Promise<ConversationRow[]> {
-    return this.dataSource.query(
-      `SELECT c.id, c.created_at, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, m.last_read_seq, c.last_seq,
-              p.id AS peer_id, p.username::text AS peer_username, p.display_name AS peer_display_name
-         FROM conversation_members m
-         JOIN conversations c ON c.id = m.conversation_id
-         LEFT JOIN users p ON p.id = (CASE WHEN c.user_a_id = $1 THEN c.user_b_id ELSE c.user_a_id END)
-        WHERE m.user_id = $1
-        ORDER BY c.created_at, c.id`,
-      [userId],
-    );
-  }
-
-  private conversationDocument(row: ConversationRow, stillAllowed: () => Promise<void>): AsyncGenerator<string> {
+  private conversationDocument(row: ExportedConversationRow, stillAllowed: () => Promise<void>): AsyncGenerator<string> {
     const head = {
       id: row.id,
       peer: row.peer_id ? summary(row.peer_id, row.peer_username!, row.peer_display_name!) : null,
@@ -256,15 +151,7 @@ export class ExportService {
     let after = 0;
     for (;;) {
       await stillAllowed();
-      const batch = await this.dataSource
-        .getRepository(Message)
-        .createQueryBuilder('m')
-        .where('m.conversation_id = :conversationId', { conversationId })
-        .andWhere('m.seq > :after AND m.seq <= :untilSeq', { after, untilSeq })
-        .andWhere('(m.expires_at IS NULL OR m.expires_at > :now)', { now: this.clock.now() })
-        .orderBy('m.seq', 'ASC')
-        .limit(EXPORT_BATCH)
-        .getMany();
+      const batch = await this.messagesService.exportPage(conversationId, after, untilSeq, EXPORT_BATCH);
       const attachments = await this.attachmentsService.forMessages(batch.map((message) => message.id));
       for (const message of batch) {
         // A slow reader may take a while to get here: a message that expired meanwhile stays out.
@@ -280,13 +167,10 @@ export class ExportService {
   private async *uploadIds(userId: string, startedAt: Date): AsyncGenerator<string> {
     let after: string | null = null;
     for (;;) {
-      const rows: { id: string }[] = await this.dataSource.query(
-        `SELECT id FROM attachments WHERE uploader_id = $1 AND created_at <= $3 AND ($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT ${EXPORT_BATCH}`,
-        [userId, after, startedAt],
-      );
-      for (const row of rows) yield row.id;
-      if (rows.length < EXPORT_BATCH) return;
-      after = rows[rows.length - 1].id;
+      const ids = await this.attachmentsService.uploadIds(userId, startedAt, after, EXPORT_BATCH);
+      yield* ids;
+      if (ids.length < EXPORT_BATCH) return;
+      after = ids[ids.length - 1];
     }
   }
 }

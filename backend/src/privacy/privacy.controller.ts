@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, ForbiddenException, Get, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PasswordHasher } from '../auth/password-hasher.js';
@@ -9,6 +9,7 @@ import { UsersService } from '../users/users.service.js';
 import { EraseMeDto, ErasureResultDto } from './dto/erasure.dto.js';
 import { ErasureService } from './erasure.service.js';
 import { ExportService } from './export.service.js';
+import { wrongPassword } from '../auth/errors.js';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -33,7 +34,7 @@ export class PrivacyController {
   async eraseMe(@CurrentUser() auth: AuthUser, @Body() dto: EraseMeDto): Promise<ErasureResultDto> {
     const user = await this.usersService.getById(auth.id);
     if (!(await this.hasher.verify(user.passwordHash, dto.password))) {
-      throw new ForbiddenException({ code: 'WRONG_PASSWORD', message: 'The password is wrong' });
+      throw wrongPassword('The password is wrong');
     }
     return this.erasureService.erase(auth.id, { kind: 'self' });
   }

@@ -1,9 +1,10 @@
-import { jest } from '@jest/globals';
 import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
-import { QueryFailedError, type EntityManager, type Repository } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/pagination.js';
 import { User } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
+import { fakeTransactions, type Mocked, newTestService } from '../../test/helpers/new-test-service.js';
 import { rejection } from '../../test/helpers/rejection.js';
 
 function aUser(overrides: Partial<User> = {}): User {
@@ -19,35 +20,22 @@ function aUser(overrides: Partial<User> = {}): User {
   });
 }
 
-function fakeManager() {
-  return {
-    create: jest.fn((_entity: unknown, data: Partial<User>) => Object.assign(new User(), data)),
-    save: jest.fn(async (user: User) => ({ ...user, id: 'new-id' }) as User),
-    update: jest.fn(async () => ({ affected: 1 })),
-  };
-}
-
-function fakeRepository() {
-  return {
-    manager: fakeManager(),
-    findOneBy: jest.fn<(where: Partial<User>) => Promise<User | null>>(async () => null),
-    save: jest.fn(async (user: User) => user),
-    update: jest.fn(async () => ({ affected: 1 })),
-    query: jest.fn<(sql: string, params: unknown[]) => Promise<unknown[]>>(async () => []),
-  };
-}
-
 const uniqueViolation = () =>
   new QueryFailedError('INSERT INTO "users"', [], Object.assign(new Error('duplicate key'), { code: '23505' }));
 
 
 describe('UsersService', () => {
-  let users: ReturnType<typeof fakeRepository>;
+  let users: Mocked<UsersRepository>;
   let sut: UsersService;
 
   beforeEach(() => {
-    users = fakeRepository();
-    sut = new UsersService(users as unknown as Repository<User>);
+    const built = newTestService(UsersService);
+    ({ sut } = built);
+    users = built.mock(UsersRepository);
+    users.create.mockImplementation(async (fields) => Object.assign(new User(), fields, { id: 'new-id' }));
+    users.findOne.mockResolvedValue(null);
+    users.update.mockResolvedValue(undefined);
+    users.search.mockResolvedValue([]);
   });
 
   describe('create', () => {
@@ -55,20 +43,19 @@ describe('UsersService', () => {
       const created = await sut.create({ username: 'ada', passwordHash: 'h' });
 
       expect(created).toMatchObject({ id: 'new-id', username: 'ada', displayName: 'ada', passwordHash: 'h' });
-      expect(users.manager.create).toHaveBeenCalledWith(User, { username: 'ada', displayName: 'ada', passwordHash: 'h' });
+      expect(users.create).toHaveBeenCalledWith({ username: 'ada', displayName: 'ada', passwordHash: 'h' }, undefined);
     });
 
-    it('saves through the transaction manager it is given', async () => {
-      const manager = fakeManager();
+    it('saves inside the transaction it is given', async () => {
+      const { tx } = fakeTransactions();
 
-      await sut.create({ username: 'ada', displayName: 'Ada L.', passwordHash: 'h' }, manager as unknown as EntityManager);
+      await sut.create({ username: 'ada', displayName: 'Ada L.', passwordHash: 'h' }, tx);
 
-      expect(manager.save).toHaveBeenCalledWith(expect.objectContaining({ username: 'ada', displayName: 'Ada L.' }));
-      expect(users.manager.save).not.toHaveBeenCalled();
+      expect(users.create).toHaveBeenCalledWith(expect.objectContaining({ username: 'ada', displayName: 'Ada L.' }), tx);
     });
 
     it('answers USERNAME_TAKEN when the unique index rejects the username', async () => {
-      users.manager.save.mockRejectedValueOnce(uniqueViolation());
+      users.create.mockRejectedValueOnce(uniqueViolation());
 
       const error = await rejection(sut.create({ username: 'ada', passwordHash: 'h' }));
 
@@ -78,14 +65,14 @@ describe('UsersService', () => {
 
     it('rethrows other database errors unchanged', async () => {
       const checkViolation = new QueryFailedError('INSERT', [], Object.assign(new Error('check'), { code: '23514' }));
-      users.manager.save.mockRejectedValueOnce(checkViolation);
+      users.create.mockRejectedValueOnce(checkViolation);
 
       await expect(sut.create({ username: 'ada', passwordHash: 'h' })).rejects.toBe(checkViolation);
     });
 
     it('rethrows errors that are not query failures unchanged', async () => {
       const lost = Object.assign(new Error('connection lost'), { code: '23505' });
-      users.manager.save.mockRejectedValueOnce(lost);
+      users.create.mockRejectedValueOnce(lost);
 
       await expect(sut.create({ username: 'ada', passwordHash: 'h' })).rejects.toBe(lost);
     });
@@ -94,20 +81,20 @@ describe('UsersService', () => {
   describe('findByUsername', () => {
     it('looks the username up trimmed and in lower case', async () => {
       const ada = aUser();
-      users.findOneBy.mockResolvedValueOnce(ada);
+      users.findOne.mockResolvedValueOnce(ada);
 
       await expect(sut.findByUsername('  Ada ')).resolves.toBe(ada);
-      expect(users.findOneBy).toHaveBeenCalledWith({ username: 'ada' });
+      expect(users.findOne).toHaveBeenCalledWith({ username: 'ada' });
     });
   });
 
   describe('getById', () => {
     it('returns the user', async () => {
       const ada = aUser();
-      users.findOneBy.mockResolvedValueOnce(ada);
+      users.findOne.mockResolvedValueOnce(ada);
 
       await expect(sut.getById('user-1')).resolves.toBe(ada);
-      expect(users.findOneBy).toHaveBeenCalledWith({ id: 'user-1' });
+      expect(users.findOne).toHaveBeenCalledWith({ id: 'user-1' }, undefined);
     });
 
     it('answers USER_NOT_FOUND for an unknown id', async () => {
@@ -120,25 +107,24 @@ describe('UsersService', () => {
 
   describe('updateProfile', () => {
     it('writes only the display name when only that is given, never the whole row', async () => {
-      users.findOneBy.mockResolvedValueOnce({ ...aUser(), displayName: 'Ada L.' });
+      users.findOne.mockResolvedValueOnce({ ...aUser(), displayName: 'Ada L.' });
 
       const updated = await sut.updateProfile('user-1', { displayName: 'Ada L.' });
 
-      expect(users.update).toHaveBeenCalledWith({ id: 'user-1' }, { displayName: 'Ada L.' });
-      expect(users.save).not.toHaveBeenCalled();
+      expect(users.update).toHaveBeenCalledWith('user-1', { displayName: 'Ada L.' });
       expect(updated).toMatchObject({ displayName: 'Ada L.', statusMessage: 'Counting' });
     });
 
     it('clears the status message with an empty string', async () => {
-      users.findOneBy.mockResolvedValueOnce(aUser());
+      users.findOne.mockResolvedValueOnce(aUser());
 
       await sut.updateProfile('user-1', { statusMessage: '' });
 
-      expect(users.update).toHaveBeenCalledWith({ id: 'user-1' }, { statusMessage: '' });
+      expect(users.update).toHaveBeenCalledWith('user-1', { statusMessage: '' });
     });
 
     it('writes nothing when no field is given', async () => {
-      users.findOneBy.mockResolvedValueOnce(aUser());
+      users.findOne.mockResolvedValueOnce(aUser());
 
       expect(await sut.updateProfile('user-1', { displayName: undefined })).toEqual(aUser());
       expect(users.update).not.toHaveBeenCalled();
@@ -152,18 +138,21 @@ describe('UsersService', () => {
   });
 
   describe('setPassword', () => {
-    it('stores the new hash and bumps the token version in the given transaction', async () => {
-      const manager = fakeManager();
+    it('stores the new hash (the repository bumps the token version) in the given transaction', async () => {
+      const { tx } = fakeTransactions();
 
-      await sut.setPassword('user-1', 'new-hash', manager as unknown as EntityManager);
+      await sut.setPassword('user-1', 'new-hash', tx);
 
-      expect(manager.update).toHaveBeenCalledWith(User, { id: 'user-1' }, { passwordHash: 'new-hash', tokenVersion: expect.any(Function) });
+      expect(users.setPassword).toHaveBeenCalledWith(tx, 'user-1', 'new-hash');
     });
   });
 
   describe('search', () => {
     const row = (n: number) => ({ id: `id-${n}`, username: `ada${n}`, display_name: `Ada ${n}`, rank: 1, score: '0.5000' });
-    const params = () => users.query.mock.calls[0][1];
+    const params = () => {
+      const [caller, query, prefix, after, limit] = users.search.mock.calls[0];
+      return [caller, query, prefix, after?.r ?? null, after?.s ?? null, after?.u ?? null, limit];
+    };
 
     it('searches by an escaped LIKE prefix so that %, _ and \\ match themselves', async () => {
       await sut.search('caller', 'a%b_c\\d', 20);
@@ -178,7 +167,7 @@ describe('UsersService', () => {
     });
 
     it('returns summaries and no cursor when no more rows than the limit came back', async () => {
-      users.query.mockResolvedValueOnce([row(1), row(2)]);
+      users.search.mockResolvedValueOnce([row(1), row(2)]);
 
       await expect(sut.search('caller', 'ada', 2)).resolves.toEqual({
         items: [
@@ -190,7 +179,7 @@ describe('UsersService', () => {
     });
 
     it('returns a cursor at the last row of the page when more rows came back', async () => {
-      users.query.mockResolvedValueOnce([row(1), row(2), row(3)]);
+      users.search.mockResolvedValueOnce([row(1), row(2), row(3)]);
 
       const page = await sut.search('caller', 'ada', 2);
 
@@ -209,7 +198,7 @@ describe('UsersService', () => {
 
       expect(error).toBeInstanceOf(BadRequestException);
       expect(error.getResponse()).toMatchObject({ code: 'INVALID_CURSOR' });
-      expect(users.query).not.toHaveBeenCalled();
+      expect(users.search).not.toHaveBeenCalled();
     });
   });
 });

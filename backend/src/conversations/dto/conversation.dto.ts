@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateIf } from 'class-validator';
-import { MAX_EXPIRY_SECONDS, MessageDto, MIN_EXPIRY_SECONDS } from '../../messages/dto/message.dto.js';
+import { MAX_EXPIRY_SECONDS, MessageDto, MIN_EXPIRY_SECONDS } from './message.dto.js';
 import { OptionalNotNull } from '../../common/validation.js';
 import { UserSummaryDto } from '../../users/dto/user.dto.js';
 import { EXPIRY_MODES, type ExpiryMode } from '../conversation.entity.js';

@@ -1,39 +1,19 @@
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
-import { type AttachmentDto, MAX_ATTACHMENTS_PER_MESSAGE } from '../../attachments/dto/attachment.dto.js';
+import { MAX_ATTACHMENTS_PER_MESSAGE } from '../../attachments/dto/attachment.dto.js';
 import { PageLimitDto } from '../../common/page-query.dto.js';
 import { OptionalNotNull } from '../../common/validation.js';
 import { EXPIRY_MODES, type ExpiryMode } from '../../conversations/conversation.entity.js';
-import type { Message } from '../message.entity.js';
+import { MAX_EXPIRY_SECONDS, MessageDto, MIN_EXPIRY_SECONDS } from '../../conversations/dto/message.dto.js';
 
-export const MIN_EXPIRY_SECONDS = 5;
-export const MAX_EXPIRY_SECONDS = 2_419_200;
+// The message as the API answers it is shared with the conversation list (its last message), so it lives there.
+export { MAX_EXPIRY_SECONDS, MessageDto, messageFromRow, type MessageRow, MIN_EXPIRY_SECONDS, toMessageDto } from '../../conversations/dto/message.dto.js';
+
 export const MAX_BODY_LENGTH = 4000;
 /** `seq` is a PostgreSQL integer. */
 export const MAX_SEQ = 2 ** 31 - 1;
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
-export class MessageDto {
-  id: string;
-  conversationId: string;
-  /** Position in the conversation (1, 2, 3 …); use it as `before`/`after` when paging. */
-  seq: number;
-  senderId: string;
-  /** The id the sender's client chose, for matching its optimistic copy. */
-  clientId: string;
-  /** Null when the message was deleted, or when it carries only attachments. */
-  body: string | null;
-  /** In the order they were sent; empty once the message is deleted. */
-  attachments: AttachmentDto[];
-  createdAt: Date;
-  editedAt: Date | null;
-  deleted: boolean;
-  expiresInSeconds: number | null;
-  expiryMode: ExpiryMode | null;
-  /** When it disappears; null without a timer, and for `afterRead` until the recipient reads it. */
-  expiresAt: Date | null;
-}
 
 export class MessagePageDto {
   /** Oldest first. */
@@ -107,43 +87,4 @@ export class MarkReadDto {
   /** The newest message the reader has seen. */
   @IsUUID()
   messageId: string;
-}
-
-export function toMessageDto(message: Message, attachments: AttachmentDto[] = []): MessageDto {
-  return {
-    id: message.id,
-    conversationId: message.conversationId,
-    seq: message.seq,
-    senderId: message.senderId,
-    clientId: message.clientId,
-    body: message.deletedAt ? null : message.body,
-    attachments: message.deletedAt ? [] : attachments,
-    createdAt: message.createdAt,
-    editedAt: message.editedAt,
-    deleted: message.deletedAt !== null,
-    expiresInSeconds: message.expiresInSeconds,
-    expiryMode: message.expiryMode,
-    expiresAt: message.expiresAt,
-  };
-}
-
-/** A message row as raw SQL returns it (snake_case; from `to_jsonb`, timestamps are strings). */
-export type MessageRow = Record<string, unknown>;
-
-export function messageFromRow(row: MessageRow): Message {
-  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
-  return {
-    id: row.id as string,
-    conversationId: row.conversation_id as string,
-    seq: Number(row.seq),
-    senderId: row.sender_id as string,
-    clientId: row.client_id as string,
-    body: row.body as string | null,
-    createdAt: date(row.created_at)!,
-    editedAt: date(row.edited_at),
-    deletedAt: date(row.deleted_at),
-    expiresInSeconds: row.expires_in_seconds as number | null,
-    expiryMode: row.expiry_mode as ExpiryMode | null,
-    expiresAt: date(row.expires_at),
-  };
 }

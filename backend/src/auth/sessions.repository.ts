@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, IsNull, MoreThan } from 'typeorm';
+import type { Role } from '../common/current-user.decorator.js';
+import { prepared, runPrepared } from '../database/prepared.js';
+import { managerFor, managerOf, type Tx } from '../database/transaction.js';
+import { RefreshToken } from './refresh-token.entity.js';
+import { Session } from './session.entity.js';
+
+/** Every authenticated request runs this, so it is a prepared statement (database/prepared.ts); the rule is `valid_session`. */
+export const SESSION_CHECK = prepared('auth_session_check', `SELECT role FROM valid_session($1, $2, $3, $4)`);
+
+export interface RefreshRow {
+  id: string;
+  used_at: Date | null;
+  session_id: string;
+  user_id: string;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface ExportedSession {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+/** Sessions and their refresh tokens. */
+@Injectable()
+export class SessionsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The user's role if the session is open at `now` for this user and token version; undefined otherwise. */
+  async validRole(sessionId: string, userId: string, tokenVersion: number, now: Date): Promise<Role | undefined> {
+    const [row] = await runPrepared<{ role: Role }>(this.dataSource.manager, SESSION_CHECK, [sessionId, userId, tokenVersion, now]);
+    return row?.role;
+  }
+
+  async create(tx: Tx, fields: { userId: string; createdAt: Date; expiresAt: Date }): Promise<string> {
+    const manager = managerOf(tx);
+    const session = await manager.save(manager.create(Session, { ...fields, lastUsedAt: fields.createdAt, revokedAt: null }));
+    return session.id;
+  }
+
+  async addRefreshToken(tx: Tx, sessionId: string, tokenHash: Buffer, createdAt: Date): Promise<void> {
+    await managerOf(tx).insert(RefreshToken, { sessionId, tokenHash, createdAt, usedAt: null });
+  }
+
+  /** The refresh token with its session, both locked until the transaction ends. */
+  async lockRefreshToken(tx: Tx, tokenHash: Buffer): Promise<RefreshRow | undefined> {
+    const [row]: RefreshRow[] = await managerOf(tx).query(
+      `SELECT t.id, t.used_at, s.id AS session_id, s.user_id, s.expires_at, s.revoked_at
+         FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+        WHERE t.token_hash = $1
+          FOR UPDATE OF t, s`,
+      [tokenHash],
+    );
+    return row;
+  }
+
+  async markTokenUsed(tx: Tx, tokenId: string, sessionId: string, now: Date): Promise<void> {
+    const manager = managerOf(tx);
+    await manager.update(RefreshToken, { id: tokenId }, { usedAt: now });
+    await manager.update(Session, { id: sessionId }, { lastUsedAt: now });
+  }
+
+  async sessionIdOfToken(tokenHash: Buffer): Promise<string | undefined> {
+    return (await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash }))?.sessionId;
+  }
+
+  /** Ends the session; `onlyOpen` leaves the end time of one already ended as it was. */
+  async revoke(sessionId: string, now: Date, { onlyOpen, tx }: { onlyOpen: boolean; tx?: Tx }): Promise<void> {
+    await managerFor(this.dataSource, tx).update(Session, onlyOpen ? { id: sessionId, revokedAt: IsNull() } : { id: sessionId }, { revokedAt: now });
+  }
+
+  async revokeAllOfUser(tx: Tx, userId: string, now: Date): Promise<void> {
+    await managerOf(tx).update(Session, { userId, revokedAt: IsNull() }, { revokedAt: now });
+  }
+
+  /** Deletes sessions ended or expired at `now` (with their tokens) and tokens used until `usedBefore`. */
+  async deleteEnded(now: Date, usedBefore: Date): Promise<{ sessions: number; refreshTokens: number }> {
+    const sessions = await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(Session)
+      .where('expires_at <= :now OR revoked_at IS NOT NULL', { now })
+      .execute();
+    const refreshTokens = await this.dataSource.createQueryBuilder().delete().from(RefreshToken).where('used_at <= :before', { before: usedBefore }).execute();
+    return { sessions: sessions.affected ?? 0, refreshTokens: refreshTokens.affected ?? 0 };
+  }
+
+  async openIds(sessionIds: string[], now: Date): Promise<string[]> {
+    const open = await this.dataSource.getRepository(Session).find({
+      select: { id: true },
+      where: { id: In(sessionIds), revokedAt: IsNull(), expiresAt: MoreThan(now) },
+    });
+    return open.map((session) => session.id);
+  }
+
+  async countOfUser(tx: Tx, userId: string): Promise<number> {
+    const [row]: { count: string }[] = await managerOf(tx).query(`SELECT count(*) FROM sessions WHERE user_id = $1`, [userId]);
+    return Number(row.count);
+  }
+
+  /** Every session of the user, revoked and expired ones too; never a token or its hash. */
+  exportOfUser(userId: string): Promise<ExportedSession[]> {
+    return this.dataSource.query(
+      `SELECT id, created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+         FROM sessions WHERE user_id = $1 ORDER BY created_at, id`,
+      [userId],
+    );
+  }
+}

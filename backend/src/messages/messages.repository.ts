@@ -1,0 +1,176 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AttachmentRow } from '../attachments/attachment.entity.js';
+import { ConversationMember } from '../conversations/conversation-member.entity.js';
+import { prepared, runPrepared } from '../database/prepared.js';
+import { managerFor, managerOf, type Tx } from '../database/transaction.js';
+import type { MessageRow } from './dto/message.dto.js';
+import { Message } from './message.entity.js';
+
+export type SendOutcomeRow = {
+  outcome: 'created' | 'replayed' | 'SESSION_REVOKED' | 'CONVERSATION_NOT_FOUND' | 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS';
+  peer_id: string | null;
+  message: MessageRow | null;
+};
+
+export type HistoryRow = MessageRow & { id: string | null; seq: number; attachments: AttachmentRow[] | null };
+
+export interface ExpiredBatchRow {
+  conversation_id: string;
+  ids: string[];
+  count: number;
+  until: string;
+}
+
+/** The parameters of `send_message` (database/schema/functions.ts), in its order. */
+export type SendParams = [
+  sessionId: string | null,
+  tokenVersion: number | null,
+  conversationId: string,
+  senderId: string,
+  clientId: string,
+  body: string | null,
+  now: Date,
+  timerGiven: boolean,
+  expiresInSeconds: number | null,
+  expiryMode: string | null,
+];
+
+export const SEND_MESSAGE = prepared('messages_send', 'SELECT outcome, peer_id, message FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)');
+
+/**
+ * A page of history in one statement: the membership check (no row: not a member), up to `$5` messages
+ * before or after seq `$3` that have not expired at `$4`, each with its attachments. Prepared
+ * (database/prepared.ts): it runs every time a conversation is opened or scrolled.
+ */
+function historySql(direction: 'before' | 'after'): string {
+  const [comparison, order] = direction === 'before' ? ['<', 'DESC'] : ['>', 'ASC'];
+  return `SELECT page.id, page.conversation_id, page.seq, page.sender_id, page.client_id, page.body, page.created_at,
+            page.edited_at, page.deleted_at, page.expires_in_seconds, page.expiry_mode, page.expires_at,
+            (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.position) FROM attachments a WHERE a.message_id = page.id) AS attachments
+       FROM conversation_members member
+       LEFT JOIN LATERAL (
+         SELECT m.* FROM messages m
+          WHERE m.conversation_id = member.conversation_id AND m.seq ${comparison} $3
+            AND (m.expires_at IS NULL OR m.expires_at > $4)
+          ORDER BY m.seq ${order}
+          LIMIT $5
+       ) page ON true
+      WHERE member.conversation_id = $1 AND member.user_id = $2
+      ORDER BY page.seq ${order}`;
+}
+
+export const HISTORY_BEFORE = prepared('messages_history_before', historySql('before'));
+export const HISTORY_AFTER = prepared('messages_history_after', historySql('after'));
+
+/** The advisory lock a sweeper holds for each batch (an arbitrary constant, unique in this app). */
+const SWEEP_LOCK_KEY = 7_340_001;
+
+@Injectable()
+export class MessagesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async send(params: SendParams, tx?: Tx): Promise<SendOutcomeRow> {
+    const [row] = await runPrepared<SendOutcomeRow>(managerFor(this.dataSource, tx), SEND_MESSAGE, params);
+    return row;
+  }
+
+  history(direction: 'before' | 'after', conversationId: string, userId: string, seq: number, now: Date, limit: number): Promise<HistoryRow[]> {
+    return runPrepared<HistoryRow>(this.dataSource.manager, direction === 'after' ? HISTORY_AFTER : HISTORY_BEFORE, [
+      conversationId,
+      userId,
+      seq,
+      now,
+      limit,
+    ]);
+  }
+
+  findOne(where: { id: string } | { senderId: string; clientId: string }): Promise<Message | null> {
+    return this.dataSource.getRepository(Message).findOneBy(where);
+  }
+
+  /** The message if `userId` is a member of its conversation and it has not expired at `now`. */
+  findVisible(userId: string, messageId: string, now: Date): Promise<Message | null> {
+    return this.dataSource
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .innerJoin(ConversationMember, 'cm', 'cm.conversation_id = m.conversation_id AND cm.user_id = :userId', { userId })
+      .where('m.id = :messageId', { messageId })
+      .andWhere('(m.expires_at IS NULL OR m.expires_at > :now)', { now })
+      .getOne();
+  }
+
+  /** Whether the body changed: guarded in SQL, as a delete or the expiry may have happened since it was read. */
+  async edit(tx: Tx, messageId: string, body: string, now: Date): Promise<boolean> {
+    const updated = await managerOf(tx)
+      .createQueryBuilder()
+      .update(Message)
+      .set({ body, editedAt: now })
+      .where('id = :id AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > :now)', { id: messageId, now })
+      .execute();
+    return Boolean(updated.affected);
+  }
+
+  async tombstone(tx: Tx, messageId: string, deletedAt: Date): Promise<void> {
+    await managerOf(tx).update(Message, { id: messageId }, { body: null, deletedAt });
+  }
+
+  /** Starts the clock of the `afterRead` messages of the peer that a read marker moving from `fromSeq` to `toSeq` passes. */
+  async startReadTimers(tx: Tx, conversationId: string, readerId: string, fromSeq: number, toSeq: number, now: Date): Promise<void> {
+    await managerOf(tx).query(
+      `UPDATE messages SET expires_at = $5::timestamptz + expires_in_seconds * interval '1 second'
+        WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 AND sender_id <> $4
+          AND expiry_mode = 'afterRead' AND expires_at IS NULL`,
+      [conversationId, fromSeq, toSeq, readerId, now],
+    );
+  }
+
+  /**
+   * Deletes up to `batchSize` messages expired at `now`, from `from` on in expires_at order, unless
+   * another sweeper holds the batch lock (then none). Answers the deleted ids by conversation.
+   */
+  deleteExpiredBatch(now: Date, from: string, batchSize: number): Promise<ExpiredBatchRow[]> {
+    return this.dataSource.transaction(async (manager): Promise<ExpiredBatchRow[]> => {
+      // One sweeper at a time across instances; another one's batch is simply left to it. Row locks
+      // (FOR UPDATE SKIP LOCKED) would do the same, but write a WAL record per row that the sends'
+      // commits would wait behind.
+      const [{ sweeping }]: { sweeping: boolean }[] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS sweeping', [SWEEP_LOCK_KEY]);
+      if (!sweeping) return [];
+      // ARRAY(…) of row addresses makes the delete a TID scan: straight to the rows, with no
+      // primary-key lookup per row; `IN (subquery)` would plan a scan of the whole table. A row a
+      // user's request changes meanwhile gets a new address and is left for the next batch.
+      return manager.query(
+        `WITH deleted AS (
+           DELETE FROM messages WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM messages WHERE expires_at <= $1 AND expires_at >= $2::timestamptz
+              ORDER BY expires_at LIMIT $3))
+           RETURNING id, conversation_id, expires_at
+         )
+         SELECT conversation_id, array_agg(id) AS ids, count(*)::int AS count,
+                -- As text, so the next batch gets it back to the microsecond.
+                (SELECT max(expires_at) FROM deleted)::text AS until
+           FROM deleted GROUP BY conversation_id`,
+        [now, from, batchSize],
+      );
+    });
+  }
+
+  async countOfSender(tx: Tx, userId: string): Promise<number> {
+    const [row]: { count: string }[] = await managerOf(tx).query(`SELECT count(*) FROM messages WHERE sender_id = $1`, [userId]);
+    return Number(row.count);
+  }
+
+  /** Messages of a conversation with seq in (after, untilSeq], oldest first, not expired at `now`. */
+  page(conversationId: string, after: number, untilSeq: number, now: Date, limit: number): Promise<Message[]> {
+    return this.dataSource
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .where('m.conversation_id = :conversationId', { conversationId })
+      .andWhere('m.seq > :after AND m.seq <= :untilSeq', { after, untilSeq })
+      .andWhere('(m.expires_at IS NULL OR m.expires_at > :now)', { now })
+      .orderBy('m.seq', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+}
