@@ -66,6 +66,24 @@ describe('database (e2e)', () => {
       expect(await functionDrift(t.db)).toEqual([]);
     });
 
+    it('takes one pair lock whichever of the two users comes first', async () => {
+      const [a, b] = ['aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000002'];
+      const runner = t.db.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        const advisoryLocks = async () =>
+          Number((await runner.query(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`))[0].n);
+        await runner.query(`SELECT lock_pair($1, $2)`, [a, b]);
+        expect(await advisoryLocks()).toBe(1);
+        await runner.query(`SELECT lock_pair($1, $2)`, [b, a]);
+        expect(await advisoryLocks()).toBe(1);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+    });
+
     it('tells a function that differs from the schema source', async () => {
       const lockPair = schemaFunctions.find((fn) => fn.signature.startsWith('lock_pair'))!;
       await t.db.query(lockPair.sql.replace('pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared'));
