@@ -19,16 +19,22 @@ export async function rawSend(pool, { userId, sessionId, conversationId }) {
   if (outcome !== 'created') throw new Error(`send_message answered ${outcome}`);
 }
 
+/** The app's session check; a session it refuses would make the baseline cheaper than the app, so it fails the run. */
+async function checkSession(pool, userId, sessionId) {
+  const { rows } = await query(pool, SESSION, [sessionId, userId, 0, new Date()]);
+  if (rows.length !== 1) throw new Error('the session check refused the bench session');
+}
+
 /** The newest page of a conversation: authenticate, then membership, 51 rows and their attachments in one statement. */
 export async function rawHistory(pool, { userId, sessionId, conversationId }) {
-  await query(pool, SESSION, [sessionId, userId, 0, new Date()]);
+  await checkSession(pool, userId, sessionId);
   const { rows } = await query(pool, HISTORY, [conversationId, userId, 2147483647, new Date(), 51]);
   return rows.length;
 }
 
 /** The first page of the conversation list (50 rows) with last message and unread counts. */
 export async function rawInbox(pool, { userId, sessionId }) {
-  await query(pool, SESSION, [sessionId, userId, 0, new Date()]);
+  await checkSession(pool, userId, sessionId);
   const { rows } = await query(pool, INBOX, [userId, null, null, 51, new Date()]);
   return rows.length;
 }
