@@ -7,7 +7,9 @@
 // time: a changed, added, deleted or renamed file changes the fingerprint, a checkout that only touches
 // timestamps does not. The fingerprint is taken before the build and written next to its output only
 // once the build succeeded; the stamp is removed before a build starts, so an interrupted or failed
-// build always leaves the target stale.
+// build always leaves the target stale. The stamp also keeps every input's size and modification
+// time: when none of them moved, the contents are not read again, which keeps a start quick.
+// scripts/start.mjs imports ensureBuilt() so that `npm start` checks and serves in one process.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -43,9 +45,22 @@ function files(path) {
   return readdirSync(absolute).flatMap((name) => files(join(path, name)));
 }
 
-function fingerprint(target) {
+function inputPaths(target) {
+  return [...target.inputs, ...SHARED_INPUTS].flatMap(files).sort();
+}
+
+/** Path, size and modification time of every input: cheap to take, and moved by any write. */
+function statSignature(paths) {
   const hash = createHash('sha256');
-  const paths = [...target.inputs, ...SHARED_INPUTS].flatMap(files).sort();
+  for (const path of paths) {
+    const { size, mtimeMs } = statSync(join(root, path));
+    hash.update(`${path}\0${size}\0${mtimeMs}\0`);
+  }
+  return hash.digest('hex');
+}
+
+function fingerprint(paths) {
+  const hash = createHash('sha256');
   for (const path of paths) {
     hash.update(`${path}\0`);
     hash.update(createHash('sha256').update(readFileSync(join(root, path))).digest());
@@ -53,39 +68,59 @@ function fingerprint(target) {
   return hash.digest('hex');
 }
 
+/** The stamp's two lines: the content fingerprint, then the stat signature it was taken with. */
 function readStamp(target) {
   try {
-    return readFileSync(join(root, target.stamp), 'utf8').trim();
+    const [content, stats] = readFileSync(join(root, target.stamp), 'utf8').split('\n');
+    return { content, stats };
   } catch {
     return null;
   }
 }
 
-const args = process.argv.slice(2);
-const always = args.includes('--always');
-const names = args.filter((arg) => !arg.startsWith('--'));
-const unknown = names.filter((name) => !(name in TARGETS));
-if (names.length === 0 || unknown.length > 0) {
-  console.error(`usage: node scripts/build-if-stale.mjs [--always] ${Object.keys(TARGETS).join('|')}…`);
-  process.exit(2);
+function writeStamp(target, content, stats) {
+  writeFileSync(join(root, target.stamp), `${content}\n${stats}\n`);
 }
 
-for (const name of names) {
-  const target = TARGETS[name];
-  const current = fingerprint(target);
-  if (!always && existsSync(join(root, target.output)) && readStamp(target) === current) {
-    console.log(`${name}: up to date, not rebuilt (npm run build rebuilds everything)`);
-    continue;
+/** Builds each named target whose inputs changed since its last successful build (all of them with `always`). */
+export function ensureBuilt(names, { always = false } = {}) {
+  for (const name of names) {
+    const target = TARGETS[name];
+    const paths = inputPaths(target);
+    const stats = statSignature(paths);
+    const stamp = existsSync(join(root, target.output)) ? readStamp(target) : null;
+    if (!always && stamp && stamp.stats === stats) {
+      console.log(`${name}: up to date, not rebuilt (npm run build rebuilds everything)`);
+      continue;
+    }
+    const current = fingerprint(paths);
+    if (!always && stamp && stamp.content === current) {
+      writeStamp(target, current, stats);
+      console.log(`${name}: up to date, not rebuilt (npm run build rebuilds everything)`);
+      continue;
+    }
+    rmSync(join(root, target.stamp), { force: true });
+    const build = spawnSync('npm', ['run', 'build', '--workspace', target.workspace], {
+      cwd: root,
+      stdio: 'inherit',
+      shell: process.platform === 'win32',
+    });
+    if (build.status !== 0 || !existsSync(join(root, target.output))) {
+      console.error(`${name}: the build failed`);
+      process.exit(build.status || 1);
+    }
+    writeStamp(target, current, stats);
   }
-  rmSync(join(root, target.stamp), { force: true });
-  const build = spawnSync('npm', ['run', 'build', '--workspace', target.workspace], {
-    cwd: root,
-    stdio: 'inherit',
-    shell: process.platform === 'win32',
-  });
-  if (build.status !== 0 || !existsSync(join(root, target.output))) {
-    console.error(`${name}: the build failed`);
-    process.exit(build.status || 1);
+}
+
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const names = args.filter((arg) => !arg.startsWith('--'));
+  const unknown = names.filter((name) => !(name in TARGETS));
+  if (names.length === 0 || unknown.length > 0) {
+    console.error(`usage: node scripts/build-if-stale.mjs [--always] ${Object.keys(TARGETS).join('|')}…`);
+    process.exit(2);
   }
-  writeFileSync(join(root, target.stamp), `${current}\n`);
+  ensureBuilt(names, { always: args.includes('--always') });
 }
