@@ -224,6 +224,15 @@ describe('FriendsService', () => {
       expect(transactions.state.rolledBack).toBe(false);
     });
 
+    it('takes the pair lock before removing the friendship, so a send in flight commits first or sees no friendship', async () => {
+      friends.removeFriendship.mockResolvedValueOnce(2);
+
+      await sut.unfriend(ALICE, BOB);
+
+      expect(friends.lockPair).toHaveBeenCalledWith(transactions.tx, ALICE, BOB);
+      expect(friends.lockPair.mock.invocationCallOrder[0]).toBeLessThan(friends.removeFriendship.mock.invocationCallOrder[0]);
+    });
+
     it('answers NOT_FRIENDS from inside the transaction, so deleted requests are rolled back', async () => {
       friends.removeFriendship.mockResolvedValueOnce(0);
 

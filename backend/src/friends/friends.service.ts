@@ -74,6 +74,8 @@ export class FriendsService {
 
   async unfriend(userId: string, friendId: string): Promise<void> {
     await this.transactions.run(async (tx) => {
+      // Under the pair lock that a send holds until it commits, so no message lands after the unfriend.
+      await this.friends.lockPair(tx, userId, friendId);
       // Thrown inside the transaction, so a pending request is not deleted for a 404.
       if ((await this.friends.removeFriendship(tx, userId, friendId)) === 0) throw notFriendsWith();
     });
