@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { befriend, openConversation } from './helpers/friends.js';
 import { bearer, register, uniqueUsername, type Registered } from './helpers/users.js';
-import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createTestApp, testServerUrl, type TestApp } from './helpers/test-app.js';
 
+const onPostgres = testServerUrl() ? it : it.skip;
 const ISO = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -323,6 +324,46 @@ describe('friends (e2e)', () => {
       }
       // they may become friends again
       await befriend(t.http, bob, alice);
+    });
+
+    // PostgreSQL only: the lock is held on a second connection, which embedded PGlite does not have.
+    onPostgres('waits for the pair lock that a send in flight holds, so no message can commit after it', async () => {
+      const alice = await user('alice');
+      const bob = await user('bob');
+      await befriend(t.http, alice, bob);
+      const runner = t.db.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        await runner.query(`SELECT lock_pair($1, $2)`, [bob.id, alice.id]);
+        let answered = false;
+        const pending = unfriend(alice, bob).then((res) => {
+          answered = true;
+          return res;
+        });
+        const waitingOnAdvisoryLock = async () =>
+          Number(
+            (
+              await runner.query(
+                `SELECT count(*) AS n FROM pg_locks
+                  WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+              )
+            )[0].n,
+          ) > 0;
+        for (let polls = 0; !(await waitingOnAdvisoryLock()); polls++) {
+          if (polls > 5000 || answered) throw new Error('the unfriend did not wait for the pair lock');
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        expect(answered).toBe(false);
+        expect(await friendshipRows(alice, bob)).toHaveLength(2);
+
+        await runner.commitTransaction();
+        expect((await pending).status).toBe(204);
+        expect(await friendshipRows(alice, bob)).toEqual([]);
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
     });
 
     it('keeps the conversation history readable but stops sending with 403 NOT_FRIENDS', async () => {
