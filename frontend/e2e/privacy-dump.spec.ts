@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gpsCoordinates, hasGps, jpegWithGps } from './fixtures';
-import { dumpServerState, mediaSignatureFiles, occurrences, occurrencesByEncoding } from './server-dump';
+import { dumpServerState, mediaSignatureFiles, occurrences, occurrencesByEncoding, recordRedisTraffic } from './server-dump';
 import { apiLogin, befriendByApi, newPage, register, uniqueName } from './support';
 
 // The harness that will prove an encrypted conversation leaves no plaintext on the server, checked on
-// today's plaintext conversations: the scanner must find the text where the server keeps it. The
-// encrypted spec flips the database expectation to zero and the media one to none.
+// today's plaintext conversations: the scanners must find the text where the server keeps or carries
+// it. The encrypted spec flips the database and Redis traffic expectations to zero and the media one
+// to none.
 test('harness self-test, plaintext path: the server dump finds the text in the database, never in the log, and only GPS-free images', async ({ browser, request }) => {
   test.setTimeout(90_000);
   const canary = `plaintext-canary-${randomBytes(8).toString('hex')}`;
@@ -40,6 +41,8 @@ test('harness self-test, plaintext path: the server dump finds the text in the d
     }
   });
 
+  let uploadRequestId = '';
+  const traffic = await recordRedisTraffic();
   try {
     await test.step('alice sends the canary text and a photo with GPS; bob sees both', async () => {
       const composer = alice.getByRole('textbox', { name: 'Message' });
@@ -47,7 +50,9 @@ test('harness self-test, plaintext path: the server dump finds the text in the d
       await composer.press('Enter');
       await expect(bobLog.getByTestId('message').filter({ hasText: canary })).toBeVisible();
 
+      const uploaded = alice.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/api/attachments');
       await alice.getByTestId('file-input').setInputFiles(photo.path);
+      uploadRequestId = (await uploaded).headers()['x-request-id'];
       await expect(alice.getByRole('list', { name: 'Attachments to send' }).getByTestId('upload')).toContainText('Uploaded');
       await alice.getByRole('button', { name: 'Send' }).click();
       const image = bobLog.getByRole('img', { name: 'eiffel.jpg' });
@@ -60,6 +65,7 @@ test('harness self-test, plaintext path: the server dump finds the text in the d
     const logCanary = `log-canary-${randomBytes(8).toString('hex')}`;
     expect((await request.get('/api/health', { headers: { 'x-request-id': logCanary } })).ok()).toBe(true);
     const state = await dumpServerState();
+    const published = await traffic.stop();
 
     await test.step('the database dump holds the text: the scanner catches plaintext', async () => {
       expect(occurrences(state.database, canary)).toBeGreaterThanOrEqual(1);
@@ -68,7 +74,7 @@ test('harness self-test, plaintext path: the server dump finds the text in the d
     await test.step('the log records every request (and a request id sent as a control) but never the text', async () => {
       const requests = state.log.split('\n').filter((line) => line.includes('"msg":"incoming request"'));
       expect(requests.filter((line) => line.includes(`"method":"POST","url":"/api/conversations/${conversationId}/messages"`))).toHaveLength(2);
-      expect(requests.filter((line) => line.includes('"method":"POST","url":"/api/attachments"'))).toHaveLength(1);
+      expect(requests.filter((line) => line.includes(`"req":{"method":"POST","url":"/api/attachments","id":"${uploadRequestId}"}`))).toHaveLength(1);
       expect(occurrences(state.log, logCanary)).toBeGreaterThanOrEqual(1);
       expect(occurrencesByEncoding(state.log, canary)).toEqual({});
     });
@@ -77,6 +83,10 @@ test('harness self-test, plaintext path: the server dump finds the text in the d
       expect(state.redis).toContain(`presence:user:${aliceApi.id}`);
       expect(state.redis).toContain(`presence:user:${bobApi.id}`);
       expect(occurrencesByEncoding(state.redis, canary)).toEqual({});
+    });
+
+    await test.step('the text crosses Redis in the Socket.IO broadcast to bob: the traffic recorder catches it', async () => {
+      expect(occurrences(published, canary)).toBeGreaterThanOrEqual(1);
     });
 
     await test.step('the stored images are re-encoded: recognisable media, none with GPS, never the original bytes', async () => {
@@ -91,6 +101,7 @@ test('harness self-test, plaintext path: the server dump finds the text in the d
       expect(received.filter((body) => hasGps(body))).toHaveLength(0);
     });
   } finally {
+    await traffic.stop();
     rmSync(dirname(photo.path), { recursive: true, force: true });
   }
 });

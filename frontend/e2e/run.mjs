@@ -104,6 +104,7 @@ try {
   });
   database = await createScratchDatabase(serverUrl, 'iris_e2e_test');
   const uploadDir = join(workDir, 'uploads');
+  const redisKeyPrefix = `iris-e2e-${randomBytes(4).toString('hex')}:`;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env };
@@ -120,7 +121,7 @@ try {
       DATABASE_URL: database.url,
       // Channels are not per database: a prefix of its own keeps the Socket.IO traffic of two runs apart.
       REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: `iris-e2e-${randomBytes(4).toString('hex')}:`,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
       HOST: '127.0.0.1',
       PORT: String(port),
       // Every request is logged, so the specs that scan the log (server-dump.ts) see all the server says.
@@ -145,6 +146,7 @@ try {
       E2E_ADMIN_PASSWORD: adminPassword,
       E2E_DATABASE_URL: database.url,
       E2E_REDIS_URL: redis.url,
+      E2E_REDIS_KEY_PREFIX: redisKeyPrefix,
       E2E_UPLOAD_DIR: uploadDir,
       E2E_SERVER_LOG: logPath,
     },

@@ -123,6 +123,25 @@ async function redisValue(redis: Redis, key: Buffer, type: string): Promise<stri
   }
 }
 
+/**
+ * Records every message published on the run's channels (the Socket.IO broadcasts between instances)
+ * until `stop()`, which returns them, a channel line and a message line each (calling it again returns
+ * the same). Redis keeps none of them, so `dumpServerState` cannot see them: start this before the
+ * exchange under test.
+ */
+export async function recordRedisTraffic(): Promise<{ stop: () => Promise<string> }> {
+  const redis = new Redis(required('E2E_REDIS_URL'), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const messages: string[] = [];
+  redis.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, message: Buffer) => {
+    messages.push(`${channel.toString('utf8')}\n  ${message.toString('utf8')}`);
+  });
+  // Channels belong to the whole server, not to a database: the run's key prefix picks its own.
+  await redis.psubscribe(`${required('E2E_REDIS_KEY_PREFIX')}*`);
+  let stopped: Promise<string> | undefined;
+  return { stop: () => (stopped ??= redis.quit().then(() => messages.join('\n'))) };
+}
+
 function listFiles(root: string, dir = root): StoredFile[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -148,12 +167,13 @@ function base64Slices(bytes: Buffer): string[] {
  * - URL-encoded (%XX, and + for spaces as in forms), as an access log records a query string;
  * - JSON-escaped (\n, \", and \uXXXX for non-ASCII as some serializers do), as in a jsonb column or
  *   a JSON log line;
+ * - COPY-escaped (\\, \n, \r, \t), as pg_dump writes a text column;
  * - UTF-16LE, as a Windows-born or JavaScript-string-dumping tool writes it;
  * - base64 (standard and URL alphabets, at the three offsets a needle can sit at inside a longer
  *   encoded value), as in a data: URL or an encoded blob;
  * - hex, as pg_dump writes a bytea column.
- * A needle of ASCII letters, digits and hyphens (`plaintext-canary-<hex>`) is the same in the first
- * three, so it is counted once there.
+ * Forms that come out the same are counted once: a needle of ASCII letters, digits and hyphens
+ * (`plaintext-canary-<hex>`, the best kind) is the same in every escaped form, UTF-8 included.
  */
 export function needleForms(needle: string): Record<string, Buffer> {
   const utf8 = Buffer.from(needle, 'utf8');
@@ -166,6 +186,7 @@ export function needleForms(needle: string): Record<string, Buffer> {
     jsonAscii: JSON.stringify(needle)
       .slice(1, -1)
       .replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    pgCopy: needle.replace(/[\\\n\r\t]/g, (char) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[char] ?? char),
     utf16le: Buffer.from(needle, 'utf16le'),
     hex: utf8.toString('hex'),
     ...Object.fromEntries(base64.map((slice, offset) => [`base64@${offset}`, slice])),
