@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gpsCoordinates, hasGps, jpegWithGps } from './fixtures';
 import { dumpServerState, mediaSignatureFiles, occurrences, occurrencesByEncoding, recordRedisTraffic } from './server-dump';
-import { apiLogin, befriendByApi, newPage, register, uniqueName } from './support';
+import { apiLogin, befriendByApi, newPage, PASSWORD, register, uniqueName } from './support';
 
 // The harness that will prove an encrypted conversation leaves no plaintext on the server, checked on
 // today's plaintext conversations: the scanners must find the text where the server keeps or carries
@@ -67,16 +67,18 @@ test('harness self-test, plaintext path: the server dump finds the text in the d
     const state = await dumpServerState();
     const published = await traffic.stop();
 
-    await test.step('the database dump holds the text: the scanner catches plaintext', async () => {
+    await test.step('the database dump holds the text (the scanner catches plaintext) but no password', async () => {
       expect(occurrences(state.database, canary)).toBeGreaterThanOrEqual(1);
+      expect(occurrencesByEncoding(state.database, PASSWORD)).toEqual({});
     });
 
-    await test.step('the log records every request (and a request id sent as a control) but never the text', async () => {
+    await test.step('the log records every request (and a request id sent as a control) but never the text nor a password', async () => {
       const requests = state.log.split('\n').filter((line) => line.includes('"msg":"incoming request"'));
       expect(requests.filter((line) => line.includes(`"method":"POST","url":"/api/conversations/${conversationId}/messages"`))).toHaveLength(2);
       expect(requests.filter((line) => line.includes(`"req":{"method":"POST","url":"/api/attachments","id":"${uploadRequestId}"}`))).toHaveLength(1);
       expect(occurrences(state.log, logCanary)).toBeGreaterThanOrEqual(1);
       expect(occurrencesByEncoding(state.log, canary)).toEqual({});
+      expect(occurrencesByEncoding(state.log, PASSWORD)).toEqual({});
     });
 
     await test.step('the Redis dump sees the run\'s keys (presence of both users) and not the text', async () => {
