@@ -18,7 +18,8 @@ function exifDegrees(value: number): string {
 
 /**
  * A real 640×480 JPEG (a drawing, so it compresses like a photo would not, but decodes like one) with
- * EXIF GPS latitude and longitude, written to a temporary file for `setInputFiles`.
+ * EXIF GPS latitude and longitude, written to a temporary file for `setInputFiles` (in a directory of
+ * its own, which the caller removes).
  */
 export async function jpegWithGps(name = 'holiday.jpg'): Promise<{ path: string; name: string; buffer: Buffer }> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480">
