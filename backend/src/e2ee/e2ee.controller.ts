@@ -1,15 +1,27 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
-import { KeysClaimDto, KeysClaimResponseDto, KeysQueryDto, KeysQueryResponseDto, KeysUploadDto, KeysUploadResponseDto, WhoamiDto } from './dto/keys.dto.js';
+import {
+  DeviceKeysDto,
+  KeysClaimDto,
+  KeysClaimResponseDto,
+  KeysQueryDto,
+  KeysQueryResponseDto,
+  KeysUploadDto,
+  KeysUploadResponseDto,
+  SignedKeyDto,
+  WhoamiDto,
+} from './dto/keys.dto.js';
 import { EmptyResponseDto, SendToDeviceDto, SyncQueryDto, SyncResponseDto } from './dto/to-device.dto.js';
 import { E2eeService } from './e2ee.service.js';
 
 /** Matrix-shaped routes for OlmMachine: the calling device is always the caller's session. */
 @ApiTags('e2ee')
 @ApiBearerAuth()
+// Named by $ref inside the key maps (dto/keys.dto.ts), so listed for the document.
+@ApiExtraModels(DeviceKeysDto, SignedKeyDto)
 @ApiErrors({ 401: ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'SESSION_REVOKED'] })
 @Controller('e2ee')
 export class E2eeController {
