@@ -19,9 +19,9 @@ export type { ConversationUpdatedEventDto } from './models/conversation-updated-
 export type { CreateConversationDto } from './models/create-conversation-dto';
 export type { DeviceKeysDto } from './models/device-keys-dto';
 export type { DeviceListsDto } from './models/device-lists-dto';
-export type { E2EeSyncEventDto } from './models/e-2-ee-sync-event-dto';
 export type { EditMessageDto } from './models/edit-message-dto';
 export type { EmptyResponseDto } from './models/empty-response-dto';
+export type { EncryptionSyncEventDto } from './models/encryption-sync-event-dto';
 export type { EraseMeDto } from './models/erase-me-dto';
 export type { ErasureCountsDto } from './models/erasure-counts-dto';
 export type { ErasureResultDto } from './models/erasure-result-dto';

@@ -52,4 +52,4 @@ export class SyncResponseDto {
 }
 
 /** `e2ee.sync`: something waits for this device; GET /api/e2ee/sync. Sent to the device's session only. */
-export class E2eeSyncEventDto {}
+export class EncryptionSyncEventDto {}
