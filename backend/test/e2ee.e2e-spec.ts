@@ -1,5 +1,6 @@
 import { DecryptionErrorCode } from '@matrix-org/matrix-sdk-crypto-wasm';
 import { randomUUID } from 'node:crypto';
+import { AuthService } from '../src/auth/auth.service.js';
 import { E2eeService } from '../src/e2ee/e2ee.service.js';
 import { E2eeTestDevice } from './helpers/e2ee-device.js';
 import { befriend, openConversation } from './helpers/friends.js';
@@ -141,6 +142,31 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
     // The device that changed the password is a new session: a new device, with no keys yet.
     const fresh = await t.http.get('/api/e2ee/whoami').set(bearer(res.body.accessToken)).expect(200);
     expect([a1.deviceId, a2.deviceId]).not.toContain(fresh.body.device_id);
+  });
+
+  it('ends the device of a session revoked by a replayed refresh token, and of a session that expired, at the clean-up', async () => {
+    const { alice, bob } = await friendsWithConversation();
+    const b1 = await device(bob.accessToken);
+    const a1 = await device(alice.accessToken);
+    await b1.sync();
+    let seen = b1.changedUsers().length;
+
+    await t.http.post('/api/auth/refresh').send({ refreshToken: alice.refreshToken }).expect(200);
+    const replay = await t.http.post('/api/auth/refresh').send({ refreshToken: alice.refreshToken });
+    expect([replay.status, replay.body.code]).toEqual([401, 'REFRESH_TOKEN_REUSED']);
+    expect(await rowsOfSession(a1.deviceId)).toEqual(none);
+    await b1.sync();
+    expect(b1.changedUsers().slice(seen)).toEqual([a1.userId]);
+
+    const a2 = await device(await signIn(alice));
+    await b1.sync();
+    seen = b1.changedUsers().length;
+    await t.db.query(`UPDATE sessions SET expires_at = $2 WHERE id = $1`, [a2.deviceId, new Date(t.clock.now().getTime() - 1000)]);
+    await t.app.get(AuthService).deleteEndedSessions();
+    expect(await rowsOfSession(a2.deviceId)).toEqual(none);
+    expect(await t.db.query(`SELECT id FROM sessions WHERE id = $1`, [a2.deviceId])).toEqual([]);
+    await b1.sync();
+    expect(b1.changedUsers().slice(seen)).toEqual([a2.userId]);
   });
 
   describe('refused', () => {
