@@ -227,6 +227,15 @@ export class AuthService {
     return new Set(await this.sessions.openIds(sessionIds, this.clock.now()));
   }
 
+  /**
+   * Inside a transaction that adds something per session (E2EE device keys): whether the session is
+   * still open. Take the lock the sessions-ended hook takes first, so that a sign-out either is seen
+   * here or runs its hook after this transaction commits.
+   */
+  isSessionOpen(tx: Tx, sessionId: string): Promise<boolean> {
+    return this.sessions.isOpen(tx, sessionId, this.clock.now());
+  }
+
   /** For an erasure, inside its transaction: how many sessions the user has. */
   erasureCount(tx: Tx, userId: string): Promise<number> {
     return this.sessions.countOfUser(tx, userId);

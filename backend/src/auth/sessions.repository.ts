@@ -111,6 +111,12 @@ export class SessionsRepository {
     return { sessions: sessions.affected ?? 0, refreshTokens: refreshTokens.affected ?? 0 };
   }
 
+  /** Whether the session is open at `now`, as the transaction sees it. */
+  async isOpen(tx: Tx, sessionId: string, now: Date): Promise<boolean> {
+    const rows: unknown[] = await managerOf(tx).query(`SELECT 1 FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2`, [sessionId, now]);
+    return rows.length > 0;
+  }
+
   async openIds(sessionIds: string[], now: Date): Promise<string[]> {
     const open = await this.dataSource.getRepository(Session).find({
       select: { id: true },

@@ -1,3 +1,4 @@
+import { AuthService } from '../auth/auth.service.js';
 import { Clock } from '../common/clock.js';
 import type { AuthUser } from '../common/current-user.decorator.js';
 import { Transactions } from '../database/transaction.js';
@@ -38,6 +39,7 @@ function setup() {
   ]);
   const repo = built.mock(E2eeRepository);
   repo.lockDevices.mockResolvedValue(undefined);
+  built.mock(AuthService).isSessionOpen.mockResolvedValue(true);
   repo.contacts.mockResolvedValue([{ user_id: BOB, blocked: false }]);
   repo.devicesOf.mockImplementation(async (userIds) =>
     [
@@ -51,7 +53,7 @@ function setup() {
   repo.recordTxn.mockResolvedValue(true);
   repo.queueLengths.mockResolvedValue(new Map());
   repo.queueToDevice.mockResolvedValue(undefined);
-  return { sut: built.sut, repo, realtime, transactions };
+  return { sut: built.sut, repo, realtime, transactions, auth: built.mock(AuthService) };
 }
 
 describe(E2eeService.name, () => {
@@ -72,6 +74,15 @@ describe(E2eeService.name, () => {
       expect(repo.insertDevice).toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ sessionId: ALICE_DEVICE, deviceKeys: deviceKeys() }));
       expect(repo.announce).toHaveBeenCalledWith(expect.anything(), [ALICE_OTHER_DEVICE, BOB_DEVICE], ALICE, 'changed', expect.any(Date));
       expect(realtime.e2eeSync).toHaveBeenCalledWith([ALICE_OTHER_DEVICE, BOB_DEVICE]);
+    });
+
+    it('refuses keys of a session that ended while the upload waited (401 SESSION_REVOKED)', async () => {
+      const { sut, repo, auth } = setup();
+      auth.isSessionOpen.mockResolvedValue(false);
+      const error = await rejection(sut.uploadKeys(alice, { device_keys: deviceKeys() }));
+      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([401, 'SESSION_REVOKED']);
+      expect(repo.lockDevices.mock.invocationCallOrder[0]).toBeLessThan(auth.isSessionOpen.mock.invocationCallOrder[0]);
+      expect(repo.insertDevice).not.toHaveBeenCalled();
     });
 
     it('accepts the same keys again (in any key order) and refuses other ones with 409', async () => {

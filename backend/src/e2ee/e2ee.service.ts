@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { AuthService } from '../auth/auth.service.js';
+import { sessionRevoked } from '../auth/errors.js';
 import type { AuthUser } from '../common/current-user.decorator.js';
 import { Clock } from '../common/clock.js';
 import { Transactions, type Tx } from '../database/transaction.js';
@@ -60,6 +62,7 @@ export class E2eeService {
     private readonly transactions: Transactions,
     private readonly clock: Clock,
     private readonly realtime: RealtimeService,
+    private readonly authService: AuthService,
   ) {}
 
   whoami(caller: AuthUser): WhoamiDto {
@@ -78,6 +81,8 @@ export class E2eeService {
     const { count, woken } = await this.transactions.run(async (tx) => {
       const now = this.clock.now();
       await this.e2ee.lockDevices(tx, [deviceId]);
+      // A sign-out that committed before the lock is seen here; one still running deletes what this adds.
+      if (!(await this.authService.isSessionOpen(tx, deviceId))) throw sessionRevoked();
       let woken: string[] = [];
       if (deviceKeys) {
         const stored = await this.e2ee.deviceKeysOf(tx, deviceId);
@@ -227,6 +232,10 @@ export class E2eeService {
    * run after the commit (the wake-ups).
    */
   async sessionsEnded(tx: Tx, ended: EndedSession[]): Promise<() => void> {
+    await this.e2ee.lockDevices(
+      tx,
+      ended.map((session) => session.sessionId),
+    );
     const deleted = await this.e2ee.deleteDevices(
       tx,
       ended.map((session) => session.sessionId),
@@ -250,6 +259,7 @@ export class E2eeService {
    */
   async erase(tx: Tx, userId: string): Promise<() => void> {
     const sessions = await this.e2ee.sessionIdsOfUser(tx, userId);
+    await this.e2ee.lockDevices(tx, sessions);
     await this.e2ee.deleteDevices(tx, sessions);
     await this.e2ee.forgetUser(tx, userId);
     const contacts = (await this.e2ee.contacts(userId, tx)).map((contact) => contact.user_id);
