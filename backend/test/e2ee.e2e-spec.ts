@@ -368,6 +368,41 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
     expect(second.body.to_device.events.filter((e: { type: string }) => e.type === 'm.dummy')).toHaveLength(50);
   });
 
+  it('deletes on acknowledgement only what the sync handed out, never a row that committed late under a lower id', async () => {
+    const { alice, bob } = await friendsWithConversation();
+    const b1 = await device(bob.accessToken);
+    await device(alice.accessToken);
+    await t.http
+      .put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`)
+      .set(bearer(alice.accessToken))
+      .send({ messages: { [b1.userId]: { [b1.deviceId]: { first: true } } } })
+      .expect(200);
+    const first = await t.http.get('/api/e2ee/sync').set(bearer(bob.accessToken)).expect(200);
+    expect(first.body.device_lists.changed).toContain(`@${alice.id}:iris`);
+    expect(first.body.to_device.events.map((e: { content: object }) => e.content)).toContainEqual({ first: true });
+
+    // Transactions that took their ids before the ones handed out, and committed after the sync read.
+    const late = randomUUID();
+    await t.db.query(
+      `INSERT INTO e2ee_device_list_changes (id, recipient_session_id, user_id, kind, created_at)
+       SELECT min(id) - 1, $1, $2, 'changed', now() FROM e2ee_device_list_changes WHERE recipient_session_id = $1`,
+      [b1.deviceId, late],
+    );
+    await t.db.query(
+      `INSERT INTO e2ee_to_device_messages (id, recipient_session_id, sender_user_id, event_type, content, created_at)
+       SELECT min(id) - 1, $1, $2, 'm.dummy', '{"late": true}', now() FROM e2ee_to_device_messages WHERE recipient_session_id = $1`,
+      [b1.deviceId, alice.id],
+    );
+    const second = await t.http.get('/api/e2ee/sync').query({ since: first.body.next_batch }).set(bearer(bob.accessToken)).expect(200);
+    expect(second.body.device_lists.changed).toEqual([`@${late}:iris`]);
+    expect(second.body.to_device.events.map((e: { content: object }) => e.content)).toEqual([{ late: true }]);
+    // Without an acknowledgement the same page comes again.
+    const again = await t.http.get('/api/e2ee/sync').query({ since: first.body.next_batch }).set(bearer(bob.accessToken)).expect(200);
+    expect(again.body.device_lists.changed).toEqual([`@${late}:iris`]);
+    const done = await t.http.get('/api/e2ee/sync').query({ since: again.body.next_batch }).set(bearer(bob.accessToken)).expect(200);
+    expect([done.body.device_lists.changed, done.body.to_device.events]).toEqual([[], []]);
+  });
+
   it('deletes undelivered to-device messages after 7 days (clock-driven)', async () => {
     const { alice, bob } = await friendsWithConversation();
     const b1 = await device(bob.accessToken);

@@ -26,6 +26,10 @@ export class E2eeDeviceListChange {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
+  /** The sync that last handed it out (its next_batch part); acknowledging that deletes it. Null until then. */
+  @Column({ name: 'batch', type: 'bigint', nullable: true })
+  batch: string | null;
+
   @Column({ name: 'kind', type: 'varchar', length: 8 })
   kind: DeviceListChangeKind;
 

@@ -27,6 +27,10 @@ export class E2eeToDeviceMessage {
   @Column({ name: 'event_type', type: 'varchar', length: 255 })
   eventType: string;
 
+  /** The sync that last handed it out (its next_batch part); acknowledging that deletes it. Null until then. */
+  @Column({ name: 'batch', type: 'bigint', nullable: true })
+  batch: string | null;
+
   @Column({ name: 'content', type: 'jsonb' })
   content: object;
 

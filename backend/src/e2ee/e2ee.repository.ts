@@ -155,38 +155,62 @@ export class E2eeRepository {
     );
   }
 
-  /** Tells each recipient device that `userId`'s devices changed (or that they left); a newer announcement replaces an older one. */
+  /**
+   * Tells each recipient device that `userId`'s devices changed (or that they left). A newer
+   * announcement replaces an older one, under a new id and not yet handed out, so an acknowledgement
+   * of the older one cannot delete it.
+   */
   async announce(tx: Tx, recipientSessionIds: string[], userId: string, kind: DeviceListChangeKind, createdAt: Date): Promise<void> {
     if (recipientSessionIds.length === 0) return;
     await managerOf(tx).query(
       `INSERT INTO e2ee_device_list_changes (recipient_session_id, user_id, kind, created_at)
        SELECT r, $2, $3, $4 FROM unnest($1::uuid[]) AS r ORDER BY r
        ON CONFLICT (recipient_session_id, user_id)
-       DO UPDATE SET id = nextval(pg_get_serial_sequence('e2ee_device_list_changes', 'id')), kind = EXCLUDED.kind, created_at = EXCLUDED.created_at`,
+       DO UPDATE SET id = nextval(pg_get_serial_sequence('e2ee_device_list_changes', 'id')), kind = EXCLUDED.kind, created_at = EXCLUDED.created_at,
+                     batch = NULL`,
       [[...new Set(recipientSessionIds)], userId, kind, createdAt],
     );
   }
 
-  /** Deletes what a sync acknowledged: the device's messages and announcements up to these ids. */
-  async acknowledge(sessionId: string, toDeviceUpTo: string, changesUpTo: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND id <= $2`, [sessionId, toDeviceUpTo]);
-    await this.dataSource.query(`DELETE FROM e2ee_device_list_changes WHERE recipient_session_id = $1 AND id <= $2`, [sessionId, changesUpTo]);
+  /**
+   * Deletes what a sync acknowledged: the rows it handed out in batches up to these. Rows are marked
+   * with the batch that handed them out, not compared by id: a message whose transaction committed
+   * after the sync read a higher id was never seen, and stays.
+   */
+  async acknowledge(sessionId: string, toDeviceBatch: string, changesBatch: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND batch <= $2`, [sessionId, toDeviceBatch]);
+    await this.dataSource.query(`DELETE FROM e2ee_device_list_changes WHERE recipient_session_id = $1 AND batch <= $2`, [sessionId, changesBatch]);
   }
 
-  toDevicePage(sessionId: string, limit: number): Promise<ToDeviceRow[]> {
-    return this.dataSource.query(
-      // Ordered by the bigint column (m.id), not by the text it is sent as.
-      `SELECT m.id::text AS id, m.event_type, m.sender_user_id, m.content FROM e2ee_to_device_messages m
-        WHERE m.recipient_session_id = $1 ORDER BY m.id LIMIT $2`,
+  /** The oldest `limit` waiting messages, marked with a new batch number; with whether more wait. */
+  async takeToDevicePage(sessionId: string, limit: number): Promise<{ batch: string | null; rows: ToDeviceRow[]; more: boolean }> {
+    const [rows]: [(ToDeviceRow & { batch: string })[], number] = await this.dataSource.query(
+      `WITH page AS (SELECT id FROM e2ee_to_device_messages WHERE recipient_session_id = $1 ORDER BY id LIMIT $2),
+            next AS (SELECT nextval(pg_get_serial_sequence('e2ee_to_device_messages', 'id')) AS batch)
+       UPDATE e2ee_to_device_messages m SET batch = next.batch FROM page, next WHERE m.id = page.id
+       RETURNING m.id::text AS id, m.event_type, m.sender_user_id, m.content, next.batch::text AS batch`,
       [sessionId, limit],
     );
+    return { batch: rows[0]?.batch ?? null, rows: sortById(rows), more: await this.hasMore('e2ee_to_device_messages', sessionId, limit) };
   }
 
-  deviceListChangePage(sessionId: string, limit: number): Promise<DeviceListChangeRow[]> {
-    return this.dataSource.query(
-      `SELECT c.id::text AS id, c.user_id, c.kind FROM e2ee_device_list_changes c WHERE c.recipient_session_id = $1 ORDER BY c.id LIMIT $2`,
+  async takeDeviceListPage(sessionId: string, limit: number): Promise<{ batch: string | null; rows: DeviceListChangeRow[]; more: boolean }> {
+    const [rows]: [(DeviceListChangeRow & { batch: string })[], number] = await this.dataSource.query(
+      `WITH page AS (SELECT id FROM e2ee_device_list_changes WHERE recipient_session_id = $1 ORDER BY id LIMIT $2),
+            next AS (SELECT nextval(pg_get_serial_sequence('e2ee_device_list_changes', 'id')) AS batch)
+       UPDATE e2ee_device_list_changes c SET batch = next.batch FROM page, next WHERE c.id = page.id
+       RETURNING c.id::text AS id, c.user_id, c.kind, next.batch::text AS batch`,
       [sessionId, limit],
     );
+    return { batch: rows[0]?.batch ?? null, rows: sortById(rows), more: await this.hasMore('e2ee_device_list_changes', sessionId, limit) };
+  }
+
+  private async hasMore(table: 'e2ee_to_device_messages' | 'e2ee_device_list_changes', sessionId: string, limit: number): Promise<boolean> {
+    const [row]: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE recipient_session_id = $1 LIMIT $2) waiting`,
+      [sessionId, limit + 1],
+    );
+    return row.n > limit;
   }
 
   /**
@@ -247,3 +271,5 @@ export class E2eeRepository {
     ]);
   }
 }
+
+const sortById = <T extends { id: string }>(rows: T[]): T[] => rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));

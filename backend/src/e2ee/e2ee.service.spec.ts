@@ -147,20 +147,22 @@ describe(E2eeService.name, () => {
   });
 
   describe('sync', () => {
-    it('acknowledges `since`, pages, and says when more waits', async () => {
+    it('acknowledges `since`, answers the batch that marked the page (or keeps the acknowledged one), and says when more waits', async () => {
       const { sut, repo } = setup();
       repo.acknowledge.mockResolvedValue(undefined);
-      repo.toDevicePage.mockResolvedValue(
-        Array.from({ length: SYNC_TO_DEVICE_PAGE + 1 }, (_, i) => ({ id: String(i + 10), event_type: 'm.dummy', sender_user_id: BOB, content: {} })),
-      );
-      repo.deviceListChangePage.mockResolvedValue([{ id: '7', user_id: BOB, kind: 'changed' }]);
+      repo.takeToDevicePage.mockResolvedValue({
+        batch: '300',
+        rows: Array.from({ length: SYNC_TO_DEVICE_PAGE }, (_, i) => ({ id: String(i + 10), event_type: 'm.dummy', sender_user_id: BOB, content: {} })),
+        more: true,
+      });
+      repo.takeDeviceListPage.mockResolvedValue({ batch: null, rows: [], more: false });
       repo.hasUnusedFallbackKey.mockResolvedValue(true);
       const answer = await sut.sync(alice, '9_6');
       expect(repo.acknowledge).toHaveBeenCalledWith(ALICE_DEVICE, '9', '6');
       expect(answer).toMatchObject({
-        next_batch: `${SYNC_TO_DEVICE_PAGE + 9}_7`,
+        next_batch: '300_6',
         limited: true,
-        device_lists: { changed: [`@${BOB}:iris`], left: [] },
+        device_lists: { changed: [], left: [] },
         device_unused_fallback_key_types: ['signed_curve25519'],
       });
       expect(answer.to_device.events).toHaveLength(SYNC_TO_DEVICE_PAGE);

@@ -196,7 +196,8 @@ export class E2eeService {
 
   /**
    * What waits for the calling device. `since` (a previous `next_batch`) acknowledges, and deletes,
-   * everything that sync handed out; the answer is the next page.
+   * everything that sync handed out; the answer is the next page. A page re-delivers what an earlier,
+   * unacknowledged sync handed out (the client lost that answer, or never acknowledged it).
    */
   async sync(caller: AuthUser, since: string | undefined): Promise<SyncResponseDto> {
     const deviceId = caller.sessionId;
@@ -207,19 +208,16 @@ export class E2eeService {
       ack = [match[1], match[2]];
       await this.e2ee.acknowledge(deviceId, ack[0], ack[1]);
     }
-    const events = await this.e2ee.toDevicePage(deviceId, SYNC_TO_DEVICE_PAGE + 1);
-    const changes = await this.e2ee.deviceListChangePage(deviceId, SYNC_DEVICE_LIST_PAGE + 1);
-    const limited = events.length > SYNC_TO_DEVICE_PAGE || changes.length > SYNC_DEVICE_LIST_PAGE;
-    const eventPage = events.slice(0, SYNC_TO_DEVICE_PAGE);
-    const changePage = changes.slice(0, SYNC_DEVICE_LIST_PAGE);
-    const nextBatch = `${eventPage.at(-1)?.id ?? ack[0]}_${changePage.at(-1)?.id ?? ack[1]}`;
+    const events = await this.e2ee.takeToDevicePage(deviceId, SYNC_TO_DEVICE_PAGE);
+    const changes = await this.e2ee.takeDeviceListPage(deviceId, SYNC_DEVICE_LIST_PAGE);
+    const nextBatch = `${events.batch ?? ack[0]}_${changes.batch ?? ack[1]}`;
     return {
       next_batch: nextBatch,
-      limited,
-      to_device: { events: eventPage.map((row) => ({ type: row.event_type, sender: toMatrixUserId(row.sender_user_id), content: row.content })) },
+      limited: events.more || changes.more,
+      to_device: { events: events.rows.map((row) => ({ type: row.event_type, sender: toMatrixUserId(row.sender_user_id), content: row.content })) },
       device_lists: {
-        changed: changePage.filter((row) => row.kind === 'changed').map((row) => toMatrixUserId(row.user_id)),
-        left: changePage.filter((row) => row.kind === 'left').map((row) => toMatrixUserId(row.user_id)),
+        changed: changes.rows.filter((row) => row.kind === 'changed').map((row) => toMatrixUserId(row.user_id)),
+        left: changes.rows.filter((row) => row.kind === 'left').map((row) => toMatrixUserId(row.user_id)),
       },
       device_one_time_keys_count: { signed_curve25519: await this.e2ee.countOneTimeKeys(deviceId) },
       device_unused_fallback_key_types: (await this.e2ee.hasUnusedFallbackKey(deviceId)) ? ['signed_curve25519'] : [],

@@ -1,10 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class E2eeDevicesAndKeys1796539318774 implements MigrationInterface {
-  name = 'E2eeDevicesAndKeys1796539318774';
+export class E2eeDevicesAndKeys1796540379077 implements MigrationInterface {
+  name = 'E2eeDevicesAndKeys1796540379077';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "e2ee_device_list_changes" ("id" BIGSERIAL NOT NULL, "recipient_session_id" uuid NOT NULL, "user_id" uuid NOT NULL, "kind" character varying(8) NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "CHK_e2ee_device_list_changes_kind" CHECK ("kind" IN ('changed', 'left')), CONSTRAINT "PK_e2ee_device_list_changes" PRIMARY KEY ("id"))`);
+    await queryRunner.query(`CREATE TABLE "e2ee_device_list_changes" ("id" BIGSERIAL NOT NULL, "recipient_session_id" uuid NOT NULL, "user_id" uuid NOT NULL, "batch" bigint, "kind" character varying(8) NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "CHK_e2ee_device_list_changes_kind" CHECK ("kind" IN ('changed', 'left')), CONSTRAINT "PK_e2ee_device_list_changes" PRIMARY KEY ("id"))`);
     await queryRunner.query(`CREATE INDEX "IDX_e2ee_device_list_changes_user_id" ON "e2ee_device_list_changes"  ("user_id") `);
     await queryRunner.query(`CREATE INDEX "IDX_e2ee_device_list_changes_created_at" ON "e2ee_device_list_changes"  ("created_at") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "UQ_e2ee_device_list_changes_recipient_user" ON "e2ee_device_list_changes"  ("recipient_session_id", "user_id") `);
@@ -12,7 +12,7 @@ export class E2eeDevicesAndKeys1796539318774 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "IDX_e2ee_devices_user_id" ON "e2ee_devices"  ("user_id") `);
     await queryRunner.query(`CREATE TABLE "e2ee_fallback_keys" ("session_id" uuid NOT NULL, "key_id" character varying(100) NOT NULL, "key" jsonb NOT NULL, "used" boolean NOT NULL DEFAULT false, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_e2ee_fallback_keys" PRIMARY KEY ("session_id"))`);
     await queryRunner.query(`CREATE TABLE "e2ee_one_time_keys" ("session_id" uuid NOT NULL, "key_id" character varying(100) NOT NULL, "key" jsonb NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_e2ee_one_time_keys" PRIMARY KEY ("session_id", "key_id"))`);
-    await queryRunner.query(`CREATE TABLE "e2ee_to_device_messages" ("id" BIGSERIAL NOT NULL, "recipient_session_id" uuid NOT NULL, "sender_user_id" uuid NOT NULL, "event_type" character varying(255) NOT NULL, "content" jsonb NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_e2ee_to_device_messages" PRIMARY KEY ("id"))`);
+    await queryRunner.query(`CREATE TABLE "e2ee_to_device_messages" ("id" BIGSERIAL NOT NULL, "recipient_session_id" uuid NOT NULL, "sender_user_id" uuid NOT NULL, "event_type" character varying(255) NOT NULL, "batch" bigint, "content" jsonb NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_e2ee_to_device_messages" PRIMARY KEY ("id"))`);
     await queryRunner.query(`CREATE INDEX "IDX_e2ee_to_device_messages_sender_user_id" ON "e2ee_to_device_messages"  ("sender_user_id") `);
     await queryRunner.query(`CREATE INDEX "IDX_e2ee_to_device_messages_created_at" ON "e2ee_to_device_messages"  ("created_at") `);
     await queryRunner.query(`CREATE INDEX "IDX_e2ee_to_device_messages_recipient" ON "e2ee_to_device_messages"  ("recipient_session_id", "id") `);
