@@ -298,6 +298,13 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       expect([many.status, many.body.code]).toEqual([400, 'TOO_MANY_TARGETS']);
       const badType = await t.http.put(`/api/e2ee/sendToDevice/${encodeURIComponent('m.bad type!')}/1`).set(bearer(alice.accessToken)).send({ messages: {} });
       expect([badType.status, badType.body.code]).toEqual([400, 'INVALID_TO_DEVICE']);
+      // JSON may escape half a surrogate pair; PostgreSQL's jsonb cannot store it: a 400, not a 500.
+      const lone = await t.http
+        .put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`)
+        .set(bearer(alice.accessToken))
+        .set('Content-Type', 'application/json')
+        .send(`{"messages": {"${b1.userId}": {"*": {"text": "\\ud83d"}}}}`);
+      expect([lone.status, lone.body.code]).toEqual([400, 'INVALID_TO_DEVICE']);
     });
 
     it('queues a retried transaction id once', async () => {

@@ -21,7 +21,7 @@ import {
   tooManyTargets,
   tooManyUsers,
 } from './errors.js';
-import { canonicalJson, checkDeviceKeys, checkSignedKeys, isPlainObject, type StoredDeviceKeys } from './key-shapes.js';
+import { canonicalJson, checkDeviceKeys, checkSignedKeys, hasLoneSurrogate, isPlainObject, type StoredDeviceKeys } from './key-shapes.js';
 import { isDeviceId, toMatrixUserId, userIdOfMatrixId } from './matrix-ids.js';
 
 /** One-time keys in one upload; OlmMachine uploads at most 50 at a time. */
@@ -160,6 +160,7 @@ export class E2eeService {
       if (!isPlainObject(devices)) throw invalidToDevice('messages: each user maps to { deviceId | "*": content }');
       for (const [deviceId, content] of Object.entries(devices)) {
         if (!isPlainObject(content)) throw invalidToDevice('messages: each content is a JSON object');
+        if (hasLoneSurrogate(content)) throw invalidToDevice('messages: text must be valid Unicode (no lone surrogates)');
         if (Buffer.byteLength(JSON.stringify(content)) > MAX_TO_DEVICE_BYTES) throw toDeviceTooLarge(MAX_TO_DEVICE_BYTES);
         targets.push([matrixId, deviceId, content]);
       }
