@@ -9,6 +9,7 @@ import { CommonModule } from './common/common.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { E2eeModule } from './e2ee/e2ee.module.js';
 import { entities } from './entities.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { FriendsModule } from './friends/friends.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         MessagesModule,
         PrivacyModule,
         AdminModule,
+        E2eeModule,
         RealtimeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

@@ -14,6 +14,7 @@ import { MessageDto } from './messages/dto/message.dto.js';
 import { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './realtime/dto/message-events.dto.js';
 import { PresenceEventDto } from './realtime/dto/presence-event.dto.js';
 import { ReadyEventDto, SocketAckDto, SocketErrorDto } from './realtime/dto/socket-events.dto.js';
+import { EncryptionSyncEventDto } from './e2ee/dto/to-device.dto.js';
 import { TypingDto, TypingEventDto } from './realtime/dto/typing.dto.js';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter.js';
 import { validationFailed } from './common/errors.js';
@@ -196,6 +197,7 @@ export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObjec
       MessageDto,
       FriendRequestDto,
       FriendDto,
+      EncryptionSyncEventDto,
     ],
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });

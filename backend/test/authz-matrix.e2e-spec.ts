@@ -263,6 +263,22 @@ const MATRIX: Record<RouteKey, Scenario[]> = {
   ],
   'GET /api/admin/audit': [{ setup: async () => ({}), expect: adminOnly(200) }],
   'GET /api/admin/jobs': [{ setup: async () => ({}), expect: adminOnly(200) }],
+  'GET /api/e2ee/whoami': [{ setup: async () => ({}), expect: everyone(200) }],
+  'POST /api/e2ee/keys/upload': [{ setup: async () => ({ body: () => ({}) }), expect: everyone(200) }],
+  // Anyone may ask; who is not the owner's contact sees no devices (e2ee.e2e-spec.ts).
+  'POST /api/e2ee/keys/query': [{ setup: async (w) => ({ body: () => ({ device_keys: { [`@${w.owner.id}:iris`]: [] } }) }), expect: everyone(200) }],
+  'POST /api/e2ee/keys/claim': [{ setup: async () => ({ body: () => ({ one_time_keys: {} }) }), expect: everyone(200) }],
+  'PUT /api/e2ee/sendToDevice/{eventType}/{txnId}': [
+    {
+      label: "to the owner's devices",
+      setup: async (w) => ({
+        params: { eventType: 'm.dummy', txnId: randomUUID() },
+        body: () => ({ messages: { [`@${w.owner.id}:iris`]: { '*': { hello: true } } } }),
+      }),
+      expect: { anonymous: 401, stranger: 403, admin: 403, owner: 200, peer: 200 },
+    },
+  ],
+  'GET /api/e2ee/sync': [{ setup: async () => ({}), expect: everyone(200) }],
 };
 
 /** Who may send each Socket.IO client event about the owner–peer conversation: the ack's `code`, or 'ok'. */

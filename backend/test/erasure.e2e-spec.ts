@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Response } from 'supertest';
+import { E2eeTestDevice } from './helpers/e2ee-device.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { png } from './helpers/media.js';
 import { closeSockets, connect, refusal } from './helpers/sockets.js';
@@ -25,7 +26,11 @@ describe('GDPR erasure (e2e)', () => {
     admin = await register(t.http);
     await t.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
   });
-  afterEach(() => closeSockets());
+  const e2eeDevices: E2eeTestDevice[] = [];
+  afterEach(() => {
+    closeSockets();
+    for (const device of e2eeDevices.splice(0)) device.close();
+  });
   afterAll(async () => {
     await t.close();
     await rm(uploadDir, { recursive: true, force: true });
@@ -103,7 +108,25 @@ describe('GDPR erasure (e2e)', () => {
     // Online on two devices, with a friend watching.
     const sockets = [await connect(t, subject.accessToken), await connect(t, secondDevice.body.accessToken)];
     const friendSocket = await connect(t, friend.accessToken);
-    return { subject, peer, friend, conversationId, files, secondDeviceToken: secondDevice.body.accessToken as string, peerFile, sockets, friendSocket };
+    // Encryption keys on one device, and an Olm channel to the peer's device, with a Megolm key on its way.
+    const subjectDevice = await E2eeTestDevice.create(t, subject.accessToken);
+    const peerDevice = await E2eeTestDevice.create(t, peer.accessToken);
+    e2eeDevices.push(subjectDevice, peerDevice);
+    await subjectDevice.encrypt(`!${conversationId}:iris`, [subjectDevice.userId, peerDevice.userId], 'encrypted hello');
+    const sessionIds = (await t.db.query(`SELECT id FROM sessions WHERE user_id = $1`, [subject.id])).map((r: { id: string }) => r.id) as string[];
+    return {
+      subject,
+      peer,
+      friend,
+      conversationId,
+      files,
+      secondDeviceToken: secondDevice.body.accessToken as string,
+      peerFile,
+      sockets,
+      friendSocket,
+      peerDevice,
+      sessionIds,
+    };
   }
 
   const expectedCounts = {
@@ -115,13 +138,26 @@ describe('GDPR erasure (e2e)', () => {
     blocks: 2,
     sessions: 2,
     conversations: 1,
+    e2eeDevices: 1,
   };
 
   async function expectForgotten(world: Awaited<ReturnType<typeof livedIn>>) {
-    const { subject, peer, conversationId, files, secondDeviceToken, peerFile, sockets, friendSocket } = world;
+    const { subject, peer, conversationId, files, secondDeviceToken, peerFile, sockets, friendSocket, peerDevice, sessionIds } = world;
     for (const socket of sockets) expect(await socket.disconnected()).toBe('io server disconnect');
     await friendSocket.waitFor<{ userId: string; online: boolean }>('presence', (event) => event.userId === subject.id && !event.online);
     expect((await refusal(t, { auth: { token: subject.accessToken } })).data?.code).toBe('SESSION_REVOKED');
+    // The peer's device hears that the subject left; until it acknowledges that, the announcement is the
+    // one row that names them (e2ee_device_list_changes), and it goes with the acknowledgement.
+    await peerDevice.sync();
+    expect(peerDevice.leftUsers()).toEqual([`@${subject.id}:iris`]);
+    await peerDevice.sync();
+    for (const table of ['e2ee_devices', 'e2ee_one_time_keys', 'e2ee_fallback_keys', 'e2ee_to_device_txns']) {
+      expect({ table, rows: await t.db.query(`SELECT * FROM ${table} WHERE session_id = ANY($1::uuid[])`, [sessionIds]) }).toEqual({ table, rows: [] });
+    }
+    for (const table of ['e2ee_to_device_messages', 'e2ee_device_list_changes']) {
+      const rows = await t.db.query(`SELECT * FROM ${table} WHERE recipient_session_id = ANY($1::uuid[])`, [sessionIds]);
+      expect({ table, rows }).toEqual({ table, rows: [] });
+    }
     expect(await scan(subject.id)).toEqual([]);
     expect(await scan(subject.username)).toEqual([]);
     const remaining = await storedFiles();

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { ForbiddenException, UnauthorizedException } from '@nestjs/common';
 import type { AuthService } from './auth.service.js';
 import type { RefreshRow } from './sessions.repository.js';
@@ -111,7 +112,7 @@ describe('AuthService sessions', () => {
       await sut.logout('refresh-token', undefined);
 
       expect(sessions.sessionIdOfToken).toHaveBeenCalledWith(sha256('refresh-token'));
-      expect(sessions.revoke).toHaveBeenCalledWith('session-9', START, { onlyOpen: true });
+      expect(sessions.revoke).toHaveBeenCalledWith('session-9', START, { onlyOpen: true, tx: transactions.tx });
       expect(realtime.endSessions).toHaveBeenCalledWith(['session-9']);
     });
 
@@ -119,8 +120,36 @@ describe('AuthService sessions', () => {
       await sut.logout('unknown', { id: USER_ID, role: 'user', sessionId: SESSION_ID });
 
       expect(sessions.revoke).toHaveBeenCalledTimes(1);
-      expect(sessions.revoke).toHaveBeenCalledWith(SESSION_ID, START, { onlyOpen: true });
+      expect(sessions.revoke).toHaveBeenCalledWith(SESSION_ID, START, { onlyOpen: true, tx: transactions.tx });
       expect(realtime.endSessions).toHaveBeenCalledWith([SESSION_ID]);
+    });
+
+    it('runs the sessions-ended hooks inside its transaction with what it ended, and their follow-up after the commit', async () => {
+      const ended = [{ sessionId: SESSION_ID, userId: USER_ID }];
+      sessions.revoke.mockResolvedValueOnce(ended);
+      const order: string[] = [];
+      sut.onSessionsEnded(async (tx, got) => {
+        order.push(`hook ${got.map((s) => s.sessionId).join()} ${tx === transactions.tx ? 'in tx' : 'outside'}`);
+        return () => order.push('after commit');
+      });
+      transactions.run.mockImplementationOnce(async (work) => {
+        const result = await work(transactions.tx);
+        order.push('commit');
+        return result;
+      });
+
+      await sut.logout(undefined, { id: USER_ID, role: 'user', sessionId: SESSION_ID });
+
+      expect(order).toEqual([`hook ${SESSION_ID} in tx`, 'commit', 'after commit']);
+    });
+
+    it('runs no hook when nothing ended (a session already signed out)', async () => {
+      const hook = jest.fn(async () => () => undefined);
+      sut.onSessionsEnded(hook);
+
+      await sut.logout(undefined, { id: USER_ID, role: 'user', sessionId: SESSION_ID });
+
+      expect(hook).not.toHaveBeenCalled();
     });
   });
 

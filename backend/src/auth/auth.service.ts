@@ -14,9 +14,16 @@ import { LoginDto } from './dto/login.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { type AuthErrorCode, sessionRevoked, unauthorized, wrongPassword } from './errors.js';
 import { PasswordHasher } from './password-hasher.js';
-import { type ExportedSession, SessionsRepository } from './sessions.repository.js';
+import { type EndedSessionRow, type ExportedSession, SessionsRepository } from './sessions.repository.js';
 
 export type { ExportedSession } from './sessions.repository.js';
+
+/**
+ * Runs inside the transaction that ends these sessions (sign-out, a revoked token family, a password
+ * change, expiry), so what another module keeps per session goes with it; answers what to run after
+ * the commit. Registered by that module when it starts (e2ee), so auth imports none of them.
+ */
+export type SessionsEndedHook = (tx: Tx, ended: EndedSessionRow[]) => Promise<() => void>;
 
 /** What a successful sign-in, refresh or password change hands to the client. */
 export interface IssuedTokens {
@@ -47,7 +54,7 @@ interface StartedSession {
 
 type RefreshOutcome =
   | { kind: 'rotated'; userId: string; session: StartedSession }
-  | { kind: 'rejected'; code: AuthErrorCode; message: string; revokedSessionId?: string };
+  | { kind: 'rejected'; code: AuthErrorCode; message: string; revokedSessionId?: string; afterCommit?: () => void };
 
 const DAY_MS = 86_400_000;
 
@@ -59,6 +66,8 @@ const isInt32 = (value: unknown): value is number => Number.isInteger(value) && 
 
 @Injectable()
 export class AuthService {
+  private readonly sessionsEndedHooks: SessionsEndedHook[] = [];
+
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly transactions: Transactions,
@@ -100,12 +109,13 @@ export class AuthService {
       if (!row) return { kind: 'rejected', code: 'INVALID_REFRESH_TOKEN', message: 'The refresh token is not valid' };
       if (row.revoked_at) return { kind: 'rejected', code: 'SESSION_REVOKED', message: 'This session has ended; sign in again' };
       if (row.used_at) {
-        await this.sessions.revoke(row.session_id, now, { onlyOpen: false, tx });
+        const ended = await this.sessions.revoke(row.session_id, now, { onlyOpen: false, tx });
         return {
           kind: 'rejected',
           code: 'REFRESH_TOKEN_REUSED',
           message: 'This refresh token was already used; the session has been ended',
           revokedSessionId: row.session_id,
+          afterCommit: await this.sessionsEnded(tx, ended),
         };
       }
       if (row.expires_at <= now) return { kind: 'rejected', code: 'SESSION_EXPIRED', message: 'This session has expired; sign in again' };
@@ -115,6 +125,7 @@ export class AuthService {
     });
     if (outcome.kind === 'rejected') {
       if (outcome.revokedSessionId) this.realtime.endSessions([outcome.revokedSessionId]);
+      outcome.afterCommit?.();
       throw unauthorized(outcome.code, outcome.message);
     }
     return this.issue(await this.usersService.getById(outcome.userId), outcome.session);
@@ -128,8 +139,13 @@ export class AuthService {
       const sessionId = await this.sessions.sessionIdOfToken(hashToken(refreshToken));
       if (sessionId) sessionIds.push(sessionId);
     }
-    for (const id of sessionIds) await this.sessions.revoke(id, this.clock.now(), { onlyOpen: true });
+    const afterCommit = await this.transactions.run(async (tx) => {
+      const ended: EndedSessionRow[] = [];
+      for (const id of new Set(sessionIds)) ended.push(...(await this.sessions.revoke(id, this.clock.now(), { onlyOpen: true, tx })));
+      return this.sessionsEnded(tx, ended);
+    });
     this.realtime.endSessions(sessionIds);
+    afterCommit();
   }
 
   /** Changes the password, ends every session of the user, and starts a new one for the caller. */
@@ -139,19 +155,30 @@ export class AuthService {
       throw wrongPassword();
     }
     const passwordHash = await this.hasher.hash(dto.newPassword);
-    const session = await this.transactions.run(async (tx) => {
+    const { session, afterCommit } = await this.transactions.run(async (tx) => {
       await this.usersService.setPassword(user.id, passwordHash, tx);
-      await this.sessions.revokeAllOfUser(tx, user.id, this.clock.now());
-      return this.startSession(user.id, tx);
+      const ended = await this.sessions.revokeAllOfUser(tx, user.id, this.clock.now());
+      return { afterCommit: await this.sessionsEnded(tx, ended), session: await this.startSession(user.id, tx) };
     });
     this.realtime.endUserSessions(user.id, session.sessionId);
+    afterCommit();
     return this.issue(await this.usersService.getById(user.id), session);
   }
 
   /** Deletes ended sessions (with their tokens) and long-rotated tokens; safe to run on every instance at once. */
   async deleteEndedSessions(): Promise<{ sessions: number; refreshTokens: number }> {
     const now = this.clock.now();
-    return this.sessions.deleteEnded(now, new Date(now.getTime() - USED_TOKEN_RETENTION_MS));
+    const { deleted, afterCommit } = await this.transactions.run(async (tx) => {
+      const afterCommit = await this.sessionsEnded(tx, await this.sessions.expiredUnended(tx, now));
+      return { afterCommit, deleted: await this.sessions.deleteEnded(tx, now, new Date(now.getTime() - USED_TOKEN_RETENTION_MS)) };
+    });
+    afterCommit();
+    return deleted;
+  }
+
+  /** Registers what must happen, inside the same transaction, when sessions end (see SessionsEndedHook). */
+  onSessionsEnded(hook: SessionsEndedHook): void {
+    this.sessionsEndedHooks.push(hook);
   }
 
   /** Who is calling: a valid access token of an open session whose token version is still the user's. */
@@ -200,6 +227,15 @@ export class AuthService {
     return new Set(await this.sessions.openIds(sessionIds, this.clock.now()));
   }
 
+  /**
+   * Inside a transaction that adds something per session (E2EE device keys): whether the session is
+   * still open. Take the lock the sessions-ended hook takes first, so that a sign-out either is seen
+   * here or runs its hook after this transaction commits.
+   */
+  isSessionOpen(tx: Tx, sessionId: string): Promise<boolean> {
+    return this.sessions.isOpen(tx, sessionId, this.clock.now());
+  }
+
   /** For an erasure, inside its transaction: how many sessions the user has. */
   erasureCount(tx: Tx, userId: string): Promise<number> {
     return this.sessions.countOfUser(tx, userId);
@@ -208,6 +244,13 @@ export class AuthService {
   /** Every sign-in of the user, revoked and expired ones too, for an export; never a token or its hash. */
   exportSessions(userId: string): Promise<ExportedSession[]> {
     return this.sessions.exportOfUser(userId);
+  }
+
+  private async sessionsEnded(tx: Tx, ended: EndedSessionRow[]): Promise<() => void> {
+    if (ended.length === 0) return () => undefined;
+    const after: (() => void)[] = [];
+    for (const hook of this.sessionsEndedHooks) after.push(await hook(tx, ended));
+    return () => after.forEach((run) => run());
   }
 
   private async startSession(userId: string, tx: Tx): Promise<StartedSession> {

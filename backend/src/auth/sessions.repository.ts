@@ -19,6 +19,12 @@ export interface RefreshRow {
   revoked_at: Date | null;
 }
 
+/** A session that a call ended. */
+export interface EndedSessionRow {
+  sessionId: string;
+  userId: string;
+}
+
 export interface ExportedSession {
   id: string;
   createdAt: Date;
@@ -70,25 +76,45 @@ export class SessionsRepository {
     return (await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash }))?.sessionId;
   }
 
-  /** Ends the session; `onlyOpen` leaves the end time of one already ended as it was. */
-  async revoke(sessionId: string, now: Date, { onlyOpen, tx }: { onlyOpen: boolean; tx?: Tx }): Promise<void> {
-    await managerFor(this.dataSource, tx).update(Session, onlyOpen ? { id: sessionId, revokedAt: IsNull() } : { id: sessionId }, { revokedAt: now });
+  /** Ends the session; `onlyOpen` leaves one already ended as it was. Answers the session it ended, if any. */
+  async revoke(sessionId: string, now: Date, { onlyOpen, tx }: { onlyOpen: boolean; tx?: Tx }): Promise<EndedSessionRow[]> {
+    const [rows]: [EndedSessionRow[], number] = await managerFor(this.dataSource, tx).query(
+      `UPDATE sessions SET revoked_at = $2 WHERE id = $1 ${onlyOpen ? 'AND revoked_at IS NULL' : ''} RETURNING id AS "sessionId", user_id AS "userId"`,
+      [sessionId, now],
+    );
+    return rows;
   }
 
-  async revokeAllOfUser(tx: Tx, userId: string, now: Date): Promise<void> {
-    await managerOf(tx).update(Session, { userId, revokedAt: IsNull() }, { revokedAt: now });
+  /** Ends every open session of the user; answers them. */
+  async revokeAllOfUser(tx: Tx, userId: string, now: Date): Promise<EndedSessionRow[]> {
+    const [rows]: [EndedSessionRow[], number] = await managerOf(tx).query(
+      `UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id AS "sessionId", user_id AS "userId"`,
+      [userId, now],
+    );
+    return rows;
+  }
+
+  /** Sessions that expired at `now` without being ended: nobody was told yet that they are over. */
+  expiredUnended(tx: Tx, now: Date): Promise<EndedSessionRow[]> {
+    return managerOf(tx).query(`SELECT id AS "sessionId", user_id AS "userId" FROM sessions WHERE expires_at <= $1 AND revoked_at IS NULL`, [now]);
   }
 
   /** Deletes sessions ended or expired at `now` (with their tokens) and tokens used until `usedBefore`. */
-  async deleteEnded(now: Date, usedBefore: Date): Promise<{ sessions: number; refreshTokens: number }> {
-    const sessions = await this.dataSource
+  async deleteEnded(tx: Tx, now: Date, usedBefore: Date): Promise<{ sessions: number; refreshTokens: number }> {
+    const sessions = await managerOf(tx)
       .createQueryBuilder()
       .delete()
       .from(Session)
       .where('expires_at <= :now OR revoked_at IS NOT NULL', { now })
       .execute();
-    const refreshTokens = await this.dataSource.createQueryBuilder().delete().from(RefreshToken).where('used_at <= :before', { before: usedBefore }).execute();
+    const refreshTokens = await managerOf(tx).createQueryBuilder().delete().from(RefreshToken).where('used_at <= :before', { before: usedBefore }).execute();
     return { sessions: sessions.affected ?? 0, refreshTokens: refreshTokens.affected ?? 0 };
+  }
+
+  /** Whether the session is open at `now`, as the transaction sees it. */
+  async isOpen(tx: Tx, sessionId: string, now: Date): Promise<boolean> {
+    const rows: unknown[] = await managerOf(tx).query(`SELECT 1 FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2`, [sessionId, now]);
+    return rows.length > 0;
   }
 
   async openIds(sessionIds: string[], now: Date): Promise<string[]> {

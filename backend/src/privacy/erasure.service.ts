@@ -3,6 +3,7 @@ import { AttachmentsService } from '../attachments/attachments.service.js';
 import { AuthService } from '../auth/auth.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { Transactions, type Tx } from '../database/transaction.js';
+import { E2eeService } from '../e2ee/e2ee.service.js';
 import { FriendsService } from '../friends/friends.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
@@ -18,7 +19,8 @@ export const ERASURE_ACTION = 'user.erased';
  * Erases a user for real (GDPR Art. 17), for the user themselves and for admins alike. One transaction
  * deletes the account and, through the foreign keys, everything that is theirs: sessions and refresh
  * tokens, friendships, friend requests and blocks in both directions, the messages they sent, their
- * uploads and their read markers. Conversations keep the peer's messages and show the erased side as
+ * uploads and their read markers, their encryption devices, keys and to-device queues (their contacts'
+ * devices are told that they left). Conversations keep the peer's messages and show the erased side as
  * a deleted user (the peer column becomes null). The stored files are queued by the attachments
  * trigger in the same transaction and removed after the commit (and by the sweep, should that fail);
  * the user's sockets are closed on every instance. Each module does its own part, inside the one transaction.
@@ -33,6 +35,7 @@ export class ErasureService {
     private readonly attachmentsService: AttachmentsService,
     private readonly friendsService: FriendsService,
     private readonly authService: AuthService,
+    private readonly e2eeService: E2eeService,
     private readonly auditService: AuditService,
     private readonly realtime: RealtimeService,
   ) {}
@@ -40,12 +43,15 @@ export class ErasureService {
   async erase(userId: string, actor: AuditActor, { dryRun = false }: { dryRun?: boolean } = {}): Promise<ErasureResultDto> {
     let friendIds: string[] = [];
     let files: string[] = [];
+    let afterCommit = () => undefined as void;
     const counts = await this.transactions.run(async (tx) => {
       await this.lockAndCheck(tx, userId);
       const counts = await this.count(tx, userId);
       if (dryRun) return counts;
       friendIds = await this.friendsService.friendIds(tx, userId);
       files = await this.attachmentsService.keysOfUploader(tx, userId);
+      // Before the friendships and the conversation's peer column go: it tells those contacts' devices.
+      afterCommit = await this.e2eeService.erase(tx, userId);
       await this.conversationsService.deleteAbandoned(tx, userId);
       await this.auditService.forgetActor(tx, userId);
       await this.usersService.delete(tx, userId);
@@ -56,6 +62,7 @@ export class ErasureService {
       // Their sockets close on every instance, and their former friends see them go offline.
       this.realtime.endUserSessions(userId);
       this.realtime.presenceChanged(friendIds, { userId, online: false });
+      afterCommit();
       await this.attachmentsService.purgeKeys(files);
     }
     return { dryRun, counts };
@@ -84,6 +91,7 @@ export class ErasureService {
     const { friendships, friendRequests, blocks } = await this.friendsService.erasureCounts(tx, userId);
     const sessions = await this.authService.erasureCount(tx, userId);
     const conversations = await this.conversationsService.erasureCount(tx, userId);
-    return { messages, attachments, attachmentBytes, friendships, friendRequests, blocks, sessions, conversations };
+    const e2eeDevices = await this.e2eeService.erasureCount(tx, userId);
+    return { messages, attachments, attachmentBytes, friendships, friendRequests, blocks, sessions, conversations, e2eeDevices };
   }
 }

@@ -15,6 +15,8 @@ profile.json
   format, exportedAt
   user: id, username, displayName, statusMessage, role, createdAt, updatedAt
   sessions: your sign-ins (devices): id, createdAt, lastUsedAt, expiresAt, revokedAt
+  e2eeDevices: the sign-ins that published encryption keys: deviceId (the session id), createdAt.
+    Their public keys, one-time keys and undelivered encrypted messages are not included.
 
 friends.json
   friends: [{ user: { id, username, displayName }, since }]

@@ -7,6 +7,7 @@ import { StorageNotFoundError } from '../attachments/storage/storage.js';
 import { AuthService } from '../auth/auth.service.js';
 import { Clock } from '../common/clock.js';
 import { ConversationsService, type ExportedConversationRow } from '../conversations/conversations.service.js';
+import { E2eeService } from '../e2ee/e2ee.service.js';
 import { FriendsService } from '../friends/friends.service.js';
 import { type MessageDto, toMessageDto } from '../messages/dto/message.dto.js';
 import { MessagesService } from '../messages/messages.service.js';
@@ -46,6 +47,7 @@ export class ExportService {
     private readonly messagesService: MessagesService,
     private readonly attachmentsService: AttachmentsService,
     private readonly authService: AuthService,
+    private readonly e2eeService: E2eeService,
     private readonly clock: Clock,
   ) {}
 
@@ -62,6 +64,7 @@ export class ExportService {
       exportedAt: now,
       user: { ...toUserDto(user), updatedAt: user.updatedAt },
       sessions: await this.authService.exportSessions(userId),
+      e2eeDevices: await this.e2eeService.exportDevices(userId),
     };
     const friends = await this.friendsService.exportOf(userId);
     const conversations = await this.conversationsService.exportList(userId);

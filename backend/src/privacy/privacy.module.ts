@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { ConversationsModule } from '../conversations/conversations.module.js';
+import { E2eeModule } from '../e2ee/e2ee.module.js';
 import { FriendsModule } from '../friends/friends.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
@@ -14,7 +15,7 @@ import { PrivacyController } from './privacy.controller.js';
 
 /** Erasure, export and the audit trail: each asks every other module's service for that module's part. */
 @Module({
-  imports: [AuthModule, UsersModule, AttachmentsModule, ConversationsModule, FriendsModule, MessagesModule, RealtimeModule],
+  imports: [AuthModule, UsersModule, AttachmentsModule, ConversationsModule, E2eeModule, FriendsModule, MessagesModule, RealtimeModule],
   controllers: [PrivacyController],
   providers: [ErasureService, ExportService, AuditService, AuditRepository],
   exports: [ErasureService, AuditService],

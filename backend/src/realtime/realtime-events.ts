@@ -1,3 +1,4 @@
+import type { EncryptionSyncEventDto } from '../e2ee/dto/to-device.dto.js';
 import type { FriendDto, FriendRequestDto } from '../friends/dto/friend.dto.js';
 import type { MessageDto } from '../messages/dto/message.dto.js';
 import type { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './dto/message-events.dto.js';
@@ -26,6 +27,8 @@ export interface ServerEvents {
   /** Each side gets the other as a friend. */
   'friend.accepted': FriendDto;
   presence: PresenceEventDto;
+  /** Something waits for this device (to-device messages, device-list changes): GET /api/e2ee/sync. Sent to one session only. */
+  'e2ee.sync': EncryptionSyncEventDto;
 }
 
 /** Every event a client may send, with its payload; each is acknowledged with a `SocketAckDto`. */

@@ -144,6 +144,13 @@ export class RealtimeService {
     this.emit(audience, 'presence', event);
   }
 
+  /** Wakes these devices (sessions) so they fetch GET /api/e2ee/sync. */
+  e2eeSync(sessionIds: string[]): void {
+    const rooms = [...new Set(sessionIds)].map(sessionRoom);
+    if (rooms.length === 0) return;
+    this.attempt('e2ee.sync', (server) => server.to(rooms).emit('e2ee.sync', {}));
+  }
+
   /** Closes every socket of these sessions, on whichever instance, after telling them why. */
   endSessions(sessionIds: string[]): void {
     if (sessionIds.length === 0) return;

@@ -80,8 +80,8 @@ export function newAuthService() {
   sessions.create.mockResolvedValue(SESSION_ID);
   sessions.addRefreshToken.mockResolvedValue(undefined);
   sessions.lockRefreshToken.mockResolvedValue(undefined);
-  sessions.revoke.mockResolvedValue(undefined);
-  sessions.revokeAllOfUser.mockResolvedValue(undefined);
+  sessions.revoke.mockResolvedValue([]);
+  sessions.revokeAllOfUser.mockResolvedValue([]);
   sessions.markTokenUsed.mockResolvedValue(undefined);
   sessions.sessionIdOfToken.mockResolvedValue(undefined);
   const usersService = built.mock(UsersService);

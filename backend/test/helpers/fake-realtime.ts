@@ -13,6 +13,7 @@ export function fakeRealtime() {
     friendAccepted: jest.fn<RealtimeService['friendAccepted']>(async () => undefined),
     endSessions: jest.fn<RealtimeService['endSessions']>(),
     endUserSessions: jest.fn<RealtimeService['endUserSessions']>(),
+    e2eeSync: jest.fn<RealtimeService['e2eeSync']>(),
   };
 }
 

@@ -79,3 +79,15 @@ export type { AdminAudit$Params as AdminAudit$Params } from './fn/admin/admin-au
 export { adminAudit as adminAudit } from './fn/admin/admin-audit';
 export type { AdminJobs$Params as AdminJobs$Params } from './fn/admin/admin-jobs';
 export { adminJobs as adminJobs } from './fn/admin/admin-jobs';
+export type { E2EeWhoami$Params as E2EeWhoami$Params } from './fn/e-2-ee/e-2-ee-whoami';
+export { e2EeWhoami as e2EeWhoami } from './fn/e-2-ee/e-2-ee-whoami';
+export type { E2EeUploadKeys$Params as E2EeUploadKeys$Params } from './fn/e-2-ee/e-2-ee-upload-keys';
+export { e2EeUploadKeys as e2EeUploadKeys } from './fn/e-2-ee/e-2-ee-upload-keys';
+export type { E2EeQueryKeys$Params as E2EeQueryKeys$Params } from './fn/e-2-ee/e-2-ee-query-keys';
+export { e2EeQueryKeys as e2EeQueryKeys } from './fn/e-2-ee/e-2-ee-query-keys';
+export type { E2EeClaimKeys$Params as E2EeClaimKeys$Params } from './fn/e-2-ee/e-2-ee-claim-keys';
+export { e2EeClaimKeys as e2EeClaimKeys } from './fn/e-2-ee/e-2-ee-claim-keys';
+export type { E2EeSendToDevice$Params as E2EeSendToDevice$Params } from './fn/e-2-ee/e-2-ee-send-to-device';
+export { e2EeSendToDevice as e2EeSendToDevice } from './fn/e-2-ee/e-2-ee-send-to-device';
+export type { E2EeSync$Params as E2EeSync$Params } from './fn/e-2-ee/e-2-ee-sync';
+export { e2EeSync as e2EeSync } from './fn/e-2-ee/e-2-ee-sync';

@@ -142,4 +142,23 @@ END
 $$`,
 };
 
-export const schemaFunctions: readonly SchemaFunction[] = [LOCK_PAIR, VALID_SESSION, WRITE_REFUSAL, SEND_MESSAGE];
+/**
+ * The users `p_user_id` shares a friendship or a conversation with (an erased peer's null is left out),
+ * and whether a block stands between them either way. Who may see a user's devices and keys, who is
+ * told when they change, and (unblocked only) who may get to-device messages: e2ee.repository.ts.
+ */
+const E2EE_CONTACTS: SchemaFunction = {
+  signature: 'e2ee_contacts(uuid)',
+  sql: `CREATE OR REPLACE FUNCTION "e2ee_contacts"(p_user_id uuid) RETURNS TABLE ("user_id" uuid, "blocked" boolean)
+  LANGUAGE sql STABLE AS $$
+  SELECT c.id, EXISTS (SELECT 1 FROM blocks b
+                        WHERE (b.blocker_id = p_user_id AND b.blocked_id = c.id) OR (b.blocker_id = c.id AND b.blocked_id = p_user_id))
+    FROM (SELECT f.friend_id AS id FROM friendships f WHERE f.user_id = p_user_id
+          UNION
+          SELECT CASE WHEN v.user_a_id = p_user_id THEN v.user_b_id ELSE v.user_a_id END
+            FROM conversations v
+           WHERE (v.user_a_id = p_user_id OR v.user_b_id = p_user_id) AND v.user_a_id IS NOT NULL AND v.user_b_id IS NOT NULL) c
+$$`,
+};
+
+export const schemaFunctions: readonly SchemaFunction[] = [LOCK_PAIR, VALID_SESSION, WRITE_REFUSAL, SEND_MESSAGE, E2EE_CONTACTS];

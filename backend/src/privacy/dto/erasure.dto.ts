@@ -25,6 +25,8 @@ export class ErasureCountsDto {
   sessions: number;
   /** Conversations the user was in (their read markers go; the peer keeps their side). */
   conversations: number;
+  /** Devices with encryption keys, with their one-time keys, fallback keys and undelivered to-device messages. */
+  e2eeDevices: number;
 }
 
 export class ErasureResultDto {

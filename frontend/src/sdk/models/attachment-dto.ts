@@ -14,7 +14,7 @@ export interface AttachmentDto {
   /**
    * image (JPEG, PNG, WebP, GIF, AVIF, with a thumbnail), video, audio, or any other file.
    */
-  kind: 'image' | 'video' | 'audio' | 'file';
+  kind: 'image' | 'file' | 'video' | 'audio';
 
   /**
    * Decided by the server from the file's contents.

@@ -24,6 +24,11 @@ export interface ErasureCountsDto {
   conversations: number;
 
   /**
+   * Devices with encryption keys, with their one-time keys, fallback keys and undelivered to-device messages.
+   */
+  e2eeDevices: number;
+
+  /**
    * Pending friend requests from or to the user.
    */
   friendRequests: number;

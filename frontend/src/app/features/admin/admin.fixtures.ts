@@ -34,6 +34,7 @@ export function erasureCounts(overrides: Partial<ErasureCountsDto> = {}): Erasur
     blocks: 1,
     sessions: 2,
     conversations: 4,
+    e2eeDevices: 1,
     ...overrides,
   };
 }

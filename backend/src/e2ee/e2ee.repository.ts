@@ -1,0 +1,275 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { managerFor, managerOf, type Tx } from '../database/transaction.js';
+import type { DeviceListChangeKind } from './e2ee-device-list-change.entity.js';
+import type { StoredDeviceKeys, StoredSignedKey } from './key-shapes.js';
+
+export interface ContactRow {
+  user_id: string;
+  blocked: boolean;
+}
+
+export interface DeviceRow {
+  session_id: string;
+  user_id: string;
+  device_keys: StoredDeviceKeys;
+}
+
+export interface ToDeviceRow {
+  id: string;
+  event_type: string;
+  sender_user_id: string;
+  content: Record<string, unknown>;
+}
+
+export interface DeviceListChangeRow {
+  id: string;
+  user_id: string;
+  kind: DeviceListChangeKind;
+}
+
+export interface NewToDeviceMessage {
+  recipientSessionId: string;
+  eventType: string;
+  content: object;
+}
+
+/** Devices, their keys, their to-device queues and device-list announcements. */
+@Injectable()
+export class E2eeRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Serialises uploads, claims of its fallback key and queue writes for one device (session). */
+  async lockDevices(tx: Tx, sessionIds: string[]): Promise<void> {
+    for (const id of [...new Set(sessionIds)].sort()) {
+      await managerOf(tx).query(`SELECT pg_advisory_xact_lock(hashtextextended('e2ee:' || $1::text, 0))`, [id]);
+    }
+  }
+
+  /** database/schema/functions.ts `e2ee_contacts`: friends and conversation peers, with whether a block stands between. */
+  contacts(userId: string, tx?: Tx): Promise<ContactRow[]> {
+    return managerFor(this.dataSource, tx).query(`SELECT user_id, blocked FROM e2ee_contacts($1)`, [userId]);
+  }
+
+  async deviceKeysOf(tx: Tx, sessionId: string): Promise<StoredDeviceKeys | null> {
+    const [row]: { device_keys: StoredDeviceKeys }[] = await managerOf(tx).query(`SELECT device_keys FROM e2ee_devices WHERE session_id = $1`, [sessionId]);
+    return row?.device_keys ?? null;
+  }
+
+  async insertDevice(tx: Tx, device: { sessionId: string; userId: string; deviceKeys: StoredDeviceKeys; createdAt: Date }): Promise<void> {
+    await managerOf(tx).query(`INSERT INTO e2ee_devices (session_id, user_id, device_keys, created_at) VALUES ($1, $2, $3, $4)`, [
+      device.sessionId,
+      device.userId,
+      JSON.stringify(device.deviceKeys),
+      device.createdAt,
+    ]);
+  }
+
+  /** Devices (with keys) of these users; of `sessionIds` only when given. */
+  devicesOf(userIds: string[], tx?: Tx): Promise<DeviceRow[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return managerFor(this.dataSource, tx).query(
+      `SELECT session_id, user_id, device_keys FROM e2ee_devices WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, created_at, session_id`,
+      [userIds],
+    );
+  }
+
+  async countOneTimeKeys(sessionId: string, tx?: Tx): Promise<number> {
+    const [row]: { n: number }[] = await managerFor(this.dataSource, tx).query(`SELECT count(*)::int AS n FROM e2ee_one_time_keys WHERE session_id = $1`, [
+      sessionId,
+    ]);
+    return row.n;
+  }
+
+  /** Adds the keys whose ids are new; a key id already stored keeps its key. */
+  async insertOneTimeKeys(tx: Tx, sessionId: string, keys: [string, StoredSignedKey][], createdAt: Date): Promise<void> {
+    if (keys.length === 0) return;
+    await managerOf(tx).query(
+      `INSERT INTO e2ee_one_time_keys (session_id, key_id, key, created_at)
+       SELECT $1, k.key_id, k.key, $4 FROM unnest($2::text[], $3::jsonb[]) AS k (key_id, key)
+       ON CONFLICT (session_id, key_id) DO NOTHING`,
+      [sessionId, keys.map(([id]) => id), keys.map(([, key]) => JSON.stringify(key)), createdAt],
+    );
+  }
+
+  async replaceFallbackKey(tx: Tx, sessionId: string, keyId: string, key: StoredSignedKey, createdAt: Date): Promise<void> {
+    await managerOf(tx).query(
+      `INSERT INTO e2ee_fallback_keys (session_id, key_id, key, used, created_at) VALUES ($1, $2, $3, false, $4)
+       ON CONFLICT (session_id) DO UPDATE SET key_id = EXCLUDED.key_id, key = EXCLUDED.key, used = false, created_at = EXCLUDED.created_at`,
+      [sessionId, keyId, JSON.stringify(key), createdAt],
+    );
+  }
+
+  async hasUnusedFallbackKey(sessionId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM e2ee_fallback_keys WHERE session_id = $1 AND NOT used`, [sessionId]);
+    return rows.length > 0;
+  }
+
+  /** Takes (deletes) one one-time key of the device; a key another claim holds is skipped, never handed out twice. */
+  async claimOneTimeKey(tx: Tx, sessionId: string): Promise<{ key_id: string; key: StoredSignedKey } | undefined> {
+    const [[row]]: [{ key_id: string; key: StoredSignedKey }[], number] = await managerOf(tx).query(
+      `DELETE FROM e2ee_one_time_keys
+        WHERE (session_id, key_id) = (SELECT session_id, key_id FROM e2ee_one_time_keys WHERE session_id = $1
+                                       ORDER BY created_at, key_id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING key_id, key`,
+      [sessionId],
+    );
+    return row;
+  }
+
+  /** The device's fallback key, marked used; it stays until replaced. */
+  async claimFallbackKey(tx: Tx, sessionId: string): Promise<{ key_id: string; key: StoredSignedKey } | undefined> {
+    const [[row]]: [{ key_id: string; key: StoredSignedKey }[], number] = await managerOf(tx).query(
+      `UPDATE e2ee_fallback_keys SET used = true WHERE session_id = $1 RETURNING key_id, key`,
+      [sessionId],
+    );
+    return row;
+  }
+
+  /** Records the transaction id; false when the device used it already. */
+  async recordTxn(tx: Tx, sessionId: string, txnId: string, createdAt: Date): Promise<boolean> {
+    const rows: unknown[] = await managerOf(tx).query(
+      `INSERT INTO e2ee_to_device_txns (session_id, txn_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
+      [sessionId, txnId, createdAt],
+    );
+    return rows.length > 0;
+  }
+
+  /** How many messages wait for each of these devices. */
+  async queueLengths(tx: Tx, sessionIds: string[]): Promise<Map<string, number>> {
+    const rows: { id: string; n: number }[] = await managerOf(tx).query(
+      `SELECT recipient_session_id AS id, count(*)::int AS n FROM e2ee_to_device_messages WHERE recipient_session_id = ANY($1::uuid[]) GROUP BY 1`,
+      [sessionIds],
+    );
+    return new Map(rows.map((row) => [row.id, row.n]));
+  }
+
+  async queueToDevice(tx: Tx, senderUserId: string, messages: NewToDeviceMessage[], createdAt: Date): Promise<void> {
+    if (messages.length === 0) return;
+    await managerOf(tx).query(
+      `INSERT INTO e2ee_to_device_messages (recipient_session_id, sender_user_id, event_type, content, created_at)
+       SELECT m.recipient, $1, m.event_type, m.content, $5 FROM unnest($2::uuid[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS m (recipient, event_type, content, n)
+        ORDER BY m.n`,
+      [senderUserId, messages.map((m) => m.recipientSessionId), messages.map((m) => m.eventType), messages.map((m) => JSON.stringify(m.content)), createdAt],
+    );
+  }
+
+  /**
+   * Tells each recipient device that `userId`'s devices changed (or that they left). A newer
+   * announcement replaces an older one, under a new id and not yet handed out, so an acknowledgement
+   * of the older one cannot delete it.
+   */
+  async announce(tx: Tx, recipientSessionIds: string[], userId: string, kind: DeviceListChangeKind, createdAt: Date): Promise<void> {
+    if (recipientSessionIds.length === 0) return;
+    await managerOf(tx).query(
+      `INSERT INTO e2ee_device_list_changes (recipient_session_id, user_id, kind, created_at)
+       SELECT r, $2, $3, $4 FROM unnest($1::uuid[]) AS r ORDER BY r
+       ON CONFLICT (recipient_session_id, user_id)
+       DO UPDATE SET id = nextval(pg_get_serial_sequence('e2ee_device_list_changes', 'id')), kind = EXCLUDED.kind, created_at = EXCLUDED.created_at,
+                     batch = NULL`,
+      [[...new Set(recipientSessionIds)], userId, kind, createdAt],
+    );
+  }
+
+  /**
+   * Deletes what a sync acknowledged: the rows it handed out in batches up to these. Rows are marked
+   * with the batch that handed them out, not compared by id: a message whose transaction committed
+   * after the sync read a higher id was never seen, and stays.
+   */
+  async acknowledge(sessionId: string, toDeviceBatch: string, changesBatch: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND batch <= $2`, [sessionId, toDeviceBatch]);
+    await this.dataSource.query(`DELETE FROM e2ee_device_list_changes WHERE recipient_session_id = $1 AND batch <= $2`, [sessionId, changesBatch]);
+  }
+
+  /** The oldest `limit` waiting messages, marked with a new batch number; with whether more wait. */
+  async takeToDevicePage(sessionId: string, limit: number): Promise<{ batch: string | null; rows: ToDeviceRow[]; more: boolean }> {
+    const [rows]: [(ToDeviceRow & { batch: string })[], number] = await this.dataSource.query(
+      `WITH page AS (SELECT id FROM e2ee_to_device_messages WHERE recipient_session_id = $1 ORDER BY id LIMIT $2),
+            next AS (SELECT nextval(pg_get_serial_sequence('e2ee_to_device_messages', 'id')) AS batch)
+       UPDATE e2ee_to_device_messages m SET batch = next.batch FROM page, next WHERE m.id = page.id
+       RETURNING m.id::text AS id, m.event_type, m.sender_user_id, m.content, next.batch::text AS batch`,
+      [sessionId, limit],
+    );
+    return { batch: rows[0]?.batch ?? null, rows: sortById(rows), more: await this.hasMore('e2ee_to_device_messages', sessionId, limit) };
+  }
+
+  async takeDeviceListPage(sessionId: string, limit: number): Promise<{ batch: string | null; rows: DeviceListChangeRow[]; more: boolean }> {
+    const [rows]: [(DeviceListChangeRow & { batch: string })[], number] = await this.dataSource.query(
+      `WITH page AS (SELECT id FROM e2ee_device_list_changes WHERE recipient_session_id = $1 ORDER BY id LIMIT $2),
+            next AS (SELECT nextval(pg_get_serial_sequence('e2ee_device_list_changes', 'id')) AS batch)
+       UPDATE e2ee_device_list_changes c SET batch = next.batch FROM page, next WHERE c.id = page.id
+       RETURNING c.id::text AS id, c.user_id, c.kind, next.batch::text AS batch`,
+      [sessionId, limit],
+    );
+    return { batch: rows[0]?.batch ?? null, rows: sortById(rows), more: await this.hasMore('e2ee_device_list_changes', sessionId, limit) };
+  }
+
+  private async hasMore(table: 'e2ee_to_device_messages' | 'e2ee_device_list_changes', sessionId: string, limit: number): Promise<boolean> {
+    const [row]: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE recipient_session_id = $1 LIMIT $2) waiting`,
+      [sessionId, limit + 1],
+    );
+    return row.n > limit;
+  }
+
+  /**
+   * Deletes the devices of these sessions with everything they hold: keys, one-time keys, fallback
+   * key, queues, transaction ids. Answers the devices that had keys, which others must hear about.
+   */
+  async deleteDevices(tx: Tx, sessionIds: string[]): Promise<{ session_id: string; user_id: string }[]> {
+    if (sessionIds.length === 0) return [];
+    const manager = managerOf(tx);
+    const ids = [...new Set(sessionIds)];
+    const [deleted]: [{ session_id: string; user_id: string }[], number] = await manager.query(
+      `DELETE FROM e2ee_devices WHERE session_id = ANY($1::uuid[]) RETURNING session_id, user_id`,
+      [ids],
+    );
+    for (const table of ['e2ee_one_time_keys', 'e2ee_fallback_keys', 'e2ee_to_device_txns']) {
+      await manager.query(`DELETE FROM ${table} WHERE session_id = ANY($1::uuid[])`, [ids]);
+    }
+    for (const table of ['e2ee_to_device_messages', 'e2ee_device_list_changes']) {
+      await manager.query(`DELETE FROM ${table} WHERE recipient_session_id = ANY($1::uuid[])`, [ids]);
+    }
+    return deleted;
+  }
+
+  /** The devices (sessions with keys) of a user. */
+  async sessionIdsOfUser(tx: Tx, userId: string): Promise<string[]> {
+    const rows: { id: string }[] = await managerOf(tx).query(`SELECT session_id AS id FROM e2ee_devices WHERE user_id = $1`, [userId]);
+    return rows.map((row) => row.id);
+  }
+
+  /** For an erasure: what others were told about, or sent by, the user goes with them. */
+  async forgetUser(tx: Tx, userId: string): Promise<void> {
+    await managerOf(tx).query(`DELETE FROM e2ee_device_list_changes WHERE user_id = $1`, [userId]);
+    await managerOf(tx).query(`DELETE FROM e2ee_to_device_messages WHERE sender_user_id = $1`, [userId]);
+  }
+
+  async countDevicesOfUser(tx: Tx, userId: string): Promise<number> {
+    const [row]: { n: number }[] = await managerOf(tx).query(`SELECT count(*)::int AS n FROM e2ee_devices WHERE user_id = $1`, [userId]);
+    return row.n;
+  }
+
+  /** Deletes undelivered messages, transaction ids and `left` announcements older than `before`. */
+  async deleteOlderThan(before: Date): Promise<number> {
+    let deleted = 0;
+    for (const sql of [
+      `DELETE FROM e2ee_to_device_messages WHERE created_at < $1`,
+      `DELETE FROM e2ee_to_device_txns WHERE created_at < $1`,
+      `DELETE FROM e2ee_device_list_changes WHERE kind = 'left' AND created_at < $1`,
+    ]) {
+      const [, count]: [unknown, number] = await this.dataSource.query(sql, [before]);
+      deleted += count;
+    }
+    return deleted;
+  }
+
+  exportDevicesOf(userId: string): Promise<{ deviceId: string; createdAt: Date }[]> {
+    return this.dataSource.query(`SELECT session_id AS "deviceId", created_at AS "createdAt" FROM e2ee_devices WHERE user_id = $1 ORDER BY created_at, session_id`, [
+      userId,
+    ]);
+  }
+}
+
+const sortById = <T extends { id: string }>(rows: T[]): T[] => rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));

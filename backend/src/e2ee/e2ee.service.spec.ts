@@ -1,0 +1,202 @@
+import { AuthService } from '../auth/auth.service.js';
+import { Clock } from '../common/clock.js';
+import type { AuthUser } from '../common/current-user.decorator.js';
+import { Transactions } from '../database/transaction.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
+import { FakeClock } from '../../test/helpers/fake-clock.js';
+import { asRealtime, fakeRealtime } from '../../test/helpers/fake-realtime.js';
+import { fakeTransactions, newTestService } from '../../test/helpers/new-test-service.js';
+import { rejection } from '../../test/helpers/rejection.js';
+import { E2eeRepository } from './e2ee.repository.js';
+import { E2eeService, MAX_TO_DEVICE_BYTES, MAX_TO_DEVICE_QUEUE, SYNC_TO_DEVICE_PAGE } from './e2ee.service.js';
+import type { StoredDeviceKeys } from './key-shapes.js';
+
+const ALICE = 'aaaaaaaa-0000-4000-8000-000000000001';
+const BOB = 'bbbbbbbb-0000-4000-8000-000000000002';
+const ALICE_DEVICE = 'aaaaaaaa-1111-4000-8000-000000000001';
+const ALICE_OTHER_DEVICE = 'aaaaaaaa-2222-4000-8000-000000000001';
+const BOB_DEVICE = 'bbbbbbbb-1111-4000-8000-000000000002';
+const alice: AuthUser = { id: ALICE, role: 'user', sessionId: ALICE_DEVICE };
+const KEY = 'A'.repeat(43);
+const SIGNATURE = 'S'.repeat(86);
+
+const deviceKeys = (overrides: Partial<StoredDeviceKeys> = {}): StoredDeviceKeys => ({
+  user_id: `@${ALICE}:iris`,
+  device_id: ALICE_DEVICE,
+  algorithms: ['m.olm.v1.curve25519-aes-sha2', 'm.megolm.v1.aes-sha2'],
+  keys: { [`curve25519:${ALICE_DEVICE}`]: KEY, [`ed25519:${ALICE_DEVICE}`]: KEY },
+  signatures: { [`@${ALICE}:iris`]: { [`ed25519:${ALICE_DEVICE}`]: SIGNATURE } },
+  ...overrides,
+});
+
+function setup() {
+  const transactions = fakeTransactions();
+  const realtime = fakeRealtime();
+  const built = newTestService(E2eeService, [
+    [Transactions, transactions],
+    [Clock, new FakeClock(new Date('2030-01-01T00:00:00Z'))],
+    [RealtimeService, asRealtime(realtime)],
+  ]);
+  const repo = built.mock(E2eeRepository);
+  repo.lockDevices.mockResolvedValue(undefined);
+  built.mock(AuthService).isSessionOpen.mockResolvedValue(true);
+  repo.contacts.mockResolvedValue([{ user_id: BOB, blocked: false }]);
+  repo.devicesOf.mockImplementation(async (userIds) =>
+    [
+      { session_id: ALICE_DEVICE, user_id: ALICE, device_keys: deviceKeys() },
+      { session_id: ALICE_OTHER_DEVICE, user_id: ALICE, device_keys: deviceKeys() },
+      { session_id: BOB_DEVICE, user_id: BOB, device_keys: deviceKeys() },
+    ].filter((row) => userIds.includes(row.user_id)),
+  );
+  repo.countOneTimeKeys.mockResolvedValue(0);
+  repo.announce.mockResolvedValue(undefined);
+  repo.recordTxn.mockResolvedValue(true);
+  repo.queueLengths.mockResolvedValue(new Map());
+  repo.queueToDevice.mockResolvedValue(undefined);
+  return { sut: built.sut, repo, realtime, transactions, auth: built.mock(AuthService) };
+}
+
+describe(E2eeService.name, () => {
+  describe('uploadKeys', () => {
+    it("refuses another device's or user's keys before opening a transaction", async () => {
+      const { sut, transactions } = setup();
+      for (const keys of [deviceKeys({ device_id: BOB_DEVICE }), deviceKeys({ user_id: `@${BOB}:iris` })]) {
+        const error = await rejection(sut.uploadKeys(alice, { device_keys: keys }));
+        expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([403, 'DEVICE_KEYS_NOT_OWN']);
+      }
+      expect(transactions.run).not.toHaveBeenCalled();
+    });
+
+    it('stores the first device keys and tells the contacts and the other own devices, after the commit', async () => {
+      const { sut, repo, realtime } = setup();
+      repo.deviceKeysOf.mockResolvedValue(null);
+      await sut.uploadKeys(alice, { device_keys: { ...deviceKeys(), unsigned: { device_display_name: 'x' } } });
+      expect(repo.insertDevice).toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ sessionId: ALICE_DEVICE, deviceKeys: deviceKeys() }));
+      expect(repo.announce).toHaveBeenCalledWith(expect.anything(), [ALICE_OTHER_DEVICE, BOB_DEVICE], ALICE, 'changed', expect.any(Date));
+      expect(realtime.e2eeSync).toHaveBeenCalledWith([ALICE_OTHER_DEVICE, BOB_DEVICE]);
+    });
+
+    it('refuses keys of a session that ended while the upload waited (401 SESSION_REVOKED)', async () => {
+      const { sut, repo, auth } = setup();
+      auth.isSessionOpen.mockResolvedValue(false);
+      const error = await rejection(sut.uploadKeys(alice, { device_keys: deviceKeys() }));
+      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([401, 'SESSION_REVOKED']);
+      expect(repo.lockDevices.mock.invocationCallOrder[0]).toBeLessThan(auth.isSessionOpen.mock.invocationCallOrder[0]);
+      expect(repo.insertDevice).not.toHaveBeenCalled();
+    });
+
+    it('accepts the same keys again (in any key order) and refuses other ones with 409', async () => {
+      const { sut, repo } = setup();
+      const stored = deviceKeys();
+      repo.deviceKeysOf.mockResolvedValue({ signatures: stored.signatures, keys: stored.keys, algorithms: stored.algorithms, device_id: ALICE_DEVICE, user_id: stored.user_id });
+      await sut.uploadKeys(alice, { device_keys: deviceKeys() });
+      expect(repo.insertDevice).not.toHaveBeenCalled();
+      expect(repo.announce).not.toHaveBeenCalled();
+      const other = deviceKeys({ keys: { [`curve25519:${ALICE_DEVICE}`]: 'B'.repeat(43), [`ed25519:${ALICE_DEVICE}`]: KEY } });
+      const error = await rejection(sut.uploadKeys(alice, { device_keys: other }));
+      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([409, 'DEVICE_KEYS_IMMUTABLE']);
+    });
+  });
+
+  describe('sendToDevice', () => {
+    const messages = (content: Record<string, unknown>, user = BOB) => ({ messages: { [`@${user}:iris`]: { '*': content } } });
+
+    it('refuses a payload over 64 KiB with 413, even when the body limit lets it through', async () => {
+      const { sut, transactions } = setup();
+      const error = await rejection(sut.sendToDevice(alice, 'm.room.encrypted', 't1', messages({ c: 'x'.repeat(MAX_TO_DEVICE_BYTES) })));
+      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([413, 'TO_DEVICE_TOO_LARGE']);
+      expect(transactions.run).not.toHaveBeenCalled();
+    });
+
+    it('refuses the whole request when one recipient is blocked or unknown', async () => {
+      const { sut, repo } = setup();
+      repo.contacts.mockResolvedValue([{ user_id: BOB, blocked: true }]);
+      const error = await rejection(sut.sendToDevice(alice, 'm.room.encrypted', 't1', { messages: { [`@${ALICE}:iris`]: { '*': {} }, [`@${BOB}:iris`]: { '*': {} } } }));
+      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([403, 'RECIPIENT_NOT_ALLOWED']);
+      expect(repo.queueToDevice).not.toHaveBeenCalled();
+    });
+
+    it('queues one copy per device of `*` and wakes those devices', async () => {
+      const { sut, repo, realtime } = setup();
+      await sut.sendToDevice(alice, 'm.room.encrypted', 't1', { messages: { [`@${ALICE}:iris`]: { '*': { n: 1 } }, [`@${BOB}:iris`]: { [BOB_DEVICE]: { n: 2 } } } });
+      const queued = repo.queueToDevice.mock.calls[0][2].map((m) => [m.recipientSessionId, m.content]);
+      expect(queued).toEqual([
+        [ALICE_DEVICE, { n: 1 }],
+        [ALICE_OTHER_DEVICE, { n: 1 }],
+        [BOB_DEVICE, { n: 2 }],
+      ]);
+      expect(realtime.e2eeSync).toHaveBeenCalledWith([ALICE_DEVICE, ALICE_OTHER_DEVICE, BOB_DEVICE]);
+    });
+
+    it('queues nothing for a transaction id used before', async () => {
+      const { sut, repo, realtime } = setup();
+      repo.recordTxn.mockResolvedValue(false);
+      await sut.sendToDevice(alice, 'm.room.encrypted', 't1', messages({}));
+      expect(repo.queueToDevice).not.toHaveBeenCalled();
+      expect(realtime.e2eeSync).toHaveBeenCalledWith([]);
+    });
+
+    it('refuses with 409 and rolls back when a recipient queue is full', async () => {
+      const { sut, repo, transactions } = setup();
+      repo.queueLengths.mockResolvedValue(new Map([[BOB_DEVICE, MAX_TO_DEVICE_QUEUE]]));
+      const error = await rejection(sut.sendToDevice(alice, 'm.room.encrypted', 't1', messages({})));
+      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([409, 'TO_DEVICE_QUEUE_FULL']);
+      expect(transactions.state.rolledBack).toBe(true);
+      expect(repo.queueToDevice).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('sync', () => {
+    it('acknowledges `since`, answers the batch that marked the page (or keeps the acknowledged one), and says when more waits', async () => {
+      const { sut, repo } = setup();
+      repo.acknowledge.mockResolvedValue(undefined);
+      repo.takeToDevicePage.mockResolvedValue({
+        batch: '300',
+        rows: Array.from({ length: SYNC_TO_DEVICE_PAGE }, (_, i) => ({ id: String(i + 10), event_type: 'm.dummy', sender_user_id: BOB, content: {} })),
+        more: true,
+      });
+      repo.takeDeviceListPage.mockResolvedValue({ batch: null, rows: [], more: false });
+      repo.hasUnusedFallbackKey.mockResolvedValue(true);
+      const answer = await sut.sync(alice, '9_6');
+      expect(repo.acknowledge).toHaveBeenCalledWith(ALICE_DEVICE, '9', '6');
+      expect(answer).toMatchObject({
+        next_batch: '300_6',
+        limited: true,
+        device_lists: { changed: [], left: [] },
+        device_unused_fallback_key_types: ['signed_curve25519'],
+      });
+      expect(answer.to_device.events).toHaveLength(SYNC_TO_DEVICE_PAGE);
+      expect(answer.to_device.events[0]).toEqual({ type: 'm.dummy', sender: `@${BOB}:iris`, content: {} });
+    });
+
+    it('refuses a since token it did not issue', async () => {
+      const { sut, repo } = setup();
+      for (const since of ['', 'abc', '1_', '-1_2', `${'9'.repeat(19)}_1`]) {
+        const error = await rejection(sut.sync(alice, since));
+        expect((error.getResponse() as { code: string }).code).toBe('INVALID_SINCE');
+      }
+      expect(repo.acknowledge).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('sessionsEnded', () => {
+    it('deletes the devices and announces to the contacts and the remaining own devices only after the commit', async () => {
+      const { sut, repo, realtime, transactions } = setup();
+      repo.deleteDevices.mockResolvedValue([{ session_id: ALICE_OTHER_DEVICE, user_id: ALICE }]);
+      const after = await sut.sessionsEnded(transactions.tx, [{ userId: ALICE, sessionId: ALICE_OTHER_DEVICE }]);
+      expect(repo.deleteDevices).toHaveBeenCalledWith(transactions.tx, [ALICE_OTHER_DEVICE]);
+      expect(repo.announce).toHaveBeenCalledWith(transactions.tx, [ALICE_DEVICE, BOB_DEVICE], ALICE, 'changed', expect.any(Date));
+      expect(realtime.e2eeSync).not.toHaveBeenCalled();
+      after();
+      expect(realtime.e2eeSync).toHaveBeenCalledWith([ALICE_DEVICE, BOB_DEVICE]);
+    });
+
+    it('announces nothing for sessions that never uploaded keys', async () => {
+      const { sut, repo, transactions } = setup();
+      repo.deleteDevices.mockResolvedValue([]);
+      await sut.sessionsEnded(transactions.tx, [{ userId: ALICE, sessionId: ALICE_OTHER_DEVICE }]);
+      expect(repo.announce).not.toHaveBeenCalled();
+    });
+  });
+});
+
