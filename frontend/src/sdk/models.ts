@@ -18,6 +18,7 @@ export type { ConversationReadEventDto } from './models/conversation-read-event-
 export type { ConversationUpdatedEventDto } from './models/conversation-updated-event-dto';
 export type { CreateConversationDto } from './models/create-conversation-dto';
 export type { EditMessageDto } from './models/edit-message-dto';
+export type { EncryptedContentDto } from './models/encrypted-content-dto';
 export type { EraseMeDto } from './models/erase-me-dto';
 export type { ErasureCountsDto } from './models/erasure-counts-dto';
 export type { ErasureResultDto } from './models/erasure-result-dto';
