@@ -90,13 +90,12 @@ export class ConversationsService {
     if (peerId) await this.assertNotBlocked(userId, peerId);
     // Refused before anything else in the request is applied.
     if (changes.encrypted === false && current.encrypted) throw encryptionIrreversible();
-    if (changes.encrypted) await this.conversations.enableEncryption(conversationId);
+    const encryptionTurnedOn = changes.encrypted === true && (await this.conversations.enableEncryption(conversationId));
     // Only the fields sent, so two members changing different settings at once both keep theirs.
     const fields = {
       ...(changes.defaultExpiresInSeconds !== undefined ? { defaultExpiresInSeconds: changes.defaultExpiresInSeconds } : {}),
       ...(changes.defaultExpiryMode !== undefined ? { defaultExpiryMode: changes.defaultExpiryMode } : {}),
     };
-    const encryptionTurnedOn = changes.encrypted === true && !current.encrypted;
     if (Object.keys(fields).length === 0 && !encryptionTurnedOn) return this.getOne(userId, conversationId);
     if (Object.keys(fields).length > 0) await this.conversations.update(conversationId, fields);
     const conversation = await this.getOne(userId, conversationId);
