@@ -10,7 +10,7 @@ import { binary } from './helpers/binary.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { jpegWithGps, png } from './helpers/media.js';
 import { closeSockets, connect } from './helpers/sockets.js';
-import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createTestApp, testServerUrl, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
 
 /** What OlmMachine.encryptRoomEvent answers, byte for byte (one real output of matrix-sdk-crypto-wasm 18.9). */
@@ -26,6 +26,8 @@ const MEGOLM = {
 const megolm = () => ({ ...MEGOLM, ciphertext: randomBytes(160).toString('base64').replace(/=+$/, '') });
 
 const SECOND = 1000;
+// The races hold a row lock on a second connection, which embedded PGlite does not have.
+const onPostgres = testServerUrl() ? it : it.skip;
 
 describe('encrypted conversations (e2e)', () => {
   let t: TestApp;
@@ -224,6 +226,87 @@ describe('encrypted conversations (e2e)', () => {
       await t.http.patch(`/api/conversations/${conversationId}`).set(bearer(alice.accessToken)).send({ encrypted: true }).expect(200);
       expect((await send(alice, conversationId, { clientId, body: 'before' }).expect(200)).body.id).toBe(first.body.id);
       expect((await send(alice, conversationId, { body: 'after' }).expect(400)).body.code).toBe('ENCRYPTION_MISMATCH');
+    });
+  });
+
+  describe('races (PostgreSQL)', () => {
+    /** Runs `request` while another transaction holds `lockSql`, checks it waits on that lock, then commits. */
+    async function whileLocked<T>(lockSql: string, params: unknown[], request: () => Promise<T>): Promise<T> {
+      const runner = t.db.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        await runner.query(lockSql, params);
+        let answered = false;
+        const pending = request().then((res) => {
+          answered = true;
+          return res;
+        });
+        const waiting = async () =>
+          Number(
+            (
+              await runner.query(
+                `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`,
+              )
+            )[0].n,
+          ) > 0;
+        for (let polls = 0; !(await waiting()); polls++) {
+          if (polls > 5000 || answered) throw new Error('the request did not wait for the lock');
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await runner.commitTransaction();
+        return await pending;
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+    }
+
+    onPostgres('a plaintext send in flight when encryption is turned on is refused, not stored after it', async () => {
+      const { alice, conversationId } = await pair({ encrypted: false });
+      const res = await whileLocked(`UPDATE conversations SET encrypted = true WHERE id = $1`, [conversationId], () =>
+        send(alice, conversationId, { body: 'just too late' }),
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('ENCRYPTION_MISMATCH');
+      expect(await messageCount(conversationId)).toBe(0);
+    });
+
+    onPostgres('a reaction committing while its message is deleted goes with it', async () => {
+      const { alice, bob, conversationId } = await pair();
+      const target = (await send(alice, conversationId, { ciphertext: MEGOLM }).expect(201)).body;
+      // A reaction sent in another transaction, not yet committed: send_message holds the message share-locked.
+      // The delete's tombstone waits for that lock, so its purge of the reactions sees the reaction.
+      const runner = t.db.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      let reactionId: string;
+      try {
+        const [sent] = await runner.query(
+          `SELECT outcome, message->>'id' AS id FROM send_message(NULL, NULL, $1, $2, $3, NULL, $4::jsonb, 'reaction', $5, $6, false, NULL, NULL)`,
+          [conversationId, bob.id, randomUUID(), JSON.stringify(megolm()), target.id, t.clock.now()],
+        );
+        expect(sent.outcome).toBe('created');
+        reactionId = sent.id;
+        const deleting = t.http.delete(`/api/messages/${target.id}`).set(bearer(alice.accessToken)).then((r) => r);
+        for (let polls = 0; ; polls++) {
+          const [{ n }] = await runner.query(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`,
+          );
+          if (n > 0) break;
+          if (polls > 5000) throw new Error('the delete did not wait');
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await runner.commitTransaction();
+        expect((await deleting).status).toBe(204);
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+      expect(await t.db.query(`SELECT id FROM messages WHERE id = $1`, [reactionId])).toEqual([]);
+      const late = await send(bob, conversationId, { ciphertext: megolm(), kind: 'reaction', relatesTo: target.id });
+      expect(late.body.code).toBe('RELATED_MESSAGE_NOT_FOUND');
+      expect(await t.db.query(`SELECT id FROM messages WHERE relates_to = $1`, [target.id])).toEqual([]);
     });
   });
 
