@@ -22,10 +22,11 @@ import { validationFailed } from './common/errors.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * Largest JSON body. The biggest legitimate one is a 4,000-character message, at most 24 KB even with
- * every character escaped; uploads are multipart and have their own limit.
+ * Largest JSON body. The biggest legitimate one is an encrypted message: a ciphertext of up to 64 KiB
+ * (MAX_CIPHERTEXT_BYTES) with its clientId, relatesTo and attachment ids; uploads are multipart and
+ * have their own limit.
  */
-export const MAX_JSON_BODY_BYTES = 64 * 1024;
+export const MAX_JSON_BODY_BYTES = 72 * 1024;
 
 /**
  * The Content-Security-Policy of everything the server answers: the web client (no inline scripts, media

@@ -189,7 +189,7 @@ describe('attachments (e2e)', () => {
         maxUploadBytes: 50 * 1024 * 1024,
         maxAttachmentsPerMessage: 10,
         maxImagePixels: 33_554_432,
-        kinds: ['image', 'video', 'audio', 'file'],
+        kinds: ['image', 'video', 'audio', 'file', 'encrypted'],
         unattachedRetentionHours: 24,
       });
     });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -240,6 +240,12 @@ const MATRIX: Record<RouteKey, Scenario[]> = {
   'POST /api/attachments': [
     {
       setup: async () => ({ file: { content: await png(), filename: 'a.png', contentType: 'image/png' } }),
+      expect: everyone(201),
+    },
+  ],
+  'POST /api/attachments/encrypted': [
+    {
+      setup: async () => ({ file: { content: randomBytes(512), filename: 'blob', contentType: 'application/octet-stream' } }),
       expect: everyone(201),
     },
   ],

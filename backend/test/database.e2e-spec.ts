@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataSource } from '../src/database/data-source.js';
 import { DatabaseLockedError } from '../src/database/embedded.js';
-import { functionDrift } from '../src/database/schema/drift.js';
+import { functionDrift, staleFunctions } from '../src/database/schema/drift.js';
 import { schemaFunctions } from '../src/database/schema/functions.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -92,6 +92,21 @@ describe('database (e2e)', () => {
       } finally {
         await t.db.query(lockPair.sql);
       }
+      expect(await functionDrift(t.db)).toEqual([]);
+    });
+
+    it('tells an old signature of a schema function left beside the new one, with its definition', async () => {
+      expect(await staleFunctions(t.db)).toEqual([]);
+      await t.db.query(`CREATE FUNCTION send_message(p_body text) RETURNS void LANGUAGE sql AS $$ SELECT $$`);
+      try {
+        const stale = await staleFunctions(t.db);
+        expect(stale).toEqual([{ signature: 'send_message(text)', definition: expect.stringContaining('CREATE OR REPLACE FUNCTION') }]);
+        // The generated migration drops it by that signature.
+        await t.db.query(`DROP FUNCTION ${stale[0].signature}`);
+      } finally {
+        await t.db.query(`DROP FUNCTION IF EXISTS send_message(text)`);
+      }
+      expect(await staleFunctions(t.db)).toEqual([]);
       expect(await functionDrift(t.db)).toEqual([]);
     });
 

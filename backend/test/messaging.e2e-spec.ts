@@ -46,7 +46,7 @@ describe('messaging (e2e)', () => {
       const alice = await register(t.http);
       const bob = await register(t.http);
       await befriend(t.http, alice, bob);
-      const opened = await t.http.post('/api/conversations').set(bearer(alice.accessToken)).send({ userId: bob.id }).expect(201);
+      const opened = await t.http.post('/api/conversations').set(bearer(alice.accessToken)).send({ userId: bob.id, encrypted: false }).expect(201);
       expect(opened.body).toMatchObject({ peer: { id: bob.id, username: bob.username }, lastMessage: null, unreadCount: 0 });
       const again = await t.http.post('/api/conversations').set(bearer(bob.accessToken)).send({ userId: alice.id }).expect(200);
       expect(again.body.id).toBe(opened.body.id);

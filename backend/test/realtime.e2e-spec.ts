@@ -115,7 +115,7 @@ describe('real time (e2e)', () => {
 
       await patch({});
       await patch({ defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterRead' });
-      const event = { conversationId, userId: alice.id, defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterRead' };
+      const event = { conversationId, userId: alice.id, defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterRead', encrypted: false };
       for (const socket of [aliceSocket, bobSocket]) expect(await socket.waitFor('conversation.updated')).toEqual(event);
       await patch({ defaultExpiresInSeconds: null });
       expect(await bobSocket.waitFor('conversation.updated', (e: { defaultExpiresInSeconds: number | null }) => e.defaultExpiresInSeconds === null)).toEqual({

@@ -497,7 +497,7 @@ try {
     equal(request.status, 201, 'friend request');
     const accepted = await api(base, 'POST', `/api/friends/requests/${request.json.request.id}/accept`, { token: users.bob.token });
     assert(accepted.status === 200 || accepted.status === 201, `accept: ${accepted.status} ${accepted.text}`);
-    const conversation = await api(base, 'POST', '/api/conversations', { token: users.alice.token, body: { userId: users.bob.id } });
+    const conversation = await api(base, 'POST', '/api/conversations', { token: users.alice.token, body: { userId: users.bob.id, encrypted: false } });
     assert(conversation.status === 200 || conversation.status === 201, `conversation: ${conversation.status}`);
     conversationId = conversation.json.id;
   });

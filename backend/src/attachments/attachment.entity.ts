@@ -1,7 +1,7 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { User } from '../users/user.entity.js';
 
-export const ATTACHMENT_KINDS = ['image', 'video', 'audio', 'file'] as const;
+export const ATTACHMENT_KINDS = ['image', 'video', 'audio', 'file', 'encrypted'] as const;
 export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
 
 /** PostgreSQL bigint arrives as a string; sizes stay far below 2^53. */
@@ -17,7 +17,7 @@ const bigintAsNumber = { to: (value: number) => value, from: (value: string | nu
 // The sweep of uploads never attached walks this index.
 @Index('IDX_attachments_unattached', ['createdAt'], { where: '"message_id" IS NULL' })
 @Index('IDX_attachments_uploader', ['uploaderId'])
-@Check('CHK_attachments_kind', `"kind" IN ('image', 'video', 'audio', 'file')`)
+@Check('CHK_attachments_kind', `"kind" IN ('image', 'video', 'audio', 'file', 'encrypted')`)
 export class Attachment {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -41,7 +41,8 @@ export class Attachment {
   @Column({ type: 'smallint', default: 0 })
   position: number;
 
-  @Column({ type: 'varchar', length: 8 })
+  /** `encrypted`: an opaque blob of an encrypted conversation, stored as it came (its real type travels in the message). */
+  @Column({ type: 'varchar', length: 16 })
   kind: AttachmentKind;
 
   /** Decided from the file's bytes, never from what the client said. */

@@ -1,3 +1,4 @@
+import type { MultipartFile } from '@fastify/multipart';
 import '@fastify/multipart';
 import { Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -56,7 +57,34 @@ export class AttachmentsController {
     429: ['RATE_LIMITED'],
     503: ['SERVER_BUSY', 'STORAGE_UNAVAILABLE'],
   })
-  async upload(@CurrentUser() auth: AuthUser, @Req() request: FastifyRequest): Promise<AttachmentDto> {
+  upload(@CurrentUser() auth: AuthUser, @Req() request: FastifyRequest): Promise<AttachmentDto> {
+    return this.receive(request, (part) => this.attachmentsService.upload(auth.id, part));
+  }
+
+  /**
+   * Uploads an encrypted blob for an encrypted conversation (multipart/form-data, field `file`): stored
+   * byte for byte, with kind `encrypted`, type `application/octet-stream` and a neutral name; the server
+   * neither reads nor processes it (the client strips metadata, makes the thumbnail and encrypts first).
+   * Same size limit, rate limit and 24-hour rule as any upload.
+   */
+  @RateLimit('upload')
+  @Post('encrypted')
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
+  @ApiCreatedResponse({ type: AttachmentDto })
+  @ApiErrors({
+    400: ['FILE_REQUIRED', 'EMPTY_FILE', 'TOO_MANY_PARTS', 'INVALID_MULTIPART'],
+    413: ['FILE_TOO_LARGE'],
+    415: ['MULTIPART_REQUIRED'],
+    429: ['RATE_LIMITED'],
+    503: ['STORAGE_UNAVAILABLE'],
+  })
+  uploadEncrypted(@CurrentUser() auth: AuthUser, @Req() request: FastifyRequest): Promise<AttachmentDto> {
+    return this.receive(request, (part) => this.attachmentsService.uploadEncrypted(auth.id, part));
+  }
+
+  /** The one file part of a multipart upload, handed to `store`. */
+  private async receive(request: FastifyRequest, store: (part: MultipartFile) => Promise<AttachmentDto>): Promise<AttachmentDto> {
     if (!request.isMultipart()) throw multipartError({ code: 'FST_INVALID_MULTIPART_CONTENT_TYPE' })!;
     const part = await request
       .file({ limits: { fileSize: this.config.maxUploadBytes, files: 1, fields: 0, parts: 1, headerPairs: 100 } })
@@ -66,7 +94,7 @@ export class AttachmentsController {
     if (!part || part.fieldname !== 'file') {
       throw fileRequired();
     }
-    return this.attachmentsService.upload(auth.id, part);
+    return store(part);
   }
 
   /**

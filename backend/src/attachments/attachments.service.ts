@@ -48,6 +48,11 @@ export class AttachmentsService {
     return this.uploads.upload(userId, part);
   }
 
+  /** See UploadService.uploadEncrypted. */
+  uploadEncrypted(userId: string, part: MultipartFile): Promise<AttachmentDto> {
+    return this.uploads.uploadEncrypted(userId, part);
+  }
+
   /** Adds a file already on local disk as an upload of `userId` (the seed uses it). The file is left where it is. */
   uploadFile(userId: string, path: string, claimed: { name: string; mimeType: string }): Promise<AttachmentDto> {
     return this.uploads.uploadFile(userId, path, claimed);

@@ -15,6 +15,9 @@ import { FilePurgeService } from './file-purge.service.js';
 import { detectType, probeDuration, processImage, sanitiseFileName } from './media.js';
 import { Storage } from './storage/storage.js';
 
+/** What an encrypted blob is stored as: nothing about the file it hides. */
+export const ENCRYPTED_BLOB = { mimeType: 'application/octet-stream', name: 'encrypted.bin' } as const;
+
 /** How long stored files of an upload in progress wait before the sweep may assume it died. */
 const PENDING_UPLOAD_GRACE_MS = 3_600_000;
 
@@ -41,6 +44,22 @@ export class UploadService {
     try {
       await this.receive(part, incoming);
       return await this.ingest(userId, incoming, { name: part.filename, mimeType: part.mimetype });
+    } finally {
+      await rm(incoming, { force: true });
+    }
+  }
+
+  /**
+   * Stores an encrypted blob exactly as it came: no typing from its bytes (they are ciphertext), no image
+   * processing, no thumbnail, a neutral name and type. Same size limit as any upload.
+   */
+  async uploadEncrypted(userId: string, part: MultipartFile): Promise<AttachmentDto> {
+    const incoming = join(this.storage.incomingDir, randomUUID());
+    try {
+      await this.receive(part, incoming);
+      const size = (await stat(incoming)).size;
+      if (size === 0) throw emptyFile();
+      return await this.store(userId, { kind: 'encrypted', ...ENCRYPTED_BLOB, size, width: null, height: null, durationSeconds: null }, incoming, null);
     } finally {
       await rm(incoming, { force: true });
     }
@@ -82,11 +101,7 @@ export class UploadService {
         durationSeconds = await probeDuration(incoming);
       }
 
-      const now = this.clock.now();
-      const row = {
-        uploaderId: userId,
-        messageId: null,
-        position: 0,
+      const file = {
         kind,
         mimeType: storedType,
         size: (await stat(stored)).size,
@@ -94,36 +109,53 @@ export class UploadService {
         width: dimensions?.width ?? null,
         height: dimensions?.height ?? null,
         durationSeconds,
-        storageKey: `originals/${randomUUID()}`,
-        thumbnailKey: thumbnail ? `thumbnails/${randomUUID()}` : null,
-        createdAt: now,
       };
-      const keys = [row.storageKey, row.thumbnailKey].filter((key): key is string => key !== null);
-      // Queued for deletion before they exist, due in an hour: if the process dies while storing, or the
-      // row can never be written (the uploader was erased meanwhile), the sweep removes the files.
-      await this.attachments.queueDeletion(keys, new Date(now.getTime() + PENDING_UPLOAD_GRACE_MS));
-      try {
-        await this.storage.putFile(row.storageKey, stored, storedType);
-        if (thumbnail && row.thumbnailKey) await this.storage.putFile(row.thumbnailKey, thumbnail, 'image/webp');
-      } catch (error) {
-        // A full disk or an unreachable bucket: nothing the client did. What was stored goes now (or with the sweep).
-        this.logger.error(`Storing an upload failed: ${(error as Error)?.message ?? String(error)}`);
-        await this.purge.purgeKeys(keys);
-        throw storageUnavailable();
-      }
-      let attachment: Attachment;
-      try {
-        attachment = await this.attachments.create(row, keys);
-      } catch (error) {
-        await this.purge.purgeKeys(keys);
-        // A foreign-key violation here means the uploader's account was erased during the upload.
-        if ((error as { code?: string }).code === '23503') throw accountGone();
-        throw error;
-      }
-      return toAttachmentDto(attachment);
+      return await this.store(userId, file, stored, thumbnail);
     } finally {
       await Promise.all(temporary.map((path) => rm(path, { force: true })));
     }
+  }
+
+  /** Stores the file (and thumbnail) under new keys and records the row. */
+  private async store(
+    userId: string,
+    file: Pick<Attachment, 'kind' | 'mimeType' | 'size' | 'name' | 'width' | 'height' | 'durationSeconds'>,
+    stored: string,
+    thumbnail: string | null,
+  ): Promise<AttachmentDto> {
+    const now = this.clock.now();
+    const row = {
+      ...file,
+      uploaderId: userId,
+      messageId: null,
+      position: 0,
+      storageKey: `originals/${randomUUID()}`,
+      thumbnailKey: thumbnail ? `thumbnails/${randomUUID()}` : null,
+      createdAt: now,
+    };
+    const keys = [row.storageKey, row.thumbnailKey].filter((key): key is string => key !== null);
+    // Queued for deletion before they exist, due in an hour: if the process dies while storing, or the
+    // row can never be written (the uploader was erased meanwhile), the sweep removes the files.
+    await this.attachments.queueDeletion(keys, new Date(now.getTime() + PENDING_UPLOAD_GRACE_MS));
+    try {
+      await this.storage.putFile(row.storageKey, stored, row.mimeType);
+      if (thumbnail && row.thumbnailKey) await this.storage.putFile(row.thumbnailKey, thumbnail, 'image/webp');
+    } catch (error) {
+      // A full disk or an unreachable bucket: nothing the client did. What was stored goes now (or with the sweep).
+      this.logger.error(`Storing an upload failed: ${(error as Error)?.message ?? String(error)}`);
+      await this.purge.purgeKeys(keys);
+      throw storageUnavailable();
+    }
+    let attachment: Attachment;
+    try {
+      attachment = await this.attachments.create(row, keys);
+    } catch (error) {
+      await this.purge.purgeKeys(keys);
+      // A foreign-key violation here means the uploader's account was erased during the upload.
+      if ((error as { code?: string }).code === '23503') throw accountGone();
+      throw error;
+    }
+    return toAttachmentDto(attachment);
   }
 
   private async receive(part: MultipartFile, path: string): Promise<void> {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { openDataSource } from '../database/data-source.js';
 import { createScratchDatabase, type ScratchDatabase } from '../database/scratch-database.js';
 import { renderMigration, writeMigrationIndex } from '../database/migration-file.js';
-import { functionDrift } from '../database/schema/drift.js';
+import { functionDrift, staleFunctions } from '../database/schema/drift.js';
 import { entities } from '../entities.js';
 
 /**
@@ -33,9 +33,12 @@ async function main(): Promise<number> {
   try {
     const sql = await dataSource.driver.createSchemaBuilder().log();
     const functions = await functionDrift(dataSource);
-    up = [...sql.upQueries.map((query) => query.query), ...functions.map(({ fn }) => fn.sql)];
+    // A function whose arguments changed: the old signature is dropped first, and comes back in down.
+    const stale = await staleFunctions(dataSource);
+    up = [...sql.upQueries.map((query) => query.query), ...stale.map((fn) => `DROP FUNCTION ${fn.signature}`), ...functions.map(({ fn }) => fn.sql)];
     down = [
       ...functions.reverse().map(({ fn, current }) => current ?? `DROP FUNCTION ${fn.signature}`),
+      ...stale.reverse().map((fn) => fn.definition),
       ...sql.downQueries.reverse().map((query) => query.query),
     ];
   } finally {

@@ -144,8 +144,11 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
   for (const { between, lines } of HISTORY) {
     const [a, b] = between;
     await step(`Could not write the conversation of ${a} and ${b}`, async () => {
-      const { conversation, created } = await conversations.getOrCreate(people[a].id, people[b].id);
+      // The demo history is plaintext (the server cannot encrypt for the users' devices).
+      const { conversation, created } = await conversations.getOrCreate(people[a].id, people[b].id, { encrypted: false });
       if (created) result.created.conversations++;
+      // Encrypted since (a client turned it on): plaintext history cannot be added any more.
+      if (conversation.encrypted) return;
       // Written before (all or part of it): the history is not touched again. A timed line that has
       // expired and been swept would otherwise be sent anew, after the replies that followed it.
       const seeded = await Promise.all(lines.map((line) => findMessage(messages, people[line.from], line.clientId)));

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       AUTH_RATE_LIMIT_PER_MINUTE: 10,
       TRUST_PROXY: false,
       LOG_LEVEL: 'info',
+      E2EE_DEFAULT: true,
     });
     expect(sut.isProduction).toBe(false);
     expect(sut.cookieSecure).toBe(false);
@@ -107,6 +108,12 @@ describe('loadConfig', () => {
     expect(sut.TRUST_PROXY).toBe(true);
     expect(sut.COOKIE_SECURE).toBe(false);
     expect(sut.SWAGGER_ENABLED).toBe(true);
+  });
+
+  it('reads E2EE_DEFAULT as a boolean and refuses anything else', () => {
+    expect(loadConfig({ E2EE_DEFAULT: 'false' }).E2EE_DEFAULT).toBe(false);
+    expect(loadConfig({ E2EE_DEFAULT: '1' }).E2EE_DEFAULT).toBe(true);
+    expect(loadError({ E2EE_DEFAULT: 'sometimes' }).problems).toEqual([expect.stringMatching(/^E2EE_DEFAULT: /)]);
   });
 
   it('lets COOKIE_SECURE=false override the production default', () => {

@@ -134,6 +134,11 @@ export class AppConfig {
   })
   CORS_ORIGINS?: string;
 
+  /** Whether a new conversation is end-to-end encrypted when the client that opens it does not say. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  E2EE_DEFAULT = true;
+
   /** Largest upload in MiB; enforced while the file streams in. */
   @Transform(toInteger)
   @IsInt()

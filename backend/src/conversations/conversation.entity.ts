@@ -46,4 +46,11 @@ export class Conversation {
 
   @Column({ name: 'default_expiry_mode', type: 'varchar', length: 16, default: 'afterSend' })
   defaultExpiryMode: ExpiryMode;
+
+  /**
+   * End-to-end encrypted: messages carry Megolm ciphertext and attachments are opaque blobs. One-way:
+   * once on, never off. Rows from before encryption existed are plaintext (the default).
+   */
+  @Column({ type: 'boolean', default: false })
+  encrypted: boolean;
 }

@@ -28,7 +28,7 @@ export class ConversationsController {
     @Body() dto: CreateConversationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConversationDto> {
-    const { conversation, created } = await this.conversationsService.getOrCreate(auth.id, dto.userId);
+    const { conversation, created } = await this.conversationsService.getOrCreate(auth.id, dto.userId, dto);
     void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return conversation;
   }
@@ -46,9 +46,9 @@ export class ConversationsController {
     return this.conversationsService.getOne(auth.id, id);
   }
 
-  /** Sets the disappearing-message timer for messages sent from now on. */
+  /** Sets the disappearing-message timer for messages sent from now on, or turns end-to-end encryption on (for good). */
   @Patch(':id')
-  @ApiErrors({ 400: ['INVALID_ID', 'VALIDATION_FAILED'], 403: ['BLOCKED'], 404: ['CONVERSATION_NOT_FOUND'] })
+  @ApiErrors({ 400: ['INVALID_ID', 'VALIDATION_FAILED', 'ENCRYPTION_IRREVERSIBLE'], 403: ['BLOCKED'], 404: ['CONVERSATION_NOT_FOUND'] })
   update(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string, @Body() dto: UpdateConversationDto): Promise<ConversationDto> {
     return this.conversationsService.update(auth.id, id, dto);
   }

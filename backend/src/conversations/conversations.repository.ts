@@ -13,6 +13,7 @@ export interface ConversationRow {
   last_activity_at: Date;
   default_expires_in_seconds: number | null;
   default_expiry_mode: Conversation['defaultExpiryMode'];
+  encrypted: boolean;
   peer_id: string | null;
   peer_username: string | null;
   peer_display_name: string | null;
@@ -29,6 +30,7 @@ export interface ExportedConversationRow {
   last_activity_at: Date;
   default_expires_in_seconds: number | null;
   default_expiry_mode: ExpiryMode;
+  encrypted: boolean;
   last_read_seq: number;
   /** The conversation's newest seq when the export started: nothing written later goes in. */
   last_seq: number;
@@ -45,7 +47,7 @@ export interface ExportedConversationRow {
  */
 function conversationsSql(where: string, nowParam: number): string {
   return `WITH page AS (
-         SELECT c.id, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, m.last_read_seq,
+         SELECT c.id, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, c.encrypted, m.last_read_seq,
                 CASE WHEN c.user_a_id = $1 THEN c.user_b_id ELSE c.user_a_id END AS peer_id
            FROM conversation_members m
            -- One primary-key lookup per membership: a plain join plans a scan of every conversation
@@ -53,7 +55,7 @@ function conversationsSql(where: string, nowParam: number): string {
           CROSS JOIN LATERAL (SELECT * FROM conversations c WHERE c.id = m.conversation_id OFFSET 0) c
           WHERE m.user_id = $1 AND ${where}
        )
-       SELECT page.id, page.last_activity_at, page.default_expires_in_seconds, page.default_expiry_mode,
+       SELECT page.id, page.last_activity_at, page.default_expires_in_seconds, page.default_expiry_mode, page.encrypted,
               peer.id AS peer_id, peer.username::text AS peer_username, peer.display_name AS peer_display_name,
               to_jsonb(last_message) AS last_message, unread.count AS unread_count, peer_member.last_read_seq AS peer_last_read_seq,
               (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.position) FROM attachments a WHERE a.message_id = last_message.id)
@@ -69,7 +71,7 @@ function conversationsSql(where: string, nowParam: number): string {
          CROSS JOIN LATERAL (
            SELECT count(*)::int AS count FROM messages x
             WHERE x.conversation_id = page.id AND x.seq > page.last_read_seq AND x.sender_id <> $1
-              AND x.deleted_at IS NULL AND (x.expires_at IS NULL OR x.expires_at > $${nowParam})
+              AND x.kind = 'message' AND x.deleted_at IS NULL AND (x.expires_at IS NULL OR x.expires_at > $${nowParam})
          ) unread
         ORDER BY page.last_activity_at DESC, page.id DESC`;
 }
@@ -95,13 +97,13 @@ export class ConversationsRepository {
   }
 
   /** Creates the pair's conversation with both members; undefined when it exists already (a concurrent create). */
-  async create(tx: Tx, userAId: string, userBId: string, now: Date): Promise<string | undefined> {
+  async create(tx: Tx, userAId: string, userBId: string, now: Date, encrypted: boolean): Promise<string | undefined> {
     const manager = managerOf(tx);
     const inserted = await manager
       .createQueryBuilder()
       .insert()
       .into(Conversation)
-      .values({ userAId, userBId, lastSeq: 0, lastActivityAt: now, createdAt: now, defaultExpiresInSeconds: null })
+      .values({ userAId, userBId, lastSeq: 0, lastActivityAt: now, createdAt: now, defaultExpiresInSeconds: null, encrypted })
       .orIgnore()
       .updateEntity(false)
       .returning(['id'])
@@ -127,6 +129,24 @@ export class ConversationsRepository {
 
   async update(conversationId: string, fields: Partial<Pick<Conversation, 'defaultExpiresInSeconds' | 'defaultExpiryMode'>>): Promise<void> {
     await this.dataSource.getRepository(Conversation).update({ id: conversationId }, fields);
+  }
+
+  /** Turns encryption on; whether it was off until now. */
+  async enableEncryption(conversationId: string): Promise<boolean> {
+    const [, affected]: [unknown[], number] = await this.dataSource.query(
+      `UPDATE conversations SET encrypted = true WHERE id = $1 AND NOT encrypted`,
+      [conversationId],
+    );
+    return affected > 0;
+  }
+
+  /**
+   * Whether the conversation is encrypted, its row share-locked until the transaction ends, so that
+   * turning encryption on cannot commit between this answer and the caller's write.
+   */
+  async lockEncrypted(tx: Tx, conversationId: string): Promise<boolean> {
+    const [row]: { encrypted: boolean }[] = await managerOf(tx).query(`SELECT encrypted FROM conversations WHERE id = $1 FOR SHARE`, [conversationId]);
+    return row?.encrypted ?? false;
   }
 
   /** The member row with its conversation, in one query (findOne with a relation would add a DISTINCT pre-query). */
@@ -174,7 +194,7 @@ export class ConversationsRepository {
 
   exportList(userId: string): Promise<ExportedConversationRow[]> {
     return this.dataSource.query(
-      `SELECT c.id, c.created_at, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, m.last_read_seq, c.last_seq,
+      `SELECT c.id, c.created_at, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, c.encrypted, m.last_read_seq, c.last_seq,
               p.id AS peer_id, p.username::text AS peer_username, p.display_name AS peer_display_name
          FROM conversation_members m
          JOIN conversations c ON c.id = m.conversation_id

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { attachmentFromRow } from '../attachments/attachment.entity.js';
 import { toAttachmentDto } from '../attachments/dto/attachment.dto.js';
 import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { Transactions, type Tx } from '../database/transaction.js';
 import { FriendsService } from '../friends/friends.service.js';
@@ -11,8 +12,8 @@ import { toUserSummaryDto } from '../users/dto/user.dto.js';
 import { UsersService } from '../users/users.service.js';
 import type { Conversation } from './conversation.entity.js';
 import { type ConversationRow, ConversationsRepository, type ExportedConversationRow } from './conversations.repository.js';
-import { ConversationDto, ConversationPageDto, UpdateConversationDto } from './dto/conversation.dto.js';
-import { blocked, cannotChatWithSelf, conversationNotFound, writeRefused } from './errors.js';
+import { ConversationDto, ConversationPageDto, type CreateConversationDto, UpdateConversationDto } from './dto/conversation.dto.js';
+import { blocked, cannotChatWithSelf, conversationNotFound, encryptionIrreversible, writeRefused } from './errors.js';
 
 export type { ExportedConversationRow } from './conversations.repository.js';
 
@@ -33,24 +34,43 @@ export class ConversationsService {
     private readonly usersService: UsersService,
     private readonly clock: Clock,
     private readonly realtime: RealtimeService,
+    private readonly config: AppConfig,
   ) {}
 
-  /** The conversation with `peerId`, created if needed (which needs friendship and no block). */
-  async getOrCreate(userId: string, peerId: string): Promise<{ conversation: ConversationDto; created: boolean }> {
+  /**
+   * The conversation with `peerId`, created if needed (which needs friendship and no block), encrypted
+   * as asked or else as E2EE_DEFAULT says. An existing one asked for `encrypted: true` has encryption
+   * turned on (one-way) unless a block makes it read-only; asked for `false`, it is returned as it is.
+   */
+  async getOrCreate(
+    userId: string,
+    peerId: string,
+    { encrypted }: Pick<CreateConversationDto, 'encrypted'> = {},
+  ): Promise<{ conversation: ConversationDto; created: boolean }> {
     if (userId === peerId) throw cannotChatWithSelf();
     const [userAId, userBId] = [userId, peerId].sort();
     const existing = await this.conversations.findByPair(userAId, userBId);
-    if (existing) return { conversation: await this.getOne(userId, existing.id), created: false };
+    if (existing) return { conversation: await this.openExisting(userId, peerId, existing, encrypted), created: false };
 
     await this.usersService.getVisibleById(userId, peerId);
     const now = this.clock.now();
     const created = await this.transactions.run(async (tx) => {
       await this.assertCanWrite(userId, peerId, tx);
-      return this.conversations.create(tx, userAId, userBId, now);
+      return this.conversations.create(tx, userAId, userBId, now, encrypted ?? this.config.E2EE_DEFAULT);
     });
+    if (created) return { conversation: await this.getOne(userId, created), created: true };
     // Lost a race with the peer creating the same conversation: theirs is the one.
-    const id = created ?? (await this.conversations.findByPair(userAId, userBId))!.id;
-    return { conversation: await this.getOne(userId, id), created: created !== undefined };
+    const theirs = (await this.conversations.findByPair(userAId, userBId))!;
+    return { conversation: await this.openExisting(userId, peerId, theirs, encrypted), created: false };
+  }
+
+  private async openExisting(userId: string, peerId: string, conversation: Conversation, encrypted: boolean | undefined): Promise<ConversationDto> {
+    if (encrypted && !conversation.encrypted) {
+      const relationship = await this.friendsService.relationship(userId, peerId);
+      // Nobody can write in it while a block stands, so there is nothing to encrypt.
+      if (!relationship.blockedByMe && !relationship.blockedMe) return this.enableEncryption(userId, peerId, conversation.id);
+    }
+    return this.getOne(userId, conversation.id);
   }
 
   async list(userId: string, limit: number, cursor?: string): Promise<ConversationPageDto> {
@@ -66,23 +86,46 @@ export class ConversationsService {
   }
 
   async update(userId: string, conversationId: string, changes: UpdateConversationDto): Promise<ConversationDto> {
-    const { peerId } = await this.getMembership(userId, conversationId);
+    const { peerId, conversation: current } = await this.getMembership(userId, conversationId);
     if (peerId) await this.assertNotBlocked(userId, peerId);
+    // Refused before anything else in the request is applied.
+    if (changes.encrypted === false && current.encrypted) throw encryptionIrreversible();
+    const encryptionTurnedOn = changes.encrypted === true && (await this.conversations.enableEncryption(conversationId));
     // Only the fields sent, so two members changing different settings at once both keep theirs.
     const fields = {
       ...(changes.defaultExpiresInSeconds !== undefined ? { defaultExpiresInSeconds: changes.defaultExpiresInSeconds } : {}),
       ...(changes.defaultExpiryMode !== undefined ? { defaultExpiryMode: changes.defaultExpiryMode } : {}),
     };
-    if (Object.keys(fields).length === 0) return this.getOne(userId, conversationId);
-    await this.conversations.update(conversationId, fields);
+    if (Object.keys(fields).length === 0 && !encryptionTurnedOn) return this.getOne(userId, conversationId);
+    if (Object.keys(fields).length > 0) await this.conversations.update(conversationId, fields);
     const conversation = await this.getOne(userId, conversationId);
+    this.announceUpdate(userId, peerId, conversation);
+    return conversation;
+  }
+
+  private async enableEncryption(userId: string, peerId: string | null, conversationId: string): Promise<ConversationDto> {
+    const turnedOn = await this.conversations.enableEncryption(conversationId);
+    const conversation = await this.getOne(userId, conversationId);
+    if (turnedOn) this.announceUpdate(userId, peerId, conversation);
+    return conversation;
+  }
+
+  private announceUpdate(userId: string, peerId: string | null, conversation: ConversationDto): void {
     this.realtime.conversationUpdated([userId, peerId], {
-      conversationId,
+      conversationId: conversation.id,
       userId,
       defaultExpiresInSeconds: conversation.defaultExpiresInSeconds,
       defaultExpiryMode: conversation.defaultExpiryMode,
+      encrypted: conversation.encrypted,
     });
-    return conversation;
+  }
+
+  /**
+   * Inside a writing transaction: whether the conversation is encrypted, with its row share-locked so
+   * that encryption cannot be turned on before the write commits.
+   */
+  lockEncrypted(tx: Tx, conversationId: string): Promise<boolean> {
+    return this.conversations.lockEncrypted(tx, conversationId);
   }
 
   /** The caller's view of a conversation; 404 for anyone who is not a member. */
@@ -165,5 +208,6 @@ function toConversationDto(row: ConversationRow): ConversationDto {
     lastActivityAt: row.last_activity_at,
     defaultExpiresInSeconds: row.default_expires_in_seconds,
     defaultExpiryMode: row.default_expiry_mode,
+    encrypted: row.encrypted,
   };
 }

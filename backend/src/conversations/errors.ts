@@ -1,6 +1,12 @@
 import { BadRequestException, ForbiddenException, NotFoundException } from '@nestjs/common';
 
-export type ConversationsErrorCode = 'CONVERSATION_NOT_FOUND' | 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS' | 'CANNOT_CHAT_WITH_SELF';
+export type ConversationsErrorCode =
+  | 'CONVERSATION_NOT_FOUND'
+  | 'PEER_GONE'
+  | 'BLOCKED'
+  | 'NOT_FRIENDS'
+  | 'CANNOT_CHAT_WITH_SELF'
+  | 'ENCRYPTION_IRREVERSIBLE';
 
 export const conversationNotFound = () => new NotFoundException({ code: 'CONVERSATION_NOT_FOUND', message: 'Conversation not found' });
 export const peerGone = () => new ForbiddenException({ code: 'PEER_GONE', message: 'The other account no longer exists' });
@@ -8,6 +14,9 @@ export const blocked = () => new ForbiddenException({ code: 'BLOCKED', message: 
 export const notFriends = () => new ForbiddenException({ code: 'NOT_FRIENDS', message: 'You can only message friends' });
 export const cannotChatWithSelf = () =>
   new BadRequestException({ code: 'CANNOT_CHAT_WITH_SELF', message: 'You cannot start a conversation with yourself' });
+
+export const encryptionIrreversible = () =>
+  new BadRequestException({ code: 'ENCRYPTION_IRREVERSIBLE', message: 'End-to-end encryption cannot be turned off once it is on' });
 
 /** The error for what `write_refusal` answered. */
 export function writeRefused(refusal: 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS'): ForbiddenException {

@@ -29,10 +29,11 @@ export class MessagesController {
   @SessionCheckedByHandler()
   @RateLimit('send')
   @ApiErrors({
-    400: ['INVALID_ID', 'VALIDATION_FAILED'],
+    400: ['INVALID_ID', 'VALIDATION_FAILED', 'ENCRYPTION_MISMATCH', 'RELATED_MESSAGE_NOT_FOUND'],
     403: ['NOT_FRIENDS', 'BLOCKED', 'PEER_GONE'],
-    404: ['CONVERSATION_NOT_FOUND'],
+    404: ['CONVERSATION_NOT_FOUND', 'ATTACHMENT_NOT_FOUND'],
     409: ['CLIENT_ID_CONFLICT'],
+    413: ['CIPHERTEXT_TOO_LARGE'],
     429: ['RATE_LIMITED'],
   })
   async send(
@@ -46,19 +47,20 @@ export class MessagesController {
     return message;
   }
 
-  /** Edits your own message. */
+  /** Edits your own message: a new `body` in a plaintext conversation, a new `ciphertext` in an encrypted one. */
   @Patch('messages/:id')
   @ApiErrors({
-    400: ['INVALID_ID', 'VALIDATION_FAILED'],
+    400: ['INVALID_ID', 'VALIDATION_FAILED', 'ENCRYPTION_MISMATCH'],
     403: ['NOT_MESSAGE_SENDER', 'NOT_FRIENDS', 'BLOCKED', 'PEER_GONE'],
     404: ['MESSAGE_NOT_FOUND'],
     409: ['MESSAGE_NOT_EDITABLE'],
+    413: ['CIPHERTEXT_TOO_LARGE'],
   })
   edit(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string, @Body() dto: EditMessageDto): Promise<MessageDto> {
-    return this.messagesService.edit(auth.id, id, dto.body);
+    return this.messagesService.edit(auth.id, id, dto);
   }
 
-  /** Deletes your own message for everyone; a "message deleted" tombstone stays in the history. */
+  /** Deletes your own message for everyone (and the reactions to it); a "message deleted" tombstone stays in the history. */
   @Delete('messages/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiErrors({ 400: ['INVALID_ID'], 403: ['NOT_MESSAGE_SENDER'], 404: ['MESSAGE_NOT_FOUND'] })

@@ -5,11 +5,20 @@ import type { AttachmentRow } from '../attachments/attachment.entity.js';
 import { ConversationMember } from '../conversations/conversation-member.entity.js';
 import { prepared, runPrepared } from '../database/prepared.js';
 import { managerFor, managerOf, type Tx } from '../database/transaction.js';
-import type { MessageRow } from './dto/message.dto.js';
+import type { EncryptedContent, MessageKind, MessageRow } from './dto/message.dto.js';
 import { Message } from './message.entity.js';
 
 export type SendOutcomeRow = {
-  outcome: 'created' | 'replayed' | 'SESSION_REVOKED' | 'CONVERSATION_NOT_FOUND' | 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS';
+  outcome:
+    | 'created'
+    | 'replayed'
+    | 'SESSION_REVOKED'
+    | 'CONVERSATION_NOT_FOUND'
+    | 'ENCRYPTION_MISMATCH'
+    | 'RELATED_MESSAGE_NOT_FOUND'
+    | 'PEER_GONE'
+    | 'BLOCKED'
+    | 'NOT_FRIENDS';
   peer_id: string | null;
   message: MessageRow | null;
 };
@@ -31,13 +40,16 @@ export type SendParams = [
   senderId: string,
   clientId: string,
   body: string | null,
+  ciphertext: EncryptedContent | null,
+  kind: MessageKind,
+  relatesTo: string | null,
   now: Date,
   timerGiven: boolean,
   expiresInSeconds: number | null,
   expiryMode: string | null,
 ];
 
-export const SEND_MESSAGE = prepared('messages_send', 'SELECT outcome, peer_id, message FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)');
+export const SEND_MESSAGE = prepared('messages_send', 'SELECT outcome, peer_id, message FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)');
 
 /**
  * A page of history in one statement: the membership check (no row: not a member), up to `$5` messages
@@ -46,7 +58,8 @@ export const SEND_MESSAGE = prepared('messages_send', 'SELECT outcome, peer_id, 
  */
 function historySql(direction: 'before' | 'after'): string {
   const [comparison, order] = direction === 'before' ? ['<', 'DESC'] : ['>', 'ASC'];
-  return `SELECT page.id, page.conversation_id, page.seq, page.sender_id, page.client_id, page.body, page.created_at,
+  return `SELECT page.id, page.conversation_id, page.seq, page.sender_id, page.client_id, page.body, page.ciphertext,
+            page.sender_device_id, page.kind, page.relates_to, page.created_at,
             page.edited_at, page.deleted_at, page.expires_in_seconds, page.expiry_mode, page.expires_at,
             (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.position) FROM attachments a WHERE a.message_id = page.id) AS attachments
        FROM conversation_members member
@@ -101,19 +114,28 @@ export class MessagesRepository {
       .getOne();
   }
 
-  /** Whether the body changed: guarded in SQL, as a delete or the expiry may have happened since it was read. */
-  async edit(tx: Tx, messageId: string, body: string, now: Date): Promise<boolean> {
-    const updated = await managerOf(tx)
-      .createQueryBuilder()
-      .update(Message)
-      .set({ body, editedAt: now })
-      .where('id = :id AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > :now)', { id: messageId, now })
-      .execute();
-    return Boolean(updated.affected);
+  /**
+   * Whether the content changed (a body, or a ciphertext in place of any body): guarded in SQL, as a
+   * delete or the expiry may have happened since it was read.
+   */
+  async edit(tx: Tx, messageId: string, content: { body: string; ciphertext: null } | { body: null; ciphertext: EncryptedContent }, now: Date): Promise<boolean> {
+    const [, affected]: [unknown[], number] = await managerOf(tx).query(
+      `UPDATE messages SET body = $2, ciphertext = $3::jsonb, edited_at = $4
+        WHERE id = $1 AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > $4)`,
+      [messageId, content.body, content.ciphertext === null ? null : JSON.stringify(content.ciphertext), now],
+    );
+    return affected > 0;
   }
 
-  async tombstone(tx: Tx, messageId: string, deletedAt: Date): Promise<void> {
-    await managerOf(tx).update(Message, { id: messageId }, { body: null, deletedAt });
+  /** Wipes the content and deletes the reactions to it; answers the ids of those reactions. */
+  async tombstone(tx: Tx, messageId: string, deletedAt: Date): Promise<string[]> {
+    const manager = managerOf(tx);
+    await manager.query(`UPDATE messages SET body = NULL, ciphertext = NULL, deleted_at = $2 WHERE id = $1`, [messageId, deletedAt]);
+    const [rows]: [{ id: string }[], number] = await manager.query(
+      `DELETE FROM messages WHERE kind = 'reaction' AND relates_to = $1 RETURNING id`,
+      [messageId],
+    );
+    return rows.map((row) => row.id);
   }
 
   /** Starts the clock of the `afterRead` messages of the peer that a read marker moving from `fromSeq` to `toSeq` passes. */
@@ -140,16 +162,25 @@ export class MessagesRepository {
       // ARRAY(…) of row addresses makes the delete a TID scan: straight to the rows, with no
       // primary-key lookup per row; `IN (subquery)` would plan a scan of the whole table. A row a
       // user's request changes meanwhile gets a new address and is left for the next batch.
+      // The reactions to the expired messages go in the same statement, so that they are announced
+      // with them (the trigger on messages would delete them anyway).
       return manager.query(
-        `WITH deleted AS (
+        `WITH expired AS (
            DELETE FROM messages WHERE ctid = ANY(ARRAY(
              SELECT ctid FROM messages WHERE expires_at <= $1 AND expires_at >= $2::timestamptz
               ORDER BY expires_at LIMIT $3))
            RETURNING id, conversation_id, expires_at
+         ), reactions AS (
+           DELETE FROM messages r WHERE r.kind = 'reaction' AND r.relates_to IN (SELECT id FROM expired)
+              AND r.id NOT IN (SELECT id FROM expired)
+           RETURNING r.id, r.conversation_id
+         ), deleted AS (
+           SELECT id, conversation_id, 1 AS expired FROM expired
+           UNION ALL SELECT id, conversation_id, 0 FROM reactions
          )
-         SELECT conversation_id, array_agg(id) AS ids, count(*)::int AS count,
+         SELECT conversation_id, array_agg(id) AS ids, sum(expired)::int AS count,
                 -- As text, so the next batch gets it back to the microsecond.
-                (SELECT max(expires_at) FROM deleted)::text AS until
+                (SELECT max(expires_at) FROM expired)::text AS until
            FROM deleted GROUP BY conversation_id`,
         [now, from, batchSize],
       );

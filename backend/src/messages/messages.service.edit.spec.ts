@@ -1,7 +1,7 @@
 import { ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import { toMessageDto } from './dto/message.dto.js';
 import type { MessagesService } from './messages.service.js';
-import { ALICE, BOB, CONVERSATION, START, aMessage, newMessagesService } from '../../test/helpers/messages-service.js';
+import { ALICE, BOB, CONVERSATION, MEGOLM, START, aMessage, newMessagesService } from '../../test/helpers/messages-service.js';
 import { rejection } from '../../test/helpers/rejection.js';
 
 describe('MessagesService changes to sent messages', () => {
@@ -24,16 +24,41 @@ describe('MessagesService changes to sent messages', () => {
       const edited = aMessage({ body: 'edited', editedAt: START });
       messages.findOne.mockResolvedValueOnce(edited);
 
-      await expect(sut.edit(ALICE, 'message-1', 'edited')).resolves.toEqual(toMessageDto(edited));
+      await expect(sut.edit(ALICE, 'message-1', { body: 'edited' })).resolves.toEqual(toMessageDto(edited));
       expect(messages.findVisible).toHaveBeenCalledWith(ALICE, 'message-1', START);
       expect(conversationsService.assertCanWrite).toHaveBeenCalledWith(ALICE, BOB, transactions.tx);
-      expect(messages.edit).toHaveBeenCalledWith(transactions.tx, 'message-1', 'edited', START);
+      expect(messages.edit).toHaveBeenCalledWith(transactions.tx, 'message-1', { body: 'edited', ciphertext: null }, START);
       expect(messages.findOne).toHaveBeenCalledWith({ id: 'message-1' });
       expect(realtime.messageUpdated).toHaveBeenCalledWith([ALICE, BOB], toMessageDto(edited));
     });
 
+    it('replaces the ciphertext (and clears any body) in an encrypted conversation, under its share lock', async () => {
+      messages.findVisible.mockResolvedValueOnce(aMessage());
+      conversationsService.lockEncrypted.mockResolvedValueOnce(true);
+
+      await sut.edit(ALICE, 'message-1', { ciphertext: MEGOLM });
+
+      expect(conversationsService.lockEncrypted).toHaveBeenCalledWith(transactions.tx, CONVERSATION);
+      expect(messages.edit).toHaveBeenCalledWith(transactions.tx, 'message-1', { body: null, ciphertext: MEGOLM }, START);
+    });
+
+    it.each([
+      ['a body in an encrypted conversation', true, { body: 'edited' }],
+      ['a ciphertext in a plaintext conversation', false, { ciphertext: MEGOLM }],
+      ['both', true, { body: 'edited', ciphertext: MEGOLM }],
+    ])('answers ENCRYPTION_MISMATCH for %s, and writes nothing', async (_name, encrypted, dto) => {
+      messages.findVisible.mockResolvedValueOnce(aMessage());
+      conversationsService.lockEncrypted.mockResolvedValueOnce(encrypted);
+
+      const error = await rejection(sut.edit(ALICE, 'message-1', dto));
+
+      expect(error.getResponse()).toMatchObject({ code: 'ENCRYPTION_MISMATCH' });
+      expect(messages.edit).not.toHaveBeenCalled();
+      expect(realtime.messageUpdated).not.toHaveBeenCalled();
+    });
+
     it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {
-      const error = await rejection(sut.edit(ALICE, 'message-1', 'edited'));
+      const error = await rejection(sut.edit(ALICE, 'message-1', { body: 'edited' }));
 
       expect(error).toBeInstanceOf(NotFoundException);
       expect(error.getResponse()).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
@@ -43,7 +68,7 @@ describe('MessagesService changes to sent messages', () => {
     it('answers NOT_MESSAGE_SENDER for the other member', async () => {
       messages.findVisible.mockResolvedValueOnce(aMessage({ senderId: BOB }));
 
-      const error = await rejection(sut.edit(ALICE, 'message-1', 'edited'));
+      const error = await rejection(sut.edit(ALICE, 'message-1', { body: 'edited' }));
 
       expect(error).toBeInstanceOf(ForbiddenException);
       expect(error.getResponse()).toMatchObject({ code: 'NOT_MESSAGE_SENDER' });
@@ -53,7 +78,7 @@ describe('MessagesService changes to sent messages', () => {
     it('answers MESSAGE_NOT_EDITABLE for a deleted message', async () => {
       messages.findVisible.mockResolvedValueOnce(aMessage({ body: null, deletedAt: START }));
 
-      const error = await rejection(sut.edit(ALICE, 'message-1', 'edited'));
+      const error = await rejection(sut.edit(ALICE, 'message-1', { body: 'edited' }));
 
       expect(error).toBeInstanceOf(ConflictException);
       expect(error.getResponse()).toMatchObject({ code: 'MESSAGE_NOT_EDITABLE' });
@@ -64,7 +89,7 @@ describe('MessagesService changes to sent messages', () => {
       messages.findVisible.mockResolvedValueOnce(aMessage());
       messages.edit.mockResolvedValueOnce(false);
 
-      const error = await rejection(sut.edit(ALICE, 'message-1', 'edited'));
+      const error = await rejection(sut.edit(ALICE, 'message-1', { body: 'edited' }));
 
       expect(error).toBeInstanceOf(ConflictException);
       expect(error.getResponse()).toMatchObject({ code: 'MESSAGE_NOT_EDITABLE' });
@@ -75,7 +100,7 @@ describe('MessagesService changes to sent messages', () => {
       const blocked = new ForbiddenException({ code: 'BLOCKED' });
       conversationsService.assertCanWrite.mockRejectedValueOnce(blocked);
 
-      await expect(sut.edit(ALICE, 'message-1', 'edited')).rejects.toBe(blocked);
+      await expect(sut.edit(ALICE, 'message-1', { body: 'edited' })).rejects.toBe(blocked);
       expect(messages.edit).not.toHaveBeenCalled();
       expect(realtime.messageUpdated).not.toHaveBeenCalled();
     });
@@ -114,6 +139,31 @@ describe('MessagesService changes to sent messages', () => {
       await expect(sut.delete(ALICE, 'message-1')).resolves.toBeUndefined();
       expect(messages.tombstone).not.toHaveBeenCalled();
       expect(realtime.messageDeleted).not.toHaveBeenCalled();
+    });
+
+    it('replaces the ciphertext (and clears any body) in an encrypted conversation, under its share lock', async () => {
+      messages.findVisible.mockResolvedValueOnce(aMessage());
+      conversationsService.lockEncrypted.mockResolvedValueOnce(true);
+
+      await sut.edit(ALICE, 'message-1', { ciphertext: MEGOLM });
+
+      expect(conversationsService.lockEncrypted).toHaveBeenCalledWith(transactions.tx, CONVERSATION);
+      expect(messages.edit).toHaveBeenCalledWith(transactions.tx, 'message-1', { body: null, ciphertext: MEGOLM }, START);
+    });
+
+    it.each([
+      ['a body in an encrypted conversation', true, { body: 'edited' }],
+      ['a ciphertext in a plaintext conversation', false, { ciphertext: MEGOLM }],
+      ['both', true, { body: 'edited', ciphertext: MEGOLM }],
+    ])('answers ENCRYPTION_MISMATCH for %s, and writes nothing', async (_name, encrypted, dto) => {
+      messages.findVisible.mockResolvedValueOnce(aMessage());
+      conversationsService.lockEncrypted.mockResolvedValueOnce(encrypted);
+
+      const error = await rejection(sut.edit(ALICE, 'message-1', dto));
+
+      expect(error.getResponse()).toMatchObject({ code: 'ENCRYPTION_MISMATCH' });
+      expect(messages.edit).not.toHaveBeenCalled();
+      expect(realtime.messageUpdated).not.toHaveBeenCalled();
     });
 
     it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {
@@ -165,6 +215,31 @@ describe('MessagesService changes to sent messages', () => {
 
       expect(messages.startReadTimers).not.toHaveBeenCalled();
       expect(realtime.conversationRead).not.toHaveBeenCalled();
+    });
+
+    it('replaces the ciphertext (and clears any body) in an encrypted conversation, under its share lock', async () => {
+      messages.findVisible.mockResolvedValueOnce(aMessage());
+      conversationsService.lockEncrypted.mockResolvedValueOnce(true);
+
+      await sut.edit(ALICE, 'message-1', { ciphertext: MEGOLM });
+
+      expect(conversationsService.lockEncrypted).toHaveBeenCalledWith(transactions.tx, CONVERSATION);
+      expect(messages.edit).toHaveBeenCalledWith(transactions.tx, 'message-1', { body: null, ciphertext: MEGOLM }, START);
+    });
+
+    it.each([
+      ['a body in an encrypted conversation', true, { body: 'edited' }],
+      ['a ciphertext in a plaintext conversation', false, { ciphertext: MEGOLM }],
+      ['both', true, { body: 'edited', ciphertext: MEGOLM }],
+    ])('answers ENCRYPTION_MISMATCH for %s, and writes nothing', async (_name, encrypted, dto) => {
+      messages.findVisible.mockResolvedValueOnce(aMessage());
+      conversationsService.lockEncrypted.mockResolvedValueOnce(encrypted);
+
+      const error = await rejection(sut.edit(ALICE, 'message-1', dto));
+
+      expect(error.getResponse()).toMatchObject({ code: 'ENCRYPTION_MISMATCH' });
+      expect(messages.edit).not.toHaveBeenCalled();
+      expect(realtime.messageUpdated).not.toHaveBeenCalled();
     });
 
     it('answers MESSAGE_NOT_FOUND for a message the caller cannot see', async () => {

@@ -3,7 +3,7 @@ import { QueryFailedError } from 'typeorm';
 import { Attachment } from '../attachments/attachment.entity.js';
 import { toMessageDto } from './dto/message.dto.js';
 import { asProcess, type MessagesService } from './messages.service.js';
-import { ALICE, BOB, CALLER, CLIENT_ID, CONVERSATION, START, aDto, aMessage, asRow, newMessagesService } from '../../test/helpers/messages-service.js';
+import { ALICE, BOB, CALLER, CLIENT_ID, CONVERSATION, MEGOLM, START, aDto, aMessage, asRow, newMessagesService } from '../../test/helpers/messages-service.js';
 import { rejection } from '../../test/helpers/rejection.js';
 
 describe('MessagesService', () => {
@@ -32,7 +32,7 @@ describe('MessagesService', () => {
 
       expect(messages.send).toHaveBeenCalledTimes(1);
       expect(messages.send).toHaveBeenCalledWith(
-        ['session-1', 3, CONVERSATION, ALICE, CLIENT_ID, 'hello', new Date(START.getTime() + 5_000), true, 60, 'afterRead'],
+        ['session-1', 3, CONVERSATION, ALICE, CLIENT_ID, 'hello', null, 'message', null, new Date(START.getTime() + 5_000), true, 60, 'afterRead'],
         undefined,
       );
       expect(transactions.run).not.toHaveBeenCalled();
@@ -45,8 +45,8 @@ describe('MessagesService', () => {
       await sut.send(CALLER, CONVERSATION, aDto());
       await sut.send(CALLER, CONVERSATION, aDto({ expiresInSeconds: null, body: '' }));
 
-      expect(sendParams(0).slice(5)).toEqual(['hello', START, false, null, null]);
-      expect(sendParams(1).slice(5)).toEqual([null, START, true, null, null]);
+      expect(sendParams(0).slice(5)).toEqual(['hello', null, 'message', null, START, false, null, null]);
+      expect(sendParams(1).slice(5)).toEqual([null, null, 'message', null, START, true, null, null]);
     });
 
     it('returns the stored row with created:true and announces it to both members', async () => {
@@ -58,6 +58,23 @@ describe('MessagesService', () => {
       expect(result).toEqual({ message: toMessageDto(stored), created: true });
       expect(realtime.messageCreated).toHaveBeenCalledTimes(1);
       expect(realtime.messageCreated).toHaveBeenCalledWith([ALICE, BOB], result.message);
+    });
+
+    it('passes a ciphertext, the kind and relatesTo to send_message', async () => {
+      answers('created', aMessage({ body: null, ciphertext: MEGOLM, kind: 'reaction', relatesTo: 'message-0' }));
+
+      const { message } = await sut.send(CALLER, CONVERSATION, aDto({ body: undefined, ciphertext: MEGOLM, kind: 'reaction', relatesTo: 'message-0' }));
+
+      expect(sendParams(0).slice(5, 9)).toEqual([null, MEGOLM, 'reaction', 'message-0']);
+      expect(message).toMatchObject({ body: null, ciphertext: MEGOLM, kind: 'reaction', relatesTo: 'message-0', senderDeviceId: 'session-1' });
+    });
+
+    it('answers CIPHERTEXT_TOO_LARGE (413) for a ciphertext over 64 KiB, before calling send_message', async () => {
+      const error = await rejection(sut.send(CALLER, CONVERSATION, aDto({ body: undefined, ciphertext: { ...MEGOLM, ciphertext: 'A'.repeat(65_536) } })));
+
+      expect(error.getStatus()).toBe(413);
+      expect(error.getResponse()).toMatchObject({ code: 'CIPHERTEXT_TOO_LARGE' });
+      expect(messages.send).not.toHaveBeenCalled();
     });
 
     it('passes no session when the process sends for a user itself', async () => {
@@ -74,6 +91,8 @@ describe('MessagesService', () => {
       ['PEER_GONE', ForbiddenException],
       ['BLOCKED', ForbiddenException],
       ['NOT_FRIENDS', ForbiddenException],
+      ['ENCRYPTION_MISMATCH', BadRequestException],
+      ['RELATED_MESSAGE_NOT_FOUND', BadRequestException],
     ] as const)('answers %s when send_message refuses, and announces nothing', async (code, type) => {
       answers(code);
 
@@ -125,6 +144,31 @@ describe('MessagesService', () => {
         await expect(sut.send(CALLER, CONVERSATION, withFiles())).rejects.toBe(invalid);
         expect(transactions.state.rolledBack).toBe(true);
         expect(realtime.messageCreated).not.toHaveBeenCalled();
+      });
+
+      it('rolls the message back with ENCRYPTION_MISMATCH when a plaintext message carries an encrypted blob', async () => {
+        answers('created', aMessage());
+        attachmentsService.attach.mockResolvedValueOnce([
+          Object.assign(new Attachment(), { id: 'file-1', kind: 'encrypted', messageId: 'message-1', position: 0, createdAt: START }),
+        ]);
+
+        const error = await rejection(sut.send(CALLER, CONVERSATION, aDto({ attachmentIds: ['file-1'] })));
+
+        expect(error.getResponse()).toMatchObject({ code: 'ENCRYPTION_MISMATCH' });
+        expect(transactions.state.rolledBack).toBe(true);
+        expect(realtime.messageCreated).not.toHaveBeenCalled();
+      });
+
+      it('rolls the message back with ENCRYPTION_MISMATCH when an encrypted message carries a plaintext file', async () => {
+        answers('created', aMessage({ body: null, ciphertext: MEGOLM }));
+        attachmentsService.attach.mockResolvedValueOnce([
+          Object.assign(new Attachment(), { id: 'file-1', kind: 'image', messageId: 'message-1', position: 0, createdAt: START }),
+        ]);
+
+        const error = await rejection(sut.send(CALLER, CONVERSATION, aDto({ body: undefined, ciphertext: MEGOLM, attachmentIds: ['file-1'] })));
+
+        expect(error.getResponse()).toMatchObject({ code: 'ENCRYPTION_MISMATCH' });
+        expect(transactions.state.rolledBack).toBe(true);
       });
 
       it('attaches nothing when send_message refuses', async () => {

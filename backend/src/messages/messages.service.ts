@@ -10,7 +10,10 @@ import { conversationNotFound, writeRefused } from '../conversations/errors.js';
 import { Transactions, type Tx } from '../database/transaction.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import {
+  type EditMessageDto,
+  type EncryptedContent,
   type HistoryQueryDto,
+  MAX_CIPHERTEXT_BYTES,
   MAX_SEQ,
   type MessageDto,
   messageFromRow,
@@ -18,7 +21,15 @@ import {
   type SendMessageDto,
   toMessageDto,
 } from './dto/message.dto.js';
-import { clientIdConflict, messageNotFound, notEditable, notYours } from './errors.js';
+import {
+  ciphertextTooLarge,
+  clientIdConflict,
+  encryptionMismatch,
+  messageNotFound,
+  notEditable,
+  notYours,
+  relatedMessageNotFound,
+} from './errors.js';
 import type { Message } from './message.entity.js';
 import { MessagesRepository, type SendOutcomeRow, type SendParams } from './messages.repository.js';
 import { validationFailed } from '../common/errors.js';
@@ -59,6 +70,8 @@ export class MessagesService {
   async send(caller: Sender, conversationId: string, dto: SendMessageDto): Promise<{ message: MessageDto; created: boolean }> {
     const { userId } = caller;
     const attachmentIds = dto.attachmentIds ?? [];
+    const ciphertext = dto.ciphertext ?? null;
+    assertCiphertextSize(ciphertext);
     const params: SendParams = [
       caller.sessionId,
       caller.tokenVersion,
@@ -66,6 +79,9 @@ export class MessagesService {
       userId,
       dto.clientId,
       dto.body || null,
+      ciphertext,
+      dto.kind ?? 'message',
+      dto.relatesTo ?? null,
       this.clock.now(),
       dto.expiresInSeconds !== undefined,
       dto.expiresInSeconds ?? null,
@@ -80,7 +96,10 @@ export class MessagesService {
         outcome = await this.transactions.run(async (tx) => {
           const result = await this.sendMessage(params, tx);
           if (result.outcome === 'created') {
-            attachments = (await this.attachmentsService.attach(tx, userId, result.message.id, attachmentIds)).map(toAttachmentDto);
+            const attached = await this.attachmentsService.attach(tx, userId, result.message.id, attachmentIds);
+            // Encrypted blobs in an encrypted conversation, never elsewhere; throwing rolls the send back.
+            if (attached.some((attachment) => (attachment.kind === 'encrypted') !== (ciphertext !== null))) throw encryptionMismatch();
+            attachments = attached.map(toAttachmentDto);
           }
           return result;
         });
@@ -103,6 +122,10 @@ export class MessagesService {
         throw sessionRevoked();
       case 'CONVERSATION_NOT_FOUND':
         throw conversationNotFound();
+      case 'ENCRYPTION_MISMATCH':
+        throw encryptionMismatch();
+      case 'RELATED_MESSAGE_NOT_FOUND':
+        throw relatedMessageNotFound();
       case 'PEER_GONE':
       case 'BLOCKED':
       case 'NOT_FRIENDS':
@@ -130,23 +153,36 @@ export class MessagesService {
     };
   }
 
-  async edit(userId: string, messageId: string, body: string): Promise<MessageDto> {
+  /**
+   * Replaces the content of your own message: a body in a plaintext conversation, a ciphertext in an
+   * encrypted one (where an edit of a message from before encryption was on leaves it encrypted).
+   */
+  async edit(userId: string, messageId: string, { body, ciphertext }: EditMessageDto): Promise<MessageDto> {
     const message = await this.findVisible(userId, messageId);
     if (message.senderId !== userId) throw notYours();
     if (message.deletedAt) throw notEditable();
+    assertCiphertextSize(ciphertext ?? null);
     const { peerId } = await this.conversationsService.getMembership(userId, message.conversationId);
     const now = this.clock.now();
     await this.transactions.run(async (tx) => {
       await this.conversationsService.assertCanWrite(userId, peerId, tx);
+      const encrypted = await this.conversationsService.lockEncrypted(tx, message.conversationId);
+      const content = encrypted
+        ? ciphertext && body === undefined && { body: null, ciphertext }
+        : body !== undefined && ciphertext === undefined && { body, ciphertext: null };
+      if (!content) throw encryptionMismatch();
       // Guarded again in SQL: a delete or the expiry may have happened since the read above.
-      if (!(await this.messages.edit(tx, messageId, body, now))) throw notEditable();
+      if (!(await this.messages.edit(tx, messageId, content, now))) throw notEditable();
     });
     const edited = await this.withAttachments((await this.messages.findOne({ id: messageId }))!);
     this.realtime.messageUpdated([userId, peerId], edited);
     return edited;
   }
 
-  /** Deletes for everyone, leaving a tombstone. Always allowed to the sender, even after a block. Idempotent. */
+  /**
+   * Deletes for everyone, leaving a tombstone without body or ciphertext; the reactions to it go too.
+   * Always allowed to the sender, even after a block. Idempotent.
+   */
   async delete(userId: string, messageId: string): Promise<void> {
     const message = await this.findVisible(userId, messageId);
     if (message.senderId !== userId) throw notYours();
@@ -157,7 +193,7 @@ export class MessagesService {
       return this.attachmentsService.deleteForMessage(tx, messageId);
     });
     const { peerId } = await this.conversationsService.getMembership(userId, message.conversationId);
-    this.realtime.messageDeleted([userId, peerId], toMessageDto({ ...message, body: null, deletedAt }));
+    this.realtime.messageDeleted([userId, peerId], toMessageDto({ ...message, body: null, ciphertext: null, deletedAt }));
     // Queued by the trigger in the transaction; removed now, or by the sweep if storage is slow or down.
     await this.attachmentsService.purgeKeys(files);
   }
@@ -218,7 +254,12 @@ export class MessagesService {
     const otherTimer =
       (dto.expiresInSeconds !== undefined && dto.expiresInSeconds !== previous.expiresInSeconds) ||
       (dto.expiryMode !== undefined && previous.expiryMode !== null && dto.expiryMode !== previous.expiryMode);
-    if (previous.conversationId !== conversationId || previous.body !== (dto.body || null) || !sameAttachments || otherTimer || previous.deletedAt || expired) {
+    const sameContent =
+      previous.body === (dto.body || null) &&
+      canonicalJson(previous.ciphertext) === canonicalJson(dto.ciphertext ?? null) &&
+      previous.kind === (dto.kind ?? 'message') &&
+      previous.relatesTo === (dto.relatesTo ?? null);
+    if (previous.conversationId !== conversationId || !sameContent || !sameAttachments || otherTimer || previous.deletedAt || expired) {
       throw clientIdConflict();
     }
     return toMessageDto(previous, attachments);
@@ -227,6 +268,20 @@ export class MessagesService {
   private async withAttachments(message: Message): Promise<MessageDto> {
     return toMessageDto(message, (await this.attachmentsService.forMessages([message.id])).get(message.id));
   }
+}
+
+/** 413 for a ciphertext over MAX_CIPHERTEXT_BYTES as JSON, before anything is read or written. */
+function assertCiphertextSize(ciphertext: EncryptedContent | null): void {
+  if (ciphertext && Buffer.byteLength(JSON.stringify(ciphertext)) > MAX_CIPHERTEXT_BYTES) throw ciphertextTooLarge(MAX_CIPHERTEXT_BYTES);
+}
+
+/** JSON with the keys in order, as jsonb keeps them, so a replayed ciphertext compares equal whatever its key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
 }
 
 function sameIds(attachments: AttachmentDto[], ids: string[]): boolean {

@@ -26,17 +26,28 @@ friends.json
 conversations/<conversationId>.json (one per conversation you are in)
   id, peer ({ id, username, displayName }; null when their account was deleted),
   createdAt, lastActivityAt, defaultExpiresInSeconds, defaultExpiryMode,
+  encrypted (true: end-to-end encrypted; messages from before it was turned on stay plaintext),
   lastReadSeq (the newest message you have read),
   messages: every message you could still see, oldest first, from both sides:
-    { id, conversationId, seq, senderId, clientId, body, attachments, createdAt, editedAt,
-      deleted, expiresInSeconds, expiryMode, expiresAt }
-  A deleted message has deleted: true and neither body nor attachments. Disappearing messages
-  whose time was up are not included. "attachments" describes files; the files themselves are
-  in attachments/ when you uploaded them.
+    { id, conversationId, seq, senderId, clientId, body, ciphertext, encrypted, senderDeviceId,
+      kind, relatesTo, attachments, createdAt, editedAt, deleted, expiresInSeconds, expiryMode,
+      expiresAt }
+  A deleted message has deleted: true and neither body, ciphertext nor attachments. Disappearing
+  messages whose time was up are not included. "attachments" describes files; the files
+  themselves are in attachments/ when you uploaded them. kind is "message" or "reaction";
+  relatesTo is the id of the message a reaction or reply points at.
+
+  ENCRYPTED MESSAGES (encrypted: true) hold only "ciphertext": the Megolm-encrypted content
+  ({ algorithm, ciphertext, session_id, ... }). The server never had the keys, so it cannot
+  decrypt them, and neither can this export: only your devices can. To keep readable copies,
+  use "Export my conversations" in the web client, which decrypts on your device.
 
 attachments/<attachmentId>-<name>
   The files you uploaded, sent or not yet sent, as the server stores them (images without
   their metadata). Files the other side sent are theirs and are not included.
+  Files of kind "encrypted" (named <attachmentId>-encrypted.bin) are encrypted blobs: their key,
+  real name and type are inside the encrypted message that carried them, readable only on
+  your devices.
 `;
 
 /** `iris-export-alice-2030-01-31.zip` (the date in UTC). */

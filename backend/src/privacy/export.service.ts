@@ -15,6 +15,9 @@ import { toUserDto, toUserSummaryDto, type UserSummaryDto } from '../users/dto/u
 import { UsersService } from '../users/users.service.js';
 import { attachmentEntryName, EXPORT_FORMAT, EXPORT_README, exportFileName, jsonDocument } from './export-format.js';
 
+/** A message in an export: as the API answers it, and whether it is ciphertext only the users' devices can read. */
+type ExportedMessage = MessageDto & { encrypted: boolean };
+
 /** Rows read per query: messages of a conversation, uploads of the user. */
 export const EXPORT_BATCH = 500;
 
@@ -129,7 +132,7 @@ export class ExportService {
         this.logger.warn(`Attachment ${attachment.id} has no stored file; left out of an export`);
         continue;
       }
-      // Images, audio and video are compressed already.
+      // Images, audio and video are compressed already; so is ciphertext, as far as zip can tell.
       const options = { mtime: attachment.createdAt, size, compress: attachment.kind === 'file' };
       await addStream(zip, body, attachmentEntryName(attachment.id, attachment.name), options, signal);
     }
@@ -144,13 +147,14 @@ export class ExportService {
       lastActivityAt: row.last_activity_at,
       defaultExpiresInSeconds: row.default_expires_in_seconds,
       defaultExpiryMode: row.default_expiry_mode,
+      encrypted: row.encrypted,
       lastReadSeq: row.last_read_seq,
     };
     return jsonDocument(head, 'messages', this.visibleMessages(row.id, row.last_seq, stillAllowed));
   }
 
   /** Oldest first, in batches by seq; the same visibility as history (tombstones yes, expired never). */
-  private async *visibleMessages(conversationId: string, untilSeq: number, stillAllowed: () => Promise<void>): AsyncGenerator<MessageDto> {
+  private async *visibleMessages(conversationId: string, untilSeq: number, stillAllowed: () => Promise<void>): AsyncGenerator<ExportedMessage> {
     let after = 0;
     for (;;) {
       await stillAllowed();
@@ -159,7 +163,8 @@ export class ExportService {
       for (const message of batch) {
         // A slow reader may take a while to get here: a message that expired meanwhile stays out.
         if (message.expiresAt && message.expiresAt <= this.clock.now()) continue;
-        yield toMessageDto(message, attachments.get(message.id));
+        // Labelled, so that nobody mistakes the ciphertext for what was said: only the users' devices can read it.
+        yield { ...toMessageDto(message, attachments.get(message.id)), encrypted: message.ciphertext !== null };
       }
       if (batch.length < EXPORT_BATCH) return;
       after = batch[batch.length - 1].seq;

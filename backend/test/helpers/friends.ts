@@ -7,9 +7,12 @@ export async function befriend(http: TestAgent, a: Registered, b: Registered): P
   await http.post(`/api/friends/requests/${sent.body.request.id}/accept`).set(bearer(b.accessToken)).expect(200);
 }
 
-/** Opens (or finds) the conversation of `a` with their friend `b`, and returns its id. */
-export async function openConversation(http: TestAgent, a: Registered, b: Registered): Promise<string> {
-  const res = await http.post('/api/conversations').set(bearer(a.accessToken)).send({ userId: b.id });
+/**
+ * Opens (or finds) the conversation of `a` with their friend `b`, and returns its id: plaintext unless
+ * asked otherwise (E2EE_DEFAULT is on, but most specs check rules that do not depend on encryption).
+ */
+export async function openConversation(http: TestAgent, a: Registered, b: Registered, { encrypted = false }: { encrypted?: boolean } = {}): Promise<string> {
+  const res = await http.post('/api/conversations').set(bearer(a.accessToken)).send({ userId: b.id, encrypted });
   if (res.status !== 201 && res.status !== 200) {
     throw new Error(`opening a conversation answered ${res.status}: ${JSON.stringify(res.body)}`);
   }

@@ -19,6 +19,15 @@ export const CONVERSATION = 'conversation-1';
 export const CLIENT_ID = '0b8a6f5e-6a4e-4c44-9d7a-2f1f0c9f2a11';
 export const CALLER = { userId: ALICE, sessionId: 'session-1', tokenVersion: 3 };
 
+/** Megolm `m.room.encrypted` content as OlmMachine.encryptRoomEvent makes it (shortened ciphertext). */
+export const MEGOLM = {
+  algorithm: 'm.megolm.v1.aes-sha2' as const,
+  ciphertext: 'AwgBEtABMUoMoHlFjcAe804T2/g5yh7dgJBUWHtl1B3BoMdIj++sY2CV+zQSheSUErOKDSwXD1/VDpqEeoBCc+hU9hRyayizRouw1SGGUkeVinY0Is06Tw',
+  device_id: '6f0e3a4c-0d55-4e7a-9a49-3f5e0b3c2d11',
+  sender_key: '26uCNjtjOFyYek+DL+n15vFYU4wpP/TRuEOUXA5+NW0',
+  session_id: 'OV64ougYA7gMii8W4Tp3V22IYRMNntjXITTc7KtA2cI',
+};
+
 export function aConversation(overrides: Partial<Conversation> = {}): Conversation {
   return Object.assign(new Conversation(), {
     id: CONVERSATION,
@@ -29,6 +38,7 @@ export function aConversation(overrides: Partial<Conversation> = {}): Conversati
     createdAt: START,
     defaultExpiresInSeconds: null,
     defaultExpiryMode: 'afterSend',
+    encrypted: false,
     ...overrides,
   });
 }
@@ -41,6 +51,10 @@ export function aMessage(overrides: Partial<Message> = {}): Message {
     senderId: ALICE,
     clientId: CLIENT_ID,
     body: 'hello',
+    ciphertext: null,
+    senderDeviceId: 'session-1',
+    kind: 'message',
+    relatesTo: null,
     createdAt: new Date(START.getTime() - 60_000),
     editedAt: null,
     deletedAt: null,
@@ -59,6 +73,10 @@ export const asRow = (message: Message): Record<string, unknown> => ({
   sender_id: message.senderId,
   client_id: message.clientId,
   body: message.body,
+  ciphertext: message.ciphertext,
+  sender_device_id: message.senderDeviceId,
+  kind: message.kind,
+  relates_to: message.relatesTo,
   created_at: message.createdAt.toISOString(),
   edited_at: message.editedAt?.toISOString() ?? null,
   deleted_at: message.deletedAt?.toISOString() ?? null,
@@ -83,13 +101,14 @@ export function newMessagesService() {
   messages.findOne.mockResolvedValue(aMessage());
   messages.findVisible.mockResolvedValue(null);
   messages.edit.mockResolvedValue(true);
-  messages.tombstone.mockResolvedValue(undefined);
+  messages.tombstone.mockResolvedValue([]);
   messages.startReadTimers.mockResolvedValue(undefined);
   messages.history.mockResolvedValue([]);
   const conversationsService = built.mock(ConversationsService);
   conversationsService.getMembership.mockResolvedValue({ conversation: aConversation(), lastReadSeq: 0, peerId: BOB } satisfies Membership);
   conversationsService.assertCanWrite.mockResolvedValue(undefined);
   conversationsService.advanceReadMarker.mockResolvedValue(null);
+  conversationsService.lockEncrypted.mockResolvedValue(false);
   const attachmentsService = built.mock(AttachmentsService);
   attachmentsService.attach.mockResolvedValue([]);
   attachmentsService.forMessages.mockResolvedValue(new Map());

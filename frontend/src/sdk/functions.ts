@@ -57,6 +57,8 @@ export type { AttachmentsGetConfig$Params as AttachmentsGetConfig$Params } from 
 export { attachmentsGetConfig as attachmentsGetConfig } from './fn/attachments/attachments-get-config';
 export type { AttachmentsUpload$Params as AttachmentsUpload$Params } from './fn/attachments/attachments-upload';
 export { attachmentsUpload as attachmentsUpload } from './fn/attachments/attachments-upload';
+export type { AttachmentsUploadEncrypted$Params as AttachmentsUploadEncrypted$Params } from './fn/attachments/attachments-upload-encrypted';
+export { attachmentsUploadEncrypted as attachmentsUploadEncrypted } from './fn/attachments/attachments-upload-encrypted';
 export type { AttachmentsDownload$Params as AttachmentsDownload$Params } from './fn/attachments/attachments-download';
 export { attachmentsDownload as attachmentsDownload } from './fn/attachments/attachments-download';
 export type { AttachmentsThumbnail$Params as AttachmentsThumbnail$Params } from './fn/attachments/attachments-thumbnail';

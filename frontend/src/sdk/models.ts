@@ -21,6 +21,7 @@ export type { DeviceKeysDto } from './models/device-keys-dto';
 export type { DeviceListsDto } from './models/device-lists-dto';
 export type { EditMessageDto } from './models/edit-message-dto';
 export type { EmptyResponseDto } from './models/empty-response-dto';
+export type { EncryptedContentDto } from './models/encrypted-content-dto';
 export type { EncryptionSyncEventDto } from './models/encryption-sync-event-dto';
 export type { EraseMeDto } from './models/erase-me-dto';
 export type { ErasureCountsDto } from './models/erasure-counts-dto';

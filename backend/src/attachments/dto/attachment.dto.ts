@@ -4,13 +4,16 @@ export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 
 export class AttachmentDto {
   id: string;
-  /** image (JPEG, PNG, WebP, GIF, AVIF, with a thumbnail), video, audio, or any other file. */
+  /**
+   * image (JPEG, PNG, WebP, GIF, AVIF, with a thumbnail), video, audio, or any other file; `encrypted` for
+   * the opaque blobs of an encrypted conversation (no thumbnail, dimensions or duration: those travel encrypted).
+   */
   kind: AttachmentKind;
-  /** Decided by the server from the file's contents. */
+  /** Decided by the server from the file's contents; `application/octet-stream` for an encrypted blob. */
   mimeType: string;
   /** Bytes, as stored (images are re-encoded without metadata, so this can differ from the upload). */
   size: number;
-  /** The uploader's file name, sanitised. */
+  /** The uploader's file name, sanitised; `encrypted.bin` for an encrypted blob (the real one is in the message). */
   name: string;
   /** Pixels, for images. */
   width?: number | null;

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_EXPIRY_SECONDS, MessageDto, MIN_EXPIRY_SECONDS } from './message.dto.js';
 import { OptionalNotNull } from '../../common/validation.js';
 import { UserSummaryDto } from '../../users/dto/user.dto.js';
@@ -18,6 +18,11 @@ export class ConversationDto {
   /** Timer applied to new messages that do not set their own; null for none. */
   defaultExpiresInSeconds: number | null;
   defaultExpiryMode: ExpiryMode;
+  /**
+   * End-to-end encrypted: messages are sent as `ciphertext` (never `body`) and attachments as encrypted
+   * blobs. Once on, it never goes off.
+   */
+  encrypted: boolean;
 }
 
 export class ConversationPageDto {
@@ -30,6 +35,15 @@ export class CreateConversationDto {
   /** The friend to talk to. */
   @IsUUID()
   userId: string;
+
+  /**
+   * Encrypt the conversation end to end. Left out, the server's `E2EE_DEFAULT` decides for a new one.
+   * For an existing conversation, `true` turns encryption on if it was off (it never goes off again);
+   * otherwise the existing conversation is returned as it is.
+   */
+  @OptionalNotNull()
+  @IsBoolean()
+  encrypted?: boolean;
 }
 
 export class UpdateConversationDto {
@@ -44,4 +58,9 @@ export class UpdateConversationDto {
   @OptionalNotNull()
   @IsIn(EXPIRY_MODES)
   defaultExpiryMode?: ExpiryMode;
+
+  /** `true` turns end-to-end encryption on, for good: `false` once it is on is refused (ENCRYPTION_IRREVERSIBLE). */
+  @OptionalNotNull()
+  @IsBoolean()
+  encrypted?: boolean;
 }

@@ -40,3 +40,27 @@ async function definitions(runner: { query(sql: string, params: unknown[]): Prom
   );
   return rows.map((row) => row.definition);
 }
+
+/** A function in the database under the name of a schema function but with other arguments: an old signature. */
+export interface StaleFunction {
+  /** As DROP FUNCTION takes it, e.g. `send_message(uuid,integer,…)`. */
+  signature: string;
+  /** Its definition (pg_get_functiondef), to bring it back in a migration's down. */
+  definition: string;
+}
+
+/**
+ * Overloads left behind when a schema function's arguments changed: CREATE OR REPLACE makes a function
+ * of the new signature beside the old one, which must be dropped, or callers could still reach it.
+ */
+export async function staleFunctions(dataSource: DataSource): Promise<StaleFunction[]> {
+  const names = [...new Set(schemaFunctions.map((fn) => fn.signature.slice(0, fn.signature.indexOf('('))))];
+  return dataSource.query(
+    `SELECT p.oid::regprocedure::text AS signature, pg_get_functiondef(p.oid) AS definition
+       FROM pg_proc p
+      WHERE p.pronamespace = current_schema()::regnamespace AND p.proname = ANY($1::text[])
+        AND p.oid <> ALL(ARRAY(SELECT to_regprocedure(s)::oid FROM unnest($2::text[]) s WHERE to_regprocedure(s) IS NOT NULL))
+      ORDER BY p.oid`,
+    [names, schemaFunctions.map((fn) => fn.signature)],
+  );
+}

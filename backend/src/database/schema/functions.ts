@@ -70,19 +70,26 @@ $$`,
  * A send as one statement. Its rules are those of MessagesService.send, which calls it and maps its outcome:
  * - first the session (the send route is @SessionCheckedByHandler, so the guard only verifies the
  *   token): not open means `SESSION_REVOKED` before anything is read or written; a null session is
- *   the process sending for a user itself, as the seed does;
+ *   the process sending for a user itself, as the seed does. The session is the sender's device;
  * - not a member: `CONVERSATION_NOT_FOUND`, whatever the clientId;
  * - a clientId the sender already used: `replayed` with the stored row, checked before any lock;
+ * - content that does not fit the conversation: `ENCRYPTION_MISMATCH` (an encrypted one takes a
+ *   ciphertext and no body, a plaintext one never a ciphertext);
  * - then `write_refusal`, under the pair lock;
+ * - `relatesTo` must be a message (not a reaction) of this conversation, neither deleted nor expired:
+ *   else `RELATED_MESSAGE_NOT_FOUND`. It stays locked (FOR SHARE) until the commit, so a delete or the
+ *   sweep that removes it with its reactions cannot miss this one;
  * - otherwise `created`: the conversation row is locked by the UPDATE that takes the next seq, so seq
- *   order is commit order.
+ *   order is commit order; the UPDATE checks the encryption again, as turning it on may have committed
+ *   since it was read.
  * A concurrent retry that inserted the same clientId first raises SQLSTATE IR409, rolling back the seq.
  */
 const SEND_MESSAGE: SchemaFunction = {
-  signature: 'send_message(uuid, integer, uuid, uuid, uuid, text, timestamptz, boolean, integer, varchar)',
+  signature: 'send_message(uuid, integer, uuid, uuid, uuid, text, jsonb, varchar, uuid, timestamptz, boolean, integer, varchar)',
   sql: `CREATE OR REPLACE FUNCTION "send_message"(
     p_session_id uuid, p_token_version integer,
-    p_conversation_id uuid, p_sender_id uuid, p_client_id uuid, p_body text, p_now timestamptz,
+    p_conversation_id uuid, p_sender_id uuid, p_client_id uuid, p_body text, p_ciphertext jsonb,
+    p_kind varchar, p_relates_to uuid, p_now timestamptz,
     p_timer_given boolean, p_expires_in_seconds integer, p_expiry_mode varchar)
   RETURNS TABLE ("outcome" text, "peer_id" uuid, "message" jsonb)
   LANGUAGE plpgsql AS $$
@@ -117,10 +124,26 @@ BEGIN
     RETURN;
   END IF;
 
+  IF v_conversation.encrypted <> (p_ciphertext IS NOT NULL) OR (p_ciphertext IS NOT NULL AND p_body IS NOT NULL) THEN
+    RETURN QUERY SELECT 'ENCRYPTION_MISMATCH', v_peer_id, NULL::jsonb;
+    RETURN;
+  END IF;
+
   v_refusal := write_refusal(p_sender_id, v_peer_id);
   IF v_refusal IS NOT NULL THEN
     RETURN QUERY SELECT v_refusal, v_peer_id, NULL::jsonb;
     RETURN;
+  END IF;
+
+  IF p_relates_to IS NOT NULL THEN
+    PERFORM 1 FROM messages
+     WHERE id = p_relates_to AND conversation_id = p_conversation_id AND kind = 'message'
+       AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > p_now)
+       FOR SHARE;
+    IF NOT FOUND THEN
+      RETURN QUERY SELECT 'RELATED_MESSAGE_NOT_FOUND', v_peer_id, NULL::jsonb;
+      RETURN;
+    END IF;
   END IF;
 
   -- A timer left out takes the conversation's default; a zero or null timer has no mode.
@@ -128,9 +151,15 @@ BEGIN
   v_mode := CASE WHEN COALESCE(v_expires_in, 0) <> 0 THEN COALESCE(p_expiry_mode, v_conversation.default_expiry_mode) END;
 
   UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = p_now
-   WHERE id = p_conversation_id RETURNING last_seq INTO v_seq;
-  INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, expires_in_seconds, expiry_mode, expires_at)
-  VALUES (p_conversation_id, v_seq, p_sender_id, p_client_id, p_body, p_now, v_expires_in, v_mode,
+   WHERE id = p_conversation_id AND encrypted = v_conversation.encrypted RETURNING last_seq INTO v_seq;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'ENCRYPTION_MISMATCH', v_peer_id, NULL::jsonb;
+    RETURN;
+  END IF;
+  INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, ciphertext, sender_device_id, kind, relates_to,
+                        created_at, expires_in_seconds, expiry_mode, expires_at)
+  VALUES (p_conversation_id, v_seq, p_sender_id, p_client_id, p_body, p_ciphertext, p_session_id, p_kind, p_relates_to,
+          p_now, v_expires_in, v_mode,
           CASE WHEN v_mode = 'afterSend' THEN p_now + v_expires_in * interval '1 second' END)
   ON CONFLICT DO NOTHING
   RETURNING * INTO v_message;
@@ -138,6 +167,26 @@ BEGIN
     RAISE EXCEPTION 'clientId % was used by a concurrent send', p_client_id USING ERRCODE = 'IR409';
   END IF;
   RETURN QUERY SELECT 'created', v_peer_id, to_jsonb(v_message);
+END
+$$`,
+};
+
+/**
+ * Deleting messages (the expiry sweep, an erasure's cascade, a conversation's) takes the reactions that
+ * point at them along: a statement trigger on messages, so no path that removes rows can leave them behind.
+ * Replies (kind `message`) stay, pointing at a message that is gone.
+ */
+const DELETE_REACTIONS_OF_DELETED: SchemaFunction = {
+  signature: 'delete_reactions_of_deleted()',
+  sql: `CREATE OR REPLACE FUNCTION "delete_reactions_of_deleted"() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+BEGIN
+  -- Statement triggers fire for deletes of no rows too: without this, its own DELETE would recurse forever.
+  -- Reactions point only at messages, so deleting reactions ends here.
+  IF EXISTS (SELECT 1 FROM deleted_messages WHERE kind = 'message') THEN
+    DELETE FROM messages WHERE kind = 'reaction' AND relates_to IN (SELECT id FROM deleted_messages WHERE kind = 'message');
+  END IF;
+  RETURN NULL;
 END
 $$`,
 };
@@ -161,4 +210,4 @@ const E2EE_CONTACTS: SchemaFunction = {
 $$`,
 };
 
-export const schemaFunctions: readonly SchemaFunction[] = [LOCK_PAIR, VALID_SESSION, WRITE_REFUSAL, SEND_MESSAGE, E2EE_CONTACTS];
+export const schemaFunctions: readonly SchemaFunction[] = [LOCK_PAIR, VALID_SESSION, WRITE_REFUSAL, SEND_MESSAGE, DELETE_REACTIONS_OF_DELETED, E2EE_CONTACTS];

@@ -1,12 +1,18 @@
 import type { ExpiryMode } from '../../conversations/conversation.entity.js';
 
-/** `message.expired`: the sweep deleted these messages (they were already hidden from their `expiresAt` on). */
+/**
+ * `message.expired`: the sweep deleted these messages (they were already hidden from their `expiresAt` on),
+ * and the reactions to them.
+ */
 export class MessagesExpiredEventDto {
   conversationId: string;
   messageIds: string[];
 }
 
-/** `conversation.updated`: a member changed the conversation's default timer for messages sent from now on. */
+/**
+ * `conversation.updated`: a member changed the conversation's default timer for messages sent from now on,
+ * or turned end-to-end encryption on.
+ */
 export class ConversationUpdatedEventDto {
   conversationId: string;
   /** Who changed it. */
@@ -14,6 +20,8 @@ export class ConversationUpdatedEventDto {
   /** Null when the default timer is off. */
   defaultExpiresInSeconds: number | null;
   defaultExpiryMode: ExpiryMode;
+  /** End-to-end encryption is on (it never goes off again). */
+  encrypted: boolean;
 }
 
 /**

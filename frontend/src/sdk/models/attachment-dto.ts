@@ -12,17 +12,18 @@ export interface AttachmentDto {
   id: string;
 
   /**
-   * image (JPEG, PNG, WebP, GIF, AVIF, with a thumbnail), video, audio, or any other file.
+   * image (JPEG, PNG, WebP, GIF, AVIF, with a thumbnail), video, audio, or any other file; `encrypted` for
+   * the opaque blobs of an encrypted conversation (no thumbnail, dimensions or duration: those travel encrypted).
    */
-  kind: 'image' | 'file' | 'video' | 'audio';
+  kind: 'image' | 'file' | 'video' | 'audio' | 'encrypted';
 
   /**
-   * Decided by the server from the file's contents.
+   * Decided by the server from the file's contents; `application/octet-stream` for an encrypted blob.
    */
   mimeType: string;
 
   /**
-   * The uploader's file name, sanitised.
+   * The uploader's file name, sanitised; `encrypted.bin` for an encrypted blob (the real one is in the message).
    */
   name: string;
 

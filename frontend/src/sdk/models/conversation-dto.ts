@@ -10,6 +10,12 @@ export interface ConversationDto {
    */
   defaultExpiresInSeconds: number | null;
   defaultExpiryMode: 'afterSend' | 'afterRead';
+
+  /**
+   * End-to-end encrypted: messages are sent as `ciphertext` (never `body`) and attachments as encrypted
+   * blobs. Once on, it never goes off.
+   */
+  encrypted: boolean;
   id: string;
   lastActivityAt: string;
 

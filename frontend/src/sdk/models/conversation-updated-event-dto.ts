@@ -11,6 +11,11 @@ export interface ConversationUpdatedEventDto {
   defaultExpiryMode: 'afterSend' | 'afterRead';
 
   /**
+   * End-to-end encryption is on (it never goes off again).
+   */
+  encrypted: boolean;
+
+  /**
    * Who changed it.
    */
   userId: string;

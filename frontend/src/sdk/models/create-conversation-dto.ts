@@ -4,6 +4,13 @@
 export interface CreateConversationDto {
 
   /**
+   * Encrypt the conversation end to end. Left out, the server's `E2EE_DEFAULT` decides for a new one.
+   * For an existing conversation, `true` turns encryption on if it was off (it never goes off again);
+   * otherwise the existing conversation is returned as it is.
+   */
+  encrypted?: boolean;
+
+  /**
    * The friend to talk to.
    */
   userId: string;

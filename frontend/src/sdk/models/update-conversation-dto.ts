@@ -8,4 +8,9 @@ export interface UpdateConversationDto {
    */
   defaultExpiresInSeconds?: number | null;
   defaultExpiryMode?: 'afterSend' | 'afterRead';
+
+  /**
+   * `true` turns end-to-end encryption on, for good: `false` once it is on is refused (ENCRYPTION_IRREVERSIBLE).
+   */
+  encrypted?: boolean;
 }

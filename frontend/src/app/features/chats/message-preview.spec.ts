@@ -6,6 +6,7 @@ function message(overrides: Partial<MessageDto>): MessageDto {
   return {
     id: 'm1', conversationId: 'c1', senderId: 'u1', clientId: 'k1', seq: 1, body: 'Hello', attachments: [],
     createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deleted: false, expiresInSeconds: null, expiryMode: null, expiresAt: null,
+    ciphertext: null, senderDeviceId: 's1', kind: 'message', relatesTo: null,
     ...overrides,
   };
 }

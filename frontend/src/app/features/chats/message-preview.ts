@@ -1,8 +1,8 @@
 import type { AttachmentDto } from '../../../sdk/models/attachment-dto';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 
-const KIND_ICONS = { image: '📷', video: '🎬', audio: '🎵', file: '📎' } as const;
-const KIND_LABELS = { image: 'Photo', video: 'Video', audio: 'Audio', file: 'File' } as const;
+const KIND_ICONS = { image: '📷', video: '🎬', audio: '🎵', file: '📎', encrypted: '📎' } as const;
+const KIND_LABELS = { image: 'Photo', video: 'Video', audio: 'Audio', file: 'File', encrypted: 'Encrypted file' } as const;
 
 /** One line about a conversation's last message, as a chat list shows it. */
 export function messagePreview(message: MessageDto | null): string {

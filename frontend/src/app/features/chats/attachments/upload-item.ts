@@ -5,7 +5,7 @@ import { fileSize } from '../../../shared/file-size';
 import { Icon, type IconName } from '../../../shared/icon';
 import type { Upload } from './uploads-store';
 
-const KIND_ICONS: Record<Upload['kind'], IconName> = { image: 'image', video: 'movie', audio: 'audio', file: 'file' };
+const KIND_ICONS: Record<Upload['kind'], IconName> = { image: 'image', video: 'movie', audio: 'audio', file: 'file', encrypted: 'file' };
 
 /** A file being uploaded: a preview (images) or its kind, name, size, a progress bar, and cancel/remove and retry. */
 @Component({
