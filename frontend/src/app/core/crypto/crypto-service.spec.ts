@@ -300,6 +300,37 @@ describe('CryptoService', () => {
     });
   });
 
+  describe('one tab per device', () => {
+    /** Web Locks as browsers implement `ifAvailable`: the callback gets null when the lock is taken. */
+    class FakeLocks {
+      private readonly held = new Set<string>();
+      async request(name: string, _options: unknown, callback: (lock: unknown) => unknown): Promise<unknown> {
+        if (this.held.has(name)) return callback(null);
+        this.held.add(name);
+        try {
+          return await callback({ name, mode: 'exclusive' });
+        } finally {
+          this.held.delete(name);
+        }
+      }
+    }
+
+    it('refuses a second tab while the first holds the device, and lets it in once the first closed', async () => {
+      const locks = new FakeLocks() as unknown as LockManager;
+      const storage = new MemoryStorage();
+      const start = () => CryptoService.start({ transport: server.transport(ALICE, 'L1'), storage, persistent: true, locks });
+      const first = await start();
+      const identity = first.identityKey;
+
+      await expect(start()).rejects.toMatchObject({ code: 'E2EE_IN_USE' });
+      first.close();
+      const second = await start();
+
+      expect(second.identityKey).toBe(identity);
+      await second.signOut();
+    });
+  });
+
   describe('the IndexedDB store', () => {
     async function persistentDevice(storage: MemoryStorage, deviceId: string): Promise<CryptoService> {
       return CryptoService.start({ transport: server.transport(ALICE, deviceId), storage, persistent: true });

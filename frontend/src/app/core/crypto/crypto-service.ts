@@ -31,7 +31,7 @@ export const UNDECRYPTABLE_MESSAGES: Record<UndecryptableReason, string> = {
   failed: 'This message couldn\u2019t be decrypted',
 };
 
-export type CryptoStoreErrorCode = 'E2EE_STORE_LOST' | 'E2EE_STORE_UNREADABLE';
+export type CryptoStoreErrorCode = 'E2EE_STORE_LOST' | 'E2EE_STORE_UNREADABLE' | 'E2EE_IN_USE';
 
 /**
  * The device's keys are gone or cannot be opened (site data cleared, another browser profile): this
@@ -42,15 +42,16 @@ export class CryptoStoreError extends Error {
     readonly code: CryptoStoreErrorCode,
     cause?: unknown,
   ) {
-    super(
-      code === 'E2EE_STORE_LOST'
-        ? "This browser no longer has this device's encryption keys. Sign in again."
-        : "This device's encryption keys cannot be opened. Sign in again.",
-      { cause },
-    );
+    super(STORE_ERROR_MESSAGES[code], { cause });
     this.name = 'CryptoStoreError';
   }
 }
+
+const STORE_ERROR_MESSAGES: Record<CryptoStoreErrorCode, string> = {
+  E2EE_STORE_LOST: "This browser no longer has this device's encryption keys. Sign in again.",
+  E2EE_STORE_UNREADABLE: "This device's encryption keys cannot be opened. Sign in again.",
+  E2EE_IN_USE: 'Iris is open in another tab of this browser. Use that tab, or close it and reload this one.',
+};
 
 /** What the browser keeps for a device: only the store passphrase and the sync position. */
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
@@ -64,6 +65,8 @@ export interface CryptoServiceOptions {
   /** For the IndexedDB checks and deletion (default: the global one, which the library uses too). */
   indexedDB?: IDBFactory;
   loadWasm?: () => Promise<CryptoWasm>;
+  /** Web Locks (default: navigator.locks where there is one). */
+  locks?: LockManager | null;
 }
 
 const DECRYPT_CACHE_SIZE = 1000;
@@ -105,6 +108,7 @@ export class CryptoService {
     private readonly storage: KeyValueStorage,
     private readonly idb: IDBFactory | undefined,
     private readonly persistent: boolean,
+    private readonly releaseLock: () => void,
     /** `@<uuid>:iris` */
     readonly userId: string,
     readonly deviceId: string,
@@ -116,28 +120,39 @@ export class CryptoService {
     const persistent = options.persistent ?? true;
     const idb = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     const [wasm, me] = await Promise.all([(options.loadWasm ?? loadCryptoWasm)(), options.transport.whoami()]);
-    const user = new wasm.UserId(me.user_id);
-    const device = new wasm.DeviceId(me.device_id);
-    let machine: OlmMachine;
-    if (persistent) {
-      const passphrase = await storePassphrase(storage, idb, me.device_id);
-      try {
-        machine = await wasm.OlmMachine.initialize(user, device, cryptoStoreName(me.device_id), passphrase);
-      } catch (error) {
-        throw new CryptoStoreError('E2EE_STORE_UNREADABLE', error);
+    // Tabs of one browser share the sign-in, so the device: two machines on one store would corrupt it.
+    const release = await holdDevice(options.locks === undefined ? defaultLocks() : options.locks, me.device_id);
+    if (!release) throw new CryptoStoreError('E2EE_IN_USE');
+    let service: CryptoService | null = null;
+    try {
+      const user = new wasm.UserId(me.user_id);
+      const device = new wasm.DeviceId(me.device_id);
+      let machine: OlmMachine;
+      if (persistent) {
+        const passphrase = await storePassphrase(storage, idb, me.device_id);
+        try {
+          machine = await wasm.OlmMachine.initialize(user, device, cryptoStoreName(me.device_id), passphrase);
+        } catch (error) {
+          throw new CryptoStoreError('E2EE_STORE_UNREADABLE', error);
+        }
+      } else {
+        machine = await wasm.OlmMachine.initialize(user, device);
       }
-    } else {
-      machine = await wasm.OlmMachine.initialize(user, device);
+      service = new CryptoService(wasm, machine, options.transport, storage, idb, persistent, release, me.user_id, me.device_id);
+      await machine.updateTrackedUsers([new wasm.UserId(me.user_id)]);
+      await service.pump();
+      await service.sync();
+      return service;
+    } catch (error) {
+      if (service) service.close();
+      else release();
+      throw error;
     }
-    const service = new CryptoService(wasm, machine, options.transport, storage, idb, persistent, me.user_id, me.device_id);
-    await machine.updateTrackedUsers([new wasm.UserId(me.user_id)]);
-    await service.pump();
-    await service.sync();
-    return service;
   }
 
   /** This device's Curve25519 identity key (for showing and comparing, e.g. in the sessions list). */
   get identityKey(): string {
+    this.assertOpen();
     return this.machine.identityKeys.curve25519.toBase64();
   }
 
@@ -264,6 +279,7 @@ export class CryptoService {
     this.closed = true;
     this.decrypted.clear();
     this.machine.close();
+    this.releaseLock();
   }
 
   /** Sign-out: ends the machine and deletes this device's keys, store passphrase and sync position. */
@@ -410,6 +426,26 @@ async function storePassphrase(storage: KeyValueStorage, idb: IDBFactory | undef
   const passphrase = btoa(String.fromCharCode(...bytes));
   storage.setItem(passphraseKey(deviceId), passphrase);
   return passphrase;
+}
+
+function defaultLocks(): LockManager | null {
+  return typeof navigator === 'undefined' ? null : (navigator.locks ?? null);
+}
+
+/** Holds the device's lock until the returned function is called; null when another tab holds it. */
+function holdDevice(locks: LockManager | null, deviceId: string): Promise<(() => void) | null> {
+  if (!locks) return Promise.resolve(() => undefined);
+  return new Promise((resolve, reject) => {
+    locks
+      .request(`iris-e2ee-${deviceId}`, { ifAvailable: true }, (lock) => {
+        if (!lock) {
+          resolve(null);
+          return undefined;
+        }
+        return new Promise<void>((release) => resolve(() => release()));
+      })
+      .catch(reject);
+  });
 }
 
 function deleteDatabase(idb: IDBFactory, name: string): Promise<void> {
