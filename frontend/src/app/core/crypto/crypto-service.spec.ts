@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { CryptoService, CryptoStoreError, cryptoStoreName, type EncryptedMessage } from './crypto-service';
+import { CryptoService, CryptoStoreError, cryptoStoreName, type EncryptedMessage, megolmMessageIndex } from './crypto-service';
 import type { E2eeTransport, MatrixJson } from './e2ee-transport';
 import { InMemoryE2eeServer, MemoryStorage } from './e2ee-transport.fixtures';
 import type { MessageContent } from './message-content';
@@ -215,6 +215,24 @@ describe('CryptoService', () => {
       expect(await read(b1, edited)).toBe('v2');
     });
 
+    it('does not show a ciphertext again under another message id (a replay)', async () => {
+      const a1 = await device(ALICE, 'A1');
+      const b1 = await device(BOB, 'B1');
+      const first = await timeline.send(a1, ALICE, text('pay 10'));
+      const second = await timeline.send(a1, ALICE, text('pay 20'));
+      await b1.sync();
+
+      expect(await read(b1, first)).toBe('pay 10');
+      expect(await read(b1, second)).toBe('pay 20');
+      b1.forget(first.id);
+      expect(await read(b1, first)).toBe('pay 10');
+      expect(await b1.decrypt({ ...first, id: crypto.randomUUID() })).toEqual({
+        kind: 'undecryptable',
+        reason: 'replayed',
+        message: 'A copy of another message, not shown',
+      });
+    });
+
     it('decrypts again after forget (an expired message is gone from memory)', async () => {
       const a1 = await device(ALICE, 'A1');
       const message = await timeline.send(a1, ALICE, text('timed'));
@@ -223,6 +241,24 @@ describe('CryptoService', () => {
       a1.forget(message.id);
 
       expect(await a1.decrypt(message)).not.toBe(first);
+    });
+  });
+
+  describe('megolmMessageIndex', () => {
+    it('reads the index of consecutive messages of one session', async () => {
+      const a1 = await device(ALICE, 'A1');
+      const indexes = [];
+      for (const body of ['a', 'b', 'c']) indexes.push(megolmMessageIndex(((await timeline.send(a1, ALICE, text(body))).ciphertext as MatrixJson)['ciphertext'] as string));
+
+      expect(indexes).toEqual([0, 1, 2]);
+    });
+
+    it('reads a multi-byte varint and refuses what is not a Megolm message', () => {
+      const encode = (bytes: number[]) => btoa(String.fromCharCode(...bytes)).replace(/=+$/, '');
+
+      expect(megolmMessageIndex(encode([3, 0x08, 0xac, 0x02, 0x12]))).toBe(300);
+      expect(megolmMessageIndex(encode([2, 0x08, 0x01]))).toBeNull();
+      expect(megolmMessageIndex('***')).toBeNull();
     });
   });
 

@@ -15,7 +15,7 @@ export interface EncryptedMessage {
   ciphertext: unknown;
 }
 
-export type UndecryptableReason = 'no-key' | 'unverified-sender' | 'untrusted-device' | 'malformed' | 'invalid-content' | 'failed';
+export type UndecryptableReason = 'no-key' | 'unverified-sender' | 'untrusted-device' | 'replayed' | 'malformed' | 'invalid-content' | 'failed';
 
 export type DecryptResult =
   | { kind: 'ok'; content: MessageContent; senderDeviceId: string | null }
@@ -26,6 +26,7 @@ export const UNDECRYPTABLE_MESSAGES: Record<UndecryptableReason, string> = {
   'no-key': 'Sent before this device signed in',
   'unverified-sender': "Can't confirm who sent this message",
   'untrusted-device': "Sent from a device that isn't verified",
+  replayed: 'A copy of another message, not shown',
   malformed: 'This message is damaged and can\u2019t be shown',
   'invalid-content': 'This message isn\u2019t supported by this version of Iris',
   failed: 'This message couldn\u2019t be decrypted',
@@ -70,6 +71,7 @@ export interface CryptoServiceOptions {
 }
 
 const DECRYPT_CACHE_SIZE = 1000;
+const SEEN_INDEXES_SIZE = 50_000;
 /** A sync that keeps saying `has_more` still ends; the next wake-up carries on. */
 const MAX_SYNC_ROUNDS = 50;
 /** The stores matrix-sdk-crypto-wasm opens for a store name. */
@@ -99,6 +101,8 @@ export class CryptoService {
   private syncAgain = false;
   private sending: Promise<unknown> = Promise.resolve();
   private readonly decrypted = new Map<string, { ciphertext: string; result: DecryptResult & { kind: 'ok' } }>();
+  /** Megolm session + message index → the message id it was first read under (replay detection). */
+  private readonly seenIndexes = new Map<string, string>();
   private closed = false;
 
   private constructor(
@@ -260,6 +264,16 @@ export class CryptoService {
     } catch (error) {
       return undecryptable(this.reasonFor(error));
     }
+    // Megolm authenticates a ciphertext, not the message id the server files it under: the same
+    // ciphertext under a second id is a replay (the server's, or anyone's who holds the database).
+    const index = megolmMessageIndex(ciphertext['ciphertext'] as string);
+    if (index !== null) {
+      const seenKey = `${ciphertext['session_id']}|${index}`;
+      const firstId = this.seenIndexes.get(seenKey);
+      if (firstId !== undefined && firstId !== message.id) return undecryptable('replayed');
+      this.seenIndexes.set(seenKey, message.id);
+      if (this.seenIndexes.size > SEEN_INDEXES_SIZE) this.seenIndexes.delete(this.seenIndexes.keys().next().value!);
+    }
     if (!isObject(clear) || clear['type'] !== 'm.room.message') return undecryptable('invalid-content');
     const content = parseMessageContent(clear['content']);
     if (!content) return undecryptable('invalid-content');
@@ -402,6 +416,27 @@ export class CryptoService {
   private assertOpen(): void {
     if (this.closed) throw new Error('The crypto of this device has been shut down');
   }
+}
+
+/**
+ * The message index of a Megolm ciphertext (version byte 3, then protobuf field 1, a varint), or null
+ * when it does not read as one (the decryption that succeeded before says it is one).
+ */
+export function megolmMessageIndex(ciphertext: string): number | null {
+  let binary: string;
+  try {
+    binary = atob(ciphertext.slice(0, 16).replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return null;
+  }
+  if (binary.charCodeAt(0) !== 3 || binary.charCodeAt(1) !== 0x08) return null;
+  let index = 0;
+  for (let i = 2, shift = 0; i < binary.length && shift < 35; i++, shift += 7) {
+    const byte = binary.charCodeAt(i);
+    index += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return index;
+  }
+  return null;
 }
 
 function undecryptable(reason: UndecryptableReason): DecryptResult {
