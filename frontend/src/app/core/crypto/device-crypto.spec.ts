@@ -61,6 +61,29 @@ describe('DeviceCrypto', () => {
     expect(server.log).toEqual([]);
   });
 
+  it('tries again later when the server could not be reached', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const transport = server.transport(ALICE, 'D1');
+      const whoami = vi.spyOn(transport, 'whoami').mockRejectedValueOnce(new Error('offline'));
+      TestBed.configureTestingModule({ providers: [{ provide: AuthStore, useValue: { user } }, { provide: E2EE_TRANSPORT, useValue: transport }] });
+      const sut = TestBed.inject(DeviceCrypto);
+      user.set({ id: ALICE });
+      TestBed.tick();
+
+      expect(await sut.ready()).toBeNull();
+      expect(sut.error()?.message).toBe('offline');
+      await vi.advanceTimersByTimeAsync(10_000);
+
+      expect((await sut.ready())?.deviceId).toBe('D1');
+      expect(sut.error()).toBeNull();
+      expect(whoami).toHaveBeenCalledTimes(2);
+      await sut.service()!.signOut();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps the reason when the crypto cannot start', async () => {
     const sut = create();
     localStorage.setItem('iris.e2ee.D1.passphrase', 'x');

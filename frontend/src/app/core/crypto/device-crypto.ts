@@ -12,6 +12,9 @@ export const E2EE_TRANSPORT = new InjectionToken<E2eeTransport | null>('E2EE_TRA
   factory: () => null,
 });
 
+/** A start that failed for another reason than the device's keys (the network, the server) is tried again. */
+const RETRY_DELAY_MS = 10_000;
+
 /**
  * This browser's `CryptoService`, following the auth store: started at sign-in (the crypto code and
  * its wasm load only then), signed out with the session, which deletes the device's keys. A session
@@ -25,6 +28,7 @@ export class DeviceCrypto {
   private readonly failure = signal<Error | null>(null);
   private starting: Promise<CryptoService | null> | null = null;
   private userId: string | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** The running service, or null while signed out, starting, or failed. */
   readonly service = this.current.asReadonly();
@@ -45,6 +49,7 @@ export class DeviceCrypto {
 
   private follow(userId: string | null): void {
     if (userId === this.userId) return;
+    clearTimeout(this.retryTimer);
     const previous = this.starting;
     this.userId = userId;
     this.current.set(null);
@@ -62,9 +67,16 @@ export class DeviceCrypto {
         return null;
       }
       this.current.set(service);
+      this.failure.set(null);
       return service;
     } catch (error) {
-      if (this.userId === userId) this.failure.set(error instanceof Error ? error : new Error(String(error)));
+      if (this.userId !== userId) return null;
+      this.failure.set(error instanceof Error ? error : new Error(String(error)));
+      if (!(error instanceof Error && error.name === 'CryptoStoreError')) {
+        this.retryTimer = setTimeout(() => {
+          if (this.userId === userId) this.starting = this.start(transport, userId);
+        }, RETRY_DELAY_MS);
+      }
       return null;
     }
   }
