@@ -30,11 +30,14 @@ export const MAX_JSON_BODY_BYTES = 72 * 1024;
 
 /**
  * The Content-Security-Policy of everything the server answers: the web client (no inline scripts, media
- * from blob: URLs, the socket over ws:/wss:), Swagger UI (external scripts, inline styles) and the API.
+ * from blob: URLs, the socket over ws:/wss:, WebAssembly for the end-to-end encryption library and its
+ * own worker for file encryption), Swagger UI (external scripts, inline styles) and the API.
+ * `'wasm-unsafe-eval'` allows compiling WebAssembly only, not `eval()` of JavaScript.
  */
 export const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
   defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
+  scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+  workerSrc: ["'self'"],
   styleSrc: ["'self'", "'unsafe-inline'"],
   imgSrc: ["'self'", 'blob:', 'data:'],
   mediaSrc: ["'self'", 'blob:'],

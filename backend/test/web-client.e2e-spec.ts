@@ -13,6 +13,8 @@ describe('the web client build served at /', () => {
     writeFileSync(join(dir, 'favicon.ico'), 'icon');
     mkdirSync(join(dir, 'media'));
     writeFileSync(join(dir, 'media', 'logo.svg'), '<svg/>');
+    mkdirSync(join(dir, 'crypto'));
+    writeFileSync(join(dir, 'crypto', 'matrix_sdk_crypto_wasm_bg.wasm'), Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
     t = await createTestApp({}, { webClientDir: dir });
   });
   afterAll(async () => {
@@ -35,6 +37,11 @@ describe('the web client build served at /', () => {
     const icon = await t.http.get('/favicon.ico').expect(200);
     expect(icon.headers['cache-control']).toBe('no-cache');
     await t.http.get('/media/logo.svg').expect(200);
+  });
+
+  it('serves the crypto library as application/wasm, so browsers compile it while it streams', async () => {
+    const wasm = await t.http.get('/crypto/matrix_sdk_crypto_wasm_bg.wasm').expect(200).expect('content-type', 'application/wasm');
+    expect(wasm.headers['cache-control']).toBe('no-cache');
   });
 
   it('answers a missing file, a path outside the build and a non-GET with 404', async () => {

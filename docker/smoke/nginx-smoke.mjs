@@ -36,7 +36,7 @@ const MAX_UPLOAD_MB = 2;
 const MIB = 1024 * 1024;
 const PASSWORD = 'correct horse battery';
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; " +
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; " +
   "media-src 'self' blob:; connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; " +
   "frame-ancestors 'none'; form-action 'self'";
 
@@ -371,6 +371,15 @@ try {
     assert((response.headers.get('content-type') ?? '').includes('javascript'), `content-type ${response.headers.get('content-type')}`);
     equal(response.headers.get('cache-control'), 'public, max-age=31536000, immutable', 'cache-control');
     equal((await fetch(`${base}/no-such-bundle-ABCDEFGH.js`)).status, 404, 'a missing bundle');
+  });
+  await check('the crypto library\'s wasm is application/wasm, revalidated, gzipped; a missing one is a 404', async () => {
+    const response = await fetch(`${base}/crypto/matrix_sdk_crypto_wasm_bg.wasm`, { headers: { 'accept-encoding': 'gzip' } });
+    equal(response.status, 200, 'status');
+    equal(response.headers.get('content-type'), 'application/wasm', 'content-type');
+    equal(response.headers.get('cache-control'), 'no-cache', 'cache-control');
+    equal(response.headers.get('content-encoding'), 'gzip', 'content-encoding');
+    await response.arrayBuffer();
+    equal((await fetch(`${base}/crypto/no-such.wasm`)).status, 404, 'a missing wasm');
   });
   await check('security headers on the web client: the CSP, nosniff, no-referrer, frame and permissions policies; HSTS only over HTTPS', async () => {
     const headers = home.headers;

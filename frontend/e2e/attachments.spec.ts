@@ -83,7 +83,7 @@ function toneWav(seconds: number, rate = 8000): Buffer {
 
 /** The policy the backend and nginx serve the app under: files must show through blob: URLs. */
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; media-src 'self' blob:; " +
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; media-src 'self' blob:; " +
   "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
 
 /** Serves the app's pages with CSP (only the documents are intercepted) and collects any violation. */

@@ -11,6 +11,7 @@ import { routes } from './app.routes';
 import { provideApi } from './core/api-config';
 import { AuthStore } from './core/auth-store';
 import { authInterceptor } from './core/auth-interceptor';
+import { DeviceCrypto } from './core/crypto/device-crypto';
 import { ThemeService } from './core/theme';
 import { uploadProgressInterceptor } from './core/upload-progress';
 
@@ -26,6 +27,7 @@ export const appConfig: ApplicationConfig = {
     provideApi(),
     provideAppInitializer(() => {
       inject(ThemeService);
+      inject(DeviceCrypto);
       return inject(AuthStore).restore();
     }),
   ],

@@ -1,0 +1,53 @@
+/**
+ * The only way the crypto core reaches the server's E2EE API (DESIGN §9). Bodies and answers are the
+ * Matrix client-server shapes OlmMachine builds and expects, passed through untouched; an adapter over
+ * the generated SDK implements this, and specs use an in-memory server (`e2ee-transport.fixtures.ts`).
+ * A failed call rejects; the request stays queued in OlmMachine and the next pump sends it again.
+ */
+export type MatrixJson = Record<string, unknown>;
+
+export interface E2eeWhoami {
+  /** `@<user uuid>:iris` */
+  user_id: string;
+  /** The sign-in session's id. */
+  device_id: string;
+}
+
+export interface E2eeSyncResponse {
+  next_batch: string;
+  to_device?: { events: unknown[] };
+  device_lists?: { changed?: string[]; left?: string[] };
+  device_one_time_keys_count?: Record<string, number>;
+  device_unused_fallback_key_types?: string[];
+  /** More is waiting: sync again from `next_batch` at once. */
+  has_more?: boolean;
+}
+
+export interface E2eeTransport {
+  /** `GET /api/e2ee/whoami` */
+  whoami(): Promise<E2eeWhoami>;
+  /** `POST /api/e2ee/keys/upload` → `{ one_time_key_counts }` */
+  keysUpload(body: MatrixJson): Promise<MatrixJson>;
+  /** `POST /api/e2ee/keys/query` → `{ device_keys, failures, … }` */
+  keysQuery(body: MatrixJson): Promise<MatrixJson>;
+  /** `POST /api/e2ee/keys/claim` → `{ one_time_keys, failures }` */
+  keysClaim(body: MatrixJson): Promise<MatrixJson>;
+  /** `PUT /api/e2ee/sendToDevice/:eventType/:txnId` → `{}` */
+  sendToDevice(eventType: string, txnId: string, body: MatrixJson): Promise<MatrixJson>;
+  /** `GET /api/e2ee/sync?since=`; `since` acknowledges (and lets the server delete) what came before. */
+  sync(since: string | null): Promise<E2eeSyncResponse>;
+}
+
+/** Synthetic Matrix ids (DESIGN §9): never the username, which changes and is erased. */
+export function matrixUserId(userId: string): string {
+  return `@${userId}:iris`;
+}
+
+export function matrixRoomId(conversationId: string): string {
+  return `!${conversationId}:iris`;
+}
+
+/** The user's uuid in `@<uuid>:iris`, or null when it is not an Iris id. */
+export function userIdOf(matrixId: string): string | null {
+  return /^@([^:]+):iris$/.exec(matrixId)?.[1] ?? null;
+}

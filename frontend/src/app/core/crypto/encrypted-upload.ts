@@ -1,0 +1,84 @@
+import type { AttachmentCipher } from './attachment-cipher';
+import { browserImageCodec, type ImageCodec, prepareImage, type Thumbnail, videoThumbnail } from './image-metadata';
+import type { EncryptedAttachmentInfo, EncryptedThumbnailInfo } from './message-content';
+import { isMp4Like, Mp4FormatError, stripMp4Metadata } from './mp4-metadata';
+
+/**
+ * What an encrypted conversation uploads for one file: opaque blobs, and the info (minus the ids the
+ * upload answers with) that goes inside the encrypted message. `metadata` says whether the file's
+ * metadata was removed (`removed`), could not be because the browser cannot read the file (`kept`: the
+ * server still sees only ciphertext, but the peer gets the original), or the kind has none we handle.
+ */
+export interface EncryptedUpload {
+  blob: Blob;
+  info: Omit<EncryptedAttachmentInfo, 'id' | 'thumbnail'>;
+  thumbnail: { blob: Blob; info: Omit<EncryptedThumbnailInfo, 'id'> } | null;
+  metadata: 'removed' | 'kept' | 'none';
+}
+
+export interface EncryptedUploadOptions {
+  codec?: ImageCodec;
+  /** A video's first frame and duration (default: through a <video> element in the browser). */
+  probeVideo?: typeof videoThumbnail;
+}
+
+export async function prepareEncryptedUpload(file: File, cipher: AttachmentCipher, options: EncryptedUploadOptions = {}): Promise<EncryptedUpload> {
+  const type = file.type || 'application/octet-stream';
+  let bytes: ArrayBuffer;
+  let mimetype = type;
+  let metadata: EncryptedUpload['metadata'] = 'none';
+  let thumbnail: Thumbnail | null = null;
+  const dimensions: Pick<EncryptedAttachmentInfo, 'width' | 'height' | 'durationSeconds'> = {};
+
+  if (type.startsWith('image/') && type !== 'image/svg+xml') {
+    try {
+      const image = await prepareImage(file, options.codec ?? browserImageCodec());
+      bytes = await image.blob.arrayBuffer();
+      mimetype = image.mimetype;
+      thumbnail = image.thumbnail;
+      dimensions.width = image.width;
+      dimensions.height = image.height;
+      metadata = 'removed';
+    } catch {
+      // The browser cannot decode it (e.g. HEIC outside Safari) or it is a damaged GIF: it goes as it is.
+      bytes = await file.arrayBuffer();
+      metadata = 'kept';
+    }
+  } else if (isMp4Like(type)) {
+    try {
+      bytes = stripMp4Metadata(new Uint8Array(await file.arrayBuffer())).bytes.buffer;
+      metadata = 'removed';
+    } catch (error) {
+      if (!(error instanceof Mp4FormatError)) throw error;
+      bytes = await file.arrayBuffer();
+      metadata = 'kept';
+    }
+    const video = await (options.probeVideo ?? videoThumbnail)(new Blob([bytes], { type }));
+    if (video) {
+      thumbnail = video.thumbnail;
+      dimensions.width = video.width;
+      dimensions.height = video.height;
+      dimensions.durationSeconds = video.durationSeconds;
+    }
+  } else {
+    bytes = await file.arrayBuffer();
+  }
+
+  const size = bytes.byteLength;
+  const encrypted = await cipher.encrypt(bytes);
+  const info = { ...encrypted.info, mimetype, name: file.name || 'file', size, ...dimensions };
+  let encryptedThumbnail: EncryptedUpload['thumbnail'] = null;
+  if (thumbnail) {
+    const thumb = await cipher.encrypt(await thumbnail.blob.arrayBuffer());
+    encryptedThumbnail = {
+      blob: opaque(thumb.ciphertext),
+      info: { ...thumb.info, mimetype: thumbnail.mimetype, size: thumbnail.blob.size, width: thumbnail.width, height: thumbnail.height },
+    };
+  }
+  return { blob: opaque(encrypted.ciphertext), info, thumbnail: encryptedThumbnail, metadata };
+}
+
+/** Uploaded without a type: the server treats it as an opaque encrypted blob. */
+function opaque(ciphertext: Uint8Array<ArrayBuffer>): Blob {
+  return new Blob([ciphertext], { type: 'application/octet-stream' });
+}
