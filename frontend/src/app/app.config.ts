@@ -12,6 +12,7 @@ import { provideApi } from './core/api-config';
 import { AuthStore } from './core/auth-store';
 import { authInterceptor } from './core/auth-interceptor';
 import { DeviceCrypto } from './core/crypto/device-crypto';
+import { provideE2ee } from './core/crypto/sdk-e2ee-transport';
 import { ThemeService } from './core/theme';
 import { uploadProgressInterceptor } from './core/upload-progress';
 
@@ -25,6 +26,7 @@ export const appConfig: ApplicationConfig = {
     // reports its own progress again.
     provideHttpClient(withInterceptors([authInterceptor, uploadProgressInterceptor])),
     provideApi(),
+    provideE2ee(),
     provideAppInitializer(() => {
       inject(ThemeService);
       inject(DeviceCrypto);

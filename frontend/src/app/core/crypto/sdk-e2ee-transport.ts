@@ -1,0 +1,78 @@
+import { DestroyRef, type EnvironmentProviders, inject, Injectable, type Provider, provideAppInitializer } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { merge } from 'rxjs';
+import { Api } from '../../../sdk/api';
+import { e2EeClaimKeys } from '../../../sdk/fn/e-2-ee/e-2-ee-claim-keys';
+import { e2EeQueryKeys } from '../../../sdk/fn/e-2-ee/e-2-ee-query-keys';
+import { e2EeSendToDevice } from '../../../sdk/fn/e-2-ee/e-2-ee-send-to-device';
+import { e2EeSync } from '../../../sdk/fn/e-2-ee/e-2-ee-sync';
+import { e2EeUploadKeys } from '../../../sdk/fn/e-2-ee/e-2-ee-upload-keys';
+import { e2EeWhoami } from '../../../sdk/fn/e-2-ee/e-2-ee-whoami';
+import type { KeysClaimDto } from '../../../sdk/models/keys-claim-dto';
+import type { KeysQueryDto } from '../../../sdk/models/keys-query-dto';
+import type { KeysUploadDto } from '../../../sdk/models/keys-upload-dto';
+import type { SendToDeviceDto } from '../../../sdk/models/send-to-device-dto';
+import { Realtime } from '../realtime';
+import { DeviceCrypto, E2EE_TRANSPORT } from './device-crypto';
+import type { E2eeSyncResponse, E2eeTransport, E2eeWhoami, MatrixJson } from './e2ee-transport';
+
+/**
+ * `E2eeTransport` over the generated SDK: OlmMachine's Matrix JSON goes to the routes as it is. The
+ * only translation is the sync's `limited`, which the crypto core reads as `has_more`.
+ */
+@Injectable({ providedIn: 'root' })
+export class SdkE2eeTransport implements E2eeTransport {
+  private readonly api = inject(Api);
+
+  async whoami(): Promise<E2eeWhoami> {
+    const { user_id, device_id } = await this.api.invoke(e2EeWhoami);
+    return { user_id, device_id };
+  }
+
+  async keysUpload(body: MatrixJson): Promise<MatrixJson> {
+    return { ...(await this.api.invoke(e2EeUploadKeys, { body: body as unknown as KeysUploadDto })) };
+  }
+
+  async keysQuery(body: MatrixJson): Promise<MatrixJson> {
+    return { ...(await this.api.invoke(e2EeQueryKeys, { body: body as unknown as KeysQueryDto })) };
+  }
+
+  async keysClaim(body: MatrixJson): Promise<MatrixJson> {
+    return { ...(await this.api.invoke(e2EeClaimKeys, { body: body as unknown as KeysClaimDto })) };
+  }
+
+  async sendToDevice(eventType: string, txnId: string, body: MatrixJson): Promise<MatrixJson> {
+    return { ...(await this.api.invoke(e2EeSendToDevice, { eventType, txnId, body: body as unknown as SendToDeviceDto })) };
+  }
+
+  async sync(since: string | null): Promise<E2eeSyncResponse> {
+    const { limited, ...rest } = await this.api.invoke(e2EeSync, since === null ? {} : { since });
+    return { ...rest, has_more: limited } as unknown as E2eeSyncResponse;
+  }
+}
+
+/**
+ * Wakes the device's crypto: a sync on every `e2ee.sync` event (something waits for this device) and
+ * after each socket `ready` (what was queued while the socket was away sends no event of its own).
+ */
+@Injectable({ providedIn: 'root' })
+export class E2eeWakeups {
+  constructor() {
+    const device = inject(DeviceCrypto);
+    const realtime = inject(Realtime);
+    merge(realtime.on('e2ee.sync'), realtime.ready$)
+      .pipe(takeUntilDestroyed(inject(DestroyRef)))
+      // A failed sync leaves everything queued on the server; the next wake-up fetches it.
+      .subscribe(() => void device.service()?.sync().catch(() => undefined));
+  }
+}
+
+/** The E2EE API for the crypto core, and the socket events that make it sync. */
+export function provideE2ee(): (Provider | EnvironmentProviders)[] {
+  return [
+    { provide: E2EE_TRANSPORT, useExisting: SdkE2eeTransport },
+    provideAppInitializer(() => {
+      inject(E2eeWakeups);
+    }),
+  ];
+}
