@@ -29,6 +29,8 @@ const MESSAGES: Record<string, string> = {
   EMPTY_FILE: 'This file is empty.',
   SERVER_BUSY: 'The server is busy right now. Try again in a moment.',
   ATTACHMENT_NOT_FOUND: 'This file is no longer available.',
+  ENCRYPTION_MISMATCH: 'This conversation\u2019s encryption changed meanwhile. Try again.',
+  ENCRYPTION_IRREVERSIBLE: 'End-to-end encryption cannot be turned off again.',
 };
 
 /** The error code the API sent, if any. */

@@ -1,10 +1,11 @@
-import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input } from '@angular/core';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
 import { Avatar } from '../../shared/avatar';
 import { Icon } from '../../shared/icon';
 import { shortTime } from '../../shared/short-time';
 import { describeTimer, durationShort } from './expiry';
-import { messagePreview } from './message-preview';
+import { MessageDecryptor } from './message-decryptor';
+import { contentPreview, messagePreview } from './message-preview';
 
 @Component({
   selector: 'app-chat-list-item',
@@ -66,11 +67,25 @@ export class ChatListItem {
     if (seconds === null) return null;
     return { short: durationShort(seconds), label: `Disappearing messages: ${describeTimer({ seconds, mode })}` };
   });
-  protected readonly preview = computed(() => messagePreview(this.conversation().lastMessage));
+  private readonly decryptor = inject(MessageDecryptor);
+  /** The last message in a line; an encrypted one through the same decryption as the conversation. */
+  protected readonly preview = computed(() => {
+    const last = this.conversation().lastMessage;
+    if (last === null || last.deleted || last.ciphertext == null) return messagePreview(last);
+    const shown = this.decryptor.contentOf(last);
+    return shown.kind === 'ok' ? contentPreview(shown.content) : 'Encrypted message';
+  });
   protected readonly muted = computed(() => {
     const last = this.conversation().lastMessage;
-    return last === null || last.deleted;
+    return last === null || last.deleted || (last.ciphertext != null && this.decryptor.contentOf(last).kind !== 'ok');
   });
+
+  constructor() {
+    effect(() => {
+      const last = this.conversation().lastMessage;
+      if (last) this.decryptor.request([last]);
+    });
+  }
   protected readonly mine = computed(() => {
     const last = this.conversation().lastMessage;
     return last !== null && !last.deleted && last.senderId === this.myId();

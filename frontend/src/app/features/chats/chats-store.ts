@@ -59,7 +59,9 @@ export class ChatsStore {
     this.realtime
       .on('conversation.updated')
       .pipe(takeUntilDestroyed(destroyRef))
-      .subscribe(({ conversationId, defaultExpiresInSeconds, defaultExpiryMode }) => this.patch(conversationId, { defaultExpiresInSeconds, defaultExpiryMode }));
+      .subscribe(({ conversationId, defaultExpiresInSeconds, defaultExpiryMode, encrypted }) =>
+        this.patch(conversationId, { defaultExpiresInSeconds, defaultExpiryMode, ...(encrypted ? { encrypted } : {}) }),
+      );
   }
 
   /**

@@ -5,7 +5,7 @@ import { Avatar } from '../../shared/avatar';
 import { Icon } from '../../shared/icon';
 import { describeTimer, durationShort, type TimerSetting } from './expiry';
 
-/** The conversation's top bar: back to the list, the peer, whether they type, and the chat's timer. */
+/** The conversation's top bar: back to the list, the peer, whether they type, its encryption and the chat's timer. */
 @Component({
   selector: 'header[app-conversation-header]',
   imports: [Avatar, Icon, MatButtonModule, RouterLink],
@@ -18,8 +18,17 @@ import { describeTimer, durationShort, type TimerSetting } from './expiry';
       <h1 class="name">{{ name() }}</h1>
       @if (typing()) {
         <span class="typing" data-testid="typing" aria-live="polite">typing…</span>
+      } @else if (encrypted() === true) {
+        <span class="e2ee" data-testid="encryption-state" title="Only you and the people in this chat can read its messages and files">
+          <app-icon name="lock" />End-to-end encrypted
+        </span>
+      } @else if (encrypted() === false) {
+        <span class="e2ee off" data-testid="encryption-state"><app-icon name="lock-open" />Not encrypted</span>
       }
     </div>
+    @if (encrypted() === false && canEncrypt()) {
+      <button mat-stroked-button type="button" class="encrypt" [disabled]="turningOn()" (click)="encryptionOn.emit()">Turn on encryption</button>
+    }
     @if (timer(); as timer) {
       <button
         mat-button
@@ -46,6 +55,10 @@ import { describeTimer, durationShort, type TimerSetting } from './expiry';
     .who { display: flex; flex-direction: column; min-width: 0; }
     .name { margin: 0; font: var(--mat-sys-title-medium); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .typing { font: var(--mat-sys-label-medium); color: var(--mat-sys-primary); }
+    .e2ee { display: inline-flex; align-items: center; gap: 4px; --icon-size: 14px; font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
+    .e2ee.off { color: var(--mat-sys-error); }
+    .encrypt { flex: none; margin-left: auto; }
+    .encrypt + .timer-chip { margin-left: 0; }
     .timer-chip { margin-left: auto; flex: none; --icon-size: 18px; color: var(--mat-sys-on-surface-variant); }
     .timer-chip.on { color: var(--mat-sys-primary); }
     .timer-chip .chip-text { margin-left: 4px; }
@@ -60,6 +73,12 @@ export class ConversationHeader {
   readonly typing = input(false);
   /** The chat's default timer; null hides the chip until the conversation is loaded. */
   readonly timer = input<TimerSetting | null>(null);
+  /** End-to-end encrypted; null hides the label until the conversation is loaded. */
+  readonly encrypted = input<boolean | null>(null);
+  /** Whether encryption can be turned on here (not when the peer is gone). */
+  readonly canEncrypt = input(true);
+  readonly turningOn = input(false);
+  readonly encryptionOn = output();
   /** The timer picker is open on the chat's default. */
   readonly pickerOpen = input(false);
   readonly timerToggle = output();

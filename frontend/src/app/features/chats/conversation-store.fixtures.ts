@@ -63,6 +63,7 @@ export async function openConversation(
     defaultExpiresInSeconds: null,
     defaultExpiryMode: 'afterSend',
     peerLastReadSeq: 0,
+    encrypted: false,
     ...conversation,
   });
   (await nextRequest(http, (url) => url === '/api/conversations/c1/messages?limit=50')).flush({ items: messages, nextCursor });

@@ -9,18 +9,28 @@ import { messagesHistory } from '../../../sdk/fn/messages/messages-history';
 import { messagesMarkRead } from '../../../sdk/fn/messages/messages-mark-read';
 import { messagesSend } from '../../../sdk/fn/messages/messages-send';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
+import type { EncryptedContentDto } from '../../../sdk/models/encrypted-content-dto';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
+import type { CryptoService } from '../../core/crypto/crypto-service';
+import { DeviceCrypto } from '../../core/crypto/device-crypto';
+import type { EncryptedAttachmentInfo, MessageContent } from '../../core/crypto/message-content';
 import { Realtime } from '../../core/realtime';
 import { Toasts } from '../../shared/toasts';
-import { type Upload, uploadedAttachments } from './attachments/uploads-store';
+import { type Upload, type UploadedAttachment, uploadedAttachments } from './attachments/uploads-store';
 import { nextExpiryIn, timerChangeNotice, type TimerSetting } from './expiry';
 import { ExpiryClock } from './expiry-clock';
+import { MessageDecryptor } from './message-decryptor';
 import { PeerTyping } from './peer-typing';
 import { isEmptyFailure, mergeMessages, newestSentSeq, optimisticMessage, sentExpiries, type ShownMessage, startReadClocks, withoutExpired } from './shown-message';
 
 const PAGE_SIZE = 50;
+
+/** This device cannot encrypt right now (its crypto is starting or failed), said in words. */
+class EncryptionUnavailable extends Error {
+  override readonly name = 'EncryptionUnavailable';
+}
 const NO_TIMER: TimerSetting = { seconds: null, mode: 'afterSend' };
 
 /** One open conversation: its history, sending, editing, read receipts and the peer's typing. */
@@ -30,6 +40,8 @@ export class ConversationStore {
   private readonly auth = inject(AuthStore);
   private readonly realtime = inject(Realtime);
   private readonly toasts = inject(Toasts);
+  private readonly device = inject(DeviceCrypto);
+  private readonly decryptor = inject(MessageDecryptor);
 
   private readonly id = signal<string | null>(null);
   private readonly entries = signal<ShownMessage[]>([]);
@@ -43,6 +55,7 @@ export class ConversationStore {
   private readonly olderFailedValue = signal(false);
   private readonly nextTimerValue = signal<TimerSetting | null>(null);
   private readonly savingDefaultValue = signal(false);
+  private readonly encryptingValue = signal(false);
   private lastMarkedSeq = 0;
   private readonly expiryAlarm = inject(ExpiryClock).alarm(() => this.expire());
   private visible: () => boolean = () => typeof document === 'undefined' || document.visibilityState === 'visible';
@@ -66,6 +79,10 @@ export class ConversationStore {
   /** What the next message will be sent with. */
   readonly timerForNext = computed(() => this.nextTimerValue() ?? this.defaultTimer());
   readonly savingDefault = this.savingDefaultValue.asReadonly();
+  /** End-to-end encrypted: messages go as ciphertext, files as encrypted blobs. */
+  readonly encrypted = computed(() => this.conversationValue()?.encrypted ?? false);
+  /** Turning encryption on is on its way. */
+  readonly turningOnEncryption = this.encryptingValue.asReadonly();
   readonly peerReadSeq = this.peerReadSeqValue.asReadonly();
   readonly peerTyping = this.typing.active;
   readonly myId = computed(() => this.auth.user()?.id ?? null);
@@ -89,6 +106,7 @@ export class ConversationStore {
       if (event.conversationId !== this.id()) return;
       const gone = new Set(event.messageIds);
       this.entries.update((entries) => entries.filter((entry) => !gone.has(entry.message.id)));
+      this.decryptor.forget(event.messageIds);
       this.expire();
     });
     this.realtime.on('conversation.read').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
@@ -105,10 +123,16 @@ export class ConversationStore {
       const conversation = this.conversationValue();
       if (event.conversationId !== this.id() || !conversation) return;
       const { defaultExpiresInSeconds, defaultExpiryMode } = event;
-      this.conversationValue.set({ ...conversation, defaultExpiresInSeconds, defaultExpiryMode });
+      // Encryption never goes off again, whatever an event says.
+      const encrypted = conversation.encrypted || event.encrypted === true;
+      this.conversationValue.set({ ...conversation, defaultExpiresInSeconds, defaultExpiryMode, encrypted });
       if (event.userId !== this.myId()) {
         const who = conversation.peer?.displayName ?? 'Deleted user';
-        this.toasts.info(timerChangeNotice(who, { seconds: defaultExpiresInSeconds, mode: defaultExpiryMode }));
+        if (encrypted && !conversation.encrypted) this.toasts.info(`${who} turned on end-to-end encryption.`);
+        const timerChanged = defaultExpiresInSeconds !== conversation.defaultExpiresInSeconds || defaultExpiryMode !== conversation.defaultExpiryMode;
+        if (timerChanged || encrypted === conversation.encrypted) {
+          this.toasts.info(timerChangeNotice(who, { seconds: defaultExpiresInSeconds, mode: defaultExpiryMode }));
+        }
       }
     });
     this.realtime.on('typing').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
@@ -196,6 +220,21 @@ export class ConversationStore {
     }
   }
 
+  /** Turns end-to-end encryption on for both members, for good (the history stays as it was). */
+  async turnOnEncryption(): Promise<void> {
+    const id = this.id();
+    if (!id || this.encrypted() || this.encryptingValue()) return;
+    this.encryptingValue.set(true);
+    try {
+      const conversation = await this.api.invoke(conversationsUpdate, { id, body: { encrypted: true } });
+      if (this.id() === id) this.conversationValue.set(conversation);
+    } catch (error) {
+      this.toasts.error(error);
+    } finally {
+      this.encryptingValue.set(false);
+    }
+  }
+
   /** After a reconnect: everything newer than the newest message we have, page by page, and the conversation. */
   async catchUp(): Promise<void> {
     const id = this.id();
@@ -251,9 +290,21 @@ export class ConversationStore {
 
   async edit(messageId: string, text: string): Promise<void> {
     const body = text.trim();
-    if (!body) return;
+    const conversation = this.conversationValue();
+    if (!body || !conversation) return;
     try {
-      this.receive(await this.api.invoke(messagesEdit, { id: messageId, body: { body } }));
+      if (!conversation.encrypted) {
+        this.receive(await this.api.invoke(messagesEdit, { id: messageId, body: { body } }));
+        return;
+      }
+      // The edit replaces the whole content: the files stay, the text is new.
+      const entry = this.entries().find((item) => item.message.id === messageId);
+      const shown = entry ? this.decryptor.contentOf(entry.message) : null;
+      const content: MessageContent = shown?.kind === 'ok' ? { ...shown.content, body } : { type: 'text', body };
+      const ciphertext = await this.encryptFor(conversation, content);
+      const edited = await this.api.invoke(messagesEdit, { id: messageId, body: { ciphertext } });
+      this.decryptor.remember(edited, content);
+      this.receive(edited);
     } catch (error) {
       this.errorMessage.set(describeError(error));
     }
@@ -263,7 +314,8 @@ export class ConversationStore {
     try {
       await this.api.invoke(messagesDelete, { id: messageId });
       const entry = this.entries().find((item) => item.message.id === messageId);
-      if (entry) this.merge([{ ...entry.message, deleted: true, body: null, attachments: [] }]);
+      if (entry) this.merge([{ ...entry.message, deleted: true, body: null, ciphertext: null, attachments: [] }]);
+      this.decryptor.forget([messageId]);
     } catch (error) {
       this.errorMessage.set(describeError(error));
     }
@@ -285,27 +337,64 @@ export class ConversationStore {
 
   private async deliver(message: MessageDto, uploads: readonly Upload[] = []): Promise<void> {
     try {
-      const attachmentIds = (await uploadedAttachments(uploads)).map((attachment) => attachment.id);
-      if (!message.body && attachmentIds.length === 0) {
+      const attachments = await uploadedAttachments(uploads);
+      if (!message.body && attachments.length === 0) {
         // Every file of a message without text was cancelled: nothing is left to send.
         this.entries.update((entries) => entries.filter((entry) => entry.message.clientId !== message.clientId || entry.state === 'sent'));
         return;
       }
+      // The timer the user saw when sending, explicitly: a default changed meanwhile does not apply.
+      const timer = { expiresInSeconds: message.expiresInSeconds, ...(message.expiryMode ? { expiryMode: message.expiryMode } : {}) };
+      const conversation = this.conversationValue();
+      if (conversation?.encrypted) {
+        await this.deliverEncrypted(conversation, message, attachments, timer);
+        return;
+      }
+      const attachmentIds = attachments.map((attachment) => attachment.id);
       const sent = await this.api.invoke(messagesSend, {
         id: message.conversationId,
-        // The timer the user saw when sending, explicitly: a default changed meanwhile does not apply.
-        body: {
-          clientId: message.clientId,
-          body: message.body,
-          expiresInSeconds: message.expiresInSeconds,
-          ...(message.expiryMode ? { expiryMode: message.expiryMode } : {}),
-          ...(attachmentIds.length ? { attachmentIds } : {}),
-        },
+        body: { clientId: message.clientId, body: message.body, ...timer, ...(attachmentIds.length ? { attachmentIds } : {}) },
       });
       this.receive(sent);
-    } catch {
+    } catch (error) {
+      if (error instanceof EncryptionUnavailable) this.toasts.info(error.message);
       this.setState(message.clientId, 'failed');
     }
+  }
+
+  /**
+   * The text and the files' keys go inside the ciphertext, never in the clear; a retry encrypts again
+   * under the same `clientId`.
+   */
+  private async deliverEncrypted(
+    conversation: ConversationDto,
+    message: MessageDto,
+    attachments: UploadedAttachment[],
+    timer: Pick<MessageDto, 'expiresInSeconds'> & { expiryMode?: 'afterSend' | 'afterRead' },
+  ): Promise<void> {
+    const infos = attachments.map((attachment) => attachment.info).filter((info): info is EncryptedAttachmentInfo => info !== undefined);
+    // A file uploaded in the clear before encryption was turned on cannot go into an encrypted message.
+    if (infos.length !== attachments.length) throw new EncryptionUnavailable('These files were uploaded unencrypted: remove them and attach them again.');
+    const content: MessageContent = { type: 'text' };
+    if (message.body) content.body = message.body;
+    if (infos.length > 0) content.attachments = infos;
+    const ciphertext = await this.encryptFor(conversation, content);
+    // Every blob the message needs, thumbnails included, so none is swept as an unsent upload.
+    const attachmentIds = infos.flatMap((info) => (info.thumbnail ? [info.id, info.thumbnail.id] : [info.id]));
+    const sent = await this.api.invoke(messagesSend, {
+      id: conversation.id,
+      body: { clientId: message.clientId, ciphertext, ...timer, ...(attachmentIds.length ? { attachmentIds } : {}) },
+    });
+    this.decryptor.remember(sent, content);
+    this.receive(sent);
+  }
+
+  private async encryptFor(conversation: ConversationDto, content: MessageContent): Promise<EncryptedContentDto> {
+    const crypto: CryptoService | null = await this.device.ready();
+    const me = this.myId();
+    if (!crypto || !me) throw new EncryptionUnavailable(this.device.error()?.message ?? 'Encryption is still starting on this device. Try again in a moment.');
+    const members = conversation.peer ? [me, conversation.peer.id] : [me];
+    return (await crypto.encrypt(conversation.id, members, content)) as unknown as EncryptedContentDto;
   }
 
   private setState(clientId: string, state: ShownMessage['state']): void {
@@ -326,10 +415,16 @@ export class ConversationStore {
     this.expire();
   }
 
-  /** Drops the messages whose time is up, and sets the alarm for the next one to go. */
+  /** Drops the messages whose time is up (and what was decrypted of them), and sets the alarm for the next one to go. */
   private expire(): void {
     const now = Date.now();
-    this.entries.update((entries) => withoutExpired(entries, now));
+    const before = this.entries();
+    const after = withoutExpired(before, now);
+    if (after !== before) {
+      const kept = new Set(after.map((entry) => entry.message.id));
+      this.decryptor.forget(before.filter((entry) => !kept.has(entry.message.id)).map((entry) => entry.message.id));
+      this.entries.set(after);
+    }
     this.expiryAlarm.set(nextExpiryIn(sentExpiries(this.entries()), now));
   }
 }

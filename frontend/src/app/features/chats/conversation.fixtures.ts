@@ -78,6 +78,7 @@ export async function renderConversation(
     defaultExpiresInSeconds: null,
     defaultExpiryMode: 'afterSend',
     peerLastReadSeq: 0,
+    encrypted: false,
     ...conversation,
   });
   (await next('/api/conversations/c1/messages?limit=50')).flush({ items, nextCursor });

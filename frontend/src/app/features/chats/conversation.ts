@@ -13,9 +13,11 @@ import {
   viewChild,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { Realtime } from '../../core/realtime';
 import { Icon } from '../../shared/icon';
+import { confirmAction } from '../friends/confirm-dialog';
 import { InView } from '../../shared/in-view';
 import { FileDrop } from './attachments/file-drop';
 import { UploadsStore } from './attachments/uploads-store';
@@ -61,6 +63,7 @@ export class Conversation {
   protected readonly drop = inject(FileDrop);
   protected readonly realtime = inject(Realtime);
   private readonly injector = inject(Injector);
+  private readonly dialog = inject(MatDialog);
   private readonly history = viewChild<ElementRef<HTMLElement>>('history');
   protected readonly composer = viewChild.required(Composer);
   private pickerOpener: HTMLElement | null = null;
@@ -81,6 +84,8 @@ export class Conversation {
   });
 
   constructor() {
+    // Unknown until loaded: files then wait encrypted rather than go out in the clear.
+    this.uploads.setEncrypted(() => this.store.conversation()?.encrypted ?? true);
     effect(() => {
       const id = this.id();
       if (id !== this.openedId) {
@@ -152,6 +157,15 @@ export class Conversation {
   protected pickTimer(scope: TimerScope, setting: TimerSetting): void {
     if (scope === 'default') void this.store.setDefaultTimer(setting);
     else this.store.setNextTimer(setting);
+  }
+
+  protected async turnOnEncryption(): Promise<void> {
+    const confirmed = await confirmAction(this.dialog, {
+      title: 'Turn on end-to-end encryption?',
+      message: `New messages and files will be readable only on your and ${this.peerName()}\u2019s devices. Earlier messages stay as they are. Encryption cannot be turned off again.`,
+      confirm: 'Turn on',
+    });
+    if (confirmed) await this.store.turnOnEncryption();
   }
 
   protected send(text: string): void {

@@ -1,12 +1,14 @@
-import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, output } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
-import type { MessageDto } from '../../../sdk/models/message-dto';
+import { isEncryptedAttachment } from '../../core/crypto/message-content';
 import { shortTime } from '../../shared/short-time';
+import { encryptedAttachment, type ShownAttachment } from './attachments/attachment-files';
 import { MessageAttachments } from './attachments/message-attachments';
 import { PendingUploads } from './attachments/pending-uploads';
 import type { ShownMessage } from './shown-message';
 import { Countdown } from './countdown';
-import { messagePreview } from './message-preview';
+import { MessageDecryptor } from './message-decryptor';
+import { contentPreview } from './message-preview';
 
 /** One message in the history: its bubble, its state, and the actions on your own sent messages. */
 @Component({
@@ -17,17 +19,22 @@ import { messagePreview } from './message-preview';
   template: `
     @let message = entry().message;
     @let state = entry().state;
+    @let shown = content();
     <div class="bubble" [class.deleted]="message.deleted" [class.pending]="state === 'pending'">
       @if (message.deleted) {
         <span class="body muted">Message deleted</span>
+      } @else if (shown.kind === 'undecryptable') {
+        <span class="body muted" data-testid="undecryptable">{{ shown.message }}</span>
+      } @else if (shown.kind === 'decrypting') {
+        <span class="body muted" data-testid="decrypting">Decrypting…</span>
       } @else {
         @if (entry().uploads?.length) {
           <app-pending-uploads [uploads]="entry().uploads!" (cancelled)="uploadsCancelled.emit()" />
-        } @else if (message.attachments.length) {
-          <app-message-attachments [attachments]="message.attachments" [keep]="message.expiresInSeconds === null" />
+        } @else if (attachments().length) {
+          <app-message-attachments [attachments]="attachments()" [keep]="message.expiresInSeconds === null" />
         }
-        @if (message.body) {
-          <span class="body">{{ message.body }}</span>
+        @if (shown.content.body) {
+          <span class="body">{{ shown.content.body }}</span>
         }
       }
       <span class="meta">
@@ -52,7 +59,7 @@ import { messagePreview } from './message-preview';
     }
     @if (mine() && state === 'sent' && !message.deleted) {
       <div class="actions">
-        <button mat-button type="button" (click)="edit.emit()" [attr.aria-label]="'Edit message: ' + summary()">Edit</button>
+        <button mat-button type="button" [disabled]="shown.kind !== 'ok'" (click)="edit.emit(body())" [attr.aria-label]="'Edit message: ' + summary()">Edit</button>
         <button mat-button type="button" (click)="remove.emit()" [attr.aria-label]="'Delete message: ' + summary()">Delete</button>
       </div>
     }
@@ -83,15 +90,35 @@ export class MessageItem {
   /** The newest of your messages the peer has read. */
   readonly seen = input(false);
   readonly retry = output();
-  readonly edit = output();
+  /** Edit, with the text as it is now. */
+  readonly edit = output<string>();
   readonly remove = output();
   /** The user cancelled the files of an unsent message. */
   readonly uploadsCancelled = output();
 
+  private readonly decryptor = inject(MessageDecryptor);
+  /** What it says: a plaintext message as it is, an encrypted one once decrypted (or why it cannot be). */
+  protected readonly content = computed(() => this.decryptor.contentOf(this.entry().message));
+  protected readonly body = computed(() => {
+    const shown = this.content();
+    return shown.kind === 'ok' ? (shown.content.body ?? '') : '';
+  });
+  /** A plaintext message's files as the server describes them; an encrypted one's from its content. */
+  protected readonly attachments = computed<readonly ShownAttachment[]>(() => {
+    const { message } = this.entry();
+    const shown = this.content();
+    if (message.ciphertext == null || shown.kind !== 'ok') return message.attachments;
+    return (shown.content.attachments ?? []).filter(isEncryptedAttachment).map((info) => encryptedAttachment(info, message.createdAt));
+  });
   /** The message in a few words, for labels (its text, or its attachments). */
   protected readonly summary = computed(() => {
-    const message: MessageDto = this.entry().message;
-    return message.body ?? messagePreview(message);
+    const shown = this.content();
+    if (shown.kind !== 'ok') return shown.kind === 'undecryptable' ? shown.message : 'Encrypted message';
+    return shown.content.body ?? contentPreview(shown.content);
   });
+
+  constructor() {
+    effect(() => this.decryptor.request([this.entry().message]));
+  }
   protected readonly time = computed(() => shortTime(this.entry().message.createdAt));
 }

@@ -1,5 +1,12 @@
 import type { AttachmentDto } from '../../../sdk/models/attachment-dto';
 import type { MessageDto } from '../../../sdk/models/message-dto';
+import type { MessageContent } from '../../core/crypto/message-content';
+
+type Kind = AttachmentDto['kind'];
+interface Described {
+  kind: Kind;
+  name: string;
+}
 
 const KIND_ICONS = { image: '📷', video: '🎬', audio: '🎵', file: '📎', encrypted: '📎' } as const;
 const KIND_LABELS = { image: 'Photo', video: 'Video', audio: 'Audio', file: 'File', encrypted: 'Encrypted file' } as const;
@@ -8,8 +15,26 @@ const KIND_LABELS = { image: 'Photo', video: 'Video', audio: 'Audio', file: 'Fil
 export function messagePreview(message: MessageDto | null): string {
   if (message === null) return 'No messages yet';
   if (message.deleted) return 'Message deleted';
-  const text = message.body?.replace(/\s+/gu, ' ').trim();
-  const attachments = message.attachments;
+  return describe(message.body, message.attachments);
+}
+
+/** The same line for a message's content (a decrypted one, or a plaintext one in the content model). */
+export function contentPreview(content: MessageContent): string {
+  if (content.type === 'reaction') return `Reacted ${content.key ?? ''}`.trim();
+  const attachments = (content.attachments ?? []).map((attachment) => ({ kind: kindOf(attachment.mimetype), name: attachment.name }));
+  return describe(content.body ?? null, attachments);
+}
+
+/** The kind a type stands for, as the server would decide it for a plaintext upload. */
+export function kindOf(mimetype: string): Exclude<Kind, 'encrypted'> {
+  if (mimetype.startsWith('image/') && mimetype !== 'image/svg+xml') return 'image';
+  if (mimetype.startsWith('video/')) return 'video';
+  if (mimetype.startsWith('audio/')) return 'audio';
+  return 'file';
+}
+
+function describe(body: string | null, attachments: readonly Described[]): string {
+  const text = body?.replace(/\s+/gu, ' ').trim();
   if (attachments.length === 0) return text ?? '';
   const kinds = new Set(attachments.map((attachment) => attachment.kind));
   const icon = kinds.size === 1 ? KIND_ICONS[attachments[0].kind] : '📎';
@@ -17,7 +42,7 @@ export function messagePreview(message: MessageDto | null): string {
   return `${icon} ${attachmentsLabel(attachments, kinds)}`;
 }
 
-function attachmentsLabel(attachments: AttachmentDto[], kinds: Set<AttachmentDto['kind']>): string {
+function attachmentsLabel(attachments: readonly Described[], kinds: Set<Kind>): string {
   if (attachments.length === 1) return attachments[0].kind === 'file' ? attachments[0].name : KIND_LABELS[attachments[0].kind];
   if (kinds.size === 1) {
     const kind = attachments[0].kind;

@@ -229,7 +229,7 @@ export class FriendsStore {
   async openConversation(user: UserSummaryDto): Promise<string | null> {
     let id: string | null = null;
     await this.run(user.id, async () => {
-      id = (await this.api.invoke(conversationsOpen, { body: { userId: user.id } })).id;
+      id = (await this.api.invoke(conversationsOpen, { body: { userId: user.id, encrypted: true } })).id;
     });
     return id;
   }

@@ -1,11 +1,10 @@
 import { ChangeDetectionStrategy, Component, computed, inject, input, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
-import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { fileSize } from '../../../shared/file-size';
 import { Icon } from '../../../shared/icon';
 import { Toasts } from '../../../shared/toasts';
-import { AttachmentFiles, saveBlob } from './attachment-files';
+import { AttachmentFiles, saveBlob, type ShownAttachment } from './attachment-files';
 
 /** Any other file: its name and size, and a download. */
 @Component({
@@ -36,7 +35,7 @@ import { AttachmentFiles, saveBlob } from './attachment-files';
   `,
 })
 export class AttachmentChip {
-  readonly attachment = input.required<AttachmentDto>();
+  readonly attachment = input.required<ShownAttachment>();
   readonly keep = input(true);
   private readonly files = inject(AttachmentFiles);
   private readonly toasts = inject(Toasts);

@@ -1,12 +1,45 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { effect, inject, Injectable } from '@angular/core';
+import { effect, inject, Injectable, InjectionToken } from '@angular/core';
 import { Api } from '../../../../sdk/api';
 import { attachmentsDownload } from '../../../../sdk/fn/attachments/attachments-download';
 import { attachmentsThumbnail } from '../../../../sdk/fn/attachments/attachments-thumbnail';
 import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { AuthStore } from '../../../core/auth-store';
+import { AttachmentCipher } from '../../../core/crypto/attachment-cipher';
+import type { EncryptedAttachmentInfo } from '../../../core/crypto/message-content';
+import { kindOf } from '../message-preview';
 
 export type FileVariant = 'original' | 'thumbnail';
+
+/** An attachment as the views show it; an encrypted one carries how to open its blobs. */
+export type ShownAttachment = AttachmentDto & { encryption?: EncryptedAttachmentInfo };
+
+/** Encrypts and decrypts files in a worker, for the whole page. */
+export const ATTACHMENT_CIPHER = new InjectionToken<AttachmentCipher>('ATTACHMENT_CIPHER', {
+  providedIn: 'root',
+  factory: () => new AttachmentCipher(),
+});
+
+/**
+ * An encrypted message's attachment in the shape the views know, with its real type, name and size
+ * from the decrypted content; `thumbnailUrl` only says that a thumbnail exists (it is fetched by id).
+ */
+export function encryptedAttachment(info: EncryptedAttachmentInfo, createdAt: string): ShownAttachment {
+  return {
+    id: info.id,
+    kind: kindOf(info.mimetype),
+    mimeType: info.mimetype,
+    name: info.name,
+    size: info.size,
+    width: info.width ?? null,
+    height: info.height ?? null,
+    durationSeconds: info.durationSeconds ?? null,
+    thumbnailUrl: info.thumbnail ? `encrypted:${info.thumbnail.id}` : null,
+    url: `encrypted:${info.id}`,
+    createdAt,
+    encryption: info,
+  };
+}
 
 /** Bytes of files no view shows any more that stay in memory for when they are shown again. */
 const KEEP_BYTES = 64 * 1024 * 1024;
@@ -28,6 +61,7 @@ interface Entry {
 @Injectable({ providedIn: 'root' })
 export class AttachmentFiles {
   private readonly api = inject(Api);
+  private readonly cipher = inject(ATTACHMENT_CIPHER);
   private readonly entries = new Map<string, Entry>();
 
   constructor() {
@@ -41,11 +75,11 @@ export class AttachmentFiles {
   }
 
   /** The file's contents; every call must be matched by one `release` when the view goes. */
-  get(attachment: AttachmentDto, variant: FileVariant, options: { keep: boolean }): Promise<Blob> {
+  get(attachment: ShownAttachment, variant: FileVariant, options: { keep: boolean }): Promise<Blob> {
     const key = keyOf(attachment.id, variant);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { blob: this.fetch(attachment.id, variant), users: 0, keep: options.keep, bytes: variant === 'original' ? attachment.size : 0 };
+      entry = { blob: this.fetch(attachment, variant), users: 0, keep: options.keep, bytes: variant === 'original' ? attachment.size : 0 };
       const created = entry;
       this.entries.set(key, created);
       created.blob.then(
@@ -83,12 +117,22 @@ export class AttachmentFiles {
     }
   }
 
-  private async fetch(id: string, variant: FileVariant): Promise<Blob> {
+  private async fetch(attachment: ShownAttachment, variant: FileVariant): Promise<Blob> {
+    const id = attachment.id;
     try {
+      if (attachment.encryption) return await this.decrypted(attachment.encryption, variant);
       return await (variant === 'thumbnail' ? this.api.invoke(attachmentsThumbnail, { id }) : this.api.invoke(attachmentsDownload, { id }));
     } catch (error) {
       throw await withJsonBody(error);
     }
+  }
+
+  /** An encrypted blob, downloaded, checked against its hash and decrypted (in the worker), with its real type. */
+  private async decrypted(info: EncryptedAttachmentInfo, variant: FileVariant): Promise<Blob> {
+    const file = variant === 'thumbnail' && info.thumbnail ? info.thumbnail : info;
+    const blob = await this.api.invoke(attachmentsDownload, { id: file.id });
+    const bytes = await this.cipher.decrypt(await blob.arrayBuffer(), file);
+    return new Blob([bytes], { type: file.mimetype });
   }
 }
 

@@ -1,10 +1,10 @@
 import { ChangeDetectionStrategy, Component, computed, input, linkedSignal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
-import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { fileSize } from '../../../shared/file-size';
 import { Icon } from '../../../shared/icon';
 import { attachmentUrl } from './attachment-url';
+import type { ShownAttachment } from './attachment-files';
 
 /** Files up to this size load with the message; larger ones when the user asks to play them. */
 export const AUTOLOAD_MEDIA_BYTES = 4 * 1024 * 1024;
@@ -56,7 +56,7 @@ export const AUTOLOAD_MEDIA_BYTES = 4 * 1024 * 1024;
   `,
 })
 export class AttachmentMedia {
-  readonly attachment = input.required<AttachmentDto>();
+  readonly attachment = input.required<ShownAttachment>();
   readonly keep = input(true);
   /** Small files load at once; a large one waits for the user's "play". */
   protected readonly requested = linkedSignal(() => this.attachment().size <= AUTOLOAD_MEDIA_BYTES);

@@ -1,9 +1,9 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, input } from '@angular/core';
 import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
-import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { Icon } from '../../../shared/icon';
 import { attachmentUrl } from './attachment-url';
 import { ImageViewer, type ImageViewerData } from './image-viewer';
+import type { ShownAttachment } from './attachment-files';
 
 /** An image attachment's thumbnail, sized before it loads; activating it opens the image full size. */
 @Component({
@@ -33,7 +33,7 @@ import { ImageViewer, type ImageViewerData } from './image-viewer';
   `,
 })
 export class AttachmentThumbnail {
-  readonly attachment = input.required<AttachmentDto>();
+  readonly attachment = input.required<ShownAttachment>();
   /** False for a message with a timer. */
   readonly keep = input(true);
   private readonly dialog = inject(MatDialog);

@@ -1,9 +1,8 @@
 import { effect, inject, signal, type Signal } from '@angular/core';
-import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
-import { AttachmentFiles, type FileVariant } from './attachment-files';
+import { AttachmentFiles, type FileVariant, type ShownAttachment } from './attachment-files';
 
 export interface FileRequest {
-  attachment: AttachmentDto;
+  attachment: ShownAttachment;
   variant: FileVariant;
   /** False for a message with a timer: nothing of it stays in memory once it is not shown. */
   keep: boolean;

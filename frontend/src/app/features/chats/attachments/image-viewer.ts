@@ -2,14 +2,13 @@ import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
-import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { fileSize } from '../../../shared/file-size';
 import { Icon } from '../../../shared/icon';
-import { saveBlob } from './attachment-files';
+import { saveBlob, type ShownAttachment } from './attachment-files';
 import { attachmentUrl } from './attachment-url';
 
 export interface ImageViewerData {
-  attachment: AttachmentDto;
+  attachment: ShownAttachment;
   keep: boolean;
 }
 

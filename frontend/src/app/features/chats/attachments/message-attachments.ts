@@ -1,8 +1,8 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
-import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { AttachmentChip } from './attachment-chip';
 import { AttachmentMedia } from './attachment-media';
 import { AttachmentThumbnail } from './attachment-thumbnail';
+import type { ShownAttachment } from './attachment-files';
 
 /** A sent message's attachments: images as a grid of thumbnails, then players, then file chips. */
 @Component({
@@ -31,7 +31,7 @@ import { AttachmentThumbnail } from './attachment-thumbnail';
   `,
 })
 export class MessageAttachments {
-  readonly attachments = input.required<readonly AttachmentDto[]>();
+  readonly attachments = input.required<readonly ShownAttachment[]>();
   /** False for a message with a timer: none of its files stay in memory once off screen. */
   readonly keep = input(true);
   // An image without a thumbnail (it should not happen) is still reachable as a file.

@@ -1,12 +1,16 @@
 import { HttpClient, HttpContext } from '@angular/common/http';
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
-import { map, type Observable, type Subscription } from 'rxjs';
+import { defer, map, type Observable, of, type Subscription, switchMap } from 'rxjs';
 import { Api } from '../../../../sdk/api';
 import { attachmentsUpload } from '../../../../sdk/fn/attachments/attachments-upload';
+import { attachmentsUploadEncrypted } from '../../../../sdk/fn/attachments/attachments-upload-encrypted';
 import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { describeError } from '../../../core/api-errors';
+import { prepareEncryptedUpload } from '../../../core/crypto/encrypted-upload';
+import type { EncryptedAttachmentInfo } from '../../../core/crypto/message-content';
 import { UPLOAD_PROGRESS } from '../../../core/upload-progress';
 import { AttachmentConfig, checkFiles } from './attachment-config';
+import { ATTACHMENT_CIPHER } from './attachment-files';
 
 export type UploadState = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled';
 export type AttachmentKind = AttachmentDto['kind'];
@@ -14,7 +18,14 @@ export type AttachmentKind = AttachmentDto['kind'];
 /** Files uploaded at the same time; the others wait their turn. */
 const PARALLEL_UPLOADS = 2;
 
-type Transport = (upload: Upload) => Observable<AttachmentDto>;
+/**
+ * The server's record of an upload; in an encrypted conversation, of the encrypted file's blob, with
+ * `info` for the message: the blob ids (the file's and its thumbnail's), key, hashes and what the file
+ * really is.
+ */
+export type UploadedAttachment = AttachmentDto & { info?: EncryptedAttachmentInfo };
+
+type Transport = (upload: Upload) => Observable<UploadedAttachment>;
 let uploadCount = 0;
 
 /** The kind the browser's type suggests, until the server decides from the bytes. */
@@ -34,11 +45,11 @@ export class Upload {
   readonly kind: AttachmentKind;
   private readonly stateValue = signal<UploadState>('queued');
   private readonly fraction = signal(0);
-  private readonly attachmentValue = signal<AttachmentDto | null>(null);
+  private readonly attachmentValue = signal<UploadedAttachment | null>(null);
   private readonly errorValue = signal<string | null>(null);
   private subscription: Subscription | null = null;
-  private outcome!: Promise<AttachmentDto | null>;
-  private settle!: { resolve: (value: AttachmentDto | null) => void; reject: (error: unknown) => void };
+  private outcome!: Promise<UploadedAttachment | null>;
+  private settle!: { resolve: (value: UploadedAttachment | null) => void; reject: (error: unknown) => void };
 
   readonly state = this.stateValue.asReadonly();
   /** 0–100, for a progress bar. */
@@ -60,7 +71,7 @@ export class Upload {
   }
 
   /** The attachment once uploaded, null if cancelled; rejects when the upload fails. */
-  result(): Promise<AttachmentDto | null> {
+  result(): Promise<UploadedAttachment | null> {
     return this.outcome;
   }
 
@@ -153,10 +164,10 @@ export class UploadQueue {
  * The attachments of a message's uploads once every one is done (failed ones are tried again);
  * cancelled ones are left out. Rejects when an upload fails.
  */
-export async function uploadedAttachments(uploads: readonly Upload[]): Promise<AttachmentDto[]> {
+export async function uploadedAttachments(uploads: readonly Upload[]): Promise<UploadedAttachment[]> {
   for (const upload of uploads) upload.retry();
   const results = await Promise.all(uploads.map((upload) => upload.result()));
-  return results.filter((attachment): attachment is AttachmentDto => attachment !== null);
+  return results.filter((attachment): attachment is UploadedAttachment => attachment !== null);
 }
 
 /**
@@ -168,6 +179,8 @@ export class UploadsStore {
   private readonly api = inject(Api);
   private readonly http = inject(HttpClient);
   private readonly config = inject(AttachmentConfig);
+  private readonly cipher = inject(ATTACHMENT_CIPHER);
+  private encrypted: () => boolean = () => false;
   private readonly queue = new UploadQueue((upload) => this.transport(upload));
   private readonly trayValue = signal<readonly Upload[]>([]);
   private readonly noticesValue = signal<readonly string[]>([]);
@@ -180,6 +193,11 @@ export class UploadsStore {
   constructor() {
     // Files never handed to a message have nowhere to go once the conversation closes.
     inject(DestroyRef).onDestroy(() => this.clear());
+  }
+
+  /** Whether the conversation is encrypted: its files are then stripped, encrypted and uploaded as opaque blobs. */
+  setEncrypted(encrypted: () => boolean): void {
+    this.encrypted = encrypted;
   }
 
   /** Checks the files against the limits and starts uploading the ones that pass. */
@@ -218,8 +236,29 @@ export class UploadsStore {
   }
 
   /** The generated SDK function as an Observable, so unsubscribing cancels; the context carries progress. */
-  private transport(upload: Upload): Observable<AttachmentDto> {
+  private transport(upload: Upload): Observable<UploadedAttachment> {
     const context = new HttpContext().set(UPLOAD_PROGRESS, (loaded, total) => upload.report(loaded, total));
-    return attachmentsUpload(this.http, this.api.rootUrl, { body: { file: upload.file } }, context).pipe(map((response) => response.body));
+    if (!this.encrypted()) {
+      return attachmentsUpload(this.http, this.api.rootUrl, { body: { file: upload.file } }, context).pipe(map((response) => response.body));
+    }
+    // Metadata removed, thumbnail made and both encrypted before anything leaves; the file's blob
+    // reports the progress (the thumbnail's is small and goes first).
+    const blob = (file: Blob, withProgress: boolean) =>
+      attachmentsUploadEncrypted(this.http, this.api.rootUrl, { body: { file } }, withProgress ? context : undefined).pipe(map((response) => response.body));
+    return defer(() => prepareEncryptedUpload(upload.file, this.cipher)).pipe(
+      switchMap((prepared) =>
+        (prepared.thumbnail ? blob(prepared.thumbnail.blob, false) : of<AttachmentDto | null>(null)).pipe(
+          switchMap((thumbnail) =>
+            blob(prepared.blob, true).pipe(
+              map((uploaded) => {
+                const info: EncryptedAttachmentInfo = { ...prepared.info, id: uploaded.id };
+                if (thumbnail && prepared.thumbnail) info.thumbnail = { ...prepared.thumbnail.info, id: thumbnail.id };
+                return { ...uploaded, info };
+              }),
+            ),
+          ),
+        ),
+      ),
+    );
   }
 }
