@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { fromBufferPromise } from 'yauzl';
 import { AuthService } from '../src/auth/auth.service.js';
+import { E2eeCleanupJob } from '../src/e2ee/e2ee.job.js';
 import { E2eeService } from '../src/e2ee/e2ee.service.js';
 import { binary } from './helpers/binary.js';
 import { E2eeTestDevice } from './helpers/e2ee-device.js';
@@ -426,8 +427,11 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
     await service.deleteExpired();
     expect(await count()).toBe(1);
     t.clock.advance(7 * 86_400_000 + 1000);
-    expect(await service.deleteExpired()).toBeGreaterThan(0);
+    await t.app.get(E2eeCleanupJob).run();
     expect(await count()).toBe(0);
+    const [run] = await t.db.query(`SELECT rows_affected, error FROM job_runs WHERE job = 'e2ee-cleanup' ORDER BY started_at DESC LIMIT 1`);
+    expect(run.error).toBeNull();
+    expect(run.rows_affected).toBeGreaterThan(0);
   });
 
   it('exports the devices (ids and dates), never their keys or what waits for them', async () => {
