@@ -1,7 +1,11 @@
 import { DecryptionErrorCode } from '@matrix-org/matrix-sdk-crypto-wasm';
 import { randomUUID } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { fromBufferPromise } from 'yauzl';
 import { AuthService } from '../src/auth/auth.service.js';
+import { E2eeCleanupJob } from '../src/e2ee/e2ee.job.js';
 import { E2eeService } from '../src/e2ee/e2ee.service.js';
+import { binary } from './helpers/binary.js';
 import { E2eeTestDevice } from './helpers/e2ee-device.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { closeSockets, connect } from './helpers/sockets.js';
@@ -423,8 +427,40 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
     await service.deleteExpired();
     expect(await count()).toBe(1);
     t.clock.advance(7 * 86_400_000 + 1000);
-    expect(await service.deleteExpired()).toBeGreaterThan(0);
+    await t.app.get(E2eeCleanupJob).run();
     expect(await count()).toBe(0);
+    const [run] = await t.db.query(`SELECT rows_affected, error FROM job_runs WHERE job = 'e2ee-cleanup' ORDER BY started_at DESC LIMIT 1`);
+    expect(run.error).toBeNull();
+    expect(run.rows_affected).toBeGreaterThan(0);
+  });
+
+  it('exports the devices (ids and dates), never their keys or what waits for them', async () => {
+    const { alice, bob, room } = await friendsWithConversation();
+    const a1 = await device(alice.accessToken);
+    const b1 = await device(bob.accessToken);
+    await b1.encrypt(room, [a1.userId, b1.userId], 'waiting for alice');
+    const [device_row] = await t.db.query(`SELECT device_keys, created_at FROM e2ee_devices WHERE session_id = $1`, [a1.deviceId]);
+    const secrets: string[] = [
+      ...Object.values(device_row.device_keys.keys as Record<string, string>),
+      ...(await t.db.query(`SELECT key->>'key' AS k FROM e2ee_one_time_keys WHERE session_id = $1`, [a1.deviceId])).map((r: { k: string }) => r.k),
+      ...(await t.db.query(`SELECT content->>'sender_key' AS k FROM e2ee_to_device_messages WHERE recipient_session_id = $1`, [a1.deviceId])).map(
+        (r: { k: string }) => r.k,
+      ),
+    ];
+    expect(secrets.length).toBeGreaterThan(3);
+
+    const res = await t.http.get('/api/users/me/export').set(bearer(alice.accessToken)).buffer(true).parse(binary).expect(200);
+    const zip = await fromBufferPromise(res.body as Buffer, { lazyEntries: true });
+    const contents: Buffer[] = [];
+    let profile: { e2eeDevices?: unknown } = {};
+    for await (const entry of zip.eachEntry()) {
+      const content = await buffer(await zip.openReadStreamPromise(entry));
+      contents.push(content);
+      if (entry.fileName === 'profile.json') profile = JSON.parse(content.toString('utf8'));
+    }
+    expect(profile.e2eeDevices).toEqual([{ deviceId: a1.deviceId, createdAt: new Date(device_row.created_at).toISOString() }]);
+    const all = Buffer.concat(contents).toString('utf8');
+    for (const secret of secrets) expect(all).not.toContain(secret);
   });
 
   it('erases a user with their devices, keys and queues, and tells their contacts that they left', async () => {
