@@ -483,10 +483,15 @@ function holdDevice(locks: LockManager | null, deviceId: string): Promise<(() =>
   });
 }
 
-function deleteDatabase(idb: IDBFactory, name: string): Promise<void> {
+/**
+ * Resolves once the database is gone, or once its deletion is queued behind a connection still open
+ * (the browser deletes it when that closes): sign-out must never hang on it.
+ */
+export function deleteDatabase(idb: IDBFactory, name: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = idb.deleteDatabase(name);
     request.onsuccess = () => resolve();
+    request.onblocked = () => resolve();
     request.onerror = () => reject(request.error);
   });
 }

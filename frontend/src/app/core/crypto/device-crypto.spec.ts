@@ -29,6 +29,9 @@ describe('DeviceCrypto', () => {
     localStorage.clear();
   });
 
+  // The tab's localStorage is shared with other specs (the auth store's checks it stays empty).
+  afterEach(() => localStorage.clear());
+
   it('starts the device’s crypto at sign-in and deletes its keys at sign-out', async () => {
     const sut = create();
     expect(await sut.ready()).toBeNull();
