@@ -293,7 +293,13 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
         .put(`/api/e2ee/sendToDevice/m.room.encrypted/${randomUUID()}`)
         .set(bearer(alice.accessToken))
         .send({ messages: { [b1.userId]: { [b1.deviceId]: { ciphertext: 'x'.repeat(70_000) } } } });
-      expect([big.status, big.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+      expect([big.status, big.body.code]).toEqual([413, 'TO_DEVICE_TOO_LARGE']);
+      // Past the API's body limit (72 KiB) the request never reaches the route.
+      const huge = await t.http
+        .put(`/api/e2ee/sendToDevice/m.room.encrypted/${randomUUID()}`)
+        .set(bearer(alice.accessToken))
+        .send({ messages: { [b1.userId]: { [b1.deviceId]: { ciphertext: 'x'.repeat(80_000) } } } });
+      expect([huge.status, huge.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
       const targets = Object.fromEntries(Array.from({ length: 101 }, () => [randomUUID(), {}]));
       const many = await t.http
         .put(`/api/e2ee/sendToDevice/m.room.encrypted/${randomUUID()}`)
