@@ -3,8 +3,8 @@ import autocannon from 'autocannon';
 
 /**
  * `connections` keep-alive connections for `seconds`; `next(i, context)` gives the i-th request's
- * { method, path, headers, body }, `context` being its connection's (one request at a time each), which
- * `onResponse(status, body, context)` gets back with the answer. Non-2xx answers count as errors. Stops
+ * { method, path, headers, body }, `context` being an object of that request's own, which
+ * `onResponse(status, body, context)` gets back with its answer. Non-2xx answers count as errors. Stops
  * early when `until` settles.
  */
 export async function httpLoad({ base, connections, seconds, next, onResponse, overallRate, until }) {
