@@ -10,12 +10,13 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { apiOk } from '../../scripts/lib/api.mjs';
 import { adminQuery, createScratchDatabase } from '../../scripts/lib/scratch-database.mjs';
+import { captureEncryptedTraffic } from './lib/e2ee.mjs';
 import { connectSockets, fanOut } from './lib/fanout.mjs';
 import { httpLoad, jsonRequest } from './lib/http.mjs';
 import { latencyChart, printTable } from './lib/report.mjs';
 import { startServer } from './lib/server.mjs';
-import { closedLoop } from './lib/stats.mjs';
-import { openSessions, seedInbox, seedPairs, TokenMinter } from './lib/seed.mjs';
+import { closedLoop, Samples } from './lib/stats.mjs';
+import { openSessions, seedDevices, seedInbox, seedPairs, TokenMinter } from './lib/seed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const backend = resolve(here, '..');
@@ -23,8 +24,8 @@ const mainJs = join(backend, 'dist/main.js');
 const quick = process.env.BENCH_QUICK === '1';
 
 const SIZES = quick
-  ? { pairs: 1000, activePairs: 200, messages: 10, inbox: 100, expired: 20_000, seconds: 4, warmup: 2, fanoutSeconds: 4, embeddedPairs: 8 }
-  : { pairs: 10_000, activePairs: 1000, messages: 100, inbox: 500, expired: 1_000_000, seconds: 20, warmup: 5, fanoutSeconds: 20, embeddedPairs: 32 };
+  ? { pairs: 1000, activePairs: 200, messages: 10, inbox: 100, expired: 20_000, seconds: 4, warmup: 2, fanoutSeconds: 4, embeddedPairs: 8, ciphertexts: 200 }
+  : { pairs: 10_000, activePairs: 1000, messages: 100, inbox: 500, expired: 1_000_000, seconds: 20, warmup: 5, fanoutSeconds: 20, embeddedPairs: 32, ciphertexts: 2000 };
 if (process.env.BENCH_SECONDS) SIZES.seconds = SIZES.fanoutSeconds = Number(process.env.BENCH_SECONDS);
 // BENCH_ONLY=send,history runs only those scenarios (comma-separated names), for working on one of them.
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
@@ -36,6 +37,15 @@ const LIGHT_CONNECTIONS = 8;
 // The API's pool (database/data-source.ts): the raw baseline gets the same number of connections.
 const APP_POOL_SIZE = 10;
 const FANOUT_RATE = 500;
+// OlmMachine rotates a conversation's Megolm session every 100 messages (EncryptionSettings'
+// rotationPeriodMessages): one Olm-encrypted key share to the peer's device, which the peer syncs.
+const MESSAGES_PER_KEY_SHARE = 100;
+// Distinct key-share payloads captured (both directions, every rotation a new Olm message).
+const CAPTURED_KEY_SHARES = 16;
+// The encrypted send and its plaintext reference each run this many turns, in turn (SIZES.seconds in all).
+const ENCRYPTED_TURNS = 4;
+// BENCH_SYNC_BEFORE_SEND=1: the sender syncs before each encrypted send, as the web client does today.
+const SYNC_BEFORE_SEND = process.env.BENCH_SYNC_BEFORE_SEND === '1';
 const IDLE_SECONDS = 30;
 const PASSWORD = 'bench password 1234';
 // BENCH_CPU_PROF=DIR writes a CPU profile of each backend run into DIR (open it in Chrome DevTools).
@@ -103,7 +113,7 @@ function sendRequests(pairs) {
   };
 }
 
-function rawSendOperation(pool, pairs) {
+function rawSendOperation(pool, pairs, ciphertexts) {
   return (_, i) => {
     const pair = pairs[i % pairs.length];
     const fromFirst = Math.floor(i / pairs.length) % 2 === 0;
@@ -111,9 +121,151 @@ function rawSendOperation(pool, pairs) {
       userId: fromFirst ? pair.first : pair.second,
       sessionId: fromFirst ? pair.firstSession : pair.secondSession,
       conversationId: pair.conversationId,
+      ciphertext: ciphertexts ? ciphertexts[i % ciphertexts.length] : null,
     });
   };
 }
+
+/** Counts and times a load's answers by kind, each from the moment autocannon takes its request. */
+class Tally {
+  constructor(kinds) {
+    this.done = Object.fromEntries(kinds.map((kind) => [kind, 0]));
+    this.samples = Object.fromEntries(kinds.map((kind) => [kind, new Samples()]));
+    this.all = new Samples();
+    this.seconds = 0;
+    this.errors = 0;
+  }
+
+  start(context, kind) {
+    context.kind = kind;
+    context.started = performance.now();
+  }
+
+  /** Whether the answer was a success (counted and timed). */
+  record(status, context) {
+    if (status < 200 || status > 299) return false;
+    const elapsed = performance.now() - context.started;
+    this.samples[context.kind].add(elapsed);
+    this.all.add(elapsed);
+    this.done[context.kind] += 1;
+    return true;
+  }
+
+  /** Adds up the slices: autocannon's duration and errors of each. */
+  add(result) {
+    this.seconds += result.seconds;
+    this.errors += result.errors;
+  }
+
+  summary(kind) {
+    return { ...(kind ? this.samples[kind] : this.all).summary(this.seconds), errors: this.errors };
+  }
+}
+
+/** The plaintext send, timed like the encrypted load: the reference it is judged against. */
+function plaintextLoad(pairs) {
+  const tally = new Tally(['send']);
+  const requests = sendRequests(pairs);
+  return {
+    tally,
+    next: (i, context) => {
+      tally.start(context, 'send');
+      return requests(i);
+    },
+    onResponse: (status, _, context) => tally.record(status, context),
+  };
+}
+
+/**
+ * The load of clients in encrypted conversations, in rounds of MESSAGES_PER_KEY_SHARE sends, each with
+ * a real Megolm ciphertext (from `traffic`) in place of a body, alternating between the two users of a
+ * pair like the plaintext send, then one key share: a real Olm-encrypted `m.room.encrypted` to-device
+ * payload from one user of a pair to the other's device. Once the share is stored, that device syncs
+ * (as on its `e2ee.sync` wake-up), which takes it and acknowledges what its previous sync took.
+ * `syncBeforeSend`: the sender's device also syncs before each send, which goes once the sync answered,
+ * as the web client's CryptoService does before every encrypt.
+ */
+function encryptedLoad(pairs, traffic, { syncBeforeSend = false } = {}) {
+  const kinds = ['send', 'share', 'sync', 'presync'];
+  let tally = new Tally(kinds);
+  const since = new Map();
+  const wakeUps = [];
+  let n = 0;
+  const sides = (k) => {
+    const pair = pairs[k % pairs.length];
+    const first = { userId: pair.first, sessionId: pair.firstSession, token: pair.firstToken };
+    const second = { userId: pair.second, sessionId: pair.secondSession, token: pair.secondToken };
+    return Math.floor(k / pairs.length) % 2 === 0 ? [first, second] : [second, first];
+  };
+  const sync = (context, device, kind) => {
+    context.device = device;
+    const acknowledged = since.get(device.sessionId);
+    tally.start(context, kind);
+    return jsonRequest('GET', `/api/e2ee/sync${acknowledged ? `?since=${acknowledged}` : ''}`, device.token);
+  };
+  // Sends whose sender's sync has answered (autocannon gives each request a fresh context).
+  const synced = [];
+  const request = (context) => {
+    if (synced.length > 0) return synced.shift()(context);
+    if (wakeUps.length > 0) return sync(context, wakeUps.shift(), 'sync');
+    const k = n++;
+    const [sender, receiver] = sides(k);
+    if (k % (MESSAGES_PER_KEY_SHARE + 1) === MESSAGES_PER_KEY_SHARE) {
+      context.device = receiver;
+      const content = traffic.toDevice[Math.floor(k / (MESSAGES_PER_KEY_SHARE + 1)) % traffic.toDevice.length];
+      tally.start(context, 'share');
+      return jsonRequest('PUT', `/api/e2ee/sendToDevice/m.room.encrypted/${crypto.randomUUID()}`, sender.token, {
+        messages: { [`@${receiver.userId}:iris`]: { [receiver.sessionId]: content } },
+      });
+    }
+    const send = (context) => {
+      tally.start(context, 'send');
+      return jsonRequest('POST', `/api/conversations/${pairs[k % pairs.length].conversationId}/messages`, sender.token, {
+        clientId: crypto.randomUUID(),
+        ciphertext: traffic.ciphertexts[k % traffic.ciphertexts.length],
+      });
+    };
+    if (!syncBeforeSend) return send(context);
+    context.then = send;
+    return sync(context, sender, 'presync');
+  };
+  return {
+    get tally() {
+      return tally;
+    },
+    next: (_, context) => request(context),
+    onResponse: (status, body, context) => {
+      if (!tally.record(status, context)) return;
+      if (context.kind === 'share') wakeUps.push(context.device);
+      if (context.kind === 'presync') synced.push(context.then);
+      if (context.kind === 'sync' || context.kind === 'presync') since.set(context.device.sessionId, JSON.parse(body).next_batch);
+    },
+    /** Counts and times from zero again (after the warm-up); the devices' sync positions stay. */
+    restart() {
+      tally = new Tally(kinds);
+    },
+  };
+}
+
+/** Two real devices (registered, friends, an encrypted conversation) make the traffic the encrypted load replays. */
+async function captureTraffic(base) {
+  const a = await apiOk(base, 'POST', '/api/auth/register', { body: { username: 'bench_e2ee_a', password: PASSWORD } });
+  const b = await apiOk(base, 'POST', '/api/auth/register', { body: { username: 'bench_e2ee_b', password: PASSWORD } });
+  const request = await apiOk(base, 'POST', '/api/friends/requests', { token: a.accessToken, body: { userId: b.user.id } });
+  await apiOk(base, 'POST', `/api/friends/requests/${request.request.id}/accept`, { token: b.accessToken });
+  const conversation = await apiOk(base, 'POST', '/api/conversations', { token: a.accessToken, body: { userId: b.user.id, encrypted: true } });
+  const traffic = await captureEncryptedTraffic({
+    base,
+    first: { token: a.accessToken },
+    second: { token: b.accessToken },
+    conversationId: conversation.id,
+    messages: SIZES.ciphertexts,
+    keyShares: CAPTURED_KEY_SHARES,
+  });
+  return { ...traffic, deviceOwner: a.user.id };
+}
+
+const averageBytes = (values) => values.reduce((sum, value) => sum + Buffer.byteLength(JSON.stringify(value)), 0) / values.length;
 
 async function main() {
   const results = {
@@ -154,18 +306,44 @@ async function main() {
     rows: [{ password_hash: passwordHash }],
   } = await db.query('SELECT password_hash FROM users WHERE id = $1', [probe.user.id]);
 
-  log(`seeding ${SIZES.pairs} pairs with ${SIZES.messages} messages each, and an inbox of ${SIZES.inbox}`);
   let t = performance.now();
+  // Encrypted: made before anything is timed, so that the load generator encrypts nothing while it runs.
+  let traffic;
+  if (wanted('send-encrypted')) {
+    log(`encrypting ${SIZES.ciphertexts} chat lines and ${CAPTURED_KEY_SHARES} key shares with two real devices`);
+    traffic = await captureTraffic(server.base);
+    log(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+
+  log(`seeding ${SIZES.pairs} pairs with ${SIZES.messages} messages each, and an inbox of ${SIZES.inbox}`);
+  t = performance.now();
   const allPairs = await seedPairs(db, { prefix: 'p', pairs: SIZES.pairs, messagesPerConversation: SIZES.messages, passwordHash });
   const inboxOwner = await seedInbox(db, { username: 'inbox_owner', count: SIZES.inbox, messagesPerConversation: 20, passwordHash });
   const active = allPairs.slice(0, SIZES.activePairs);
   const readers = allPairs.slice(SIZES.activePairs);
-  const sessions = await openSessions(db, [...allPairs.flatMap((p) => [p.first, p.second]), inboxOwner]);
-  for (const pair of allPairs) {
+  // As many pairs as the plaintext send's, in encrypted conversations with an encrypted history.
+  const encryptedPairs = traffic
+    ? await seedPairs(db, { prefix: 'x', pairs: SIZES.activePairs, messagesPerConversation: SIZES.messages, passwordHash, ciphertext: traffic.ciphertexts[0] })
+    : [];
+  const sessions = await openSessions(db, [...[...allPairs, ...encryptedPairs].flatMap((p) => [p.first, p.second]), inboxOwner]);
+  for (const pair of [...allPairs, ...encryptedPairs]) {
     pair.firstSession = sessions.get(pair.first);
     pair.secondSession = sessions.get(pair.second);
     pair.firstToken = minter.mint(pair.first, pair.firstSession);
     pair.secondToken = minter.mint(pair.second, pair.secondSession);
+  }
+  if (traffic) {
+    const {
+      rows: [{ device_keys: template }],
+    } = await db.query('SELECT device_keys FROM e2ee_devices WHERE user_id = $1', [traffic.deviceOwner]);
+    await seedDevices(
+      db,
+      encryptedPairs.flatMap((pair) => [
+        { userId: pair.first, sessionId: pair.firstSession },
+        { userId: pair.second, sessionId: pair.secondSession },
+      ]),
+      template,
+    );
   }
   await db.query('ANALYZE');
   const {
@@ -199,6 +377,68 @@ async function main() {
       ratio: sendRatio,
       target: '≥ 25 % raw, p99 ≤ 50 ms',
       holds: sendRatio >= 0.25 && sendApp.p99 <= 50 && sendApp.errors === 0,
+    });
+  }
+
+  // 1b. the send in encrypted conversations, judged against the plaintext send measured in turns with it
+  if (wanted('send-encrypted')) {
+    await settle();
+    const seconds = Math.max(1, Math.round(SIZES.seconds / ENCRYPTED_TURNS));
+    log(
+      `send-encrypted: ${CONNECTIONS} connections, ${ENCRYPTED_TURNS} turns of ${seconds} s in turn with the plaintext send, over ${encryptedPairs.length} pairs, a key share every ${MESSAGES_PER_KEY_SHARE} sends`,
+    );
+    const encrypted = encryptedLoad(encryptedPairs, traffic, { syncBeforeSend: SYNC_BEFORE_SEND });
+    await httpLoad({ base: server.base, connections: 16, seconds: SIZES.warmup, next: encrypted.next, onResponse: encrypted.onResponse });
+    await closedLoop({ concurrency: 16, seconds: SIZES.warmup, operation: rawSendOperation(pool, encryptedPairs, traffic.ciphertexts) });
+    await settle();
+    encrypted.restart();
+    const plaintext = plaintextLoad(active);
+    // Plaintext, encrypted, encrypted, plaintext, and again: a change in what else loads the machine
+    // during the run weighs on both alike.
+    for (let turn = 0; turn < 2 * ENCRYPTED_TURNS; turn++) {
+      const load = turn % 4 === 0 || turn % 4 === 3 ? plaintext : encrypted;
+      load.tally.add(await httpLoad({ base: server.base, connections: CONNECTIONS, seconds, next: load.next, onResponse: load.onResponse }));
+    }
+    const encryptedRaw = await closedLoop({ concurrency: CONNECTIONS, seconds: SIZES.seconds, operation: rawSendOperation(pool, encryptedPairs, traffic.ciphertexts) });
+    const reference = plaintext.tally.summary();
+    const mix = encrypted.tally.summary();
+    const perSecond = (kind) => encrypted.tally.done[kind] / encrypted.tally.seconds;
+    const byKind = Object.fromEntries(['send', 'share', 'sync', 'presync'].map((kind) => [kind, encrypted.tally.summary(kind)]));
+    // The sends' latency: the key shares and syncs (2 % of the requests, each several statements) would
+    // make the p99 of all requests theirs. They are reported beside it.
+    const encryptedApp = {
+      ...byKind.send,
+      errors: mix.errors,
+      perSecond: perSecond('send'),
+      requestsPerSecond: mix.perSecond,
+      keySharesPerSecond: perSecond('share'),
+      syncsPerSecond: perSecond('sync'),
+      all: mix,
+      byKind,
+      plaintext: reference,
+    };
+    const throughput = encryptedApp.perSecond / reference.perSecond;
+    const p99 = encryptedApp.p99 / reference.p99;
+    const ms = (summary) => `p50 ${summary.p50.toFixed(1)} / p99 ${summary.p99.toFixed(1)} ms`;
+    // Handed out and waiting for the device's next sync to acknowledge them, or never handed out.
+    const {
+      rows: [queue],
+    } = await db.query(`SELECT count(*) FILTER (WHERE batch IS NOT NULL)::int AS taken, count(*) FILTER (WHERE batch IS NULL)::int AS untaken FROM e2ee_to_device_messages`);
+    results.scenarios.push({
+      name: 'send-encrypted',
+      app: encryptedApp,
+      raw: encryptedRaw,
+      ratio: ratio(encryptedApp, encryptedRaw),
+      vsPlaintext: { throughput, p99 },
+      target: '≥ 80 % of plaintext sends/s, p99 ≤ 1.5 ×',
+      holds: throughput >= 0.8 && p99 <= 1.5 && encryptedApp.errors === 0 && reference.errors === 0,
+      notes: [
+        `${Math.round(encryptedApp.perSecond)} encrypted sends/s = ${(throughput * 100).toFixed(0)} % of the ${Math.round(reference.perSecond)} plaintext sends/s measured in turn with it; send p99 ${p99.toFixed(2)} × (${ms(byKind.send)} vs ${ms(reference)})`,
+        `with ${encryptedApp.keySharesPerSecond.toFixed(1)} key shares/s and ${encryptedApp.syncsPerSecond.toFixed(1)} syncs/s (${Math.round(encryptedApp.requestsPerSecond)} requests/s); afterwards ${queue.taken} key shares taken and not yet acknowledged, ${queue.untaken} not taken`,
+        `key share ${ms(byKind.share)}, sync ${ms(byKind.sync)}, all requests of the mix ${ms(mix)} (all timed from when autocannon takes the request)`,
+        ...(SYNC_BEFORE_SEND ? [`BENCH_SYNC_BEFORE_SEND: the sender's sync before each send ${ms(byKind.presync)}`] : []),
+        `ciphertext ${Math.round(averageBytes(traffic.ciphertexts))} B, key share ${Math.round(averageBytes(traffic.toDevice))} B on average (JSON); raw: send_message with a ciphertext`,
+      ],
     });
   }
 

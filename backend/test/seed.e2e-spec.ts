@@ -1,3 +1,4 @@
+import { DecryptionErrorCode } from '@matrix-org/matrix-sdk-crypto-wasm';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,6 +6,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_SEED_PASSWORD, seed, type SeedResult } from '../src/cli/seed.js';
 import { ExpiryService } from '../src/messages/expiry.service.js';
+import { E2eeTestDevice, type EncryptedEvent } from './helpers/e2ee-device.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer } from './helpers/users.js';
 
@@ -66,25 +68,26 @@ describe('seed (e2e)', () => {
   });
 
   it('leaves every row and every stored file exactly as one run did when it runs again', () => {
-    expect(first.created).toEqual({ users: 3, friendships: 2, friendRequests: 1, conversations: 2, messages: 14, attachments: 1 });
-    expect(second.created).toEqual({ users: 0, friendships: 0, friendRequests: 0, conversations: 0, messages: 0, attachments: 0 });
-    expect(second.existingUsers).toEqual(['alice', 'bob', 'charlie']);
-    expect(afterFirst.rows.messages).toHaveLength(14);
+    expect(first.created).toEqual({ users: 4, friendships: 3, friendRequests: 1, conversations: 3, messages: 14, encryptedMessages: 4, attachments: 1 });
+    expect(second.created).toEqual({ users: 0, friendships: 0, friendRequests: 0, conversations: 0, messages: 0, encryptedMessages: 0, attachments: 0 });
+    expect(second.existingUsers).toEqual(['alice', 'bob', 'charlie', 'dana']);
+    expect(afterFirst.rows.messages).toHaveLength(18);
     expect(afterFirst.files).toHaveLength(2);
     expect(afterSecond).toEqual(afterFirst);
   });
 
-  it('creates alice, bob and charlie, who sign in with the demo password', async () => {
+  it('creates alice, bob, charlie and dana, who sign in with the demo password', async () => {
     const rows = await t.db.query(`SELECT username::text, display_name, role FROM users ORDER BY username`);
     expect(rows).toEqual([
       { username: 'alice', display_name: 'Alice', role: 'user' },
       { username: 'bob', display_name: 'Bob', role: 'user' },
       { username: 'charlie', display_name: 'Charlie', role: 'user' },
+      { username: 'dana', display_name: 'Dana', role: 'user' },
     ]);
-    for (const username of ['alice', 'bob', 'charlie']) await signIn(username);
+    for (const username of ['alice', 'bob', 'charlie', 'dana']) await signIn(username);
   });
 
-  it('makes alice and bob, and bob and charlie, friends, with charlie’s request to alice pending', async () => {
+  it('makes alice and bob, bob and charlie, and alice and dana friends, with charlie’s request to alice pending', async () => {
     const bob = await signIn('bob');
     const friends = await t.http.get('/api/friends').set(bearer(bob.token)).expect(200);
     expect(friends.body.items.map((friend: { username: string }) => friend.username)).toEqual(['alice', 'charlie']);
@@ -94,9 +97,11 @@ describe('seed (e2e)', () => {
     );
     expect(pairs).toEqual([
       { a: 'alice', b: 'bob' },
+      { a: 'alice', b: 'dana' },
       { a: 'bob', b: 'alice' },
       { a: 'bob', b: 'charlie' },
       { a: 'charlie', b: 'bob' },
+      { a: 'dana', b: 'alice' },
     ]);
 
     const alice = await signIn('alice');
@@ -106,12 +111,12 @@ describe('seed (e2e)', () => {
     expect(n).toBe(1);
   });
 
-  it('writes the two conversations, the alice–bob one with a message that disappears 5 minutes after sending', async () => {
+  it('writes the two plaintext conversations, the alice–bob one with a message that disappears 5 minutes after sending', async () => {
     const alice = await signIn('alice');
     const list = await t.http.get('/api/conversations').set(bearer(alice.token)).expect(200);
-    expect(list.body.items).toHaveLength(1);
-    const conversation = list.body.items[0];
-    expect(conversation.peer.username).toBe('bob');
+    expect(list.body.items.map((item: { peer: { username: string } }) => item.peer.username).sort()).toEqual(['bob', 'dana']);
+    const conversation = list.body.items.find((item: { peer: { username: string } }) => item.peer.username === 'bob');
+    expect(conversation.encrypted).toBe(false);
     // alice has read up to her own last reply; bob's answer after it is new to her.
     expect(conversation.unreadCount).toBe(1);
 
@@ -123,9 +128,73 @@ describe('seed (e2e)', () => {
 
     const charlie = await signIn('charlie');
     const charlies = await t.http.get('/api/conversations').set(bearer(charlie.token)).expect(200);
-    expect(charlies.body.items).toEqual([expect.objectContaining({ peer: expect.objectContaining({ username: 'bob' }), unreadCount: 0 })]);
+    expect(charlies.body.items).toEqual([expect.objectContaining({ peer: expect.objectContaining({ username: 'bob' }), unreadCount: 0, encrypted: false })]);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1`, [charlies.body.items[0].id]);
     expect(n).toBe(5);
+  });
+
+  it('writes an encrypted alice–dana conversation: Megolm ciphertext and no body, from devices that are signed out again', async () => {
+    const alice = await signIn('alice');
+    const list = await t.http.get('/api/conversations').set(bearer(alice.token)).expect(200);
+    const conversation = list.body.items.find((item: { peer: { username: string } }) => item.peer.username === 'dana');
+    expect(conversation).toEqual(expect.objectContaining({ encrypted: true, unreadCount: 0 }));
+    const history = await t.http.get(`/api/conversations/${conversation.id}/messages`).set(bearer(alice.token)).expect(200);
+    const items: { senderId: string; senderDeviceId: string; body: string | null; ciphertext: Record<string, string> }[] = history.body.items;
+    expect(items.map((message) => message.senderId)).toEqual([conversation.peer.id, alice.id, conversation.peer.id, alice.id]);
+    for (const message of items) {
+      expect(message.body).toBeNull();
+      expect(message.ciphertext).toEqual({
+        algorithm: 'm.megolm.v1.aes-sha2',
+        ciphertext: expect.stringMatching(/^[A-Za-z0-9+/]{100,}$/),
+        session_id: expect.any(String),
+        sender_key: expect.any(String),
+        device_id: message.senderDeviceId,
+      });
+    }
+    // One device and one Megolm session per sender.
+    expect(new Set(items.map((message) => message.senderDeviceId)).size).toBe(2);
+    expect(new Set(items.map((message) => message.ciphertext.session_id)).size).toBe(2);
+    const sessions = await t.db.query('SELECT revoked_at FROM sessions WHERE id = ANY ($1::uuid[])', [items.map((message) => message.senderDeviceId)]);
+    expect(sessions).toEqual([{ revoked_at: expect.any(Date) }, { revoked_at: expect.any(Date) }]);
+    for (const table of ['e2ee_devices', 'e2ee_one_time_keys', 'e2ee_fallback_keys', 'e2ee_to_device_messages']) {
+      expect(afterFirst.rows[table]).toEqual([]);
+    }
+  });
+
+  it('lets new devices of alice and dana continue the encrypted conversation, but not read what the seed wrote', async () => {
+    const alice = await signIn('alice');
+    const dana = await signIn('dana');
+    const [{ id: conversationId }] = await t.db.query('SELECT id FROM conversations WHERE encrypted');
+    const room = `!${conversationId}:iris`;
+    const members = [`@${alice.id}:iris`, `@${dana.id}:iris`];
+    const aliceDevice = await E2eeTestDevice.create(t, alice.token);
+    const danaDevice = await E2eeTestDevice.create(t, dana.token);
+    try {
+      const history = await t.http.get(`/api/conversations/${conversationId}/messages`).set(bearer(alice.token)).expect(200);
+      for (const message of history.body.items) {
+        const event: EncryptedEvent = {
+          type: 'm.room.encrypted',
+          event_id: `$${message.id}`,
+          sender: `@${message.senderId}:iris`,
+          origin_server_ts: Date.parse(message.createdAt),
+          content: message.ciphertext,
+        };
+        expect(await aliceDevice.decryptError(room, event)).toBe(DecryptionErrorCode.MissingRoomKey);
+      }
+
+      const event = await aliceDevice.encrypt(room, members, 'Back on a new laptop: still Friday?');
+      await t.http
+        .post(`/api/conversations/${conversationId}/messages`)
+        .set(bearer(alice.token))
+        .send({ clientId: crypto.randomUUID(), ciphertext: event.content })
+        .expect(201);
+      expect(await danaDevice.decrypt(room, event)).toBe('Back on a new laptop: still Friday?');
+      const reply = await danaDevice.encrypt(room, members, 'Still Friday!');
+      expect(await aliceDevice.decrypt(room, reply)).toBe('Still Friday!');
+    } finally {
+      aliceDevice.close();
+      danaDevice.close();
+    }
   });
 
   it('sends alice’s photo to bob as an image attachment with a thumbnail', async () => {
@@ -152,7 +221,7 @@ describe('seed (e2e)', () => {
       expect(n).toBe(0);
 
       const forced = await seed(production.app, { force: true, password: 'another-demo-password' });
-      expect(forced.created.users).toBe(3);
+      expect(forced.created.users).toBe(4);
       await production.http.post('/api/auth/login').send({ username: 'alice', password: 'another-demo-password' }).expect(200);
     } finally {
       await production.close();

@@ -2,10 +2,12 @@
 import autocannon from 'autocannon';
 
 /**
- * `connections` keep-alive connections for `seconds`; `next(i)` gives the i-th request's
- * { method, path, headers, body }. Non-2xx answers count as errors. Stops early when `until` settles.
+ * `connections` keep-alive connections for `seconds`; `next(i, context)` gives the i-th request's
+ * { method, path, headers, body }, `context` being an object of that request's own, which
+ * `onResponse(status, body, context)` gets back with its answer. Non-2xx answers count as errors. Stops
+ * early when `until` settles.
  */
-export async function httpLoad({ base, connections, seconds, next, overallRate, until }) {
+export async function httpLoad({ base, connections, seconds, next, onResponse, overallRate, until }) {
   let i = 0;
   let instance;
   const finished = new Promise((done, fail) => {
@@ -16,10 +18,11 @@ export async function httpLoad({ base, connections, seconds, next, overallRate, 
       ...(overallRate ? { overallRate } : {}),
       requests: [
         {
-          setupRequest: (request) => {
-            const { method, path, headers, body } = next(i++);
+          setupRequest: (request, context) => {
+            const { method, path, headers, body } = next(i++, context);
             return { ...request, method, path, headers: { ...request.headers, ...headers }, body };
           },
+          ...(onResponse ? { onResponse } : {}),
         },
       ],
     }, (error, result) => (error ? fail(error) : done(result)));
@@ -29,6 +32,7 @@ export async function httpLoad({ base, connections, seconds, next, overallRate, 
   const result = await finished;
   const ok = result['2xx'];
   return {
+    seconds: result.duration || seconds,
     count: ok,
     errors: result.non2xx + result.errors + result.timeouts,
     perSecond: ok / (result.duration || seconds),

@@ -11,11 +11,15 @@ const { CONVERSATION_LIST: INBOX } = await import(new URL('conversations/convers
 
 const query = (pool, statement, values) => pool.query({ ...statement, values });
 
-/** A send: send_message, the session check included, as messages.service `send` runs it. Seeded users are at token version 0. */
-export async function rawSend(pool, { userId, sessionId, conversationId }) {
+/**
+ * A send: send_message, the session check included, as messages.service `send` runs it; a body, or a
+ * ciphertext in an encrypted conversation. Seeded users are at token version 0.
+ */
+export async function rawSend(pool, { userId, sessionId, conversationId, ciphertext = null }) {
+  const body = ciphertext ? null : 'raw baseline message';
   const {
     rows: [{ outcome }],
-  } = await query(pool, SEND, [sessionId, 0, conversationId, userId, randomUUID(), 'raw baseline message', new Date(), false, null, null]);
+  } = await query(pool, SEND, [sessionId, 0, conversationId, userId, randomUUID(), body, ciphertext, 'message', null, new Date(), false, null, null]);
   if (outcome !== 'created') throw new Error(`send_message answered ${outcome}`);
 }
 

@@ -3,8 +3,11 @@
 // with the server's JWT_SECRET in the shape of a token it issued itself (see `TokenMinter`).
 import { createHmac } from 'node:crypto';
 
-/** Pairs of friends, each with a conversation: the first `activePairs` of them send and listen. */
-export async function seedPairs(db, { prefix, pairs, messagesPerConversation, passwordHash, expired = false }) {
+/**
+ * Pairs of friends, each with a conversation: the first `activePairs` of them send and listen. With
+ * `ciphertext` (a Megolm content) the conversations are encrypted and their messages carry it, no body.
+ */
+export async function seedPairs(db, { prefix, pairs, messagesPerConversation, passwordHash, expired = false, ciphertext = null }) {
   await db.query(
     `INSERT INTO users (username, display_name, password_hash)
      SELECT $1 || '_' || i, 'Bench ' || $1 || ' ' || i, $2 FROM generate_series(1, $3::int * 2) i`,
@@ -24,10 +27,10 @@ export async function seedPairs(db, { prefix, pairs, messagesPerConversation, pa
      SELECT first_id, second_id, now() FROM bench_pairs UNION ALL SELECT second_id, first_id, now() FROM bench_pairs`,
   );
   await db.query(
-    `INSERT INTO conversations (user_a_id, user_b_id, last_seq, last_activity_at, created_at)
-     SELECT least(first_id, second_id), greatest(first_id, second_id), $1, now() - (k || ' seconds')::interval, now() - interval '1 day'
+    `INSERT INTO conversations (user_a_id, user_b_id, last_seq, last_activity_at, created_at, encrypted)
+     SELECT least(first_id, second_id), greatest(first_id, second_id), $1, now() - (k || ' seconds')::interval, now() - interval '1 day', $2
      FROM bench_pairs`,
-    [messagesPerConversation],
+    [messagesPerConversation, ciphertext !== null],
   );
   await db.query(
     `INSERT INTO conversation_members (conversation_id, user_id, last_read_seq)
@@ -40,14 +43,14 @@ export async function seedPairs(db, { prefix, pairs, messagesPerConversation, pa
     // Expired ones ran out a minute ago: the sweep's work.
     const expiry = expired ? `60, 'afterSend', now() - interval '1 minute' - (s || ' milliseconds')::interval` : 'NULL, NULL, NULL';
     await db.query(
-      `INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, expires_in_seconds, expiry_mode, expires_at)
+      `INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, ciphertext, created_at, expires_in_seconds, expiry_mode, expires_at)
        SELECT c.id, s, CASE WHEN s % 2 = 0 THEN c.user_a_id ELSE c.user_b_id END, gen_random_uuid(),
-              'Message number ' || s || ' of a benchmark conversation, about as long as a real one.',
-              now() - ((($1::int - s) + 60) || ' minutes')::interval, ${expiry}
+              CASE WHEN $2::jsonb IS NULL THEN 'Message number ' || s || ' of a benchmark conversation, about as long as a real one.' END,
+              $2::jsonb, now() - ((($1::int - s) + 60) || ' minutes')::interval, ${expiry}
        FROM bench_pairs p
        JOIN conversations c ON c.user_a_id = least(p.first_id, p.second_id) AND c.user_b_id = greatest(p.first_id, p.second_id)
        CROSS JOIN generate_series(1, $1::int) s`,
-      [messagesPerConversation],
+      [messagesPerConversation, ciphertext],
     );
   }
   const { rows } = await db.query(
@@ -113,6 +116,25 @@ export async function openSessions(db, userIds) {
     [userIds],
   );
   return new Map(rows.map((row) => [row.user_id, row.id]));
+}
+
+/**
+ * An E2EE device for each session (device id = session id), so that key shares to it are queued. The
+ * keys are `template` (a real device's, as uploaded) renamed for each device: the server stores and hands
+ * out device keys but never checks their signatures, clients do.
+ */
+export async function seedDevices(db, devices, template) {
+  const rows = devices.map(({ userId, sessionId }) => {
+    const matrixId = `@${userId}:iris`;
+    const keys = Object.fromEntries(Object.entries(template.keys).map(([id, key]) => [`${id.split(':')[0]}:${sessionId}`, key]));
+    const signatures = { [matrixId]: { [`ed25519:${sessionId}`]: Object.values(Object.values(template.signatures)[0])[0] } };
+    return { ...template, user_id: matrixId, device_id: sessionId, keys, signatures };
+  });
+  await db.query(
+    `INSERT INTO e2ee_devices (session_id, user_id, device_keys, created_at)
+     SELECT s, u, k, now() FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[]) AS d(s, u, k)`,
+    [devices.map((d) => d.sessionId), devices.map((d) => d.userId), rows.map((row) => JSON.stringify(row))],
+  );
 }
 
 function base64url(value) {

@@ -84,6 +84,17 @@ describe('AuthService', () => {
     });
   });
 
+  describe('signInAsProcess', () => {
+    it('starts a session for the user and issues its tokens without asking for a password', async () => {
+      const tokens = await sut.signInAsProcess(USER_ID);
+
+      expect(hasher.verify).not.toHaveBeenCalled();
+      expect(usersService.getById).toHaveBeenCalledWith(USER_ID);
+      expect(sessions.create).toHaveBeenCalledWith(transactions.tx, { userId: USER_ID, createdAt: START, expiresAt: tokens.sessionExpiresAt });
+      expect(jwt.decode(tokens.accessToken)).toMatchObject({ sub: USER_ID, sid: SESSION_ID, typ: 'access' });
+    });
+  });
+
   describe('authenticate', () => {
     it('returns who is calling for a valid token', async () => {
       const token = await signIn();

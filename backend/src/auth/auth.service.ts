@@ -98,6 +98,16 @@ export class AuthService {
   }
 
   /**
+   * A sign-in that no password opens: the process acting for a user (the seed signs devices in to write
+   * encrypted messages). No route leads here.
+   */
+  async signInAsProcess(userId: string): Promise<IssuedTokens> {
+    const user = await this.usersService.getById(userId);
+    const session = await this.transactions.run((tx) => this.startSession(user.id, tx));
+    return this.issue(user, session);
+  }
+
+  /**
    * Rotates a refresh token. A token that was already used means it leaked (or two clients raced):
    * the whole session is revoked, so the thief's and the victim's newer tokens both stop working.
    */

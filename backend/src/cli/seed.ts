@@ -13,6 +13,7 @@ import { asProcess, MessagesService } from '../messages/messages.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { CliError, createCliContext, errorMessage, isMainModule, loadCliConfig, runCli } from './cli-context.js';
+import { SeedDevice } from './seed-device.js';
 
 export const DEFAULT_SEED_PASSWORD = 'iris-demo-password';
 
@@ -20,6 +21,7 @@ export const SEED_USERS = [
   { username: 'alice', displayName: 'Alice' },
   { username: 'bob', displayName: 'Bob' },
   { username: 'charlie', displayName: 'Charlie' },
+  { username: 'dana', displayName: 'Dana' },
 ] as const;
 
 type SeedUsername = (typeof SEED_USERS)[number]['username'];
@@ -70,9 +72,24 @@ const HISTORY: { between: [SeedUsername, SeedUsername]; lines: Line[] }[] = [
   },
 ];
 
+/**
+ * End-to-end encrypted: written by devices the seed signs in and out again, so no device can read it;
+ * a browser that signs in later continues the conversation (DESIGN.md §9: no key backup yet).
+ */
+const ENCRYPTED_HISTORY: { between: [SeedUsername, SeedUsername]; lines: { clientId: string; from: SeedUsername; body: string }[] } = {
+  between: ['alice', 'dana'],
+  lines: [
+    { clientId: '5eed0000-0000-4000-8000-000000000301', from: 'dana', body: 'Alice, this chat is end-to-end encrypted: only our devices can read it.' },
+    { clientId: '5eed0000-0000-4000-8000-000000000302', from: 'alice', body: 'Nice! So not even the server knows that I still owe you 20 euros?' },
+    { clientId: '5eed0000-0000-4000-8000-000000000303', from: 'dana', body: 'Not even the server. Pay me back on Friday 😉' },
+    { clientId: '5eed0000-0000-4000-8000-000000000304', from: 'alice', body: 'Deal. Friday at the market, 6 pm?' },
+  ],
+};
+
 const FRIENDS: [SeedUsername, SeedUsername][] = [
   ['alice', 'bob'],
   ['bob', 'charlie'],
+  ['alice', 'dana'],
 ];
 const PENDING_REQUEST: [SeedUsername, SeedUsername] = ['charlie', 'alice'];
 
@@ -88,13 +105,23 @@ export interface SeedResult {
   password: string;
   /** Demo users that existed before this run (their password was left alone). */
   existingUsers: string[];
-  created: { users: number; friendships: number; friendRequests: number; conversations: number; messages: number; attachments: number };
+  created: {
+    users: number;
+    friendships: number;
+    friendRequests: number;
+    conversations: number;
+    messages: number;
+    encryptedMessages: number;
+    attachments: number;
+  };
 }
 
 /**
  * Adds the demo data through the services, so every rule of the API applies. Idempotent: users,
  * friendships and requests that exist are skipped, and messages have fixed clientIds, which makes
- * sending them again a no-op (the image is uploaded only while its message does not exist yet).
+ * sending them again a no-op (the image is uploaded only while its message does not exist yet). The
+ * encrypted messages are written by devices signed in for them and signed out after, only while some
+ * are missing.
  */
 export async function seed(app: INestApplicationContext, options: SeedOptions = {}): Promise<SeedResult> {
   if (app.get(AppConfig).isProduction && !options.force) {
@@ -112,7 +139,7 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
   const result: SeedResult = {
     password,
     existingUsers: [],
-    created: { users: 0, friendships: 0, friendRequests: 0, conversations: 0, messages: 0, attachments: 0 },
+    created: { users: 0, friendships: 0, friendRequests: 0, conversations: 0, messages: 0, encryptedMessages: 0, attachments: 0 },
   };
 
   const people = {} as Record<SeedUsername, User>;
@@ -144,7 +171,7 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
   for (const { between, lines } of HISTORY) {
     const [a, b] = between;
     await step(`Could not write the conversation of ${a} and ${b}`, async () => {
-      // The demo history is plaintext (the server cannot encrypt for the users' devices).
+      // Plaintext ("not encrypted" in the client), as conversations were before encryption was the default.
       const { conversation, created } = await conversations.getOrCreate(people[a].id, people[b].id, { encrypted: false });
       if (created) result.created.conversations++;
       // Encrypted since (a client turned it on): plaintext history cannot be added any more.
@@ -179,6 +206,36 @@ export async function seed(app: INestApplicationContext, options: SeedOptions = 
       }
     });
   }
+
+  const [first, second] = ENCRYPTED_HISTORY.between;
+  await step(`Could not write the encrypted conversation of ${first} and ${second}`, async () => {
+    const { conversation, created } = await conversations.getOrCreate(people[first].id, people[second].id, { encrypted: true });
+    if (created) result.created.conversations++;
+    const { lines } = ENCRYPTED_HISTORY;
+    // As for the plaintext history: resumed after the last line found, never written twice.
+    const seeded = await Promise.all(lines.map((line) => findMessage(messages, people[line.from], line.clientId)));
+    const resume = seeded.some(Boolean) ? Math.max(...seeded.map((found, index) => (found ? index + 1 : 0))) : 0;
+    if (resume === lines.length) return;
+    const memberIds = [people[first].id, people[second].id];
+    const devices = new Map<SeedUsername, SeedDevice>();
+    try {
+      for (const member of ENCRYPTED_HISTORY.between) devices.set(member, await SeedDevice.signIn(app, people[member].id));
+      for (const line of lines.slice(resume)) {
+        const device = devices.get(line.from)!;
+        const ciphertext = await device.encrypt(conversation.id, memberIds, { type: 'text', body: line.body });
+        const sent = await messages.send(device.claims, conversation.id, { clientId: line.clientId, ciphertext }).catch(ignore(ConflictException));
+        if (sent?.created) result.created.encryptedMessages++;
+      }
+    } finally {
+      // Signed out even when a step failed, so that no peer keeps sharing keys with them.
+      for (const device of devices.values()) await device.signOut();
+    }
+    for (const member of ENCRYPTED_HISTORY.between) {
+      const last = lines.filter((line) => line.from === member).at(-1);
+      const message = last && (await findMessage(messages, people[member], last.clientId));
+      if (message) await messages.markRead(people[member].id, conversation.id, message.id).catch(ignore(NotFoundException));
+    }
+  });
   return result;
 }
 
@@ -245,6 +302,7 @@ async function main(): Promise<void> {
     [created.friendRequests, 'pending friend request'],
     [created.conversations, 'conversation'],
     [created.messages, 'message'],
+    [created.encryptedMessages, 'encrypted message'],
     [created.attachments, 'image'],
   ] as const;
   const added = counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`);
