@@ -53,7 +53,7 @@ test('register, sign out and in, and see a conversation with its last message an
     expect(incoming.items).toHaveLength(1);
     expect((await request.post(`/api/friends/requests/${incoming.items[0].id}/accept`, { headers: asBob })).ok()).toBe(true);
 
-    const conversation = await (await request.post('/api/conversations', { headers: asBob, data: { userId: aliceApi.id } })).json();
+    const conversation = await (await request.post('/api/conversations', { headers: asBob, data: { userId: aliceApi.id, encrypted: false } })).json();
     for (const body of ['Hi Alice!', 'Lunch tomorrow at the usual place?']) {
       const sent = await request.post(`/api/conversations/${conversation.id}/messages`, { headers: asBob, data: { clientId: randomUUID(), body } });
       expect(sent.status()).toBe(201);
