@@ -75,6 +75,19 @@ describe('UploadsStore', () => {
     });
   });
 
+  it('takes half as many files per message when encrypted: each may need a second blob for its thumbnail', async () => {
+    sut.setEncrypted(() => true);
+    await add([file('a.txt'), file('b.txt')]);
+    expect(sut.tray().map((upload) => upload.name)).toEqual(['a.txt']);
+    expect(sut.notices()).toHaveLength(1);
+    let request: TestRequest | undefined;
+    await vi.waitFor(() => {
+      request = http.match('/api/attachments/encrypted')[0];
+      expect(request).toBeDefined();
+    });
+    request!.flush(attachmentDto('b1', { kind: 'encrypted' }));
+  });
+
   describe('add', () => {
     it('uploads the file in the field "file", showing its progress, then the attachment', async () => {
       await add([file('notes.txt', 200)]);
