@@ -29,6 +29,9 @@ describe('DeviceCrypto', () => {
     localStorage.clear();
   });
 
+  // A device left started keeps its passphrase and sync position: later specs expect empty storage.
+  afterEach(() => localStorage.clear());
+
   it('starts the device’s crypto at sign-in and deletes its keys at sign-out', async () => {
     const sut = create();
     expect(await sut.ready()).toBeNull();
