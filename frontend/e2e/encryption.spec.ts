@@ -198,5 +198,17 @@ test('an encrypted chat: text and a photo reach the peer, the server keeps neith
     await expect(alice.getByRole('list', { name: 'Conversations' }).getByRole('listitem')).toContainText(fromAlice);
   });
 
+  await test.step('signing out of the second browser deletes that device\'s keys from it', async () => {
+    const stored = () =>
+      aliceAgain.evaluate(async () => ({
+        databases: (await indexedDB.databases()).map((database) => database.name ?? '').filter((name) => name.startsWith('iris-crypto-')).length,
+        keys: Object.keys(localStorage).filter((key) => key.startsWith('iris.e2ee.')).length,
+      }));
+    expect(await stored()).toEqual({ databases: 2, keys: 2 });
+    await aliceAgain.getByRole('button', { name: 'Sign out' }).click();
+    await expect(aliceAgain).toHaveURL(/\/sign-in$/);
+    await expect.poll(stored).toEqual({ databases: 0, keys: 0 });
+  });
+
   for (const page of [alice, bob, aliceAgain]) expect(cspViolations(page)).toEqual([]);
 });
