@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gpsCoordinates, hasGps, jpegWithGps } from './fixtures';
 import { dumpServerState, mediaSignature, mediaSignatureFiles, occurrences, occurrencesByEncoding, recordRedisTraffic } from './server-dump';
-import { apiLogin, befriendByApi, cspViolations, newPage, register, signIn, uniqueName } from './support';
+import { apiLogin, befriendByApi, cspViolations, newPage, register, screenshots, signIn, uniqueName } from './support';
 
 /**
  * Every `blob:` URL the page makes, with its Blob: the decrypted files exist only as object URLs, and
@@ -135,6 +135,7 @@ test('an encrypted chat: text and a photo reach the peer, the server keeps neith
       await composer.fill(replyCanary);
       await composer.press('Enter');
       await expect(aliceLog.getByTestId('message').filter({ hasText: replyCanary })).toBeVisible();
+      await screenshots(bob, 'conversation-encrypted');
     });
 
     const state = await dumpServerState();
@@ -179,6 +180,7 @@ test('an encrypted chat: text and a photo reach the peer, the server keeps neith
     await expect(earlier).toHaveCount(3);
     await expect(earlier.first()).toContainText('Sent before this device signed in');
     await expect(aliceAgain.getByText(canary)).toHaveCount(0);
+    await screenshots(aliceAgain, 'conversation-new-device');
   });
 
   await test.step('what bob and alice send now is readable on both of alice\'s devices', async () => {
