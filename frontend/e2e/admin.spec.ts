@@ -29,7 +29,7 @@ test('an admin finds a user, sees what erasing them deletes, erases them, and se
     const erinApi = await apiLogin(request, erin);
     const finnApi = await apiLogin(request, finn);
     const asErin = { authorization: `Bearer ${erinApi.token}` };
-    const conversation = await (await request.post('/api/conversations', { headers: asErin, data: { userId: finnApi.id } })).json();
+    const conversation = await (await request.post('/api/conversations', { headers: asErin, data: { userId: finnApi.id, encrypted: false } })).json();
     for (const body of ['Hello Finn', 'Are you there?', 'See you tomorrow']) {
       const sent = await request.post(`/api/conversations/${conversation.id}/messages`, { headers: asErin, data: { clientId: randomUUID(), body } });
       expect(sent.status()).toBe(201);

@@ -120,7 +120,7 @@ test('bob sends a photo with visible progress, alice opens it full size; a file 
 
   const bobApi = await apiLogin(request, bobName);
   const aliceApi = await apiLogin(request, aliceName);
-  const opened = await request.post('/api/conversations', { headers: { authorization: `Bearer ${bobApi.token}` }, data: { userId: aliceApi.id } });
+  const opened = await request.post('/api/conversations', { headers: { authorization: `Bearer ${bobApi.token}` }, data: { userId: aliceApi.id, encrypted: false } });
   expect(opened.ok()).toBe(true);
   const conversationId = (await opened.json()).id as string;
   for (const page of [alice, bob]) {

@@ -53,7 +53,7 @@ test('register, sign out and in, and see a conversation with its last message an
     expect(incoming.items).toHaveLength(1);
     expect((await request.post(`/api/friends/requests/${incoming.items[0].id}/accept`, { headers: asBob })).ok()).toBe(true);
 
-    const conversation = await (await request.post('/api/conversations', { headers: asBob, data: { userId: aliceApi.id } })).json();
+    const conversation = await (await request.post('/api/conversations', { headers: asBob, data: { userId: aliceApi.id, encrypted: false } })).json();
     for (const body of ['Hi Alice!', 'Lunch tomorrow at the usual place?']) {
       const sent = await request.post(`/api/conversations/${conversation.id}/messages`, { headers: asBob, data: { clientId: randomUUID(), body } });
       expect(sent.status()).toBe(201);
@@ -160,6 +160,26 @@ test('register, sign out and in, and see a conversation with its last message an
     await expect(failed.getByRole('alert')).toHaveCount(0);
     await expect(bob.getByRole('log', { name: 'Messages' }).getByTestId('message').filter({ hasText: 'Are you there?' })).toHaveCount(1);
   });
+  await test.step('the chat says it is not encrypted; alice turns encryption on, both sides follow, the history stays and new messages go encrypted', async () => {
+    for (const page of [alice, bob]) await expect(page.getByTestId('encryption-state')).toHaveText('Not encrypted');
+    await alice.getByRole('button', { name: 'Turn on encryption' }).click();
+    await alice.getByRole('alertdialog').getByRole('button', { name: 'Turn on' }).click();
+    for (const page of [alice, bob]) {
+      await expect(page.getByTestId('encryption-state')).toHaveText('End-to-end encrypted');
+      await expect(page.getByRole('button', { name: 'Turn on encryption' })).toHaveCount(0);
+      await expect(page.getByRole('log', { name: 'Messages' })).toContainText('Lunch tomorrow at the usual place?');
+    }
+
+    const composer = alice.getByRole('textbox', { name: 'Message' });
+    await composer.fill('This one is encrypted');
+    await composer.press('Enter');
+    await expect(bob.getByRole('log', { name: 'Messages' }).getByTestId('message').filter({ hasText: 'This one is encrypted' })).toBeVisible();
+    const aliceApi = await apiLogin(request, 'alice');
+    const conversationId = alice.url().split('/').pop();
+    const history = await (await request.get(`/api/conversations/${conversationId}/messages?limit=1`, { headers: { authorization: `Bearer ${aliceApi.token}` } })).json();
+    expect(history.items[0]).toMatchObject({ body: null, ciphertext: { algorithm: 'm.megolm.v1.aes-sha2' } });
+  });
+
   await test.step('nothing of it broke the Content-Security-Policy', async () => {
     expect(cspViolations(alice)).toEqual([]);
     expect(cspViolations(bob)).toEqual([]);

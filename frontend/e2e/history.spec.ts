@@ -13,7 +13,7 @@ test('scrolling up loads older messages page by page, keeping what was on screen
   const bobApi = await apiLogin(request, bobName);
   const aliceApi = await apiLogin(request, aliceName);
   const asBob = { authorization: `Bearer ${bobApi.token}` };
-  const conversation = await (await request.post('/api/conversations', { headers: asBob, data: { userId: aliceApi.id } })).json();
+  const conversation = await (await request.post('/api/conversations', { headers: asBob, data: { userId: aliceApi.id, encrypted: false } })).json();
   // 120 messages: the newest page of 50 and two older pages.
   for (let i = 1; i <= 120; i++) {
     const sent = await request.post(`/api/conversations/${conversation.id}/messages`, { headers: asBob, data: { clientId: randomUUID(), body: `Message number ${i}` } });

@@ -22,7 +22,7 @@ test('harness self-test, plaintext path: the server dump finds the text in the d
   await befriendByApi(request, aliceName, bobName);
   const aliceApi = await apiLogin(request, aliceName);
   const bobApi = await apiLogin(request, bobName);
-  const opened = await request.post('/api/conversations', { headers: { authorization: `Bearer ${aliceApi.token}` }, data: { userId: bobApi.id } });
+  const opened = await request.post('/api/conversations', { headers: { authorization: `Bearer ${aliceApi.token}` }, data: { userId: bobApi.id, encrypted: false } });
   expect(opened.ok()).toBe(true);
   const conversationId = (await opened.json()).id as string;
   for (const page of [alice, bob]) {

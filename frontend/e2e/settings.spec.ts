@@ -29,7 +29,7 @@ test('alice edits her profile, changes her password and theme, exports her data 
     const asAlice = { authorization: `Bearer ${(await apiLogin(request, aliceName)).token}` };
     const bobApi = await apiLogin(request, bobName);
     const asBob = { authorization: `Bearer ${bobApi.token}` };
-    const conversation = await (await request.post('/api/conversations', { headers: asAlice, data: { userId: bobApi.id } })).json();
+    const conversation = await (await request.post('/api/conversations', { headers: asAlice, data: { userId: bobApi.id, encrypted: false } })).json();
     conversationId = conversation.id;
     for (const [headers, body] of [
       [asAlice, 'Hi Bob, it is Alice'],

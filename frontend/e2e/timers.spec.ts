@@ -26,7 +26,7 @@ test('a 30-second message counts down on both screens and vanishes on time; the 
     await befriendByApi(request, aliceName, bobName);
     const aliceApi = await apiLogin(request, aliceName);
     const bobApi = await apiLogin(request, bobName);
-    const opened = await request.post('/api/conversations', { headers: { authorization: `Bearer ${aliceApi.token}` }, data: { userId: bobApi.id } });
+    const opened = await request.post('/api/conversations', { headers: { authorization: `Bearer ${aliceApi.token}` }, data: { userId: bobApi.id, encrypted: false } });
     expect(opened.ok()).toBe(true);
     url = `/chats/${(await opened.json()).id}`;
     for (const page of [alice, bob]) {

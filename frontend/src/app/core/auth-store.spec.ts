@@ -11,6 +11,8 @@ describe('AuthStore', () => {
   const nextRequest = (url: string) => vi.waitFor(() => http.expectOne(url));
 
   beforeEach(() => {
+    localStorage.clear();
+    sessionStorage.clear();
     TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
     sut = TestBed.inject(AuthStore);
     http = TestBed.inject(HttpTestingController);

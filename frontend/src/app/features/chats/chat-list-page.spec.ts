@@ -74,6 +74,24 @@ describe('ChatListPage', () => {
     expect(items[1].querySelector('[data-testid="list-timer"]')).toBeNull();
   });
 
+  it('says "Encrypted message" for an encrypted last message this device has not read, never its ciphertext', async () => {
+    const element = await render();
+    const ciphertext = { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'AwgAEhAbCiphertextBytes', session_id: 'S1' };
+    http.expectOne('/api/conversations?limit=50').flush({
+      items: [
+        conversation({
+          encrypted: true,
+          lastMessage: { id: 'm1', body: null, ciphertext, attachments: [], deleted: false, senderId: 'u2', createdAt: '2026-01-01T10:00:00.000Z' } as never,
+        }),
+      ],
+      nextCursor: null,
+    });
+    await settle(element, 'Bob Builder');
+    const item = element.querySelector('li')!;
+    expect(item.textContent).toContain('Encrypted message');
+    expect(item.textContent).not.toContain('AwgAEhAb');
+  });
+
   it('shows an error with a way to try again', async () => {
     const element = await render();
     http.expectOne('/api/conversations?limit=50').flush({ code: 'INTERNAL_ERROR', message: 'x' }, { status: 500, statusText: 'Server Error' });

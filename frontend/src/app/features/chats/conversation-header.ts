@@ -27,7 +27,9 @@ import { describeTimer, durationShort, type TimerSetting } from './expiry';
       }
     </div>
     @if (encrypted() === false && canEncrypt()) {
-      <button mat-stroked-button type="button" class="encrypt" [disabled]="turningOn()" (click)="encryptionOn.emit()">Turn on encryption</button>
+      <button mat-stroked-button type="button" class="encrypt" [disabled]="turningOn()" (click)="encryptionOn.emit()" aria-label="Turn on encryption">
+        <app-icon name="lock" /><span class="encrypt-label">Turn on encryption</span>
+      </button>
     }
     @if (timer(); as timer) {
       <button
@@ -55,9 +57,16 @@ import { describeTimer, durationShort, type TimerSetting } from './expiry';
     .who { display: flex; flex-direction: column; min-width: 0; }
     .name { margin: 0; font: var(--mat-sys-title-medium); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .typing { font: var(--mat-sys-label-medium); color: var(--mat-sys-primary); }
-    .e2ee { display: inline-flex; align-items: center; gap: 4px; --icon-size: 14px; font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
+    .e2ee { display: inline-flex; align-items: center; gap: 4px; --icon-size: 14px; font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant);
+      white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     .e2ee.off { color: var(--mat-sys-error); }
-    .encrypt { flex: none; margin-left: auto; }
+    .encrypt { flex: none; margin-left: auto; min-width: 0; --icon-size: 18px; }
+    .encrypt-label { margin-left: 6px; }
+    /* A phone keeps the one-tap action as a lock icon (its name stays for screen readers). */
+    @media (max-width: 599px) {
+      .encrypt { padding: 0 10px; }
+      .encrypt-label { display: none; }
+    }
     .encrypt + .timer-chip { margin-left: 0; }
     .timer-chip { margin-left: auto; flex: none; --icon-size: 18px; color: var(--mat-sys-on-surface-variant); }
     .timer-chip.on { color: var(--mat-sys-primary); }

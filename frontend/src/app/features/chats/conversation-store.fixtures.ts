@@ -1,6 +1,6 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { signal } from '@angular/core';
+import { type Provider, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { vi } from 'vitest';
 import type { MessageDto } from '../../../sdk/models/message-dto';
@@ -19,7 +19,7 @@ export interface ConversationStoreSetup {
 }
 
 /** A store for conversation c1 of user u1, with a fake socket, fake toasts and the HTTP testing backend. */
-export function setUpConversationStore(): ConversationStoreSetup {
+export function setUpConversationStore(providers: Provider[] = []): ConversationStoreSetup {
   const realtime = new FakeRealtime();
   const toasts = { info: vi.fn(), error: vi.fn() };
   TestBed.configureTestingModule({
@@ -31,6 +31,7 @@ export function setUpConversationStore(): ConversationStoreSetup {
       { provide: Realtime, useValue: realtime },
       { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
       { provide: Toasts, useValue: toasts },
+      ...providers,
     ],
   });
   const sut = TestBed.inject(ConversationStore);

@@ -15,7 +15,7 @@ import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
 import type { CryptoService } from '../../core/crypto/crypto-service';
 import { DeviceCrypto } from '../../core/crypto/device-crypto';
-import type { EncryptedAttachmentInfo, MessageContent } from '../../core/crypto/message-content';
+import { type EncryptedAttachmentInfo, isEncryptedAttachment, type MessageContent } from '../../core/crypto/message-content';
 import { Realtime } from '../../core/realtime';
 import { Toasts } from '../../shared/toasts';
 import { type Upload, type UploadedAttachment, uploadedAttachments } from './attachments/uploads-store';
@@ -26,12 +26,12 @@ import { PeerTyping } from './peer-typing';
 import { isEmptyFailure, mergeMessages, newestSentSeq, optimisticMessage, sentExpiries, type ShownMessage, startReadClocks, withoutExpired } from './shown-message';
 
 const PAGE_SIZE = 50;
+const NO_TIMER: TimerSetting = { seconds: null, mode: 'afterSend' };
 
 /** This device cannot encrypt right now (its crypto is starting or failed), said in words. */
 class EncryptionUnavailable extends Error {
   override readonly name = 'EncryptionUnavailable';
 }
-const NO_TIMER: TimerSetting = { seconds: null, mode: 'afterSend' };
 
 /** One open conversation: its history, sending, editing, read receipts and the peer's typing. */
 @Injectable()
@@ -297,10 +297,16 @@ export class ConversationStore {
         this.receive(await this.api.invoke(messagesEdit, { id: messageId, body: { body } }));
         return;
       }
-      // The edit replaces the whole content: the files stay, the text is new.
+      // The edit replaces the whole content: the encrypted files and the reply stay, the text is new. A
+      // message from before encryption keeps its files in the clear, outside the ciphertext.
       const entry = this.entries().find((item) => item.message.id === messageId);
       const shown = entry ? this.decryptor.contentOf(entry.message) : null;
-      const content: MessageContent = shown?.kind === 'ok' ? { ...shown.content, body } : { type: 'text', body };
+      const content: MessageContent = { type: 'text', body };
+      if (shown?.kind === 'ok') {
+        const files = (shown.content.attachments ?? []).filter(isEncryptedAttachment);
+        if (files.length > 0) content.attachments = files;
+        if (shown.content.inReplyTo) content.inReplyTo = shown.content.inReplyTo;
+      }
       const ciphertext = await this.encryptFor(conversation, content);
       const edited = await this.api.invoke(messagesEdit, { id: messageId, body: { ciphertext } });
       this.decryptor.remember(edited, content);
@@ -406,6 +412,7 @@ export class ConversationStore {
     if (message.conversationId !== this.id()) return;
     if (message.senderId !== this.myId() && !message.deleted) this.typing.stop();
     const isNew = !this.entries().some((entry) => entry.message.id === message.id);
+    if (message.deleted) this.decryptor.forget([message.id]);
     this.merge([message]);
     if (isNew && message.senderId !== this.myId()) void this.markRead();
   }

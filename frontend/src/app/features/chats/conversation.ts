@@ -17,7 +17,7 @@ import { MatDialog } from '@angular/material/dialog';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { Realtime } from '../../core/realtime';
 import { Icon } from '../../shared/icon';
-import { confirmAction } from '../friends/confirm-dialog';
+import { confirmAction } from '../../shared/confirm-dialog';
 import { InView } from '../../shared/in-view';
 import { FileDrop } from './attachments/file-drop';
 import { UploadsStore } from './attachments/uploads-store';

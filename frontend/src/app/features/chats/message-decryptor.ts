@@ -19,6 +19,9 @@ interface Entry {
 /** Reasons that a later key (a late to-device message, a device list that came in) can clear. */
 const RETRIED: ReadonlySet<string> = new Set(['no-key', 'unverified-sender', 'untrusted-device', 'failed', 'no-device']);
 
+/** Messages kept (content or reason): more than a few screens' worth; the oldest asked for go first. */
+const KEPT = 2000;
+
 const NO_DEVICE: ShownContent & { kind: 'undecryptable' } = { kind: 'undecryptable', reason: 'no-device', message: 'This device can\u2019t read encrypted messages right now' };
 
 /**
@@ -73,12 +76,15 @@ export class MessageDecryptor {
     for (const message of messages) {
       if (message.ciphertext == null || message.deleted) continue;
       const ciphertext = JSON.stringify(message.ciphertext);
+      // Most recently asked for last, so `trim` lets the oldest go.
+      this.known.delete(message.id);
       this.known.set(message.id, message);
       const entry = this.entries().get(message.id);
       if (entry?.ciphertext === ciphertext && entry.state.kind !== 'decrypting') continue;
       if (!entry) this.set(message.id, { ciphertext, state: { kind: 'decrypting' } });
       void this.decrypt(message, ciphertext);
     }
+    this.trim();
   }
 
   /** Content this device wrote itself (a send or an edit), so it shows without a round through the machine. */
@@ -140,6 +146,16 @@ export class MessageDecryptor {
       const entry = this.entries().get(id);
       if (!entry || entry.state.kind === 'decrypting') this.set(id, { ciphertext: JSON.stringify(message.ciphertext), state });
     }
+  }
+
+  private trim(): void {
+    if (this.known.size <= KEPT) return;
+    const entries = new Map(this.entries());
+    for (const id of [...this.known.keys()].slice(0, this.known.size - KEPT)) {
+      this.known.delete(id);
+      entries.delete(id);
+    }
+    this.entries.set(entries);
   }
 
   private set(id: string, entry: Entry): void {

@@ -1,6 +1,7 @@
 import { TestBed } from '@angular/core/testing';
 import type { ComponentFixture } from '@angular/core/testing';
 import { MessageItem } from './message-item';
+import { MessageDecryptor, type ShownContent } from './message-decryptor';
 import { message } from './message.fixtures';
 import type { ShownMessage } from './shown-message';
 
@@ -37,7 +38,7 @@ describe('MessageItem', () => {
     expect(button('Edit')?.getAttribute('aria-label')).toBe('Edit message: Hello');
     button('Edit')!.click();
     button('Delete')!.click();
-    expect(edit).toHaveBeenCalledTimes(1);
+    expect(edit).toHaveBeenCalledWith('Hello');
     expect(remove).toHaveBeenCalledTimes(1);
   });
 
@@ -59,5 +60,28 @@ describe('MessageItem', () => {
     expect(element.querySelector('[role="alert"]')?.textContent).toContain('Not sent.');
     button('Retry')!.click();
     expect(retry).toHaveBeenCalledTimes(1);
+  });
+
+  describe('in an encrypted conversation', () => {
+    const CIPHERTEXT = { algorithm: 'm.megolm.v1.aes-sha2' as const, ciphertext: 'AwgAEhAb', session_id: 'S1' };
+
+    function decryptor(state: ShownContent): void {
+      TestBed.configureTestingModule({ providers: [{ provide: MessageDecryptor, useValue: { contentOf: () => state, request: vi.fn() } }] });
+    }
+
+    it('shows the decrypted text and its files from the content', () => {
+      decryptor({ kind: 'ok', content: { type: 'text', body: 'Secret plans' } });
+      render({ message: message({ body: null, ciphertext: CIPHERTEXT }), state: 'sent' }, { mine: true });
+      expect(element.querySelector('.body')?.textContent).toBe('Secret plans');
+      expect(button('Edit')?.getAttribute('aria-label')).toBe('Edit message: Secret plans');
+    });
+
+    it('says why a message cannot be read instead of a blank bubble, and offers no edit of it', () => {
+      decryptor({ kind: 'undecryptable', reason: 'no-key', message: 'Sent before this device signed in' });
+      render({ message: message({ body: null, ciphertext: CIPHERTEXT }), state: 'sent' }, { mine: true });
+      expect(element.querySelector('[data-testid="undecryptable"]')?.textContent).toBe('Sent before this device signed in');
+      expect(button('Edit')).toBeUndefined();
+      expect(button('Delete')).toBeDefined();
+    });
   });
 });

@@ -59,7 +59,9 @@ import { contentPreview } from './message-preview';
     }
     @if (mine() && state === 'sent' && !message.deleted) {
       <div class="actions">
-        <button mat-button type="button" [disabled]="shown.kind !== 'ok'" (click)="edit.emit(body())" [attr.aria-label]="'Edit message: ' + summary()">Edit</button>
+        @if (shown.kind === 'ok') {
+          <button mat-button type="button" (click)="edit.emit(body())" [attr.aria-label]="'Edit message: ' + summary()">Edit</button>
+        }
         <button mat-button type="button" (click)="remove.emit()" [attr.aria-label]="'Delete message: ' + summary()">Delete</button>
       </div>
     }

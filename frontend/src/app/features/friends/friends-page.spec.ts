@@ -124,7 +124,7 @@ describe('FriendsPage', () => {
     await render([bob]);
     (fixture.nativeElement as HTMLElement).querySelector<HTMLButtonElement>('button[aria-label="Message Bob Builder"]')!.click();
     const open = await next('POST', '/api/conversations');
-    expect(open.request.body).toEqual({ userId: 'u2' });
+    expect(open.request.body).toEqual({ userId: 'u2', encrypted: true });
     open.flush({ id: 'c9' });
     await vi.waitFor(() => expect(navigate).toHaveBeenCalledWith(['/chats', 'c9']));
   });

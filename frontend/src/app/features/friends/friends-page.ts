@@ -7,7 +7,7 @@ import { Router } from '@angular/router';
 import type { UserSummaryDto } from '../../../sdk/models/user-summary-dto';
 import { Icon } from '../../shared/icon';
 import { shortTime } from '../../shared/short-time';
-import { confirmAction } from './confirm-dialog';
+import { confirmAction } from '../../shared/confirm-dialog';
 import { FriendsStore } from './friends-store';
 import { PersonRow } from './person-row';
 import { UserSearch } from './user-search';

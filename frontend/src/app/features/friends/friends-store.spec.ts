@@ -274,7 +274,7 @@ describe('FriendsStore', () => {
     it('opens the conversation with a friend', async () => {
       const opened = sut.openConversation(bob);
       const open = await next('POST', '/api/conversations');
-      expect(open.request.body).toEqual({ userId: 'u2' });
+      expect(open.request.body).toEqual({ userId: 'u2', encrypted: true });
       open.flush({ id: 'c7' });
       expect(await opened).toBe('c7');
     });

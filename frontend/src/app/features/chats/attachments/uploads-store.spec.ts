@@ -3,6 +3,7 @@ import { HttpTestingController, provideHttpClientTesting, type TestRequest } fro
 import { TestBed } from '@angular/core/testing';
 import type { AttachmentConfigDto } from '../../../../sdk/models/attachment-config-dto';
 import { uploadProgressInterceptor } from '../../../core/upload-progress';
+import { decryptFile } from '../../../core/crypto/attachment-crypto';
 import { attachmentDto } from './attachment.fixtures';
 import { uploadedAttachments, UploadsStore } from './uploads-store';
 
@@ -48,6 +49,44 @@ describe('UploadsStore', () => {
   });
 
   afterEach(() => http.verify());
+
+  describe('in an encrypted conversation', () => {
+    it('uploads the file encrypted, as an opaque blob without its name, and keeps its key and real name for the message', async () => {
+      sut.setEncrypted(() => true);
+      const plaintext = new TextEncoder().encode('meet at the old mill');
+      await add([new File([plaintext], 'plans.txt', { type: 'text/plain' })]);
+      const [upload] = sut.tray();
+      let request: TestRequest | undefined;
+      await vi.waitFor(() => {
+        request = http.match((candidate) => candidate.url === '/api/attachments/encrypted' && candidate.method === 'POST')[0];
+        expect(request).toBeDefined();
+      });
+      expect(http.match('/api/attachments')).toHaveLength(0);
+      const sent = (request!.request.body as FormData).get('file') as File;
+      expect(sent.type).toBe('application/octet-stream');
+      expect(sent.name).not.toContain('plans');
+      const ciphertext = await sent.arrayBuffer();
+      expect(new TextDecoder().decode(ciphertext)).not.toContain('old mill');
+
+      request!.flush(attachmentDto('b1', { kind: 'encrypted', mimeType: 'application/octet-stream', name: 'encrypted.bin' }));
+      const attachment = await upload.result();
+      expect(attachment?.info).toMatchObject({ id: 'b1', name: 'plans.txt', mimetype: 'text/plain', size: plaintext.byteLength, v: 'v2' });
+      expect(new TextDecoder().decode(await decryptFile(ciphertext, attachment!.info!))).toBe('meet at the old mill');
+    });
+  });
+
+  it('takes half as many files per message when encrypted: each may need a second blob for its thumbnail', async () => {
+    sut.setEncrypted(() => true);
+    await add([file('a.txt'), file('b.txt')]);
+    expect(sut.tray().map((upload) => upload.name)).toEqual(['a.txt']);
+    expect(sut.notices()).toHaveLength(1);
+    let request: TestRequest | undefined;
+    await vi.waitFor(() => {
+      request = http.match('/api/attachments/encrypted')[0];
+      expect(request).toBeDefined();
+    });
+    request!.flush(attachmentDto('b1', { kind: 'encrypted' }));
+  });
 
   describe('add', () => {
     it('uploads the file in the field "file", showing its progress, then the attachment', async () => {

@@ -203,7 +203,9 @@ export class UploadsStore {
   /** Checks the files against the limits and starts uploading the ones that pass. */
   async add(files: readonly File[]): Promise<void> {
     if (files.length === 0) return;
-    const config = await this.config.load();
+    const loaded = await this.config.load();
+    // An encrypted file is two blobs (the file and its thumbnail), and a message lists every blob.
+    const config = loaded && this.encrypted() ? { ...loaded, maxAttachmentsPerMessage: Math.max(1, Math.floor(loaded.maxAttachmentsPerMessage / 2)) } : loaded;
     const { accepted, refused } = checkFiles(files, config, this.trayValue().length);
     this.noticesValue.set(refused);
     if (accepted.length === 0) return;
