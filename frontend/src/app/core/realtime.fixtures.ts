@@ -1,10 +1,11 @@
-import { signal } from '@angular/core';
+import { computed, signal } from '@angular/core';
 import { Subject } from 'rxjs';
 
 /** Stands in for `Realtime` in specs: `serve(event, payload)` delivers a server event to its subscribers. */
 export class FakeRealtime {
   readonly ready$ = new Subject<unknown>();
   readonly status = signal<'offline' | 'connecting' | 'ready'>('ready');
+  readonly ready = computed(() => this.status() === 'ready');
   private readonly subjects = new Map<string, Subject<unknown>>();
 
   on(name: string): Subject<unknown> {

@@ -263,7 +263,7 @@ describe('CryptoService', () => {
   });
 
   describe('sync', () => {
-    it('follows has_more until the server has nothing left, and acknowledges with since', async () => {
+    it('follows limited until the server has nothing left, and acknowledges with since', async () => {
       const a1 = await device(ALICE, 'A1');
       const b1 = await device(BOB, 'B1');
       server.syncLimit = 1;
@@ -289,6 +289,23 @@ describe('CryptoService', () => {
       await Promise.all([sut.sync(), sut.sync(), sut.sync(), sut.sync()]);
 
       expect(server.log.filter((line) => line === 'A1: sync').length - before).toBe(2);
+    });
+    it('asks the server before a send only when its wake-ups do not reach the device', async () => {
+      const syncs = () => server.log.filter((line) => line === 'A1: sync').length;
+      const b1 = await device(BOB, 'B1');
+      let live = true;
+      const a1 = await device(ALICE, 'A1', { ...server.transport(ALICE, 'A1'), wakeupsLive: () => live });
+      await timeline.send(a1, ALICE, text('first'));
+
+      const before = syncs();
+      const live1 = await timeline.send(a1, ALICE, text('with the socket up'));
+      expect(syncs() - before).toBe(0);
+
+      live = false;
+      await timeline.send(a1, ALICE, text('with the socket down'));
+      expect(syncs() - before).toBe(1);
+      await b1.sync();
+      expect(await read(b1, live1)).toBe('with the socket up');
     });
   });
 

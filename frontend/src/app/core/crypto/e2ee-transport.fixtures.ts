@@ -19,7 +19,7 @@ export class InMemoryE2eeServer {
   private seq = 0;
   /** Every request a device made, in order, as `device: route` (for asserting on traffic). */
   readonly log: string[] = [];
-  /** Largest number of to-device events one sync answers (more → `has_more`). */
+  /** Largest number of to-device events one sync answers (more → `limited`). */
   syncLimit = 100;
 
   /** The two users share a conversation: each may query the other's keys and hears of their changes. */
@@ -124,7 +124,7 @@ export class InMemoryE2eeServer {
       device_lists: { changed, left: [] },
       device_one_time_keys_count: { signed_curve25519: this.oneTimeKeys.get(`${user}|${device}`)?.size ?? 0 },
       device_unused_fallback_key_types: this.fallbackKeys.has(me) ? ['signed_curve25519'] : [],
-      has_more: inbox.length > batch.length,
+      limited: inbox.length > batch.length,
     };
   }
 

@@ -20,7 +20,7 @@ export interface E2eeSyncResponse {
   device_one_time_keys_count?: Record<string, number>;
   device_unused_fallback_key_types?: string[];
   /** More is waiting: sync again from `next_batch` at once. */
-  has_more?: boolean;
+  limited?: boolean;
 }
 
 export interface E2eeTransport {
@@ -36,6 +36,12 @@ export interface E2eeTransport {
   sendToDevice(eventType: string, txnId: string, body: MatrixJson): Promise<MatrixJson>;
   /** `GET /api/e2ee/sync?since=`; `since` acknowledges (and lets the server delete) what came before. */
   sync(since: string | null): Promise<E2eeSyncResponse>;
+  /**
+   * Whether the server's `e2ee.sync` wake-ups reach this device now (its socket is up). While they do,
+   * each device-list change starts a sync as it happens, so a send need not ask the server first.
+   * Left out: never, and every send syncs first.
+   */
+  wakeupsLive?(): boolean;
 }
 
 /** Synthetic Matrix ids (DESIGN §9): never the username, which changes and is erased. */

@@ -14,14 +14,28 @@ import { E2eeWakeups, SdkE2eeTransport } from './sdk-e2ee-transport';
 
 describe('SdkE2eeTransport', () => {
   let invoke: ReturnType<typeof vi.fn>;
+  let realtime: FakeRealtime;
 
   function create(): SdkE2eeTransport {
-    TestBed.configureTestingModule({ providers: [{ provide: Api, useValue: { invoke } }] });
+    TestBed.configureTestingModule({
+      providers: [
+        { provide: Api, useValue: { invoke } },
+        { provide: Realtime, useValue: realtime },
+      ],
+    });
     return TestBed.inject(SdkE2eeTransport);
   }
 
   beforeEach(() => {
     invoke = vi.fn();
+    realtime = new FakeRealtime();
+  });
+
+  it('says wake-ups reach the device only while the socket is ready', () => {
+    const sut = create();
+    expect(sut.wakeupsLive()).toBe(true);
+    realtime.status.set('connecting');
+    expect(sut.wakeupsLive()).toBe(false);
   });
 
   it('passes the Matrix bodies to the generated functions untouched', async () => {
@@ -48,19 +62,18 @@ describe('SdkE2eeTransport', () => {
     expect(invoke).toHaveBeenLastCalledWith(e2EeWhoami);
   });
 
-  it('syncs from the stored position (none at first) and reads `limited` as `has_more`', async () => {
+  it('syncs from the stored position (none at first) and passes `limited` through', async () => {
     const sut = create();
     const page = { next_batch: '7', limited: true, to_device: { events: [] }, device_lists: { changed: [], left: [] }, device_one_time_keys_count: {}, device_unused_fallback_key_types: [] };
     invoke.mockResolvedValue(page);
 
     const first = await sut.sync(null);
     expect(invoke).toHaveBeenLastCalledWith(e2EeSync, {});
-    expect(first.has_more).toBe(true);
+    expect(first.limited).toBe(true);
     expect(first.next_batch).toBe('7');
-    expect(first).not.toHaveProperty('limited');
 
     invoke.mockResolvedValue({ ...page, limited: false, next_batch: '9' });
-    expect((await sut.sync('7')).has_more).toBe(false);
+    expect((await sut.sync('7')).limited).toBe(false);
     expect(invoke).toHaveBeenLastCalledWith(e2EeSync, { since: '7' });
   });
 

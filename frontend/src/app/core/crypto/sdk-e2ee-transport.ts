@@ -16,13 +16,16 @@ import { Realtime } from '../realtime';
 import { DeviceCrypto, E2EE_TRANSPORT } from './device-crypto';
 import type { E2eeSyncResponse, E2eeTransport, E2eeWhoami, MatrixJson } from './e2ee-transport';
 
-/**
- * `E2eeTransport` over the generated SDK: OlmMachine's Matrix JSON goes to the routes as it is. The
- * only translation is the sync's `limited`, which the crypto core reads as `has_more`.
- */
+/** `E2eeTransport` over the generated SDK: OlmMachine's Matrix JSON goes to the routes as it is. */
 @Injectable({ providedIn: 'root' })
 export class SdkE2eeTransport implements E2eeTransport {
   private readonly api = inject(Api);
+  private readonly realtime = inject(Realtime);
+
+  /** `E2eeWakeups` below syncs on every `e2ee.sync` event while the socket is ready. */
+  wakeupsLive(): boolean {
+    return this.realtime.ready();
+  }
 
   async whoami(): Promise<E2eeWhoami> {
     const { user_id, device_id } = await this.api.invoke(e2EeWhoami);
@@ -46,8 +49,7 @@ export class SdkE2eeTransport implements E2eeTransport {
   }
 
   async sync(since: string | null): Promise<E2eeSyncResponse> {
-    const { limited, ...rest } = await this.api.invoke(e2EeSync, since === null ? {} : { since });
-    return { ...rest, has_more: limited } as unknown as E2eeSyncResponse;
+    return (await this.api.invoke(e2EeSync, since === null ? {} : { since })) as unknown as E2eeSyncResponse;
   }
 }
 
