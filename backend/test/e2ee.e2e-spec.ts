@@ -126,7 +126,7 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
     expect(await a2.decrypt(room, second, { sync: false })).toBe('three devices read this');
   });
 
-  it('deletes the keys and queues of every other device on a password change, and tells the contacts', async () => {
+  it('deletes the keys and queues of every other device on a password change, keeps the caller’s, and tells the contacts', async () => {
     const { alice, bob, room } = await friendsWithConversation();
     const a1 = await device(alice.accessToken);
     const a2 = await device(await signIn(alice));
@@ -140,12 +140,17 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       .set(bearer(a1.accessToken))
       .send({ currentPassword: PASSWORD, newPassword: 'a brand new password' })
       .expect(200);
-    for (const d of [a1, a2]) expect(await rowsOfSession(d.deviceId)).toEqual(none);
+    expect(await rowsOfSession(a2.deviceId)).toEqual(none);
+    expect((await rowsOfSession(a1.deviceId)).e2ee_devices).toBe(1);
     await b1.sync();
     expect(b1.changedUsers().slice(seen)).toEqual([a1.userId]);
-    // The device that changed the password is a new session: a new device, with no keys yet.
-    const fresh = await t.http.get('/api/e2ee/whoami').set(bearer(res.body.accessToken)).expect(200);
-    expect([a1.deviceId, a2.deviceId]).not.toContain(fresh.body.device_id);
+    // The device that changed the password stays the same device under its new tokens, and still reads.
+    const same = await t.http.get('/api/e2ee/whoami').set(bearer(res.body.accessToken)).expect(200);
+    expect(same.body.device_id).toBe(a1.deviceId);
+    await t.http.get('/api/e2ee/whoami').set(bearer(a1.accessToken)).expect(401);
+    const after = await b1.encrypt(room, [a1.userId, b1.userId], 'after the password change');
+    a1.accessToken = res.body.accessToken;
+    expect(await a1.decrypt(room, after)).toBe('after the password change');
   });
 
   it('ends the device of a session revoked by a replayed refresh token, and of a session that expired, at the clean-up', async () => {

@@ -167,22 +167,26 @@ describe('AuthService sessions', () => {
       expect(hasher.hash).not.toHaveBeenCalled();
       expect(transactions.run).not.toHaveBeenCalled();
       expect(usersService.setPassword).not.toHaveBeenCalled();
-      expect(sessions.revokeAllOfUser).not.toHaveBeenCalled();
+      expect(sessions.revokeOthersOfUser).not.toHaveBeenCalled();
       expect(sessions.create).not.toHaveBeenCalled();
       expect(realtime.endUserSessions).not.toHaveBeenCalled();
     });
 
-    it('stores the new hash, ends every session of the user and issues tokens carrying the new token version', async () => {
+    it('stores the new hash, ends every other session, and keeps the caller’s session (its device) with new tokens', async () => {
       usersService.getById.mockResolvedValueOnce(aUser()).mockResolvedValueOnce(aUser({ tokenVersion: 1 }));
 
       const tokens = await sut.changePassword(caller, { currentPassword: 'right password', newPassword: 'new password 1' });
 
       expect(hasher.hash).toHaveBeenCalledWith('new password 1');
       expect(usersService.setPassword).toHaveBeenCalledWith(USER_ID, '$argon2id$new', transactions.tx);
-      expect(sessions.revokeAllOfUser).toHaveBeenCalledWith(transactions.tx, USER_ID, START);
-      expect(sessions.create).toHaveBeenCalledWith(transactions.tx, expect.objectContaining({ userId: USER_ID }));
-      expect(jwt.decode(tokens.accessToken)).toMatchObject({ sub: USER_ID, ver: 1 });
-      // Every socket of the user closes, except those of the session that was just started.
+      expect(sessions.revokeOthersOfUser).toHaveBeenCalledWith(transactions.tx, USER_ID, SESSION_ID, START);
+      expect(sessions.create).not.toHaveBeenCalled();
+      // The session's old refresh tokens go; a new one is issued for the same session.
+      expect(sessions.dropRefreshTokens).toHaveBeenCalledWith(transactions.tx, SESSION_ID);
+      expect(sessions.addRefreshToken).toHaveBeenCalledWith(transactions.tx, SESSION_ID, expect.any(Buffer), START);
+      expect(jwt.decode(tokens.accessToken)).toMatchObject({ sub: USER_ID, sid: SESSION_ID, ver: 1 });
+      expect(tokens.refreshToken).toEqual(expect.any(String));
+      // Every socket of the user closes, except those of the caller's session.
       expect(realtime.endUserSessions).toHaveBeenCalledWith(USER_ID, SESSION_ID);
     });
   });

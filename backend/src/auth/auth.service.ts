@@ -158,7 +158,11 @@ export class AuthService {
     afterCommit();
   }
 
-  /** Changes the password, ends every session of the user, and starts a new one for the caller. */
+  /**
+   * Changes the password and ends every other session of the user. The caller's session stays, so
+   * its E2EE device (its keys, and the history they read) stays too; its old tokens do not: the token
+   * version moves on and its refresh tokens are replaced.
+   */
   async changePassword(caller: AuthUser, dto: ChangePasswordDto): Promise<IssuedTokens> {
     const user = await this.usersService.getById(caller.id);
     if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) {
@@ -166,9 +170,12 @@ export class AuthService {
     }
     const passwordHash = await this.hasher.hash(dto.newPassword);
     const { session, afterCommit } = await this.transactions.run(async (tx) => {
+      const now = this.clock.now();
       await this.usersService.setPassword(user.id, passwordHash, tx);
-      const ended = await this.sessions.revokeAllOfUser(tx, user.id, this.clock.now());
-      return { afterCommit: await this.sessionsEnded(tx, ended), session: await this.startSession(user.id, tx) };
+      const ended = await this.sessions.revokeOthersOfUser(tx, user.id, caller.sessionId, now);
+      const expiresAt = await this.sessions.dropRefreshTokens(tx, caller.sessionId);
+      const refreshToken = await this.addRefreshToken(caller.sessionId, now, tx);
+      return { afterCommit: await this.sessionsEnded(tx, ended), session: { sessionId: caller.sessionId, refreshToken, expiresAt } };
     });
     this.realtime.endUserSessions(user.id, session.sessionId);
     afterCommit();

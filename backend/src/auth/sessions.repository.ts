@@ -85,13 +85,20 @@ export class SessionsRepository {
     return rows;
   }
 
-  /** Ends every open session of the user; answers them. */
-  async revokeAllOfUser(tx: Tx, userId: string, now: Date): Promise<EndedSessionRow[]> {
+  /** Ends every open session of the user but `keepSessionId`; answers them. */
+  async revokeOthersOfUser(tx: Tx, userId: string, keepSessionId: string, now: Date): Promise<EndedSessionRow[]> {
     const [rows]: [EndedSessionRow[], number] = await managerOf(tx).query(
-      `UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id AS "sessionId", user_id AS "userId"`,
-      [userId, now],
+      `UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND id <> $3 AND revoked_at IS NULL RETURNING id AS "sessionId", user_id AS "userId"`,
+      [userId, now, keepSessionId],
     );
     return rows;
+  }
+
+  /** Forgets every refresh token of the session (an old one is then unknown, not a replay), and answers its expiry. */
+  async dropRefreshTokens(tx: Tx, sessionId: string): Promise<Date> {
+    await managerOf(tx).query(`DELETE FROM refresh_tokens WHERE session_id = $1`, [sessionId]);
+    const [row]: { expires_at: Date }[] = await managerOf(tx).query(`SELECT expires_at FROM sessions WHERE id = $1`, [sessionId]);
+    return row.expires_at;
   }
 
   /** Sessions that expired at `now` without being ended: nobody was told yet that they are over. */

@@ -81,7 +81,8 @@ export function newAuthService() {
   sessions.addRefreshToken.mockResolvedValue(undefined);
   sessions.lockRefreshToken.mockResolvedValue(undefined);
   sessions.revoke.mockResolvedValue([]);
-  sessions.revokeAllOfUser.mockResolvedValue([]);
+  sessions.revokeOthersOfUser.mockResolvedValue([]);
+  sessions.dropRefreshTokens.mockResolvedValue(new Date('2027-01-01T00:00:00Z'));
   sessions.markTokenUsed.mockResolvedValue(undefined);
   sessions.sessionIdOfToken.mockResolvedValue(undefined);
   const usersService = built.mock(UsersService);
