@@ -307,6 +307,37 @@ describe('CryptoService', () => {
       await b1.sync();
       expect(await read(b1, live1)).toBe('with the socket up');
     });
+
+    it('asks the server before a send after a failed sync, and when its last sync is 30 s old, wake-ups or not', async () => {
+      const syncs = () => server.log.filter((line) => line === 'A1: sync').length;
+      const transport = server.transport(ALICE, 'A1');
+      let failing = false;
+      const a1 = await device(ALICE, 'A1', {
+        ...transport,
+        wakeupsLive: () => true,
+        sync: (since) => (failing ? Promise.reject(new Error('offline')) : transport.sync(since)),
+      });
+      await timeline.send(a1, ALICE, text('first'));
+
+      failing = true;
+      await expect(a1.sync()).rejects.toThrow('offline');
+      failing = false;
+      let before = syncs();
+      await timeline.send(a1, ALICE, text('after a failed wake-up'));
+      expect(syncs() - before).toBe(1);
+
+      const now = Date.now();
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 31_000);
+      try {
+        before = syncs();
+        await timeline.send(a1, ALICE, text('half a minute later'));
+        expect(syncs() - before).toBe(1);
+        await timeline.send(a1, ALICE, text('right after'));
+        expect(syncs() - before).toBe(1);
+      } finally {
+        clock.mockRestore();
+      }
+    });
   });
 
   describe('pump', () => {

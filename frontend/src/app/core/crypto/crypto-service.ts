@@ -73,6 +73,11 @@ export interface CryptoServiceOptions {
 const DECRYPT_CACHE_SIZE = 1000;
 const SEEN_INDEXES_SIZE = 50_000;
 /** A sync that keeps saying `limited` still ends; the next wake-up carries on. */
+/**
+ * A send asks the server first when the last good sync is older than this, even with wake-ups live:
+ * the backstop for a wake-up the server could not deliver (its emit is fire-and-forget).
+ */
+const RESYNC_BEFORE_SEND_AFTER_MS = 30_000;
 const MAX_SYNC_ROUNDS = 50;
 /** The stores matrix-sdk-crypto-wasm opens for a store name. */
 const STORE_SUFFIXES = ['::matrix-sdk-crypto', '::matrix-sdk-crypto-meta'];
@@ -99,6 +104,10 @@ export class CryptoService {
   private pumpAgain = false;
   private syncing: Promise<void> | null = null;
   private syncAgain = false;
+  /** When a sync last ran to the end (0: not since the service was handed out). */
+  private lastGoodSyncAt = 0;
+  /** The last sync failed: what it would have brought (a device-list change) may still wait. */
+  private syncFailed = false;
   private sending: Promise<unknown> = Promise.resolve();
   private readonly decrypted = new Map<string, { ciphertext: string; result: DecryptResult & { kind: 'ok' } }>();
   /** Megolm session + message index → the message id it was first read under (replay detection). */
@@ -146,6 +155,8 @@ export class CryptoService {
       await machine.updateTrackedUsers([new wasm.UserId(me.user_id)]);
       await service.pump();
       await service.sync();
+      // Wake-ups that come before the caller holds the service are lost: its first send asks itself.
+      service.lastGoodSyncAt = 0;
       return service;
     } catch (error) {
       if (service) service.close();
@@ -204,6 +215,11 @@ export class CryptoService {
           this.syncAgain = false;
           await this.syncRounds();
         } while (this.syncAgain);
+        this.lastGoodSyncAt = Date.now();
+        this.syncFailed = false;
+      } catch (error) {
+        this.syncFailed = true;
+        throw error;
       } finally {
         this.syncing = null;
       }
@@ -338,7 +354,8 @@ export class CryptoService {
     // flight; without the socket nothing would tell us, so ask. (A sync per send was most of the
     // server's work in the encrypted-send bench.)
     if (this.syncing) await this.syncing;
-    else if (!this.transport.wakeupsLive?.()) await this.sync();
+    const stale = this.syncFailed || Date.now() - this.lastGoodSyncAt > RESYNC_BEFORE_SEND_AFTER_MS;
+    if (stale || !this.transport.wakeupsLive?.()) await this.sync();
     const { UserId, RoomId, EncryptionSettings, HistoryVisibility, CollectStrategy } = this.wasm;
     const members = [...new Set([this.userId, ...memberUserIds.map(matrixUserId)])];
     // The library consumes the UserId objects of an array: a fresh array for every call.
