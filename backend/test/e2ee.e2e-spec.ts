@@ -277,6 +277,23 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       expect(claim.body).toEqual({ one_time_keys: {}, failures: {} });
     });
 
+    it('a queue one sender filled: that sender’s next message is skipped (200), everyone else’s still lands', async () => {
+      const fromSender = async (sender: string) =>
+        (await t.db.query(`SELECT count(*)::int AS n FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND sender_user_id = $2`, [b1.deviceId, sender]))[0].n;
+      // Alice has already left 100 messages for bob's device (MAX_TO_DEVICE_QUEUE_PER_SENDER).
+      await t.db.query(
+        `INSERT INTO e2ee_to_device_messages (recipient_session_id, sender_user_id, event_type, content, created_at)
+         SELECT $1, $2, 'm.room.encrypted', '{"flood": true}', now() FROM generate_series(1, 100 - $3::int)`,
+        [b1.deviceId, alice.id, await fromSender(alice.id)],
+      );
+      const put = (from: Registered) =>
+        t.http.put(`/api/e2ee/sendToDevice/m.room.encrypted/${randomUUID()}`).set(bearer(from.accessToken)).send({ messages: { [b1.userId]: { '*': { a: 1 } } } });
+      await put(alice).expect(200);
+      expect(await fromSender(alice.id)).toBe(100);
+      await put(bob).expect(200);
+      expect(await fromSender(bob.id)).toBe(1);
+    });
+
     it('a to-device message to a stranger, or across a block (403 RECIPIENT_NOT_ALLOWED), queuing nothing', async () => {
       const strangerDevice = await device(stranger.accessToken);
       const queued = async () => (await t.db.query(`SELECT count(*)::int AS n FROM e2ee_to_device_messages`))[0].n;
@@ -375,9 +392,10 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
     await device(alice.accessToken);
     for (let i = 0; i < 3; i++) {
       const messages = { [b1.userId]: { [b1.deviceId]: { i } } };
-      // 3 × 50 = 150 events, over one page of 100.
+      // 3 × 50 = 150 events, over one page of 100; the last 50 from bob himself, as one sender may leave 100.
+      const sender = i < 2 ? alice : bob;
       for (let j = 0; j < 50; j++) {
-        await t.http.put(`/api/e2ee/sendToDevice/m.dummy/${i}-${j}`).set(bearer(alice.accessToken)).send({ messages }).expect(200);
+        await t.http.put(`/api/e2ee/sendToDevice/m.dummy/${i}-${j}`).set(bearer(sender.accessToken)).send({ messages }).expect(200);
       }
     }
     const first = await t.http.get('/api/e2ee/sync').set(bearer(bob.accessToken)).expect(200);

@@ -68,7 +68,6 @@ export class E2eeController {
   @ApiErrors({
     400: ['VALIDATION_FAILED', 'INVALID_TO_DEVICE', 'TOO_MANY_TARGETS'],
     403: ['RECIPIENT_NOT_ALLOWED'],
-    409: ['TO_DEVICE_QUEUE_FULL'],
     413: ['TO_DEVICE_TOO_LARGE', 'PAYLOAD_TOO_LARGE'],
     429: ['RATE_LIMITED'],
   })

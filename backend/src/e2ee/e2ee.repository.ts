@@ -136,13 +136,14 @@ export class E2eeRepository {
     return rows.length > 0;
   }
 
-  /** How many messages wait for each of these devices. */
-  async queueLengths(tx: Tx, sessionIds: string[]): Promise<Map<string, number>> {
-    const rows: { id: string; n: number }[] = await managerOf(tx).query(
-      `SELECT recipient_session_id AS id, count(*)::int AS n FROM e2ee_to_device_messages WHERE recipient_session_id = ANY($1::uuid[]) GROUP BY 1`,
-      [sessionIds],
+  /** How many messages wait for each of these devices: in all, and from `senderUserId`. */
+  async queueLengths(tx: Tx, sessionIds: string[], senderUserId: string): Promise<Map<string, { total: number; fromSender: number }>> {
+    const rows: { id: string; total: number; from_sender: number }[] = await managerOf(tx).query(
+      `SELECT recipient_session_id AS id, count(*)::int AS total, (count(*) FILTER (WHERE sender_user_id = $2))::int AS from_sender
+         FROM e2ee_to_device_messages WHERE recipient_session_id = ANY($1::uuid[]) GROUP BY 1`,
+      [sessionIds, senderUserId],
     );
-    return new Map(rows.map((row) => [row.id, row.n]));
+    return new Map(rows.map((row) => [row.id, { total: row.total, fromSender: row.from_sender }]));
   }
 
   async queueToDevice(tx: Tx, senderUserId: string, messages: NewToDeviceMessage[], createdAt: Date): Promise<void> {

@@ -8,7 +8,7 @@ import { asRealtime, fakeRealtime } from '../../test/helpers/fake-realtime.js';
 import { fakeTransactions, newTestService } from '../../test/helpers/new-test-service.js';
 import { rejection } from '../../test/helpers/rejection.js';
 import { E2eeRepository } from './e2ee.repository.js';
-import { E2eeService, MAX_TO_DEVICE_BYTES, MAX_TO_DEVICE_QUEUE, SYNC_TO_DEVICE_PAGE } from './e2ee.service.js';
+import { E2eeService, MAX_TO_DEVICE_BYTES, MAX_TO_DEVICE_QUEUE, MAX_TO_DEVICE_QUEUE_PER_SENDER, SYNC_TO_DEVICE_PAGE } from './e2ee.service.js';
 import type { StoredDeviceKeys } from './key-shapes.js';
 
 const ALICE = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -136,13 +136,25 @@ describe(E2eeService.name, () => {
       expect(realtime.e2eeSync).toHaveBeenCalledWith([]);
     });
 
-    it('refuses with 409 and rolls back when a recipient queue is full', async () => {
-      const { sut, repo, transactions } = setup();
-      repo.queueLengths.mockResolvedValue(new Map([[BOB_DEVICE, MAX_TO_DEVICE_QUEUE]]));
-      const error = await rejection(sut.sendToDevice(alice, 'm.room.encrypted', 't1', messages({})));
-      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([409, 'TO_DEVICE_QUEUE_FULL']);
-      expect(transactions.state.rolledBack).toBe(true);
-      expect(repo.queueToDevice).not.toHaveBeenCalled();
+    it('skips a device whose queue is full, in all or from this sender, and still queues for the others', async () => {
+      const { sut, repo, realtime } = setup();
+      repo.queueLengths.mockResolvedValue(
+        new Map([
+          [BOB_DEVICE, { total: MAX_TO_DEVICE_QUEUE, fromSender: 0 }],
+          [ALICE_OTHER_DEVICE, { total: 5, fromSender: MAX_TO_DEVICE_QUEUE_PER_SENDER }],
+          [ALICE_DEVICE, { total: MAX_TO_DEVICE_QUEUE - 1, fromSender: MAX_TO_DEVICE_QUEUE_PER_SENDER - 1 }],
+        ]),
+      );
+      await sut.sendToDevice(alice, 'm.room.encrypted', 't1', { messages: { [`@${ALICE}:iris`]: { '*': { n: 1 } }, [`@${BOB}:iris`]: { [BOB_DEVICE]: { n: 2 } } } });
+      expect(repo.queueLengths).toHaveBeenCalledWith(expect.anything(), [ALICE_DEVICE, ALICE_OTHER_DEVICE, BOB_DEVICE], ALICE);
+      expect(repo.queueToDevice.mock.calls[0][2].map((m) => m.recipientSessionId)).toEqual([ALICE_DEVICE]);
+      expect(realtime.e2eeSync).toHaveBeenCalledWith([ALICE_DEVICE]);
+    });
+
+    it('queues one message per device when a device is named and also reached through *', async () => {
+      const { sut, repo } = setup();
+      await sut.sendToDevice(alice, 'm.room.encrypted', 't1', { messages: { [`@${BOB}:iris`]: { [BOB_DEVICE]: { named: true }, '*': { named: false } } } });
+      expect(repo.queueToDevice.mock.calls[0][2].map((m) => [m.recipientSessionId, m.content])).toEqual([[BOB_DEVICE, { named: true }]]);
     });
   });
 

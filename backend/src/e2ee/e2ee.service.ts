@@ -15,7 +15,6 @@ import {
   invalidToDevice,
   oneTimeKeysFull,
   recipientNotAllowed,
-  toDeviceQueueFull,
   toDeviceTooLarge,
   tooManyOneTimeKeys,
   tooManyTargets,
@@ -40,6 +39,11 @@ export const MAX_TO_DEVICE_BYTES = 64 * 1024;
  * times still fits. The cap bounds what one device can make the server keep (1,000 × 64 KiB at worst).
  */
 export const MAX_TO_DEVICE_QUEUE = 1000;
+/**
+ * Undelivered messages from one user to one device: so one contact cannot fill a device's queue and
+ * crowd out everyone else's room keys (it takes ten of them to fill it).
+ */
+export const MAX_TO_DEVICE_QUEUE_PER_SENDER = 100;
 /** Undelivered to-device messages (and `left` announcements) are deleted after this. */
 export const TO_DEVICE_TTL_MS = 7 * 86_400_000;
 /** Rows a sync hands out at most; `limited` says more is waiting. */
@@ -148,9 +152,12 @@ export class E2eeService {
   }
 
   /**
-   * Queues one payload per target device, all or nothing: every user must be the caller or a contact
-   * with no block either way, each payload fit, and every recipient queue have room. Unknown devices of
-   * an allowed user are skipped, as Matrix does. A transaction id the device used before queues nothing.
+   * Queues one payload per target device (a device named and also reached through `*` gets the one
+   * named for it). Every user must be the caller or a contact with no block either way, and each
+   * payload fit, or nothing is queued. A device whose queue is full (in all, or from this sender) is
+   * skipped rather than the request refused: whoever filled it must not be able to stop anyone else's
+   * sends; that device, far behind, misses the key and says so. Unknown devices of an allowed user are
+   * skipped, as Matrix does. A transaction id the device used before queues nothing.
    */
   async sendToDevice(caller: AuthUser, eventType: string, txnId: string, dto: SendToDeviceDto): Promise<void> {
     if (!EVENT_TYPE.test(eventType)) throw invalidToDevice('The event type is 1–255 characters of A-Z a-z 0-9 . _ -');
@@ -174,23 +181,29 @@ export class E2eeService {
       const now = this.clock.now();
       if (!(await this.e2ee.recordTxn(tx, caller.sessionId, txnId, now))) return [];
       const devices = await this.e2ee.devicesOf([...allowed.values()], tx);
-      const messages: NewToDeviceMessage[] = [];
-      for (const [matrixId, deviceId, content] of targets) {
-        const userId = allowed.get(matrixId);
-        for (const device of devices) {
-          if (device.user_id === userId && (deviceId === '*' || device.session_id === deviceId)) {
-            messages.push({ recipientSessionId: device.session_id, eventType, content: { ...content } });
+      // One message per recipient device; `*` first, so a payload named for the device replaces it.
+      const byDevice = new Map<string, NewToDeviceMessage>();
+      for (const wildcard of [true, false]) {
+        for (const [matrixId, deviceId, content] of targets) {
+          if ((deviceId === '*') !== wildcard) continue;
+          const userId = allowed.get(matrixId);
+          for (const device of devices) {
+            if (device.user_id === userId && (wildcard || device.session_id === deviceId)) {
+              byDevice.set(device.session_id, { recipientSessionId: device.session_id, eventType, content: { ...content } });
+            }
           }
         }
       }
-      const ids = [...new Set(messages.map((m) => m.recipientSessionId))];
+      const ids = [...byDevice.keys()];
       await this.e2ee.lockDevices(tx, ids);
-      const lengths = await this.e2ee.queueLengths(tx, ids);
-      for (const id of ids) {
-        if ((lengths.get(id) ?? 0) + messages.filter((m) => m.recipientSessionId === id).length > MAX_TO_DEVICE_QUEUE) throw toDeviceQueueFull();
-      }
+      const lengths = await this.e2ee.queueLengths(tx, ids, caller.id);
+      const room = (id: string) => {
+        const queued = lengths.get(id);
+        return !queued || (queued.total < MAX_TO_DEVICE_QUEUE && queued.fromSender < MAX_TO_DEVICE_QUEUE_PER_SENDER);
+      };
+      const messages = [...byDevice.values()].filter((message) => room(message.recipientSessionId));
       await this.e2ee.queueToDevice(tx, caller.id, messages, now);
-      return ids;
+      return messages.map((message) => message.recipientSessionId);
     });
     this.realtime.e2eeSync(recipients);
   }

@@ -11,7 +11,6 @@ export type E2eeErrorCode =
   | 'INVALID_TO_DEVICE'
   | 'RECIPIENT_NOT_ALLOWED'
   | 'TO_DEVICE_TOO_LARGE'
-  | 'TO_DEVICE_QUEUE_FULL'
   | 'INVALID_SINCE';
 
 const bad = (code: E2eeErrorCode, message: string) => new BadRequestException({ code, message });
@@ -31,6 +30,4 @@ export const recipientNotAllowed = () =>
   new ForbiddenException({ code: 'RECIPIENT_NOT_ALLOWED', message: 'To-device messages go only to your own devices and to people you may write to' });
 export const toDeviceTooLarge = (max: number) =>
   new PayloadTooLargeException({ code: 'TO_DEVICE_TOO_LARGE', message: `Each to-device payload is at most ${max} bytes` });
-export const toDeviceQueueFull = () =>
-  new ConflictException({ code: 'TO_DEVICE_QUEUE_FULL', message: 'A recipient device has too many undelivered messages; try again later' });
 export const invalidSince = () => bad('INVALID_SINCE', 'The since token is not one this server issued');
