@@ -1,48 +1,5 @@
+import { readZip } from './zip.fixtures';
 import { crc32, ZipLimitError, ZipWriter } from './zip-writer';
-
-/** One entry as the central directory describes it, with its data found through the local header. */
-interface ReadEntry {
-  name: string;
-  flags: number;
-  method: number;
-  crc: number;
-  size: number;
-  offset: number;
-  data: Uint8Array;
-}
-
-/** Reads a zip back the way an unzipper does: end record → central directory → local headers. */
-function readZip(bytes: Uint8Array): ReadEntry[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const end = bytes.length - 22;
-  expect(view.getUint32(end, true)).toBe(0x06054b50);
-  const count = view.getUint16(end + 10, true);
-  const centralSize = view.getUint32(end + 12, true);
-  const centralOffset = view.getUint32(end + 16, true);
-  expect(centralOffset + centralSize).toBe(end);
-  const entries: ReadEntry[] = [];
-  let at = centralOffset;
-  for (let i = 0; i < count; i++) {
-    expect(view.getUint32(at, true)).toBe(0x02014b50);
-    const nameLength = view.getUint16(at + 28, true);
-    const entry = {
-      flags: view.getUint16(at + 8, true),
-      method: view.getUint16(at + 10, true),
-      crc: view.getUint32(at + 16, true),
-      size: view.getUint32(at + 24, true),
-      offset: view.getUint32(at + 42, true),
-      name: new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength)),
-    };
-    expect(view.getUint32(entry.offset, true)).toBe(0x04034b50);
-    expect(view.getUint32(entry.offset + 14, true)).toBe(entry.crc);
-    expect(view.getUint32(entry.offset + 18, true)).toBe(entry.size);
-    const localName = view.getUint16(entry.offset + 26, true);
-    const dataStart = entry.offset + 30 + localName + view.getUint16(entry.offset + 28, true);
-    entries.push({ ...entry, data: bytes.subarray(dataStart, dataStart + entry.size) });
-    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
-  }
-  return entries;
-}
 
 async function bytesOf(blob: Blob): Promise<Uint8Array> {
   return new Uint8Array(await blob.arrayBuffer());
