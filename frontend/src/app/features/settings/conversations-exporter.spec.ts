@@ -1,5 +1,4 @@
-import { HttpErrorResponse, provideHttpClient } from '@angular/common/http';
-import { HttpClient } from '@angular/common/http';
+import { HttpClient, HttpErrorResponse, provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
@@ -126,7 +125,7 @@ describe('exportConversations', () => {
         c2: [message({ id: 'n1', seq: 1, conversationId: 'c2', body: 'Other' })],
       });
 
-      const sut = await exportConversations(options(source, new FakeCrypto()));
+      const result = await exportConversations(options(source, new FakeCrypto()));
 
       expect(source.historyCalls).toEqual([
         { id: 'c1', before: null },
@@ -134,13 +133,13 @@ describe('exportConversations', () => {
         { id: 'c1', before: 2 },
         { id: 'c2', before: null },
       ]);
-      const files = await unzipBlob(sut.blob);
+      const files = await unzipBlob(result.blob);
       const c1 = await conversationIn(files, 'c1');
       expect(c1.messages.map((m) => [m.seq, m.content?.body])).toEqual([1, 2, 3, 4, 5].map((seq) => [seq, `Message ${seq}`]));
       expect(c1.peer).toEqual({ id: 'u2', username: 'bob', displayName: 'Bob' });
       expect((await conversationIn(files, 'c2')).peer).toBeNull();
-      expect(sut.progress).toEqual({ conversationsTotal: 2, conversationsDone: 2, messages: 6, files: 0, filesFailed: 0 });
-      expect(sut.fileName).toBe('iris-conversations-alice-2026-12-06.zip');
+      expect(result.progress).toEqual({ conversationsTotal: 2, conversationsDone: 2, messages: 6, files: 0, filesFailed: 0 });
+      expect(result.fileName).toBe('iris-conversations-alice-2026-12-06.zip');
     });
 
     it('reports progress as conversations are done', async () => {
@@ -167,9 +166,9 @@ describe('exportConversations', () => {
         c1: [encrypted('e1', 1), encrypted('e2', 2, { relatesTo: 'e1' }), encrypted('e3', 3, { kind: 'reaction', relatesTo: 'e2' })],
       });
 
-      const sut = await exportConversations(options(source, crypto));
+      const result = await exportConversations(options(source, crypto));
 
-      const { messages, encrypted: isEncrypted } = await conversationIn(await unzipBlob(sut.blob), 'c1');
+      const { messages, encrypted: isEncrypted } = await conversationIn(await unzipBlob(result.blob), 'c1');
       expect(isEncrypted).toBe(true);
       expect(messages[0]).toEqual({
         id: 'e1',
@@ -185,8 +184,8 @@ describe('exportConversations', () => {
       });
       expect(messages[1].content).toEqual({ type: 'text', body: 'The canary sings', inReplyTo: 'e1' });
       expect(messages[2]).toMatchObject({ kind: 'reaction', relatesTo: 'e2', content: { type: 'reaction', key: '👍' } });
-      expect(sut.undecryptable).toBe(1);
-      const json = new TextDecoder().decode((await unzipBlob(sut.blob)).get('conversations/c1.json'));
+      expect(result.undecryptable).toBe(1);
+      const json = new TextDecoder().decode((await unzipBlob(result.blob)).get('conversations/c1.json'));
       expect(json).not.toContain('AwgA');
     });
 
@@ -202,9 +201,9 @@ describe('exportConversations', () => {
       });
       const crypto = new FakeCrypto();
 
-      const sut = await exportConversations(options(source, crypto));
+      const result = await exportConversations(options(source, crypto));
 
-      const { messages } = await conversationIn(await unzipBlob(sut.blob), 'c1');
+      const { messages } = await conversationIn(await unzipBlob(result.blob), 'c1');
       expect(messages.map((m) => [m.id, m.content])).toEqual([
         ['p1', { type: 'text', body: 'Plain' }],
         ['p2', { type: 'reaction', key: '🎉' }],
@@ -217,9 +216,9 @@ describe('exportConversations', () => {
     it('says why when the device cannot decrypt at all', async () => {
       const source = new FakeSource([conversation('c1')], { c1: [encrypted('e1', 1)] });
 
-      const sut = await exportConversations(options(source, null, { cryptoUnavailable: 'Iris is open in another tab of this browser.' }));
+      const result = await exportConversations(options(source, null, { cryptoUnavailable: 'Iris is open in another tab of this browser.' }));
 
-      const { messages } = await conversationIn(await unzipBlob(sut.blob), 'c1');
+      const { messages } = await conversationIn(await unzipBlob(result.blob), 'c1');
       expect(messages[0].undecryptable).toEqual({ reason: 'no-device', message: 'Iris is open in another tab of this browser.' });
     });
   });
@@ -241,9 +240,9 @@ describe('exportConversations', () => {
         { f1: a.blob, f2: b.blob, f3: new Blob([new Uint8Array([1, 2, 3])]) },
       );
 
-      const sut = await exportConversations(options(source, crypto));
+      const result = await exportConversations(options(source, crypto));
 
-      const files = await unzipBlob(sut.blob);
+      const files = await unzipBlob(result.blob);
       expect(files.get('files/e1-1-holiday_photo.jpg')).toEqual(photo);
       expect(files.get('files/e1-2-notes.txt')).toEqual(second);
       expect(files.get('files/p1-1-report.pdf')).toEqual(new Uint8Array([1, 2, 3]));
@@ -257,7 +256,7 @@ describe('exportConversations', () => {
         { file: 'files/p1-1-report.pdf', name: 'report.pdf', mimeType: 'application/pdf', size: 3 },
       ]);
       expect(new TextDecoder().decode(files.get('conversations/c1.json'))).not.toContain(a.info.key.k);
-      expect(sut.progress.files).toBe(3);
+      expect(result.progress.files).toBe(3);
     });
 
     it('lists a file that fails its hash or is gone with the reason instead', async () => {
@@ -269,15 +268,15 @@ describe('exportConversations', () => {
       crypto.contents.set('e1', { type: 'text', attachments: [a.info, b.info] });
       const source = new FakeSource([conversation('c1')], { c1: [encrypted('e1', 1)] }, { f1: new Blob([tampered]) });
 
-      const sut = await exportConversations(options(source, crypto));
+      const result = await exportConversations(options(source, crypto));
 
-      const files = await unzipBlob(sut.blob);
+      const files = await unzipBlob(result.blob);
       expect([...files.keys()].filter((name) => name.startsWith('files/'))).toEqual([]);
       expect((await conversationIn(files, 'c1')).messages[0].attachments).toEqual([
         { name: 'photo.jpg', mimeType: 'image/jpeg', size: 4, unavailable: 'The file does not match its hash: it was changed or damaged after it was sent' },
         { name: 'gone.jpg', mimeType: 'image/jpeg', size: 1, unavailable: 'The file is no longer on the server' },
       ]);
-      expect(sut.progress).toMatchObject({ files: 0, filesFailed: 2 });
+      expect(result.progress).toMatchObject({ files: 0, filesFailed: 2 });
     });
   });
 
@@ -296,9 +295,9 @@ describe('exportConversations', () => {
     it('says what it is, its format, the device and time it was made on, and how unreadable messages appear', async () => {
       const source = new FakeSource([conversation('c1')], { c1: [encrypted('e1', 1)] });
 
-      const sut = await exportConversations(options(source, new FakeCrypto()));
+      const result = await exportConversations(options(source, new FakeCrypto()));
 
-      const readme = new TextDecoder().decode((await unzipBlob(sut.blob)).get('README.txt'));
+      const readme = new TextDecoder().decode((await unzipBlob(result.blob)).get('README.txt'));
       expect(readme).toContain('Format:    iris-conversations/1');
       expect(readme).toContain('Made at:   2026-12-06T08:00:00.000Z');
       expect(readme).toContain('On device: session-1 (this sign-in; Test browser)');

@@ -55,7 +55,7 @@ export interface ConversationsExportOptions {
   onProgress?(progress: ExportProgress): void;
 }
 
-export interface ConversationsExport {
+export interface ConversationsExportResult {
   blob: Blob;
   fileName: string;
   progress: ExportProgress;
@@ -106,7 +106,7 @@ const NO_DEVICE = 'This device can\u2019t read encrypted messages right now';
  * this device can read, downloads (and decrypts) every file, and zips it all, in memory only. An
  * aborted `signal` stops it with the signal's reason.
  */
-export async function exportConversations(options: ConversationsExportOptions): Promise<ConversationsExport> {
+export async function exportConversations(options: ConversationsExportOptions): Promise<ConversationsExportResult> {
   const signal = options.signal ?? new AbortController().signal;
   const now = options.now ?? (() => new Date());
   const startedAt = now();
