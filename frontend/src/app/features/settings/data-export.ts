@@ -17,6 +17,7 @@ import { ExportError, SettingsStore } from './settings-store';
       <p class="text">
         Download a zip of everything the server holds about you: your profile and signed-in devices, your friends,
         requests and blocks, every conversation with the messages you can still see, and the files you uploaded.
+        End-to-end encrypted conversations are in it as the server has them, encrypted; export them readable below.
         You can do this once every 10 minutes.
       </p>
       @if (store.exporting()) {
