@@ -1,10 +1,10 @@
 import { type APIRequestContext, expect, type Locator, type Page, test } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { gpsCoordinates, hasGps, jpegWithGps } from './fixtures';
+import { gpsCoordinates, hasGps, jpegWithGps, readStoredZip } from './fixtures';
 import { dumpServerState, mediaSignature, mediaSignatureFiles, occurrences, occurrencesByEncoding, recordRedisTraffic } from './server-dump';
 import { apiLogin, befriendByApi, cspViolations, newPage, register, screenshots, signIn, uniqueName } from './support';
 
@@ -198,6 +198,33 @@ test('an encrypted chat: text and a photo reach the peer, the server keeps neith
     }
     await alice.goto('/chats');
     await expect(alice.getByRole('list', { name: 'Conversations' }).getByRole('listitem')).toContainText(fromAlice);
+  });
+
+  await test.step('alice exports her conversations on her first device: the zip holds the texts decrypted and the photo without GPS', async () => {
+    await alice.goto('/settings');
+    const downloading = alice.waitForEvent('download');
+    await alice.getByRole('button', { name: 'Export my conversations' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^iris-conversations-${aliceName}-\\d{4}-\\d{2}-\\d{2}\\.zip$`));
+    const entries = readStoredZip(readFileSync(await download.path()));
+    expect(entries.get('README.txt')?.toString('utf8')).toContain('Format:    iris-conversations/1');
+    const exported = JSON.parse(entries.get(`conversations/${conversationId}.json`)!.toString('utf8')) as {
+      encrypted: boolean;
+      peer: { username: string } | null;
+      messages: { content?: { body?: string } | null; undecryptable?: unknown; attachments: { file?: string; name: string; mimeType: string }[] }[];
+    };
+    expect(exported.encrypted).toBe(true);
+    expect(exported.peer?.username).toBe(bobName);
+    const bodies = exported.messages.map((message) => message.content?.body);
+    expect(bodies).toContain(canary);
+    expect(bodies).toContain(replyCanary);
+    expect(exported.messages.filter((message) => message.undecryptable)).toEqual([]);
+    const [file] = exported.messages.flatMap((message) => message.attachments);
+    expect(file).toMatchObject({ name: photoName, mimeType: 'image/jpeg' });
+    const exportedPhoto = entries.get(file.file!)!;
+    expect(mediaSignature(exportedPhoto)).toBe('jpeg');
+    expect(hasGps(exportedPhoto)).toBe(false);
+    await expect(alice.getByRole('status').filter({ hasText: 'Downloaded iris-conversations-' })).toContainText('1 file');
   });
 
   await test.step('signing out of the second browser deletes that device\'s keys from it', async () => {

@@ -3,6 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 
 /** Where the fixtures put their location: the Eiffel Tower. */
@@ -197,4 +198,33 @@ export function mp4Location(file: Buffer): string | null {
     return null;
   };
   return walk(0, file.length);
+}
+
+/**
+ * The entries of a store-only zip (what the web client's conversation export writes), read the way an
+ * unzipper does: end record, central directory, local headers; each entry's CRC-32 is checked.
+ */
+export function readStoredZip(zip: Buffer): Map<string, Buffer> {
+  const end = zip.length - 22;
+  if (zip.readUInt32LE(end) !== 0x06054b50) throw new Error('No zip end record (a comment is not expected)');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`No central directory header at ${at}`);
+    const method = zip.readUInt16LE(at + 10);
+    const crc = zip.readUInt32LE(at + 16);
+    const size = zip.readUInt32LE(at + 24);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const offset = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    if (method !== 0) throw new Error(`${name} is not stored`);
+    if (zip.readUInt32LE(offset) !== 0x04034b50) throw new Error(`No local header for ${name}`);
+    const start = offset + 30 + zip.readUInt16LE(offset + 26) + zip.readUInt16LE(offset + 28);
+    const data = zip.subarray(start, start + size);
+    if (crc32(data) !== crc) throw new Error(`${name} fails its CRC-32`);
+    entries.set(name, data);
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries;
 }

@@ -3,10 +3,8 @@ import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/cor
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Icon } from '../../shared/icon';
-import { ExportError, type ExportFile, SettingsStore } from './settings-store';
-
-/** Object URLs are freed after this; the browser has long taken the file by then. */
-const REVOKE_AFTER_MS = 60_000;
+import { saveFile } from './save-file';
+import { ExportError, SettingsStore } from './settings-store';
 
 @Component({
   selector: 'app-data-export',
@@ -19,6 +17,7 @@ const REVOKE_AFTER_MS = 60_000;
       <p class="text">
         Download a zip of everything the server holds about you: your profile and signed-in devices, your friends,
         requests and blocks, every conversation with the messages you can still see, and the files you uploaded.
+        End-to-end encrypted conversations are in it as the server has them, encrypted; export them readable below.
         You can do this once every 10 minutes.
       </p>
       @if (store.exporting()) {
@@ -55,23 +54,10 @@ export class DataExport {
     this.savedAs.set(null);
     try {
       const file = await this.store.exportData();
-      this.save(file);
+      saveFile(this.document, file.blob, file.fileName);
       this.savedAs.set(file.fileName);
     } catch (error) {
       this.error.set(error instanceof ExportError ? error.message : 'The export failed. Please try again.');
     }
-  }
-
-  /** Hands the zip to the browser as a download (through a `blob:` URL, which the CSP allows). */
-  private save(file: ExportFile): void {
-    const url = URL.createObjectURL(file.blob);
-    const link = this.document.createElement('a');
-    link.href = url;
-    link.download = file.fileName;
-    link.hidden = true;
-    this.document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS);
   }
 }

@@ -1,4 +1,5 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { ConversationsExport } from './conversations-export';
 import { DataExport } from './data-export';
 import { DeleteAccount } from './delete-account';
 import { PasswordForm } from './password-form';
@@ -8,7 +9,7 @@ import { ThemePicker } from './theme-picker';
 
 @Component({
   selector: 'app-settings-page',
-  imports: [ProfileForm, PasswordForm, ThemePicker, DataExport, DeleteAccount],
+  imports: [ProfileForm, PasswordForm, ThemePicker, DataExport, ConversationsExport, DeleteAccount],
   providers: [SettingsStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -17,6 +18,7 @@ import { ThemePicker } from './theme-picker';
     <app-theme-picker />
     <app-password-form />
     <app-data-export />
+    <app-conversations-export />
     <app-delete-account />
   `,
   styles: `
