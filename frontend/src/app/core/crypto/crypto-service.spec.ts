@@ -438,6 +438,20 @@ describe('CryptoService', () => {
       second.close();
     });
 
+    it('remembers across a restart which conversations it sent encrypted in', async () => {
+      const storage = new MemoryStorage();
+      const first = await persistentDevice(storage, 'P9');
+      expect(await first.knowsEncrypted(CONVERSATION)).toBe(false);
+      await first.encrypt(CONVERSATION, [ALICE, BOB], text('once encrypted'));
+      expect(await first.knowsEncrypted(CONVERSATION)).toBe(true);
+      first.close();
+
+      const second = await persistentDevice(storage, 'P9');
+      expect(await second.knowsEncrypted(CONVERSATION)).toBe(true);
+      expect(await second.knowsEncrypted('44444444-4444-4444-8444-444444444444')).toBe(false);
+      second.close();
+    });
+
     it('stores no plaintext in the browser', async () => {
       const storage = new MemoryStorage();
       const sut = await persistentDevice(storage, 'P2');

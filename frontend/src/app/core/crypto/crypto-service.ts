@@ -113,6 +113,8 @@ export class CryptoService {
   /** Megolm session + message index → the message id it was first read under (replay detection). */
   private readonly seenIndexes = new Map<string, string>();
   private closed = false;
+  /** Conversations known to be encrypted (their settings are in the store). */
+  private readonly encryptedRooms = new Set<string>();
 
   private constructor(
     private readonly wasm: CryptoWasm,
@@ -298,6 +300,19 @@ export class CryptoService {
     return result;
   }
 
+  /**
+   * Whether this device has sent encrypted in the conversation (kept in its store, across reloads):
+   * the conversation must not be written to in the clear whatever the server says now.
+   */
+  async knowsEncrypted(conversationId: string): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.encryptedRooms.has(conversationId)) return true;
+    const settings = await this.machine.getRoomSettings(new this.wasm.RoomId(matrixRoomId(conversationId)));
+    settings?.free();
+    if (settings) this.encryptedRooms.add(conversationId);
+    return settings !== undefined;
+  }
+
   /** Drops a message's decrypted content from memory (it expired or was deleted). */
   forget(messageId: string): void {
     this.decrypted.delete(messageId);
@@ -370,6 +385,13 @@ export class CryptoService {
     // Every device the server lists; verified identities replace this in the e2ee-trust issue.
     settings.sharingStrategy = CollectStrategy.allDevices();
     for (const request of await this.machine.shareRoomKey(new RoomId(roomId), users(), settings)) await this.send(request);
+    if (!this.encryptedRooms.has(conversationId)) {
+      // The library refuses to store a weaker setting later: the conversation stays encrypted here.
+      const roomSettings = new this.wasm.RoomSettings();
+      roomSettings.algorithm = this.wasm.EncryptionAlgorithm.MegolmV1AesSha2;
+      await this.machine.setRoomSettings(new RoomId(roomId), roomSettings);
+      this.encryptedRooms.add(conversationId);
+    }
     const encrypted = await this.machine.encryptRoomEvent(new RoomId(roomId), 'm.room.message', JSON.stringify(content));
     return JSON.parse(encrypted) as MatrixJson;
   }

@@ -15,12 +15,18 @@ describe('ConversationStore in an encrypted conversation', () => {
   let sut: ConversationStore;
   let http: HttpTestingController;
   let realtime: FakeRealtime;
-  let crypto: { encrypt: ReturnType<typeof vi.fn>; decrypt: ReturnType<typeof vi.fn>; forget: ReturnType<typeof vi.fn>; keysUpdated: ReturnType<typeof signal<number>> };
+  let crypto: {
+    encrypt: ReturnType<typeof vi.fn>;
+    decrypt: ReturnType<typeof vi.fn>;
+    forget: ReturnType<typeof vi.fn>;
+    knowsEncrypted: ReturnType<typeof vi.fn>;
+    keysUpdated: ReturnType<typeof signal<number>>;
+  };
 
   const next = (match: (url: string) => boolean) => nextRequest(http, match);
 
   beforeEach(() => {
-    crypto = { encrypt: vi.fn().mockResolvedValue(CIPHERTEXT), decrypt: vi.fn(), forget: vi.fn(), keysUpdated: signal(0) };
+    crypto = { encrypt: vi.fn().mockResolvedValue(CIPHERTEXT), decrypt: vi.fn(), forget: vi.fn(), knowsEncrypted: vi.fn().mockResolvedValue(false), keysUpdated: signal(0) };
     const device = { service: signal(crypto), error: signal(null), ready: () => Promise.resolve(crypto) };
     setup = setUpConversationStore([{ provide: DeviceCrypto, useValue: device }]);
     ({ sut, http, realtime } = setup);
@@ -102,6 +108,39 @@ describe('ConversationStore in an encrypted conversation', () => {
     expect(sut.encrypted()).toBe(true);
 
     realtime.serve('conversation.updated', { conversationId: 'c1', userId: 'u2', defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend', encrypted: false });
+    expect(sut.encrypted()).toBe(true);
+  });
+
+  it('does not believe an answer that turns encryption back off, and keeps encrypting', async () => {
+    await openConversation(setup, [], null, { encrypted: true });
+    const saving = sut.setDefaultTimer({ seconds: 60, mode: 'afterSend' });
+    (await next((url) => url === '/api/conversations/c1')).flush({
+      id: 'c1', peer: { id: 'u2', username: 'bob', displayName: 'Bob' }, defaultExpiresInSeconds: 60, defaultExpiryMode: 'afterSend', peerLastReadSeq: 0, encrypted: false,
+    });
+    await saving;
+    expect(sut.encrypted()).toBe(true);
+    const sending = sut.send('Still secret');
+    const post = await next((url) => url === '/api/conversations/c1/messages');
+    expect(post.request.body).not.toHaveProperty('body');
+    post.flush(message({ id: 'm1', senderId: 'u1', clientId: post.request.body.clientId, body: null, ciphertext: CIPHERTEXT }));
+    await sending;
+  });
+
+  it('counts a conversation whose history holds ciphertext as encrypted, whatever the server says', async () => {
+    await openConversation(setup, [message({ id: 'm1', senderId: 'u2', body: null, ciphertext: CIPHERTEXT })], null, { encrypted: false });
+    expect(sut.encrypted()).toBe(true);
+  });
+
+  it('encrypts where this device has sent encrypted before, even after a reload and a server saying plaintext', async () => {
+    crypto.knowsEncrypted.mockResolvedValue(true);
+    await openConversation(setup, [], null, { encrypted: false });
+    const sending = sut.send('Not in the clear');
+    const post = await next((url) => url === '/api/conversations/c1/messages');
+    expect(crypto.knowsEncrypted).toHaveBeenCalledWith('c1');
+    expect(post.request.body).toMatchObject({ ciphertext: CIPHERTEXT });
+    expect(post.request.body).not.toHaveProperty('body');
+    post.flush(message({ id: 'm1', senderId: 'u1', clientId: post.request.body.clientId, body: null, ciphertext: CIPHERTEXT }));
+    await sending;
     expect(sut.encrypted()).toBe(true);
   });
 

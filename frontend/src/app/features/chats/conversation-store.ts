@@ -165,9 +165,9 @@ export class ConversationStore {
         this.api.invoke(messagesHistory, { id, limit: PAGE_SIZE }),
       ]);
       if (this.id() !== id) return;
-      this.conversationValue.set(conversation);
-      this.peerReadSeqValue.set(conversation.peerLastReadSeq ?? 0);
       this.merge(page.items);
+      this.setConversation(conversation);
+      this.peerReadSeqValue.set(conversation.peerLastReadSeq ?? 0);
       this.olderCursor.set(page.nextCursor === null ? null : Number(page.nextCursor));
       this.state.set('loaded');
       void this.markRead();
@@ -212,7 +212,7 @@ export class ConversationStore {
         id,
         body: { defaultExpiresInSeconds: setting.seconds, defaultExpiryMode: setting.mode },
       });
-      if (this.id() === id) this.conversationValue.set(conversation);
+      if (this.id() === id) this.setConversation(conversation);
     } catch (error) {
       this.toasts.error(error);
     } finally {
@@ -227,7 +227,7 @@ export class ConversationStore {
     this.encryptingValue.set(true);
     try {
       const conversation = await this.api.invoke(conversationsUpdate, { id, body: { encrypted: true } });
-      if (this.id() === id) this.conversationValue.set(conversation);
+      if (this.id() === id) this.setConversation(conversation);
     } catch (error) {
       this.toasts.error(error);
     } finally {
@@ -252,7 +252,7 @@ export class ConversationStore {
       // The default timer and the peer's read marker may have changed meanwhile too.
       const conversation = await this.api.invoke(conversationsGet, { id });
       if (this.id() !== id) return;
-      this.conversationValue.set(conversation);
+      this.setConversation(conversation);
       this.peerReadSeqValue.update((seq) => Math.max(seq, conversation.peerLastReadSeq ?? 0));
     } catch {
       // The next reconnect tries again; live events keep flowing meanwhile.
@@ -293,7 +293,7 @@ export class ConversationStore {
     const conversation = this.conversationValue();
     if (!body || !conversation) return;
     try {
-      if (!conversation.encrypted) {
+      if (!(await this.encryptedForSure(conversation))) {
         this.receive(await this.api.invoke(messagesEdit, { id: messageId, body: { body } }));
         return;
       }
@@ -352,8 +352,8 @@ export class ConversationStore {
       // The timer the user saw when sending, explicitly: a default changed meanwhile does not apply.
       const timer = { expiresInSeconds: message.expiresInSeconds, ...(message.expiryMode ? { expiryMode: message.expiryMode } : {}) };
       const conversation = this.conversationValue();
-      if (conversation?.encrypted) {
-        await this.deliverEncrypted(conversation, message, attachments, timer);
+      if (conversation && (await this.encryptedForSure(conversation))) {
+        await this.deliverEncrypted(this.conversationValue() ?? conversation, message, attachments, timer);
         return;
       }
       const attachmentIds = attachments.map((attachment) => attachment.id);
@@ -393,6 +393,27 @@ export class ConversationStore {
     });
     this.decryptor.remember(sent, content);
     this.receive(sent);
+  }
+
+  /**
+   * Takes the server's copy of the conversation, except that encryption never goes back off: once this
+   * page saw it on, or a message in it is ciphertext, an answer saying otherwise is not believed.
+   */
+  private setConversation(next: ConversationDto): void {
+    const current = this.conversationValue();
+    const seen = (current?.id === next.id && current.encrypted) || this.entries().some((entry) => entry.message.ciphertext);
+    this.conversationValue.set(seen && !next.encrypted ? { ...next, encrypted: true } : next);
+  }
+
+  /**
+   * Whether to encrypt: the conversation says so, or this device's crypto store remembers sending
+   * encrypted in it (a server that turns encryption back off, even across a reload, gets no plaintext).
+   */
+  private async encryptedForSure(conversation: ConversationDto): Promise<boolean> {
+    if (conversation.encrypted) return true;
+    const remembered = (await this.device.service()?.knowsEncrypted(conversation.id)) ?? false;
+    if (remembered && this.conversationValue()?.id === conversation.id) this.setConversation({ ...conversation, encrypted: true });
+    return remembered;
   }
 
   private async encryptFor(conversation: ConversationDto, content: MessageContent): Promise<EncryptedContentDto> {
