@@ -171,6 +171,15 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
     await b1.sync();
     seen = b1.changedUsers().length;
     await t.db.query(`UPDATE sessions SET expires_at = $2 WHERE id = $1`, [a2.deviceId, new Date(t.clock.now().getTime() - 1000)]);
+    // Before the clean-up runs, an expired session's device is neither listed nor reachable.
+    const listed = await t.http.post('/api/e2ee/keys/query').set(bearer(bob.accessToken)).send({ device_keys: { [a2.userId]: [] } }).expect(200);
+    expect(Object.keys(listed.body.device_keys[a2.userId])).toEqual([]);
+    const claimed = await t.http
+      .post('/api/e2ee/keys/claim')
+      .set(bearer(bob.accessToken))
+      .send({ one_time_keys: { [a2.userId]: { [a2.deviceId]: 'signed_curve25519' } } })
+      .expect(200);
+    expect(claimed.body.one_time_keys).toEqual({});
     await t.app.get(AuthService).deleteEndedSessions();
     expect(await rowsOfSession(a2.deviceId)).toEqual(none);
     expect(await t.db.query(`SELECT id FROM sessions WHERE id = $1`, [a2.deviceId])).toEqual([]);

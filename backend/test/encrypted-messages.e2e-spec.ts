@@ -190,6 +190,9 @@ describe('encrypted conversations (e2e)', () => {
         { ...MEGOLM, ciphertext: '' },
         { ...MEGOLM, ciphertext: 42 },
         { ...MEGOLM, session_id: '<script>' },
+        // Half a surrogate pair cannot be stored in jsonb: a 400, never a 500.
+        { ...MEGOLM, device_id: '\ud800' },
+        { ...MEGOLM, device_id: 'with space' },
         { ...MEGOLM, 'm.relates_to': { rel_type: 'm.annotation', event_id: '$x' } },
         { ...MEGOLM, body: 'plaintext hidden in the envelope' },
         JSON.stringify(MEGOLM),

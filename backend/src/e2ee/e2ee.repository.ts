@@ -66,12 +66,17 @@ export class E2eeRepository {
     ]);
   }
 
-  /** Devices (with keys) of these users; of `sessionIds` only when given. */
-  devicesOf(userIds: string[], tx?: Tx): Promise<DeviceRow[]> {
+  /**
+   * Devices (with keys) of these users. With `openAt`, only those whose session is open then: a
+   * session that expired keeps its device until the hourly clean-up, but no one should see or reach it.
+   */
+  devicesOf(userIds: string[], tx?: Tx, openAt?: Date): Promise<DeviceRow[]> {
     if (userIds.length === 0) return Promise.resolve([]);
     return managerFor(this.dataSource, tx).query(
-      `SELECT session_id, user_id, device_keys FROM e2ee_devices WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, created_at, session_id`,
-      [userIds],
+      `SELECT d.session_id, d.user_id, d.device_keys FROM e2ee_devices d
+         ${openAt ? 'JOIN sessions s ON s.id = d.session_id AND s.revoked_at IS NULL AND s.expires_at > $2' : ''}
+        WHERE d.user_id = ANY($1::uuid[]) ORDER BY d.user_id, d.created_at, d.session_id`,
+      openAt ? [userIds, openAt] : [userIds],
     );
   }
 

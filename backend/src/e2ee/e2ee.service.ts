@@ -115,7 +115,7 @@ export class E2eeService {
       if (!Array.isArray(devices) || devices.some((d) => typeof d !== 'string')) throw invalidKeys('device_keys: each user maps to a list of device ids');
     }
     const visible = await this.visibleUsers(caller.id, requested.map(([matrixId]) => matrixId));
-    const rows = await this.e2ee.devicesOf([...visible.values()]);
+    const rows = await this.e2ee.devicesOf([...visible.values()], undefined, this.clock.now());
     const deviceKeys: Record<string, Record<string, DeviceKeysDto>> = {};
     for (const [matrixId, devices] of requested) {
       const userId = visible.get(matrixId);
@@ -136,7 +136,7 @@ export class E2eeService {
     }
     if (requested.length > MAX_TARGETS_PER_REQUEST) throw tooManyTargets(MAX_TARGETS_PER_REQUEST);
     const visible = await this.visibleUsers(caller.id, [...new Set(requested.map(([matrixId]) => matrixId))]);
-    const owners = new Map((await this.e2ee.devicesOf([...visible.values()])).map((row) => [row.session_id, row.user_id]));
+    const owners = new Map((await this.e2ee.devicesOf([...visible.values()], undefined, this.clock.now())).map((row) => [row.session_id, row.user_id]));
     const claimable = requested.filter(
       ([matrixId, deviceId, algorithm]) =>
         algorithm === 'signed_curve25519' && visible.has(matrixId) && isDeviceId(deviceId) && owners.get(deviceId) === visible.get(matrixId),
@@ -180,7 +180,7 @@ export class E2eeService {
     const recipients = await this.transactions.run(async (tx) => {
       const now = this.clock.now();
       if (!(await this.e2ee.recordTxn(tx, caller.sessionId, txnId, now))) return [];
-      const devices = await this.e2ee.devicesOf([...allowed.values()], tx);
+      const devices = await this.e2ee.devicesOf([...allowed.values()], tx, now);
       // One message per recipient device; `*` first, so a payload named for the device replaces it.
       const byDevice = new Map<string, NewToDeviceMessage>();
       for (const wildcard of [true, false]) {

@@ -13,6 +13,8 @@ export const MEGOLM_ALGORITHM = 'm.megolm.v1.aes-sha2';
 export const MAX_CIPHERTEXT_BYTES = 64 * 1024;
 /** Standard base64, padded or not (Matrix leaves the padding out). */
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/** Iris's device ids are uuids; Matrix's are printable ASCII. Anything else (a lone surrogate) would not fit jsonb. */
+const DEVICE_ID = /^[\x21-\x7e]+$/;
 
 /**
  * The Megolm `m.room.encrypted` content the sender's client made (OlmMachine.encryptRoomEvent). The server
@@ -41,10 +43,11 @@ export class EncryptedContentDto {
   @Matches(BASE64, { message: 'sender_key must be base64' })
   sender_key?: string;
 
-  /** The sending device's id (deprecated in Matrix; sent by current clients). */
+  /** The sending device's id (deprecated in Matrix; sent by current clients): printable ASCII. */
   @IsOptional()
   @IsString()
   @Length(1, 255)
+  @Matches(DEVICE_ID, { message: 'device_id must be printable ASCII' })
   device_id?: string;
 }
 
