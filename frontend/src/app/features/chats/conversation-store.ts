@@ -57,6 +57,8 @@ export class ConversationStore {
   private readonly savingDefaultValue = signal(false);
   private readonly encryptingValue = signal(false);
   private lastMarkedSeq = 0;
+  /** The ciphertext of each encrypted message not yet acknowledged, by clientId, for its retries (memory only). */
+  private readonly sealed = new Map<string, EncryptedContentDto>();
   private readonly expiryAlarm = inject(ExpiryClock).alarm(() => this.expire());
   private visible: () => boolean = () => typeof document === 'undefined' || document.visibilityState === 'visible';
 
@@ -157,6 +159,7 @@ export class ConversationStore {
     this.peerReadSeqValue.set(0);
     this.typing.stop();
     this.lastMarkedSeq = 0;
+    this.sealed.clear();
     this.state.set('loading');
     this.errorMessage.set(null);
     try {
@@ -384,13 +387,17 @@ export class ConversationStore {
     const content: MessageContent = { type: 'text' };
     if (message.body) content.body = message.body;
     if (infos.length > 0) content.attachments = infos;
-    const ciphertext = await this.encryptFor(conversation, content);
+    // A retry sends the very ciphertext of the first attempt: if that one did land, the server answers
+    // it as a replay of the same message rather than a conflicting second one.
+    const ciphertext = this.sealed.get(message.clientId) ?? (await this.encryptFor(conversation, content));
+    this.sealed.set(message.clientId, ciphertext);
     // Every blob the message needs, thumbnails included, so none is swept as an unsent upload.
     const attachmentIds = infos.flatMap((info) => (info.thumbnail ? [info.id, info.thumbnail.id] : [info.id]));
     const sent = await this.api.invoke(messagesSend, {
       id: conversation.id,
       body: { clientId: message.clientId, ciphertext, ...timer, ...(attachmentIds.length ? { attachmentIds } : {}) },
     });
+    this.sealed.delete(message.clientId);
     this.decryptor.remember(sent, content);
     this.receive(sent);
   }
