@@ -1,6 +1,6 @@
 import { AttachmentCipher } from './attachment-cipher';
 import { decryptFile } from './attachment-crypto';
-import { prepareEncryptedUpload } from './encrypted-upload';
+import { prepareEncryptedUpload, sniffMediaType } from './encrypted-upload';
 import type { DecodedImage, ImageCodec } from './image-metadata';
 import { parseMessageContent } from './message-content';
 
@@ -61,6 +61,16 @@ describe('prepareEncryptedUpload', () => {
     expect(parseMessageContent(JSON.parse(JSON.stringify(content)))).not.toBeNull();
   });
 
+  it('goes by the bytes, not the name: a JPEG named .txt with no type is still re-encoded', async () => {
+    const file = new File([Uint8Array.from([0xff, 0xd8, 0xff, 0xe1]), 'Exif GPS ' + GPS], 'notes.txt', { type: '' });
+
+    const sut = await prepareEncryptedUpload(file, cipher, { codec: codec() });
+
+    expect(sut.metadata).toBe('removed');
+    expect(sut.info.mimetype).toBe('image/jpeg');
+    expect(await opened(sut.blob, sut.info)).toBe('re-encoded image/jpeg');
+  });
+
   it('sends an image the browser cannot decode as it is, and says its metadata was kept', async () => {
     const file = new File(['HEIC bytes'], 'photo.heic', { type: 'image/heic' });
 
@@ -99,5 +109,23 @@ describe('prepareEncryptedUpload', () => {
     expect(sut.metadata).toBe('none');
     expect(sut.info).toMatchObject({ mimetype: 'application/pdf', name: 'report.pdf', size: 8 });
     expect(await opened(sut.blob, sut.info)).toBe('%PDF-1.7');
+  });
+});
+
+describe('sniffMediaType', () => {
+  const bytes = (...values: (number | string)[]) =>
+    Uint8Array.from(values.flatMap((value) => (typeof value === 'number' ? [value] : [...value].map((c) => c.charCodeAt(0)))));
+
+  it('names the formats that carry metadata by their first bytes, and nothing else', () => {
+    expect(sniffMediaType(bytes(0xff, 0xd8, 0xff, 0xe0))).toBe('image/jpeg');
+    expect(sniffMediaType(bytes(0x89, 'PNG', 0x0d, 0x0a, 0x1a, 0x0a))).toBe('image/png');
+    expect(sniffMediaType(bytes('GIF89a'))).toBe('image/gif');
+    expect(sniffMediaType(bytes('RIFF', 0, 0, 0, 0, 'WEBPVP8 '))).toBe('image/webp');
+    expect(sniffMediaType(bytes(0, 0, 0, 24, 'ftypheic'))).toBe('image/heic');
+    expect(sniffMediaType(bytes(0, 0, 0, 24, 'ftypavif'))).toBe('image/avif');
+    expect(sniffMediaType(bytes(0, 0, 0, 24, 'ftypqt  '))).toBe('video/quicktime');
+    expect(sniffMediaType(bytes(0, 0, 0, 24, 'ftypisom'))).toBe('video/mp4');
+    expect(sniffMediaType(bytes('%PDF-1.7'))).toBeNull();
+    expect(sniffMediaType(bytes())).toBeNull();
   });
 });

@@ -23,7 +23,8 @@ export interface EncryptedUploadOptions {
 }
 
 export async function prepareEncryptedUpload(file: File, cipher: AttachmentCipher, options: EncryptedUploadOptions = {}): Promise<EncryptedUpload> {
-  const type = file.type || 'application/octet-stream';
+  // What the bytes are, not what the name says: a photo renamed or without an extension still loses its EXIF.
+  const type = sniffMediaType(new Uint8Array(await file.slice(0, 16).arrayBuffer())) ?? (file.type || 'application/octet-stream');
   let bytes: ArrayBuffer;
   let mimetype = type;
   let metadata: EncryptedUpload['metadata'] = 'none';
@@ -32,7 +33,9 @@ export async function prepareEncryptedUpload(file: File, cipher: AttachmentCiphe
 
   if (type.startsWith('image/') && type !== 'image/svg+xml') {
     try {
-      const image = await prepareImage(file, options.codec ?? browserImageCodec());
+      // Typed as sniffed, so the re-encoding picks the format the bytes are in.
+      const typed = type === file.type ? file : new File([file], file.name, { type });
+      const image = await prepareImage(typed, options.codec ?? browserImageCodec());
       bytes = await image.blob.arrayBuffer();
       mimetype = image.mimetype;
       thumbnail = image.thumbnail;
@@ -81,4 +84,29 @@ export async function prepareEncryptedUpload(file: File, cipher: AttachmentCiphe
 /** Uploaded without a type: the server treats it as an opaque encrypted blob. */
 function opaque(ciphertext: Uint8Array<ArrayBuffer>): Blob {
   return new Blob([ciphertext], { type: 'application/octet-stream' });
+}
+
+const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs', 'mif1', 'msf1']);
+
+/**
+ * The media type a file's first bytes announce, for the formats that carry metadata worth removing:
+ * JPEG, PNG, GIF, WebP, HEIF/AVIF and the ISO-BMFF videos (MP4, MOV, 3GP). Null for anything else.
+ */
+export function sniffMediaType(head: Uint8Array): string | null {
+  const at = (offset: number, ...bytes: number[]) => bytes.every((byte, i) => head[offset + i] === byte);
+  const text = (offset: number, length: number) => String.fromCharCode(...head.subarray(offset, offset + length));
+  if (at(0, 0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (text(0, 4) === 'GIF8') return 'image/gif';
+  if (text(0, 4) === 'RIFF' && text(8, 4) === 'WEBP') return 'image/webp';
+  if (head.length >= 12 && text(4, 4) === 'ftyp') {
+    const brand = text(8, 4);
+    if (brand === 'avif' || brand === 'avis') return 'image/avif';
+    if (HEIF_BRANDS.has(brand)) return 'image/heic';
+    if (brand === 'qt  ') return 'video/quicktime';
+    if (brand.startsWith('3g')) return 'video/3gpp';
+    if (brand === 'M4A ') return 'audio/mp4';
+    return 'video/mp4';
+  }
+  return null;
 }

@@ -1,6 +1,6 @@
 import { HttpClient, HttpContext } from '@angular/common/http';
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
-import { defer, map, type Observable, of, type Subscription, switchMap } from 'rxjs';
+import { defer, map, type Observable, of, type Subscription, switchMap, tap } from 'rxjs';
 import { Api } from '../../../../sdk/api';
 import { attachmentsUpload } from '../../../../sdk/fn/attachments/attachments-upload';
 import { attachmentsUploadEncrypted } from '../../../../sdk/fn/attachments/attachments-upload-encrypted';
@@ -9,6 +9,7 @@ import { describeError } from '../../../core/api-errors';
 import { prepareEncryptedUpload } from '../../../core/crypto/encrypted-upload';
 import type { EncryptedAttachmentInfo } from '../../../core/crypto/message-content';
 import { UPLOAD_PROGRESS } from '../../../core/upload-progress';
+import { Toasts } from '../../../shared/toasts';
 import { AttachmentConfig, checkFiles } from './attachment-config';
 import { ATTACHMENT_CIPHER } from './attachment-files';
 
@@ -180,6 +181,7 @@ export class UploadsStore {
   private readonly http = inject(HttpClient);
   private readonly config = inject(AttachmentConfig);
   private readonly cipher = inject(ATTACHMENT_CIPHER);
+  private readonly toasts = inject(Toasts);
   private encrypted: () => boolean = () => false;
   private readonly queue = new UploadQueue((upload) => this.transport(upload));
   private readonly trayValue = signal<readonly Upload[]>([]);
@@ -248,6 +250,10 @@ export class UploadsStore {
     const blob = (file: Blob, withProgress: boolean) =>
       attachmentsUploadEncrypted(this.http, this.api.rootUrl, { body: { file } }, withProgress ? context : undefined).pipe(map((response) => response.body));
     return defer(() => prepareEncryptedUpload(upload.file, this.cipher)).pipe(
+      tap((prepared) => {
+        // Only the peer can read it, but they get it as it is: say so rather than send it silently.
+        if (prepared.metadata === 'kept') this.toasts.info(`${upload.file.name}: this browser could not remove its metadata (such as a location); it is sent as it is.`);
+      }),
       switchMap((prepared) =>
         (prepared.thumbnail ? blob(prepared.thumbnail.blob, false) : of<AttachmentDto | null>(null)).pipe(
           switchMap((thumbnail) =>
