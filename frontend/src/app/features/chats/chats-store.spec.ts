@@ -9,6 +9,7 @@ import { Realtime } from '../../core/realtime';
 import { FakeRealtime } from '../../core/realtime.fixtures';
 import { message } from './message.fixtures';
 import { ChatsStore } from './chats-store';
+import { MessageDecryptor } from './message-decryptor';
 
 function conversation(id: string, last: MessageDto | null, unreadCount = 0): ConversationDto {
   return {
@@ -117,7 +118,10 @@ describe('ChatsStore live updates', () => {
 
     it('reads the list again when the sweep reports expired messages, and follows default timer changes', async () => {
       await load([conversation('c1', message({}), 1)]);
+      const forget = vi.spyOn(TestBed.inject(MessageDecryptor), 'forget');
       realtime.serve('message.expired', { conversationId: 'c1', messageIds: ['m0'] });
+      // What was decrypted of it goes from memory with it.
+      expect(forget).toHaveBeenCalledWith(['m0']);
       http.expectOne('/api/conversations?limit=50').flush({ items: [conversation('c1', message({}), 0)], nextCursor: null });
       await vi.waitFor(() => expect(sut.conversations()[0].unreadCount).toBe(0));
       realtime.serve('conversation.updated', { conversationId: 'c1', userId: 'u2', defaultExpiresInSeconds: 3600, defaultExpiryMode: 'afterRead' });

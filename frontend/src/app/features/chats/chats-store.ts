@@ -8,6 +8,7 @@ import { describeError } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
 import { hasExpired, nextExpiryIn, startReadClock } from './expiry';
+import { MessageDecryptor } from './message-decryptor';
 import { ExpiryClock } from './expiry-clock';
 
 const PAGE_SIZE = 50;
@@ -31,6 +32,7 @@ export class ChatsStore {
 
   private readonly auth = inject(AuthStore);
   private readonly realtime = inject(Realtime);
+  private readonly decryptor = inject(MessageDecryptor);
 
   constructor() {
     const destroyRef = inject(DestroyRef);
@@ -40,8 +42,15 @@ export class ChatsStore {
     });
     this.realtime.on('message.created').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.applyMessage(message, true));
     this.realtime.on('message.updated').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.applyMessage(message, false));
-    this.realtime.on('message.deleted').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.applyMessage(message, false));
-    this.realtime.on('message.expired').pipe(takeUntilDestroyed(destroyRef)).subscribe(() => void this.load(true));
+    this.realtime.on('message.deleted').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => {
+      this.decryptor.forget([message.id]);
+      this.applyMessage(message, false);
+    });
+    this.realtime.on('message.expired').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
+      // What was decrypted of them goes from memory too, not only from the list.
+      this.decryptor.forget(event.messageIds);
+      void this.load(true);
+    });
     this.realtime.on('conversation.read').pipe(takeUntilDestroyed(destroyRef)).subscribe((event) => {
       const item = this.items().find((conversation) => conversation.id === event.conversationId);
       if (!item) return;
@@ -71,7 +80,9 @@ export class ChatsStore {
   private watchExpiry(): void {
     const now = Date.now();
     const lastMessages = this.items().map((item) => item.lastMessage);
-    if (lastMessages.some((message) => message && !message.deleted && hasExpired(message, now))) {
+    const expired = lastMessages.filter((message) => message && !message.deleted && hasExpired(message, now));
+    this.decryptor.forget(expired.map((message) => message!.id));
+    if (expired.length > 0) {
       // At most once a second: with a clock ahead of the server's, the server still serves it for a moment.
       const wait = this.lastExpiryReload + 1000 - now;
       if (wait <= 0) {
