@@ -1,3 +1,6 @@
+// The persistent store (IndexedDB) as a browser has it: each device keeps its keys in a store of its own.
+import 'fake-indexeddb/auto';
+import { randomBytes } from 'node:crypto';
 import {
   CollectStrategy,
   DecryptionErrorCode,
@@ -60,7 +63,12 @@ export class E2eeTestDevice {
   static async create(t: TestApp, accessToken: string): Promise<E2eeTestDevice> {
     await initAsync();
     const whoami = await t.http.get('/api/e2ee/whoami').set(bearer(accessToken)).expect(200);
-    const olm = await OlmMachine.initialize(new UserId(whoami.body.user_id), new DeviceId(whoami.body.device_id));
+    const olm = await OlmMachine.initialize(
+      new UserId(whoami.body.user_id),
+      new DeviceId(whoami.body.device_id),
+      `iris-test-${whoami.body.device_id}`,
+      randomBytes(32).toString('base64'),
+    );
     const device = new E2eeTestDevice(t, accessToken, whoami.body.user_id, whoami.body.device_id, olm);
     await olm.updateTrackedUsers([new UserId(device.userId)]);
     await device.flush();
