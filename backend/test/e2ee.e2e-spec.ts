@@ -314,6 +314,13 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       await t.http.put(`/api/blocks/${alice.id}`).set(bearer(bob.accessToken)).expect(204);
       const acrossBlock = await send(alice, { [b1.userId]: { '*': { a: 1 } } });
       expect([acrossBlock.status, acrossBlock.body.code]).toEqual([403, 'RECIPIENT_NOT_ALLOWED']);
+      // Nor can the blocked side drain the blocker's one-time keys.
+      const claim = await t.http
+        .post('/api/e2ee/keys/claim')
+        .set(bearer(alice.accessToken))
+        .send({ one_time_keys: { [b1.userId]: { [b1.deviceId]: 'signed_curve25519' } } })
+        .expect(200);
+      expect(claim.body).toEqual({ one_time_keys: {}, failures: {} });
       expect(await queued()).toBe(before);
       // Own devices are always fine.
       await send(alice, { [a1.userId]: { '*': { a: 1 } } }).expect(200);

@@ -127,7 +127,11 @@ export class E2eeService {
     return { device_keys: deviceKeys, failures: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {} };
   }
 
-  /** One key per requested device of a visible user: a one-time key, consumed, or else the fallback key. */
+  /**
+   * One key per requested device of the caller or a contact with no block either way (a key is only
+   * good for sending to the device, which a block refuses, so a blocked contact cannot drain them): a
+   * one-time key, consumed, or else the fallback key.
+   */
   async claimKeys(caller: AuthUser, dto: KeysClaimDto): Promise<KeysClaimResponseDto> {
     const requested: [string, string, unknown][] = [];
     for (const [matrixId, devices] of Object.entries(dto.one_time_keys)) {
@@ -135,7 +139,7 @@ export class E2eeService {
       for (const [deviceId, algorithm] of Object.entries(devices)) requested.push([matrixId, deviceId, algorithm]);
     }
     if (requested.length > MAX_TARGETS_PER_REQUEST) throw tooManyTargets(MAX_TARGETS_PER_REQUEST);
-    const visible = await this.visibleUsers(caller.id, [...new Set(requested.map(([matrixId]) => matrixId))]);
+    const visible = await this.writableUsers(caller.id, [...new Set(requested.map(([matrixId]) => matrixId))]);
     const owners = new Map((await this.e2ee.devicesOf([...visible.values()], undefined, this.clock.now())).map((row) => [row.session_id, row.user_id]));
     const claimable = requested.filter(
       ([matrixId, deviceId, algorithm]) =>
