@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { CryptoService, CryptoStoreError, cryptoStoreName, type EncryptedMessage, megolmMessageIndex } from './crypto-service';
+import { CryptoService, CryptoStoreError, cryptoStoreName, type EncryptedMessage, forgetOtherDevices, megolmMessageIndex } from './crypto-service';
 import type { E2eeTransport, MatrixJson } from './e2ee-transport';
 import { InMemoryE2eeServer, MemoryStorage } from './e2ee-transport.fixtures';
 import type { MessageContent } from './message-content';
@@ -28,6 +28,21 @@ class Timeline {
 }
 
 const text = (body: string): MessageContent => ({ type: 'text', body });
+
+/** Web Locks as browsers implement `ifAvailable`: the callback gets null when the lock is taken. */
+class FakeLocks {
+  private readonly held = new Set<string>();
+  async request(name: string, _options: unknown, callback: (lock: unknown) => unknown): Promise<unknown> {
+    if (this.held.has(name)) return callback(null);
+    this.held.add(name);
+    try {
+      return await callback({ name, mode: 'exclusive' });
+    } finally {
+      this.held.delete(name);
+    }
+  }
+}
+
 
 describe('CryptoService', () => {
   let server: InMemoryE2eeServer;
@@ -385,20 +400,6 @@ describe('CryptoService', () => {
   });
 
   describe('one tab per device', () => {
-    /** Web Locks as browsers implement `ifAvailable`: the callback gets null when the lock is taken. */
-    class FakeLocks {
-      private readonly held = new Set<string>();
-      async request(name: string, _options: unknown, callback: (lock: unknown) => unknown): Promise<unknown> {
-        if (this.held.has(name)) return callback(null);
-        this.held.add(name);
-        try {
-          return await callback({ name, mode: 'exclusive' });
-        } finally {
-          this.held.delete(name);
-        }
-      }
-    }
-
     it('refuses a second tab while the first holds the device, and lets it in once the first closed', async () => {
       const locks = new FakeLocks() as unknown as LockManager;
       const storage = new MemoryStorage();
@@ -450,6 +451,32 @@ describe('CryptoService', () => {
       expect(await second.knowsEncrypted(CONVERSATION)).toBe(true);
       expect(await second.knowsEncrypted('44444444-4444-4444-8444-444444444444')).toBe(false);
       second.close();
+    });
+
+    it('deletes the keys other devices left in the browser, and keeps those of one still open in another tab', async () => {
+      const locks = new FakeLocks() as unknown as LockManager;
+      const storage = new MemoryStorage();
+      const start = (deviceId: string) => CryptoService.start({ transport: server.transport(ALICE, deviceId), storage, persistent: true, locks });
+      (await start('Q1')).close(); // signed out elsewhere while no tab was open: its keys stayed
+      const openElsewhere = await start('Q2');
+      const current = await start('Q3');
+
+      const forgotten = await forgetOtherDevices('Q3', { storage, locks });
+
+      // (Stores earlier specs left in this IndexedDB go too.)
+      expect(forgotten).toContain('Q1');
+      expect(forgotten).not.toContain('Q2');
+      expect(forgotten).not.toContain('Q3');
+
+      const names = await databaseNames();
+      expect(names.filter((name) => name.startsWith(cryptoStoreName('Q1')))).toEqual([]);
+      expect(names).toContain(`${cryptoStoreName('Q2')}::matrix-sdk-crypto`);
+      expect(names).toContain(`${cryptoStoreName('Q3')}::matrix-sdk-crypto`);
+      expect(storage.getItem('iris.e2ee.Q1.passphrase')).toBeNull();
+      expect(storage.getItem('iris.e2ee.Q2.passphrase')).not.toBeNull();
+      expect(storage.getItem('iris.e2ee.Q3.passphrase')).not.toBeNull();
+      openElsewhere.close();
+      current.close();
     });
 
     it('stores no plaintext in the browser', async () => {

@@ -505,6 +505,44 @@ async function storePassphrase(storage: KeyValueStorage, idb: IDBFactory | undef
   return passphrase;
 }
 
+/**
+ * Deletes the keys other devices left in this browser: a session that ended while no tab was open
+ * (revoked elsewhere, expired) never got to delete its store. Tabs of one browser share one sign-in,
+ * so any other device is gone; one still open in another tab (holding its lock) is left alone.
+ */
+export async function forgetOtherDevices(
+  currentDeviceId: string,
+  options: { storage?: KeyValueStorage & Pick<Storage, 'length' | 'key'>; indexedDB?: IDBFactory; locks?: LockManager | null } = {},
+): Promise<string[]> {
+  const storage = options.storage ?? localStorage;
+  const idb = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  const locks = options.locks === undefined ? defaultLocks() : options.locks;
+  const others = new Set<string>();
+  for (let i = 0; i < storage.length; i++) {
+    const device = /^iris\.e2ee\.(.+)\.(?:passphrase|since)$/.exec(storage.key(i) ?? '')?.[1];
+    if (device && device !== currentDeviceId) others.add(device);
+  }
+  const prefix = cryptoStoreName('');
+  for (const { name } of idb?.databases ? await idb.databases() : []) {
+    const device = name?.startsWith(prefix) ? name.slice(prefix.length).split('::')[0] : undefined;
+    if (device && device !== currentDeviceId) others.add(device);
+  }
+  const forgotten: string[] = [];
+  for (const device of others) {
+    const release = await holdDevice(locks, device);
+    if (!release) continue;
+    try {
+      storage.removeItem(passphraseKey(device));
+      storage.removeItem(sinceKey(device));
+      if (idb) await Promise.all(STORE_SUFFIXES.map((suffix) => deleteDatabase(idb, cryptoStoreName(device) + suffix)));
+      forgotten.push(device);
+    } finally {
+      release();
+    }
+  }
+  return forgotten;
+}
+
 function defaultLocks(): LockManager | null {
   return typeof navigator === 'undefined' ? null : (navigator.locks ?? null);
 }

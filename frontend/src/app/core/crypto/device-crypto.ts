@@ -60,7 +60,7 @@ export class DeviceCrypto {
 
   private async start(transport: E2eeTransport, userId: string): Promise<CryptoService | null> {
     try {
-      const { CryptoService } = await import('./crypto-service');
+      const { CryptoService, forgetOtherDevices } = await import('./crypto-service');
       const service = await CryptoService.start({ transport });
       if (this.userId !== userId) {
         await service.signOut();
@@ -68,6 +68,8 @@ export class DeviceCrypto {
       }
       this.current.set(service);
       this.failure.set(null);
+      // Keys of sessions that ended while no tab was open stay nowhere.
+      void forgetOtherDevices(service.deviceId).catch(() => undefined);
       return service;
     } catch (error) {
       if (this.userId !== userId) return null;

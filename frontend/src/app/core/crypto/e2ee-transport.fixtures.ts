@@ -162,4 +162,10 @@ export class MemoryStorage {
   removeItem(key: string): void {
     this.items.delete(key);
   }
+  get length(): number {
+    return this.items.size;
+  }
+  key(index: number): string | null {
+    return [...this.items.keys()][index] ?? null;
+  }
 }
