@@ -10,7 +10,7 @@ export interface EncryptedContentDto {
   ciphertext: string;
 
   /**
-   * The sending device's id (deprecated in Matrix; sent by current clients).
+   * The sending device's id (deprecated in Matrix; sent by current clients): printable ASCII.
    */
   device_id?: string;
 

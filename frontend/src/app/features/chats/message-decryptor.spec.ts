@@ -73,6 +73,24 @@ describe('MessageDecryptor', () => {
     expect(sut.contentOf(encrypted)).toEqual({ kind: 'ok', content: { type: 'text', body: 'Late key' } });
   });
 
+  it('tries again when keys arrive while a decryption that will miss them is still running', async () => {
+    const sut = create();
+    const encrypted = message({ body: null, ciphertext: CIPHERTEXT });
+    let finish!: (result: DecryptResult) => void;
+    crypto.decrypt.mockImplementationOnce(() => new Promise((resolve) => (finish = resolve)));
+    crypto.decrypt.mockResolvedValueOnce({ kind: 'ok', content: { type: 'text', body: 'Key came meanwhile' }, senderDeviceId: 's2' });
+
+    sut.request([encrypted]);
+    // The room key lands (and its retry finds this message still running), then the first attempt ends without it.
+    crypto.keysUpdated.update((count) => count + 1);
+    TestBed.tick();
+    finish({ kind: 'undecryptable', reason: 'no-key', message: UNDECRYPTABLE_MESSAGES['no-key'] });
+    await settle();
+
+    expect(crypto.decrypt).toHaveBeenCalledTimes(2);
+    expect(sut.contentOf(encrypted)).toEqual({ kind: 'ok', content: { type: 'text', body: 'Key came meanwhile' } });
+  });
+
   it('never retries a damaged or replayed message', async () => {
     const sut = create();
     const encrypted = message({ body: null, ciphertext: CIPHERTEXT });

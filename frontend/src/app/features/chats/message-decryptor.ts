@@ -118,9 +118,16 @@ export class MessageDecryptor {
     const key = `${message.id}|${ciphertext}`;
     if (this.running.has(key)) return;
     this.running.add(key);
+    let again = false;
     try {
+      // Keys that arrive while this runs bump `keysUpdated`, and their retry finds this one running.
+      const generation = untracked(() => service.keysUpdated());
       const result = await service.decrypt({ ...message, ciphertext: message.ciphertext });
       if (!this.known.has(message.id)) return;
+      if (result.kind === 'undecryptable' && RETRIED.has(result.reason) && untracked(() => service.keysUpdated()) !== generation) {
+        again = true;
+        return;
+      }
       const state: ShownContent = result.kind === 'ok' ? { kind: 'ok', content: result.content } : { kind: 'undecryptable', reason: result.reason, message: result.message };
       const current = this.entries().get(message.id);
       // Keep what a newer ciphertext already showed; a failure never hides content read before.
@@ -128,6 +135,7 @@ export class MessageDecryptor {
       this.set(message.id, { ciphertext, state });
     } finally {
       this.running.delete(key);
+      if (again && this.device.service() === service) void this.decrypt(message, ciphertext);
     }
   }
 
