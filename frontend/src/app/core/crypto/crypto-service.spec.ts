@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
-import { CryptoService, CryptoStoreError, cryptoStoreName, type EncryptedMessage, forgetOtherDevices, megolmMessageIndex } from './crypto-service';
+import { CryptoService, type EncryptedMessage, megolmMessageIndex } from './crypto-service';
+import { CryptoStoreError, cryptoStoreName, forgetOtherDevices } from './device-store';
 import type { E2eeTransport, MatrixJson } from './e2ee-transport';
 import { InMemoryE2eeServer, MemoryStorage } from './e2ee-transport.fixtures';
 import type { MessageContent } from './message-content';

@@ -2,6 +2,16 @@ import { signal } from '@angular/core';
 import type { KeysClaimRequest, OlmMachine, OutgoingRequest, ToDeviceRequest } from '@matrix-org/matrix-sdk-crypto-wasm';
 import { type CryptoWasm, loadCryptoWasm } from './crypto-wasm';
 import { type E2eeTransport, type MatrixJson, matrixRoomId, matrixUserId } from './e2ee-transport';
+import {
+  CryptoStoreError,
+  cryptoStoreName,
+  defaultLocks,
+  deleteDeviceStore,
+  holdDevice,
+  type KeyValueStorage,
+  sinceKey,
+  storePassphrase,
+} from './device-store';
 import { type MessageContent, parseMessageContent } from './message-content';
 
 /** An encrypted message as the API answers it (the fields decryption needs). */
@@ -32,30 +42,6 @@ export const UNDECRYPTABLE_MESSAGES: Record<UndecryptableReason, string> = {
   failed: 'This message couldn\u2019t be decrypted',
 };
 
-export type CryptoStoreErrorCode = 'E2EE_STORE_LOST' | 'E2EE_STORE_UNREADABLE' | 'E2EE_IN_USE';
-
-/**
- * The device's keys are gone or cannot be opened (site data cleared, another browser profile): this
- * sign-in cannot read or send encrypted messages any more, and signing in again makes a new device.
- */
-export class CryptoStoreError extends Error {
-  constructor(
-    readonly code: CryptoStoreErrorCode,
-    cause?: unknown,
-  ) {
-    super(STORE_ERROR_MESSAGES[code], { cause });
-    this.name = 'CryptoStoreError';
-  }
-}
-
-const STORE_ERROR_MESSAGES: Record<CryptoStoreErrorCode, string> = {
-  E2EE_STORE_LOST: "This browser no longer has this device's encryption keys. Sign in again.",
-  E2EE_STORE_UNREADABLE: "This device's encryption keys cannot be opened. Sign in again.",
-  E2EE_IN_USE: 'Iris is open in another tab of this browser. Use that tab, or close it and reload this one.',
-};
-
-/** What the browser keeps for a device: only the store passphrase and the sync position. */
-export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
 export interface CryptoServiceOptions {
   transport: E2eeTransport;
@@ -79,15 +65,6 @@ const SEEN_INDEXES_SIZE = 50_000;
  */
 const RESYNC_BEFORE_SEND_AFTER_MS = 30_000;
 const MAX_SYNC_ROUNDS = 50;
-/** The stores matrix-sdk-crypto-wasm opens for a store name. */
-const STORE_SUFFIXES = ['::matrix-sdk-crypto', '::matrix-sdk-crypto-meta'];
-
-export function cryptoStoreName(deviceId: string): string {
-  return `iris-crypto-${deviceId}`;
-}
-
-const passphraseKey = (deviceId: string) => `iris.e2ee.${deviceId}.passphrase`;
-const sinceKey = (deviceId: string) => `iris.e2ee.${deviceId}.since`;
 
 /**
  * The crypto of one signed-in device: an OlmMachine with its own IndexedDB store, a request pump that
@@ -330,12 +307,7 @@ export class CryptoService {
   /** Sign-out: ends the machine and deletes this device's keys, store passphrase and sync position. */
   async signOut(): Promise<void> {
     this.close();
-    this.storage.removeItem(passphraseKey(this.deviceId));
-    this.storage.removeItem(sinceKey(this.deviceId));
-    if (this.persistent && this.idb) {
-      const idb = this.idb;
-      await Promise.all(STORE_SUFFIXES.map((suffix) => deleteDatabase(idb, cryptoStoreName(this.deviceId) + suffix)));
-    }
+    await deleteDeviceStore(this.deviceId, this.storage, this.persistent ? this.idb : undefined);
   }
 
   private async syncRounds(): Promise<void> {
@@ -487,91 +459,4 @@ function undecryptable(reason: UndecryptableReason): DecryptResult {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * The random passphrase this device's store is encrypted with. A store without its passphrase can
- * never be opened again, and a new store under the same device id would need new device keys, which
- * the server refuses: both mean the device is lost.
- */
-async function storePassphrase(storage: KeyValueStorage, idb: IDBFactory | undefined, deviceId: string): Promise<string> {
-  const existing = storage.getItem(passphraseKey(deviceId));
-  if (existing) return existing;
-  const names = idb?.databases ? (await idb.databases()).map((database) => database.name) : [];
-  if (names.includes(cryptoStoreName(deviceId) + STORE_SUFFIXES[0])) throw new CryptoStoreError('E2EE_STORE_LOST');
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const passphrase = btoa(String.fromCharCode(...bytes));
-  storage.setItem(passphraseKey(deviceId), passphrase);
-  return passphrase;
-}
-
-/**
- * Deletes the keys other devices left in this browser: a session that ended while no tab was open
- * (revoked elsewhere, expired) never got to delete its store. Tabs of one browser share one sign-in,
- * so any other device is gone; one still open in another tab (holding its lock) is left alone.
- */
-export async function forgetOtherDevices(
-  currentDeviceId: string,
-  options: { storage?: KeyValueStorage & Pick<Storage, 'length' | 'key'>; indexedDB?: IDBFactory; locks?: LockManager | null } = {},
-): Promise<string[]> {
-  const storage = options.storage ?? localStorage;
-  const idb = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  const locks = options.locks === undefined ? defaultLocks() : options.locks;
-  const others = new Set<string>();
-  for (let i = 0; i < storage.length; i++) {
-    const device = /^iris\.e2ee\.(.+)\.(?:passphrase|since)$/.exec(storage.key(i) ?? '')?.[1];
-    if (device && device !== currentDeviceId) others.add(device);
-  }
-  const prefix = cryptoStoreName('');
-  for (const { name } of idb?.databases ? await idb.databases() : []) {
-    const device = name?.startsWith(prefix) ? name.slice(prefix.length).split('::')[0] : undefined;
-    if (device && device !== currentDeviceId) others.add(device);
-  }
-  const forgotten: string[] = [];
-  for (const device of others) {
-    const release = await holdDevice(locks, device);
-    if (!release) continue;
-    try {
-      storage.removeItem(passphraseKey(device));
-      storage.removeItem(sinceKey(device));
-      if (idb) await Promise.all(STORE_SUFFIXES.map((suffix) => deleteDatabase(idb, cryptoStoreName(device) + suffix)));
-      forgotten.push(device);
-    } finally {
-      release();
-    }
-  }
-  return forgotten;
-}
-
-function defaultLocks(): LockManager | null {
-  return typeof navigator === 'undefined' ? null : (navigator.locks ?? null);
-}
-
-/** Holds the device's lock until the returned function is called; null when another tab holds it. */
-function holdDevice(locks: LockManager | null, deviceId: string): Promise<(() => void) | null> {
-  if (!locks) return Promise.resolve(() => undefined);
-  return new Promise((resolve, reject) => {
-    locks
-      .request(`iris-e2ee-${deviceId}`, { ifAvailable: true }, (lock) => {
-        if (!lock) {
-          resolve(null);
-          return undefined;
-        }
-        return new Promise<void>((release) => resolve(() => release()));
-      })
-      .catch(reject);
-  });
-}
-
-/**
- * Resolves once the database is gone, or once its deletion is queued behind a connection still open
- * (the browser deletes it when that closes): sign-out must never hang on it.
- */
-export function deleteDatabase(idb: IDBFactory, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = idb.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onblocked = () => resolve();
-    request.onerror = () => reject(request.error);
-  });
 }

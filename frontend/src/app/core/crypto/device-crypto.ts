@@ -60,7 +60,7 @@ export class DeviceCrypto {
 
   private async start(transport: E2eeTransport, userId: string): Promise<CryptoService | null> {
     try {
-      const { CryptoService, forgetOtherDevices } = await import('./crypto-service');
+      const [{ CryptoService }, { forgetOtherDevices }] = await Promise.all([import('./crypto-service'), import('./device-store')]);
       const service = await CryptoService.start({ transport });
       if (this.userId !== userId) {
         await service.signOut();
