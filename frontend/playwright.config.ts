@@ -26,6 +26,9 @@ export default defineConfig({
         '--no-first-run',
       ],
     },
+    // The service worker (the offline app shell) only where a spec asks for it (notifications.spec.ts):
+    // elsewhere its caching would only make the runs slower.
+    serviceWorkers: 'block',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },

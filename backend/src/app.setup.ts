@@ -2,22 +2,17 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
-import { FriendDto, FriendRequestDto } from './friends/dto/friend.dto.js';
-import { MessageDto } from './messages/dto/message.dto.js';
-import { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './realtime/dto/message-events.dto.js';
-import { PresenceEventDto } from './realtime/dto/presence-event.dto.js';
-import { ReadyEventDto, SocketAckDto, SocketErrorDto } from './realtime/dto/socket-events.dto.js';
-import { EncryptionSyncEventDto } from './e2ee/dto/to-device.dto.js';
-import { TypingDto, TypingEventDto } from './realtime/dto/typing.dto.js';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter.js';
 import { validationFailed } from './common/errors.js';
+import { createOpenApiDocument } from './openapi-document.js';
+import { trackConnections } from './shutdown.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -55,17 +50,49 @@ export const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
  */
 export const APP_OPTIONS = { bodyParser: false } as const;
 
-/** Fastify with request ids (a well-formed incoming `x-request-id` is kept) and JSON logs carrying them. */
-export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+/** A request that took this long is logged at `warn`, whatever its status. */
+export const SLOW_REQUEST_MS = 1000;
+
+const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+/**
+ * The request log: one line per answer (none when the request comes in), a 5xx or an error while
+ * answering at `error`, a slow answer at `warn`, a refusal (4xx: bad input, expired tokens, rate
+ * limits, probing) at `info`, and every other answer at `debug` only. A messenger answers a request
+ * per message sent: a line each at the default level cost a sizeable share of the server's CPU and
+ * said nothing an operator acts on.
+ */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const status = reply.statusCode;
+    const level = error || status >= 500 ? 'error' : reply.elapsedTime >= SLOW_REQUEST_MS ? 'warn' : status >= 400 ? 'info' : 'debug';
+    if (!(LEVEL_VALUES[level] >= (LEVEL_VALUES[reply.log.level] ?? Infinity))) return;
+    reply.log[level](
+      { req: request, res: reply, responseTime: reply.elapsedTime, ...(error ? { err: error } : {}) },
+      error ? 'request errored' : 'request completed',
+    );
+  }
+}
+
+/**
+ * Fastify with request ids (a well-formed incoming `x-request-id` is kept) and JSON logs carrying them,
+ * written to stdout or to `logStream` (tests read it). Fastify's own request log (two lines per
+ * request at `info`) is off: `logRequest` writes one line per answer, at a level that keeps the
+ * default log to what an operator acts on.
+ */
+export function createFastifyAdapter(config: AppConfig, logStream?: { write(line: string): void }): FastifyAdapter {
   return new FastifyAdapter({
     logger:
       config.LOG_LEVEL === 'silent'
         ? false
         : {
             level: config.LOG_LEVEL,
-            // Query strings carry search terms and cursors (usernames): keep them out of the log.
-            serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], id: req.id }) },
+            serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: loggedUrl(req), id: req.id }) },
+            ...(logStream ? { stream: logStream } : {}),
           },
+    logController: new RequestLog(),
     trustProxy: config.TRUST_PROXY,
     // Fastify has no default: a client that stalls mid-request would hold its socket (and an upload's
     // temporary file) forever. Ten minutes lets a large upload through on a slow line.
@@ -95,6 +122,17 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   });
 }
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/**
+ * The URL as the log keeps it: the route's pattern (`/api/users/:id`), never the ids in it, which would
+ * outlive an erased account in the log; a URL no route matched, with any UUID in it masked. The query
+ * string (search terms, cursors with usernames) is left out either way.
+ */
+function loggedUrl(req: FastifyRequest): string {
+  return req.routeOptions?.url ?? req.url.split('?')[0].replace(UUID, ':id');
+}
+
 /** Everything an Iris app needs besides its modules; shared by main, the tests and the OpenAPI export. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
@@ -102,18 +140,22 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   // are the same on every answer, errors and 404s included.
   const securityHeaders = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-    // HSTS only where the cookie is Secure, i.e. behind HTTPS: over plain http it would lock a dev box out.
-    strictTransportSecurity: config.cookieSecure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    strictTransportSecurity: false,
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // HSTS only on answers that went over HTTPS (directly, or as a trusted proxy says), and where the
+    // cookie is Secure: over plain http the header means nothing to a browser and can lock a dev box out.
+    if (config.cookieSecure && request.protocol === 'https') void reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,
       credentials: true,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Range', 'If-None-Match', 'X-Request-Id'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Range', 'If-None-Match', 'X-Request-Id', 'X-Socket-Id'],
       exposedHeaders: ['Retry-After', 'X-Request-Id', 'Content-Disposition', 'Content-Range', 'Accept-Ranges', 'ETag'],
       maxAge: 600,
     });
@@ -128,6 +170,12 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   });
   // The API speaks JSON only: any other body is a 415 rather than a string for the validators to trip on.
   fastify.removeContentTypeParser('text/plain');
+  // An empty body that says application/json (curl -H, proxies that always set it) is no body, not bad JSON.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
   // PostgreSQL cannot store U+0000 in text; refuse it up front for every route instead of failing in SQL.
   fastify.addHook('preValidation', async (request) => {
     checkInput([request.body, request.query, request.params]);
@@ -136,7 +184,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
   app.useWebSocketAdapter(new RealtimeIoAdapter(app, config));
-  app.enableShutdownHooks();
+  // Stopping on a signal is main.ts's job (shutDown), bounded by SHUTDOWN_TIMEOUT_MS.
+  trackConnections(app);
 
   if (config.swaggerEnabled) {
     SwaggerModule.setup('apidocs', app, createOpenApiDocument(app), {
@@ -164,45 +213,4 @@ function checkInput(input: unknown): void {
       for (const [key, item] of Object.entries(value)) pending.push([key, depth + 1], [item, depth + 1]);
     }
   }
-}
-
-// The events are not listed here: ServerEvents and ClientEvents in realtime/realtime-events.ts are their
-// only list, and `npm run sdk` turns it into the web client's realtime-events.ts.
-const REALTIME_DESCRIPTION =
-  'Real time: Socket.IO at `/socket.io`, connecting with `auth: { token: <accessToken> }`. Each event carries one of the ' +
-  'schemas below as its payload (`ready`: ReadyEventDto, `message.created`: MessageDto, `error`: SocketErrorDto, …); the ' +
-  'full map of event names to payloads is ServerEvents and ClientEvents in the backend file src/realtime/realtime-events.ts ' +
-  'and in the generated SDK. Client events are acknowledged with SocketAckDto.';
-
-export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
-  const document = new DocumentBuilder()
-    .setTitle('Iris API')
-    .setDescription(
-      'Private 1-to-1 messaging. Errors always have the shape `ApiErrorDto` with a stable `code`. ' +
-        'Lists are cursor-paginated: pass `nextCursor` back as `cursor` (message history: as `before` or `after`). ' +
-        REALTIME_DESCRIPTION,
-    )
-    .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
-  return SwaggerModule.createDocument(app, document, {
-    // Socket.IO payloads are not returned by any route; listed so the generated SDK has their types
-    // (`npm run sdk` fails when a payload in realtime-events.ts is missing here).
-    extraModels: [
-      ReadyEventDto,
-      MessagesExpiredEventDto,
-      ConversationReadEventDto,
-      ConversationUpdatedEventDto,
-      TypingDto,
-      TypingEventDto,
-      PresenceEventDto,
-      SocketErrorDto,
-      SocketAckDto,
-      MessageDto,
-      FriendRequestDto,
-      FriendDto,
-      EncryptionSyncEventDto,
-    ],
-    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
-  });
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { downloadFile, uploadFile } from './helpers/attachments.js';
+import { animatedGif, mp4WithLocation, VIDEO_LOCATION } from './helpers/media.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer, register, type Registered } from './helpers/users.js';
@@ -13,70 +14,6 @@ import { bearer, register, type Registered } from './helpers/users.js';
  * Uploads under hostile input: malformed and aborted multipart bodies, odd file names, images that carry
  * metadata or decode to far more than they weigh, and sends that race for the same uploads.
  */
-
-/** A GIF89a of `frames` uniform frames alternating black and white, so no two neighbours are equal. */
-function animatedGif(width: number, height: number, frames: number): Buffer {
-  const lzw = (count: number, value: number): Buffer => {
-    const minCodeSize = 2;
-    const clear = 1 << minCodeSize;
-    let codeSize = minCodeSize + 1;
-    let next = clear + 2;
-    const out: number[] = [];
-    let acc = 0;
-    let bits = 0;
-    const emit = (code: number) => {
-      acc |= code << bits;
-      bits += codeSize;
-      while (bits >= 8) {
-        out.push(acc & 255);
-        acc >>>= 8;
-        bits -= 8;
-      }
-    };
-    const table = new Map<number, number>();
-    emit(clear);
-    let prefix = value;
-    for (let i = 1; i < count; i++) {
-      const hit = table.get(prefix * 256 + value);
-      if (hit !== undefined) {
-        prefix = hit;
-        continue;
-      }
-      emit(prefix);
-      if (next < 4096) {
-        table.set(prefix * 256 + value, next++);
-        if (next > 1 << codeSize && codeSize < 12) codeSize++;
-      }
-      prefix = value;
-    }
-    emit(prefix);
-    emit(clear + 1);
-    if (bits > 0) out.push(acc & 255);
-    return Buffer.from(out);
-  };
-  const screen = Buffer.alloc(7);
-  screen.writeUInt16LE(width, 0);
-  screen.writeUInt16LE(height, 2);
-  screen[4] = 0x80;
-  const parts: Buffer[] = [Buffer.from('GIF89a'), screen, Buffer.from([0, 0, 0, 255, 255, 255])];
-  parts.push(Buffer.from([0x21, 0xff, 11, ...Buffer.from('NETSCAPE2.0'), 3, 1, 0, 0, 0]));
-  const data = [lzw(width * height, 0), lzw(width * height, 1)];
-  const descriptor = Buffer.alloc(10);
-  descriptor[0] = 0x2c;
-  descriptor.writeUInt16LE(width, 5);
-  descriptor.writeUInt16LE(height, 7);
-  for (let frame = 0; frame < frames; frame++) {
-    parts.push(Buffer.from([0x21, 0xf9, 4, 0, 1, 0, 0, 0]), descriptor, Buffer.from([2]));
-    const lzwData = data[frame % 2];
-    for (let i = 0; i < lzwData.length; i += 255) {
-      const block = lzwData.subarray(i, i + 255);
-      parts.push(Buffer.from([block.length]), block);
-    }
-    parts.push(Buffer.from([0]));
-  }
-  parts.push(Buffer.from([0x3b]));
-  return Buffer.concat(parts);
-}
 
 const GPS_EXIF = {
   IFD0: { Make: 'LeakCam', ImageDescription: 'EXIFSECRET' },
@@ -168,6 +105,20 @@ describe('attachment uploads (e2e)', () => {
       expect(await attachmentCount()).toBe(rows);
     });
 
+    it('refuses a body with two file parts with 400 TOO_MANY_PARTS instead of keeping the first, for plain and encrypted uploads', async () => {
+      const rows = await attachmentCount();
+      for (const path of ['/api/attachments', '/api/attachments/encrypted']) {
+        const res = await t.http
+          .post(path)
+          .set(bearer(alice.accessToken))
+          .attach('file', Buffer.from('first file'), { filename: 'a.txt', contentType: 'text/plain' })
+          .attach('file', Buffer.from('second file'), { filename: 'b.txt', contentType: 'text/plain' });
+        expect(`${res.status} ${res.body.code}`).toBe('400 TOO_MANY_PARTS');
+      }
+      expect(await attachmentCount()).toBe(rows);
+      expect(await incoming()).toEqual([]);
+    });
+
     it('a client that aborts mid-upload leaves no temporary file and no row, and the server keeps answering', async () => {
       const { port } = t.app.getHttpServer().address() as AddressInfo;
       const rows = await attachmentCount();
@@ -237,6 +188,32 @@ describe('attachment uploads (e2e)', () => {
         if (found.length > 0) leaks[name] = `${res.body.kind} ${res.body.mimeType} served to the peer with ${found.join(', ')}`;
       }
       expect(leaks).toEqual({});
+    });
+
+    it('serves a video without the place it was filmed: its metadata boxes are blanked in place, every other byte kept', async () => {
+      const video = mp4WithLocation();
+      expect(video.includes(VIDEO_LOCATION)).toBe(true);
+
+      const uploaded = (await upload(alice, video, 'clip.mp4', 'video/mp4').expect(201)).body;
+      expect(uploaded).toMatchObject({ kind: 'video', mimeType: 'video/mp4', size: video.length });
+      await send(alice, { attachmentIds: [uploaded.id] }).expect(201);
+      const served = (await download(bob, uploaded.url).expect(200)).body as Buffer;
+
+      expect(served).toHaveLength(video.length);
+      for (const secret of [VIDEO_LOCATION, 'LeakCam', 'com.apple.quicktime']) expect(served.includes(secret)).toBe(false);
+      expect(served.includes('frame data stays as it is')).toBe(true);
+      expect(served.subarray(video.indexOf('mdat') - 4)).toEqual(video.subarray(video.indexOf('mdat') - 4));
+    });
+
+    it('refuses a video whose box structure cannot be walked with 415 INVALID_VIDEO rather than store its metadata', async () => {
+      const rows = await attachmentCount();
+      const truncated = mp4WithLocation().subarray(0, 60);
+
+      const res = await upload(alice, truncated, 'cut.mp4', 'video/mp4');
+
+      expect(`${res.status} ${res.body.code}`).toBe('415 INVALID_VIDEO');
+      expect(await attachmentCount()).toBe(rows);
+      expect(await incoming()).toEqual([]);
     });
 
     it('refuses animated GIF bombs: 70 KB that decode to 134 MP, and 100,000 frames', async () => {

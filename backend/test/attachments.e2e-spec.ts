@@ -162,6 +162,22 @@ describe('attachments (e2e)', () => {
       expect(file.headers['content-disposition']).toMatch(/^inline;/);
     });
 
+    it('stores a WebM claimed as audio (a recorded voice message) as audio, and any other WebM as video', async () => {
+      // An EBML header with DocType "webm" and nothing after it: what identifies the container.
+      const webm = Buffer.concat([
+        Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0xf2, 0x81, 0x04, 0x42, 0xf3, 0x81, 0x08]),
+        Buffer.from([0x42, 0x82, 0x84]),
+        Buffer.from('webm', 'latin1'),
+        Buffer.from([0x42, 0x87, 0x81, 0x02, 0x42, 0x85, 0x81, 0x02]),
+      ]);
+      const voice = await upload(alice, webm, 'voice-message.webm', 'audio/webm').expect(201);
+      expect(voice.body).toMatchObject({ kind: 'audio', mimeType: 'audio/webm' });
+      const video = await upload(alice, webm, 'clip.webm', 'video/webm').expect(201);
+      expect(video.body).toMatchObject({ kind: 'video', mimeType: 'video/webm' });
+      const file = await download(alice, voice.body.url).expect(200);
+      expect(file.headers['content-type']).toBe('audio/webm');
+    });
+
     it('refuses empty files, missing files, other field names, two files and non-multipart bodies', async () => {
       expect((await upload(alice, Buffer.alloc(0), 'empty.txt').expect(400)).body.code).toBe('EMPTY_FILE');
       expect((await t.http.post('/api/attachments').set(bearer(alice.accessToken)).field('note', 'x').expect(400)).body.code).toMatch(

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { AuthService } from '../src/auth/auth.service.js';
+import { SessionLifecycleService } from '../src/auth/session-lifecycle.service.js';
 import { SessionCleanupJob } from '../src/auth/session-cleanup.job.js';
 import { bearer, PASSWORD, register, uniqueUsername } from './helpers/users.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './helpers/test-app.js';
@@ -336,7 +336,7 @@ describe('session clean-up (e2e)', () => {
   };
 
   it('deletes ended sessions and week-old rotated tokens, and keeps live sessions working', async () => {
-    const sut = t.app.get(AuthService);
+    const sut = t.app.get(SessionLifecycleService);
     const live = await register(t.http);
     const loggedOut = await register(t.http);
     await t.http.post('/api/auth/logout').send({ refreshToken: loggedOut.refreshToken }).expect(204);

@@ -1,13 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'supertest';
 import { befriend, openConversation } from './helpers/friends.js';
 import { png } from './helpers/media.js';
+import { OpenApiContract } from './helpers/openapi-contract.js';
 import { fillPath, nestRoutes, type RouteKey, socketEvents } from './helpers/routes.js';
 import { closeSockets, connect, refusal } from './helpers/sockets.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { SoftAuthenticator } from './helpers/webauthn.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
 
 type Actor = 'owner' | 'peer' | 'stranger' | 'anonymous' | 'admin';
@@ -43,6 +45,15 @@ interface Fixture {
 
 const fresh = (w: World) => register(w.t.http);
 
+const BACKUP = { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: { public_key: 'A'.repeat(43) } };
+
+/** Starts a key backup for the owner; answers its version. */
+async function ownerBackup(w: World): Promise<string> {
+  const res = await w.t.http.post('/api/e2ee/room_keys/version').set(bearer(w.owner.accessToken)).send(BACKUP);
+  if (res.status !== 200) throw new Error(`room_keys/version answered ${res.status}`);
+  return res.body.version as string;
+}
+
 async function sendMessage(w: World, from: Registered, conversationId = w.conversationId, extra: object = {}): Promise<string> {
   const res = await w.t.http
     .post(`/api/conversations/${conversationId}/messages`)
@@ -64,6 +75,29 @@ async function uploadImage(w: World, from: Registered): Promise<string> {
 async function friendRequest(w: World, from: Registered, to: Registered): Promise<string> {
   const res = await w.t.http.post('/api/friends/requests').set(bearer(from.accessToken)).send({ userId: to.id }).expect(201);
   return res.body.request.id as string;
+}
+
+/** A browser's push subscription on a push service the server allows by default (no push reaches it in these tests). */
+const pushSubscription = () => ({
+  endpoint: `https://fcm.googleapis.com/fcm/send/${randomUUID()}`,
+  keys: { p256dh: createECDH('prime256v1').generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+});
+
+/** Options of a registration the server never started. */
+const MADE_UP_CREATION = { challenge: randomBytes(32).toString('base64url'), rp: { id: 'localhost' }, user: { id: randomBytes(8).toString('base64url') } };
+
+/** A well-formed passkey answer to a challenge the server never made, by a passkey it does not know. */
+function madeUpAssertion(): object {
+  const authenticator = new SoftAuthenticator();
+  const { passkey } = authenticator.create(MADE_UP_CREATION);
+  return authenticator.get({ challenge: randomBytes(32).toString('base64url') }, passkey);
+}
+
+/** A passkey the owner registered, by its id. */
+async function ownerPasskey(w: World): Promise<string> {
+  const options = await w.t.http.post('/api/auth/passkeys/registration/options').set(bearer(w.owner.accessToken)).expect(200);
+  const { credential } = new SoftAuthenticator().create(options.body);
+  return (await w.t.http.post('/api/auth/passkeys').set(bearer(w.owner.accessToken)).send({ name: 'Key', credential }).expect(201)).body.id as string;
 }
 
 /** Everyone may: the route acts on the caller's own data. */
@@ -101,6 +135,8 @@ const MATRIX: Record<RouteKey, Scenario[]> = {
     { setup: async () => ({ body: () => ({ username: `u_${randomUUID().slice(0, 8)}`, password: PASSWORD }) }), expect: { anonymous: 201 } },
   ],
   'POST /api/auth/login': [{ setup: async (w) => ({ body: () => ({ username: w.owner.username, password: PASSWORD }) }), expect: { anonymous: 200 } }],
+  // Public: the mfaToken is the credential (the flow is in totp.e2e-spec.ts).
+  'POST /api/auth/login/mfa': [{ setup: async () => ({ body: () => ({ mfaToken: 'unknown', code: '000000' }) }), expect: { anonymous: 401 } }],
   'POST /api/auth/refresh': [
     {
       label: 'with the refresh token in the body',
@@ -132,6 +168,20 @@ const MATRIX: Record<RouteKey, Scenario[]> = {
     },
   ],
   'GET /api/users/me/export': [{ setup: async () => ({}), expect: everyone(200) }],
+  'PUT /api/users/me/avatar': [
+    { setup: async () => ({ file: { content: await png(), filename: 'me.png', contentType: 'image/png' } }), expect: everyone(200) },
+  ],
+  'DELETE /api/users/me/avatar': [{ setup: async () => ({}), expect: everyone(200) }],
+  // Self, friends (and conversation or request partners) and admins; a stranger learns nothing, not even that there is one.
+  'GET /api/users/{id}/avatar': [
+    {
+      setup: async (w) => {
+        await w.t.http.put('/api/users/me/avatar').set(bearer(w.owner.accessToken)).attach('file', await png(), 'me.png').expect(200);
+        return { params: { id: w.owner.id } };
+      },
+      expect: { anonymous: 401, owner: 200, peer: 200, stranger: 404, admin: 200 },
+    },
+  ],
   'GET /api/users': [{ setup: async (w) => ({ query: { search: w.owner.username } }), expect: everyone(200) }],
   'GET /api/users/{id}': [
     { label: 'any account', setup: async (w) => ({ params: { id: w.owner.id } }), expect: everyone(200) },
@@ -208,6 +258,7 @@ const MATRIX: Record<RouteKey, Scenario[]> = {
   ],
   'GET /api/conversations': [{ setup: async () => ({}), expect: everyone(200) }],
   'GET /api/conversations/{id}': [{ setup: async (w) => ({ params: { id: w.conversationId } }), expect: members(200) }],
+  'GET /api/conversations/{id}/notices': [{ setup: async (w) => ({ params: { id: w.conversationId } }), expect: members(200) }],
   'PATCH /api/conversations/{id}': [
     { setup: async (w) => ({ params: { id: w.conversationId }, body: () => ({ defaultExpiresInSeconds: null }) }), expect: members(200) },
   ],
@@ -285,6 +336,95 @@ const MATRIX: Record<RouteKey, Scenario[]> = {
     },
   ],
   'GET /api/e2ee/sync': [{ setup: async () => ({}), expect: everyone(200) }],
+  'PUT /api/conversations/{id}/mute': [{ setup: async (w) => ({ params: { id: w.conversationId }, body: () => ({ muted: true }) }), expect: members(200) }],
+  'GET /api/push/vapid-public-key': [{ setup: async () => ({}), expect: everyone(200) }],
+  'POST /api/push/subscriptions': [{ setup: async () => ({ body: () => pushSubscription() }), expect: everyone(201) }],
+  // Only the owner's own subscription: anyone else hears that they have none with that endpoint.
+  'DELETE /api/push/subscriptions': [
+    {
+      setup: async (w) => {
+        const subscription = pushSubscription();
+        await w.t.http.post('/api/push/subscriptions').set(bearer(w.owner.accessToken)).send(subscription).expect(201);
+        return { body: () => ({ endpoint: subscription.endpoint }) };
+      },
+      expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 204 },
+    },
+  ],
+  // Cross-signing keys are always the caller's own: an empty upload has no master key to go with.
+  'POST /api/e2ee/keys/device_signing/upload': [{ setup: async () => ({ body: () => ({}) }), expect: everyone(400) }],
+  'POST /api/e2ee/keys/signatures/upload': [{ setup: async () => ({ body: () => ({}) }), expect: everyone(200) }],
+  // A backup is the caller's own: everyone else has none to read, fill or delete (404).
+  // Fresh accounts, so the rows below still find the usual actors without a backup of their own.
+  'POST /api/e2ee/room_keys/version': [
+    {
+      setup: async (w) => ({ body: () => BACKUP, actors: { owner: await fresh(w), peer: await fresh(w), stranger: await fresh(w) } }),
+      expect: { anonymous: 401, owner: 200, peer: 200, stranger: 200 },
+    },
+  ],
+  'GET /api/e2ee/room_keys/version': [{ setup: async (w) => (await ownerBackup(w), {}), expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 } }],
+  'GET /api/e2ee/room_keys/version/{version}': [
+    { setup: async (w) => ({ params: { version: await ownerBackup(w) } }), expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 } },
+  ],
+  'DELETE /api/e2ee/room_keys/version/{version}': [
+    { setup: async (w) => ({ params: { version: await ownerBackup(w) } }), expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 } },
+  ],
+  'PUT /api/e2ee/room_keys/keys': [
+    {
+      setup: async (w) => ({ query: { version: await ownerBackup(w) }, body: () => ({ rooms: {} }) }),
+      expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 },
+    },
+  ],
+  'GET /api/e2ee/room_keys/keys': [
+    { setup: async (w) => ({ query: { version: await ownerBackup(w) } }), expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 } },
+  ],
+  'GET /api/sessions': [{ setup: async () => ({}), expect: everyone(200) }],
+  'GET /api/auth/2fa': [{ setup: async () => ({}), expect: everyone(200) }],
+  'POST /api/auth/2fa/totp/setup': [{ setup: async () => ({}), expect: everyone(200) }],
+  // Everyone signed in may try; a made-up code is refused (the flow itself is in totp.e2e-spec.ts).
+  'POST /api/auth/2fa/totp/enable': [
+    {
+      setup: async (w) => {
+        for (const actor of [w.owner, w.peer, w.stranger, w.admin]) await w.t.http.post('/api/auth/2fa/totp/setup').set(bearer(actor.accessToken)).expect(200);
+        return { body: () => ({ code: '000000' }) };
+      },
+      expect: { anonymous: 401, owner: 400, peer: 400, stranger: 400, admin: 400 },
+    },
+  ],
+  'DELETE /api/auth/2fa/totp': [
+    { setup: async () => ({ body: () => ({ password: PASSWORD, code: '000000' }) }), expect: { anonymous: 401, owner: 409, peer: 409, stranger: 409, admin: 409 } },
+  ],
+  'GET /api/auth/passkeys': [{ setup: async () => ({}), expect: everyone(200) }],
+  'POST /api/auth/passkeys/registration/options': [{ setup: async () => ({}), expect: everyone(200) }],
+  // Everyone signed in may try; an answer to a challenge the server never made is refused (the flow is in passkeys.e2e-spec.ts).
+  'POST /api/auth/passkeys': [
+    {
+      setup: async () => ({ body: () => ({ name: 'Key', credential: new SoftAuthenticator().create(MADE_UP_CREATION).credential }) }),
+      expect: { anonymous: 401, owner: 400, peer: 400, stranger: 400, admin: 400 },
+    },
+  ],
+  // Only the owner's own passkey: anyone else hears that there is none with that id.
+  'PATCH /api/auth/passkeys/{id}': [{ setup: async (w) => ({ params: { id: await ownerPasskey(w) }, body: () => ({ name: 'Renamed' }) }), expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 200 } }],
+  'DELETE /api/auth/passkeys/{id}': [
+    { setup: async (w) => ({ params: { id: await ownerPasskey(w) }, body: () => ({ password: PASSWORD }) }), expect: { anonymous: 401, peer: 404, stranger: 404, admin: 404, owner: 204 } },
+  ],
+  // Public: the passkey's answer (or the mfaToken) is the credential.
+  'POST /api/auth/passkeys/login/options': [{ setup: async () => ({}), expect: { anonymous: 200 } }],
+  'POST /api/auth/passkeys/login': [{ setup: async () => ({ body: () => ({ credential: madeUpAssertion() }) }), expect: { anonymous: 401 } }],
+  'POST /api/auth/passkeys/mfa/options': [{ setup: async () => ({ body: () => ({ mfaToken: 'unknown' }) }), expect: { anonymous: 401 } }],
+  'POST /api/auth/passkeys/mfa': [{ setup: async () => ({ body: () => ({ mfaToken: 'unknown', credential: madeUpAssertion() }) }), expect: { anonymous: 401 } }],
+  // Each actor has only the session it acts with, which stays.
+  'POST /api/sessions/revoke-others': [{ setup: async () => ({}), expect: everyone(200) }],
+  'DELETE /api/sessions/{id}': [
+    {
+      label: "another session of the owner's",
+      setup: async (w) => {
+        const signIn = await w.t.http.post('/api/auth/login').send({ username: w.owner.username, password: PASSWORD }).expect(200);
+        const list = await w.t.http.get('/api/sessions').set(bearer(signIn.body.accessToken)).expect(200);
+        return { params: { id: (list.body.items as { id: string; current: boolean }[]).find((item) => item.current)!.id } };
+      },
+      expect: { anonymous: 401, stranger: 404, admin: 404, peer: 404, owner: 204 },
+    },
+  ],
 };
 
 /** Who may send each Socket.IO client event about the owner–peer conversation: the ack's `code`, or 'ok'. */
@@ -299,10 +439,12 @@ const socketCaseCount = Object.values(SOCKET_MATRIX).reduce((sum, row) => sum + 
 describe(`authorization matrix (e2e): ${caseCount} HTTP cases, ${socketCaseCount} socket cases`, () => {
   let world: World;
   let uploadDir: string;
+  // Every answer of the matrix (every operation, every actor) is also checked against openapi.json.
+  const contract = new OpenApiContract();
 
   beforeAll(async () => {
     uploadDir = await mkdtemp(join(tmpdir(), 'iris-authz-'));
-    const t = await createTestApp({ UPLOAD_DIR: uploadDir });
+    const t = await createTestApp({ UPLOAD_DIR: uploadDir }, { contract });
     const [owner, peer, stranger, admin] = [await register(t.http), await register(t.http), await register(t.http), await register(t.http)];
     await t.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
     await befriend(t.http, owner, peer);
@@ -370,5 +512,14 @@ describe(`authorization matrix (e2e): ${caseCount} HTTP cases, ${socketCaseCount
       expect({ actor, result: ack.ok ? 'ok' : ack.code }).toEqual({ actor, result: expected });
       socket.close();
     }
+  });
+
+  // Last, once every row above has run.
+  it('got only answers that openapi.json documents, on every operation it lists', () => {
+    const operations = contract.operations();
+    const exercised = new Set([...contract.seen.keys()].map((key) => key.split(' ').slice(0, 2).join(' ')));
+    console.log(`openapi contract: ${contract.checked} exchanges on ${exercised.size} of ${operations.length} operations checked, ${contract.violations.length} violations`);
+    expect(contract.violations).toEqual([]);
+    expect(operations.filter((operation) => !exercised.has(operation))).toEqual([]);
   });
 });

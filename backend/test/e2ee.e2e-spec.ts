@@ -2,7 +2,7 @@ import { DecryptionErrorCode } from '@matrix-org/matrix-sdk-crypto-wasm';
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { fromBufferPromise } from 'yauzl';
-import { AuthService } from '../src/auth/auth.service.js';
+import { SessionLifecycleService } from '../src/auth/session-lifecycle.service.js';
 import { E2eeCleanupJob } from '../src/e2ee/e2ee.job.js';
 import { E2eeService } from '../src/e2ee/e2ee.service.js';
 import { binary } from './helpers/binary.js';
@@ -180,7 +180,7 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       .send({ one_time_keys: { [a2.userId]: { [a2.deviceId]: 'signed_curve25519' } } })
       .expect(200);
     expect(claimed.body.one_time_keys).toEqual({});
-    await t.app.get(AuthService).deleteEndedSessions();
+    await t.app.get(SessionLifecycleService).deleteEndedSessions();
     expect(await rowsOfSession(a2.deviceId)).toEqual(none);
     expect(await t.db.query(`SELECT id FROM sessions WHERE id = $1`, [a2.deviceId])).toEqual([]);
     await b1.sync();

@@ -409,6 +409,9 @@ describe('encrypted conversations (e2e)', () => {
       const reaction = (await send(bob, conversationId, { ciphertext: megolm(), kind: 'reaction', relatesTo: target.id }).expect(201)).body;
       expect(await aliceSocket.waitFor('message.created', (m: { id: string }) => m.id === reaction.id)).toMatchObject({ kind: 'reaction' });
       expect((await conversation(alice, conversationId)).unreadCount).toBe(0);
+      // Nor are they the chat's last message, for either member.
+      expect((await conversation(alice, conversationId)).lastMessage.id).toBe(target.id);
+      expect((await conversation(bob, conversationId)).lastMessage.id).toBe(target.id);
       const reply = (await send(bob, conversationId, { ciphertext: megolm(), relatesTo: target.id }).expect(201)).body;
       expect((await conversation(alice, conversationId)).unreadCount).toBe(1);
 

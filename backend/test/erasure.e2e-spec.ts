@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { UserId } from '@matrix-org/matrix-sdk-crypto-wasm';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Response } from 'supertest';
+import { Secret, TOTP } from 'otpauth';
 import { E2eeTestDevice } from './helpers/e2ee-device.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { png } from './helpers/media.js';
+import { SoftAuthenticator } from './helpers/webauthn.js';
 import { closeSockets, connect, refusal } from './helpers/sockets.js';
 import { createTestApp, type TestApp, testServerUrl } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
@@ -14,6 +17,8 @@ import { bearer, PASSWORD, register, type Registered } from './helpers/users.js'
 const onPostgres = testServerUrl() ? it : it.skip;
 
 const TEXT_TYPES = new Set(['text', 'character varying', 'character', 'citext', 'uuid', 'json', 'jsonb', 'USER-DEFINED']);
+
+const SECOND_FACTOR_TABLES = ['user_totp', 'recovery_codes', 'login_challenges', 'user_passkeys', 'passkey_challenges'];
 
 describe('GDPR erasure (e2e)', () => {
   let t: TestApp;
@@ -95,6 +100,10 @@ describe('GDPR erasure (e2e)', () => {
     const lastPeer = (await send(peer, conversationId, { body: 'and this' }).expect(201)).body;
     await t.http.post(`/api/conversations/${conversationId}/read`).set(bearer(subject.accessToken)).send({ messageId: lastPeer.id }).expect(204);
     await upload(subject); // never sent
+    // A profile picture, replaced once: the first one's files are gone already, the second's go with the account.
+    await t.http.put('/api/users/me/avatar').set(bearer(subject.accessToken)).attach('file', await png(), 'me.png').expect(200);
+    const avatar = await t.http.put('/api/users/me/avatar').set(bearer(subject.accessToken)).attach('file', await png(32, 48), 'me.png').expect(200);
+    const avatarFiles = [`originals/${avatar.body.avatarVersion}`, `thumbnails/${avatar.body.avatarVersion}`];
 
     await t.http.post('/api/friends/requests').set(bearer(subject.accessToken)).send({ userId: asked.id }).expect(201);
     await t.http.post('/api/friends/requests').set(bearer(asking.accessToken)).send({ userId: subject.id }).expect(201);
@@ -105,6 +114,7 @@ describe('GDPR erasure (e2e)', () => {
     const files = (await t.db.query(`SELECT storage_key, thumbnail_key FROM attachments WHERE uploader_id = $1`, [subject.id])).flatMap(
       (r: { storage_key: string; thumbnail_key: string | null }) => [r.storage_key, r.thumbnail_key].filter(Boolean),
     ) as string[];
+    files.push(...avatarFiles);
     // Online on two devices, with a friend watching.
     const sockets = [await connect(t, subject.accessToken), await connect(t, secondDevice.body.accessToken)];
     const friendSocket = await connect(t, friend.accessToken);
@@ -113,7 +123,41 @@ describe('GDPR erasure (e2e)', () => {
     const peerDevice = await E2eeTestDevice.create(t, peer.accessToken);
     e2eeDevices.push(subjectDevice, peerDevice);
     await subjectDevice.encrypt(`!${conversationId}:iris`, [subjectDevice.userId, peerDevice.userId], 'encrypted hello');
+    // A Web Push subscription on each device, whose endpoints name the subject for the scan to find.
+    for (const [token, device] of [[subject.accessToken, 1], [secondDevice.body.accessToken as string, 2]] as const) {
+      const p256dh = createECDH('prime256v1');
+      await t.http
+        .post('/api/push/subscriptions')
+        .set(bearer(token))
+        .send({ endpoint: `https://fcm.googleapis.com/fcm/send/${subject.username}-${device}`, keys: { p256dh: p256dh.generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') } })
+        .expect(201);
+    }
+    // A cross-signing identity that the peer verified, and a key backup holding that Megolm key.
+    await subjectDevice.bootstrapCrossSigning();
+    await peerDevice.bootstrapCrossSigning();
+    const subjectMaster = (await peerDevice.post('/api/e2ee/keys/query', { device_keys: { [subjectDevice.userId]: [] } })) as { master_keys: Record<string, { keys: Record<string, string> }> };
+    const masterKey = subjectMaster.master_keys[subjectDevice.userId];
+    const usk = (await peerDevice.olm.crossSigningStatus()).hasUserSigning;
+    expect(usk).toBe(true);
+    await peerDevice.olm.updateTrackedUsers([new UserId(subjectDevice.userId)]);
+    await peerDevice.flush();
+    const identity = await peerDevice.olm.getIdentity(new UserId(subjectDevice.userId));
+    await peerDevice.post('/api/e2ee/keys/signatures/upload', JSON.parse((await identity!.verify()).body));
+    expect(Object.keys(masterKey.keys)).toHaveLength(1);
+    await subjectDevice.enableBackup();
+    await subjectDevice.backUp();
     const sessionIds = (await t.db.query(`SELECT id FROM sessions WHERE user_id = $1`, [subject.id])).map((r: { id: string }) => r.id) as string[];
+    // Two-factor authentication on (a TOTP secret and ten recovery codes), and a sign-in waiting for its code.
+    const setup = await t.http.post('/api/auth/2fa/totp/setup').set(bearer(subject.accessToken)).expect(200);
+    const code = new TOTP({ secret: Secret.fromBase32(setup.body.secret) }).generate({ timestamp: t.clock.now().getTime() });
+    await t.http.post('/api/auth/2fa/totp/enable').set(bearer(subject.accessToken)).send({ code, password: PASSWORD }).expect(200);
+    expect((await t.http.post('/api/auth/login').send({ username: subject.username, password: PASSWORD }).expect(200)).body.mfaRequired).toBe(true);
+    // A passkey, and a registration of another one left waiting for the authenticator.
+    const passkeyOptions = await t.http.post('/api/auth/passkeys/registration/options').set(bearer(subject.accessToken)).expect(200);
+    const { credential } = new SoftAuthenticator().create(passkeyOptions.body);
+    await t.http.post('/api/auth/passkeys').set(bearer(subject.accessToken)).send({ name: `${subject.username} key`, credential }).expect(201);
+    await t.http.post('/api/auth/passkeys/registration/options').set(bearer(subject.accessToken)).expect(200);
+    for (const table of SECOND_FACTOR_TABLES) expect(await t.db.query(`SELECT 1 FROM ${table} WHERE user_id = $1`, [subject.id])).not.toHaveLength(0);
     return {
       subject,
       peer,
@@ -145,19 +189,26 @@ describe('GDPR erasure (e2e)', () => {
     const { subject, peer, conversationId, files, secondDeviceToken, peerFile, sockets, friendSocket, peerDevice, sessionIds } = world;
     for (const socket of sockets) expect(await socket.disconnected()).toBe('io server disconnect');
     await friendSocket.waitFor<{ userId: string; online: boolean }>('presence', (event) => event.userId === subject.id && !event.online);
+    await friendSocket.waitFor<{ userId: string }>('user.erased', (event) => event.userId === subject.id);
     expect((await refusal(t, { auth: { token: subject.accessToken } })).data?.code).toBe('SESSION_REVOKED');
     // The peer's device hears that the subject left; until it acknowledges that, the announcement is the
     // one row that names them (e2ee_device_list_changes), and it goes with the acknowledgement.
     await peerDevice.sync();
     expect(peerDevice.leftUsers()).toEqual([`@${subject.id}:iris`]);
     await peerDevice.sync();
-    for (const table of ['e2ee_devices', 'e2ee_one_time_keys', 'e2ee_fallback_keys', 'e2ee_to_device_txns']) {
+    for (const table of ['e2ee_devices', 'e2ee_one_time_keys', 'e2ee_fallback_keys', 'e2ee_to_device_txns', 'push_subscriptions']) {
       expect({ table, rows: await t.db.query(`SELECT * FROM ${table} WHERE session_id = ANY($1::uuid[])`, [sessionIds]) }).toEqual({ table, rows: [] });
     }
     for (const table of ['e2ee_to_device_messages', 'e2ee_device_list_changes']) {
       const rows = await t.db.query(`SELECT * FROM ${table} WHERE recipient_session_id = ANY($1::uuid[])`, [sessionIds]);
       expect({ table, rows }).toEqual({ table, rows: [] });
     }
+    for (const table of ['e2ee_cross_signing_keys', 'e2ee_backup_versions']) {
+      expect({ table, rows: await t.db.query(`SELECT * FROM ${table} WHERE user_id = $1`, [subject.id]) }).toEqual({ table, rows: [] });
+    }
+    expect(await t.db.query(`SELECT * FROM e2ee_signatures WHERE target_user_id = $1 OR signer_user_id = $1`, [subject.id])).toEqual([]);
+    expect(await t.db.query(`SELECT * FROM e2ee_backup_keys WHERE room_id = $1`, [`!${conversationId}:iris`])).toEqual([]);
+    for (const table of SECOND_FACTOR_TABLES) expect({ table, rows: await t.db.query(`SELECT * FROM ${table} WHERE user_id = $1`, [subject.id]) }).toEqual({ table, rows: [] });
     expect(await scan(subject.id)).toEqual([]);
     expect(await scan(subject.username)).toEqual([]);
     const remaining = await storedFiles();
@@ -172,6 +223,7 @@ describe('GDPR erasure (e2e)', () => {
 
     const conversation = await t.http.get(`/api/conversations/${conversationId}`).set(bearer(peer.accessToken)).expect(200);
     expect(conversation.body.peer).toBeNull();
+    expect(conversation.body.readOnly).toBe('peer-gone');
     const history = await t.http.get(`/api/conversations/${conversationId}/messages`).set(bearer(peer.accessToken)).expect(200);
     expect(history.body.items.map((m: { body: string | null; senderId: string }) => [m.senderId, m.body])).toEqual([
       [peer.id, 'peer keeps this'],

@@ -18,6 +18,10 @@ import { png } from './helpers/media.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
 import { binary } from './helpers/binary.js';
+import { SoftAuthenticator } from './helpers/webauthn.js';
+import { E2eeTestDevice } from './helpers/e2ee-device.js';
+import { createECDH } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
 
 const MINUTE = 60_000;
 
@@ -46,7 +50,7 @@ describe('data export (e2e)', () => {
 
   beforeAll(async () => {
     uploadDir = await mkdtemp(join(tmpdir(), 'iris-export-'));
-    t = await createTestApp({ UPLOAD_DIR: uploadDir });
+    t = await createTestApp({ UPLOAD_DIR: uploadDir, PUSH_ENDPOINT_HOSTS: 'push.example.test' });
   });
   afterAll(async () => {
     await t.close();
@@ -70,7 +74,7 @@ describe('data export (e2e)', () => {
       user.accessToken = res.body.accessToken;
     }
   };
-  const summaryOf = (user: Registered) => ({ id: user.id, username: user.username, displayName: expect.any(String) });
+  const summaryOf = (user: Registered) => ({ id: user.id, username: user.username, displayName: expect.any(String), avatarVersion: null });
 
   describe('what it contains', () => {
     let alice: Registered;
@@ -85,6 +89,7 @@ describe('data export (e2e)', () => {
     let files: Map<string, Buffer>;
     const sent: Record<string, { id: string; seq: number }> = {};
     const uploads: Record<string, { id: string; url: string }> = {};
+    let passkeyCredentialId: string;
 
     beforeAll(async () => {
       [alice, bob, charlie, dave, erin, mallory, frank] = await Promise.all(Array.from({ length: 7 }, () => register(t.http)));
@@ -116,6 +121,10 @@ describe('data export (e2e)', () => {
       sent.unread = await send(bob, conversationId, { body: 'read me, then I go', expiresInSeconds: 30, expiryMode: 'afterRead' });
       await t.http.post(`/api/conversations/${conversationId}/read`).set(bearer(alice.accessToken)).send({ messageId: sent.reply.id }).expect(204);
       await send(charlie, bobAndCharlie, { body: 'charlie whispers to bob only' });
+      const passkeyOptions = await t.http.post('/api/auth/passkeys/registration/options').set(bearer(alice.accessToken)).expect(200);
+      const { credential } = new SoftAuthenticator().create(passkeyOptions.body);
+      passkeyCredentialId = (credential as { id: string }).id;
+      await t.http.post('/api/auth/passkeys').set(bearer(alice.accessToken)).send({ name: 'Alice laptop', credential }).expect(201);
 
       t.clock.advance(30_000);
       res = await exportOf(alice);
@@ -148,10 +157,14 @@ describe('data export (e2e)', () => {
       const me = (await t.http.get('/api/users/me').set(bearer(alice.accessToken)).expect(200)).body;
       const profile = json(files, 'profile.json');
       expect(profile).toMatchObject({ format: 'iris-export/1', exportedAt: t.clock.now().toISOString(), user: me });
-      expect(Object.keys(profile.user).sort()).toEqual(['createdAt', 'displayName', 'id', 'role', 'statusMessage', 'updatedAt', 'username']);
+      expect(Object.keys(profile.user).sort()).toEqual(['avatarVersion', 'createdAt', 'displayName', 'id', 'role', 'statusMessage', 'updatedAt', 'username']);
       expect(profile.sessions).toHaveLength(1);
-      expect(Object.keys(profile.sessions[0]).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'revokedAt']);
+      expect(Object.keys(profile.sessions[0]).sort()).toEqual(['createdAt', 'deviceName', 'expiresAt', 'id', 'ip', 'lastUsedAt', 'revokedAt']);
       expect(profile.sessions[0].revokedAt).toBeNull();
+      expect(profile.passkeys).toEqual([{ id: expect.any(String), name: 'Alice laptop', createdAt: expect.any(String), lastUsedAt: null, backedUp: false }]);
+      const [{ public_key: publicKey }] = await t.db.query(`SELECT public_key FROM user_passkeys WHERE user_id = $1`, [alice.id]);
+      expect(everything(files).includes(passkeyCredentialId)).toBe(false);
+      expect(everything(files).includes((publicKey as Buffer).toString('base64'))).toBe(false);
 
       const [{ storage_key: storageKey }] = await t.db.query(`SELECT storage_key FROM attachments WHERE id = $1`, [uploads.picture.id]);
       const raw = res.body as Buffer;
@@ -241,6 +254,58 @@ describe('data export (e2e)', () => {
     const res = await t.http.get('/api/users/me/export').expect(401);
     expect(res.body.code).toBe('UNAUTHORIZED');
   });
+
+  it('holds the encryption identity, the key backup (ciphertext, labelled), 2FA state, push hosts and mutes; never a secret', async () => {
+    const gina = await register(t.http);
+    const hank = await register(t.http);
+    await befriend(t.http, gina, hank);
+    const conversation = await openConversation(t.http, gina, hank);
+    await openConversation(t.http, gina, await befriendNew(gina));
+    await t.http.put(`/api/conversations/${conversation}/mute`).set(bearer(gina.accessToken)).send({ muted: true }).expect(200);
+    const device = await E2eeTestDevice.create(t, gina.accessToken);
+    let version: string;
+    try {
+      await device.bootstrapCrossSigning();
+      ({ version } = await device.enableBackup());
+      await device.encrypt(`!${conversation}:iris`, [device.userId], 'kept in the backup');
+      await device.backUp();
+    } finally {
+      device.close();
+    }
+    const setup = await t.http.post('/api/auth/2fa/totp/setup').set(bearer(gina.accessToken)).expect(200);
+    const code = new TOTP({ secret: Secret.fromBase32(setup.body.secret) }).generate({ timestamp: t.clock.now().getTime() });
+    const { recoveryCodes } = (await t.http.post('/api/auth/2fa/totp/enable').set(bearer(gina.accessToken)).send({ code, password: PASSWORD }).expect(200)).body;
+    const ecdh = createECDH('prime256v1');
+    const keys = { p256dh: ecdh.generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+    const endpoint = `https://push.example.test/wpush/${randomBytes(12).toString('hex')}`;
+    await t.http.post('/api/push/subscriptions').set(bearer(gina.accessToken)).send({ endpoint, keys }).expect(201);
+
+    const files = await unzip((await exportOf(gina).expect(200)).body as Buffer);
+
+    const profile = json(files, 'profile.json');
+    const stored = await t.db.query(`SELECT usage, key FROM e2ee_cross_signing_keys WHERE user_id = $1`, [gina.id]);
+    expect(Object.keys(profile.crossSigningKeys).sort()).toEqual(['master', 'self_signing', 'user_signing']);
+    for (const row of stored) expect(profile.crossSigningKeys[row.usage]).toEqual(row.key);
+    expect(profile.keyBackup).toMatchObject({ version: version!, algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', count: 1, auth_data: { public_key: expect.any(String) } });
+    expect(profile.twoFactor).toEqual({ totpEnabled: true, setupStartedAt: expect.any(String), enabledAt: expect.any(String), recoveryCodesLeft: 10 });
+    expect(profile.pushSubscriptions).toEqual([{ endpointHost: 'push.example.test', createdAt: expect.any(String) }]);
+    expect(profile.mutedConversations).toEqual([conversation]);
+    expect(json(files, `conversations/${conversation}.json`).muted).toBe(true);
+
+    const backup = json(files, 'key-backup.json');
+    expect(backup.version).toBe(version!);
+    expect(backup.sessions).toEqual([
+      expect.objectContaining({ roomId: `!${conversation}:iris`, sessionId: expect.any(String), encrypted: true, session_data: { ephemeral: expect.any(String), ciphertext: expect.any(String), mac: expect.any(String) } }),
+    ]);
+    const all = everything(files);
+    for (const secret of [setup.body.secret, ...recoveryCodes, keys.p256dh, keys.auth, endpoint]) expect(all.includes(secret)).toBe(false);
+  });
+
+  async function befriendNew(user: Registered): Promise<Registered> {
+    const other = await register(t.http);
+    await befriend(t.http, user, other);
+    return other;
+  }
 
   it('writes a long conversation oldest first across several batches, without its expired messages', async () => {
     const [gina, hank] = [await register(t.http), await register(t.http)];

@@ -12,7 +12,7 @@ interface Named extends Registered {
 }
 
 /** How another user sees `user` in lists: the public summary. */
-const summary = (user: Named) => ({ id: user.id, username: user.username, displayName: user.displayName });
+const summary = (user: Named) => ({ id: user.id, username: user.username, displayName: user.displayName, avatarVersion: null });
 
 describe('friends (e2e)', () => {
   let t: TestApp;

@@ -87,6 +87,8 @@ function valid(schema: SchemaObject | undefined, ids: fc.Arbitrary<string>, dept
   const s = resolve(schema);
   if (s.enum) return fc.constantFrom(...s.enum);
   if (s.oneOf || s.anyOf) return fc.oneof(...(s.oneOf ?? s.anyOf ?? []).map((item) => valid(item, ids, depth + 1)));
+  // OpenAPI 3.1's nullable values: `type: ['string', 'null']`.
+  if (Array.isArray(s.type)) return fc.oneof(...s.type.map((type) => (type === 'null' ? fc.constant(null) : valid({ ...s, type }, ids, depth))));
   switch (s.type) {
     case 'string':
       if (s.format === 'uuid') return ids;

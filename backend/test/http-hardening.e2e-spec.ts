@@ -96,6 +96,20 @@ describe('HTTP hardening (e2e)', () => {
       expect(long.headers['cache-control']).toBe('no-store');
     });
 
+    it('takes a bodiless POST that says application/json as one without a body, and still refuses malformed JSON', async () => {
+      const [alice, bob] = [await register(t.http), await register(t.http)];
+      const sent = await t.http.post('/api/friends/requests').set(bearer(alice.accessToken)).send({ userId: bob.id }).expect(201);
+      const accept = `/api/friends/requests/${sent.body.request.id}/accept`;
+
+      await t.http.post(accept).set({ ...bearer(bob.accessToken), 'content-type': 'application/json', 'content-length': '0' }).expect(200);
+      await t.http.post('/api/auth/logout').set({ ...bearer(alice.accessToken), 'content-type': 'application/json' }).expect(204);
+
+      const broken = await t.http.post('/api/auth/login').set('content-type', 'application/json').send('{"username":').expect(400);
+      expect(broken.body.code).toBe('INVALID_JSON');
+      const poisoned = await t.http.post('/api/auth/login').set('content-type', 'application/json').send('{"__proto__":{"admin":true}}').expect(400);
+      expect(poisoned.body.code).toBe('INVALID_JSON');
+    });
+
     it('refuses a JSON body over 72 KiB (room for a 64 KiB ciphertext) with 413 and the standard error, and stores nothing', async () => {
       const [alice, bob] = [await register(t.http), await register(t.http)];
       await befriend(t.http, alice, bob);
@@ -146,14 +160,18 @@ describe('HTTP hardening (e2e)', () => {
   describe('in production, with CORS_ORIGINS', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await createTestApp({ NODE_ENV: 'production', CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://other.example.com:8443` });
+      t = await createTestApp({ NODE_ENV: 'production', TRUST_PROXY: 'true', CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://other.example.com:8443` });
     });
     afterAll(() => t.close());
 
-    it('sends HSTS, since the refresh cookie is Secure there', async () => {
-      const res = await t.http.get('/api/health').expect(200);
-      expectSecurityHeaders(res);
-      expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    it('sends HSTS on answers to HTTPS requests (here, as the trusted proxy says), never over plain http', async () => {
+      const overHttps = await t.http.get('/api/health').set('x-forwarded-proto', 'https').expect(200);
+      expectSecurityHeaders(overHttps);
+      expect(overHttps.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+
+      const plain = await t.http.get('/api/health').expect(200);
+      expectSecurityHeaders(plain);
+      expect(plain.headers).not.toHaveProperty('strict-transport-security');
     });
 
     it('answers the preflight of an allowed origin, with credentials, and ignores any other origin', async () => {

@@ -85,6 +85,29 @@ describe('real time (e2e)', () => {
       expect(bobSocket.received.filter(inConversation(withCharlie))).toEqual([]);
     });
 
+    it("sends no message.created to the socket named in X-Socket-Id when it is the sender's, but to the sender's other sockets and the peer", async () => {
+      const { alice, bob, conversationId } = await pair();
+      const alicePhone = await connect(t, alice.accessToken);
+      const aliceOtherTab = await connect(t, alice.accessToken);
+      const aliceLaptop = await connect(t, (await signIn(alice)).accessToken);
+      const bobSocket = await connect(t, bob.accessToken);
+      const phoneId = alicePhone.socket.id!;
+
+      const sent = (await send(alice, conversationId, 'not back to the phone').set('x-socket-id', phoneId).expect(201)).body as Message;
+      for (const socket of [aliceOtherTab, aliceLaptop, bobSocket]) expect(await socket.waitFor<Message>('message.created', (m) => m.id === sent.id)).toEqual(sent);
+      // Events reach a socket in the order they were sent: bob's reply comes after alice's message would have.
+      const reply = (await send(bob, conversationId, 'reply').expect(201)).body as Message;
+      const phoneBefore = await alicePhone.receivedBefore<Message>('message.created', (m) => m.id === reply.id);
+      expect(phoneBefore.filter((r) => (r.data as Message).id === sent.id)).toEqual([]);
+
+      // Naming someone else's socket, or one that does not exist, keeps nothing from anyone.
+      const fromBob = (await send(bob, conversationId, 'naming her phone').set('x-socket-id', phoneId).expect(201)).body as Message;
+      expect(await alicePhone.waitFor<Message>('message.created', (m) => m.id === fromBob.id)).toEqual(fromBob);
+      expect(await bobSocket.waitFor<Message>('message.created', (m) => m.id === fromBob.id)).toEqual(fromBob);
+      const unknown = (await send(alice, conversationId, 'unknown socket').set('x-socket-id', 'no-such-socket').expect(201)).body as Message;
+      expect(await alicePhone.waitFor<Message>('message.created', (m) => m.id === unknown.id)).toEqual(unknown);
+    });
+
     it('sends edits, deletions (as the tombstone) and read receipts to both members with the REST shapes', async () => {
       const { alice, bob, conversationId } = await pair();
       const aliceSocket = await connect(t, alice.accessToken);

@@ -12,7 +12,12 @@ import { bearer, register } from './helpers/users.js';
 const PUBLIC_ROUTES: RouteKey[] = [
   'GET /api/health',
   'POST /api/auth/login',
+  'POST /api/auth/login/mfa',
   'POST /api/auth/logout',
+  'POST /api/auth/passkeys/login',
+  'POST /api/auth/passkeys/login/options',
+  'POST /api/auth/passkeys/mfa',
+  'POST /api/auth/passkeys/mfa/options',
   'POST /api/auth/refresh',
   'POST /api/auth/register',
 ];
@@ -74,6 +79,14 @@ describe('route inventory (e2e)', () => {
         route: route.key,
         responses: expect.arrayContaining(['401']),
       });
+    }
+  });
+
+  it('documents no token requirement on the public routes (logout: the token is one of its ways in, not required)', () => {
+    const operations = new Map(openApiOperations().map((o) => [o.key, o.operation]));
+    for (const route of routes.filter((r) => r.isPublic)) {
+      const expected = route.key === 'POST /api/auth/logout' ? [{ bearer: [] }, {}] : [];
+      expect({ route: route.key, security: operations.get(route.key)?.security }).toEqual({ route: route.key, security: expected });
     }
   });
 

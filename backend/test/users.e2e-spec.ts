@@ -16,6 +16,7 @@ describe('users (e2e)', () => {
         id: user.id,
         username: user.username,
         displayName: 'Grace',
+        avatarVersion: null,
         statusMessage: '',
         role: 'user',
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
@@ -99,7 +100,7 @@ describe('users (e2e)', () => {
       const caller = await register(t.http);
       const other = await register(t.http, { displayName: 'Linus' });
       const res = await t.http.get(`/api/users/${other.id}`).set(bearer(caller.accessToken)).expect(200);
-      expect(res.body).toEqual({ id: other.id, username: other.username, displayName: 'Linus', statusMessage: '' });
+      expect(res.body).toEqual({ id: other.id, username: other.username, displayName: 'Linus', avatarVersion: null, statusMessage: '' });
     });
 
     it('answers 404 for an unknown id and 400 for a malformed one', async () => {
@@ -137,7 +138,7 @@ describe('users (e2e)', () => {
       expect(ids.slice(0, 3)).toEqual([exact.id, prefixed.id, byDisplayName.id]);
       expect(ids).toContain(fuzzy.id);
       expect(ids).not.toContain(caller.id);
-      expect(res.body.items[0]).toEqual({ id: exact.id, username: exact.username, displayName: exact.username });
+      expect(res.body.items[0]).toEqual({ id: exact.id, username: exact.username, displayName: exact.username, avatarVersion: null });
       expect(res.body.nextCursor).toBeNull();
     });
 

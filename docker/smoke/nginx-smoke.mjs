@@ -302,6 +302,8 @@ try {
         PORT: String(port),
         LOG_LEVEL: 'warn',
         AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+        // One process each: the checks below include long-polling, which several workers refuse.
+        WORKERS: '1',
       },
     }),
   );

@@ -1,5 +1,5 @@
-// Media files carrying a location, for the specs that prove it never reaches the other user or the
-// server, and the readers that say whether a file still carries one.
+// Media files for the specs: ones carrying a location (to prove it never reaches the other user or the
+// server) with the readers that say whether a file still carries one, and a fake microphone's tone.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -227,4 +227,33 @@ export function readStoredZip(zip: Buffer): Map<string, Buffer> {
     at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
   }
   return entries;
+}
+
+/** Three seconds of a 440 Hz tone, 16-bit mono PCM at 48 kHz: what Chromium's fake microphone plays. */
+export function toneWav(seconds: number): Buffer {
+  const rate = 48_000;
+  const samples = rate * seconds;
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0, 'latin1');
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8, 'latin1');
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20);
+  wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36, 'latin1');
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) wav.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 12_000), 44 + i * 2);
+  return wav;
+}
+
+
+/** Chromium flags for a microphone that grants itself and plays three seconds of a tone (MediaRecorder specs). */
+export function fakeMicrophoneArgs(): string[] {
+  const tone = join(mkdtempSync(join(tmpdir(), 'iris-e2e-voice-')), 'tone.wav');
+  writeFileSync(tone, toneWav(3));
+  return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${tone}`];
 }

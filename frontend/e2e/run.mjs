@@ -130,6 +130,9 @@ try {
       UPLOAD_DIR: uploadDir,
       EXPIRY_SWEEP_INTERVAL_SECONDS: '1',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      // One process, so that health answering means the whole server is up; several workers have
+      // their own tests (backend/test/workers.e2e-spec.ts).
+      WORKERS: '1',
       ADMIN_USERNAME: adminUsername,
       ADMIN_PASSWORD: adminPassword,
     },

@@ -22,7 +22,7 @@ test('the web client runs under the production Content-Security-Policy without a
   const policy = (await response!.headerValue('content-security-policy')) ?? '';
   expect(policy.split(';').map((directive) => directive.trim())).toEqual(CSP_DIRECTIVES);
   expect(await response!.headerValue('x-frame-options')).toBe('DENY');
-  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
 
   // The styles are files, not inlined with an onload handler that script-src 'self' would block.
   const stylesheets = await page.locator('link[rel="stylesheet"]').evaluateAll((links) =>

@@ -11,14 +11,17 @@ export const VIEWPORTS = [
   { name: '390', width: 390, height: 844 },
 ] as const;
 
+/** Where the screenshots the README shows are written (committed). */
+export const DOC_SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+
 /** Light and dark (through the system setting the app follows), wide and phone-sized. */
-export async function screenshots(page: Page, screen: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
+export async function screenshots(page: Page, screen: string, directory = SCREENSHOTS): Promise<void> {
+  mkdirSync(directory, { recursive: true });
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     for (const viewport of VIEWPORTS) {
       await page.setViewportSize(viewport);
-      await page.screenshot({ path: join(SCREENSHOTS, `${screen}-${viewport.name}-${colorScheme}.png`), fullPage: true });
+      await page.screenshot({ path: join(directory, `${screen}-${viewport.name}-${colorScheme}.png`), fullPage: true });
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });
@@ -66,7 +69,7 @@ export async function register(page: Page, username: string, displayName: string
 export async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** A token for the API calls that set the scene (no browser: the refresh token comes in the body). */
@@ -93,4 +96,15 @@ export async function befriendByApi(request: APIRequestContext, a: string, b: st
   const fromA = incoming.items.find((item: { from: { id: string } }) => item.from.id === aApi.id);
   expect(fromA).toBeTruthy();
   expect((await request.post(`/api/friends/requests/${fromA.id}/accept`, { headers: asB })).ok()).toBe(true);
+}
+
+/** A conversation's history, and the messages in it that contain `text`. */
+export const messageLog = (page: Page) => page.getByRole('log', { name: 'Messages' });
+export const messageRow = (page: Page, text: string) => messageLog(page).getByTestId('message').filter({ hasText: text });
+
+/** Opens a message's one menu the way a mouse user does: hover shows its "More actions" button. */
+export async function openMessageActions(page: Page, text: string): Promise<void> {
+  await messageRow(page, text).first().hover();
+  await messageRow(page, text).first().getByTestId('message-actions').click();
+  await expect(page.getByRole('menu')).toBeVisible();
 }

@@ -102,10 +102,19 @@ test('a 30-second message counts down on both screens and vanishes on time; the 
 
     const bobChip = bob.getByTestId('default-timer');
     await expect(bobChip).toHaveAccessibleName('Disappearing messages: 1 h after read');
-    await expect(bob.getByText('Alice Timer set new messages to disappear 1 hour after reading.')).toBeVisible();
+    await expect(bob.locator('.mat-mdc-snack-bar-container').getByText('Alice Timer set new messages to disappear 1 hour after reading.')).toBeVisible();
+    // The history says it too, on both sides, after the newest message.
+    await expect(bob.getByRole('log', { name: 'Messages' }).getByTestId('history-notice')).toHaveText(['Alice Timer set new messages to disappear 1 hour after reading.']);
+    await expect(alice.getByRole('log', { name: 'Messages' }).getByTestId('history-notice')).toHaveText(['You set new messages to disappear 1 hour after reading.']);
     await bob.reload();
     await expect(bob.getByTestId('default-timer')).toHaveAccessibleName('Disappearing messages: 1 h after read');
     await expect(bob.getByRole('button', { name: 'Timer for the next message: 1 hour after reading. Change' })).toBeVisible();
+    // The server keeps the notice: after a reload it is still there, once, after the same message, on both sides.
+    const bobNotice = bob.getByRole('log', { name: 'Messages' }).getByTestId('history-notice');
+    await expect(bobNotice).toHaveText(['Alice Timer set new messages to disappear 1 hour after reading.']);
+    await expect(messages(bob).last()).toContainText('Still there?');
+    await alice.reload();
+    await expect(alice.getByRole('log', { name: 'Messages' }).getByTestId('history-notice')).toHaveText(['You set new messages to disappear 1 hour after reading.']);
   });
 
   await test.step('her next message takes the default: its clock starts when bob reads it', async () => {

@@ -9,7 +9,9 @@ import ts from 'typescript';
 const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const mapFile = 'backend/src/realtime/realtime-events.ts';
 const source = ts.createSourceFile(mapFile, readFileSync(resolve(frontend, '..', mapFile), 'utf8'), ts.ScriptTarget.Latest, true);
-const schemas = JSON.parse(readFileSync(resolve(frontend, '../backend/openapi.json'), 'utf8')).components.schemas;
+const document = JSON.parse(readFileSync(resolve(frontend, '../backend/openapi.json'), 'utf8'));
+// Payloads a route also returns are components; the socket-only ones are under x-socket-io (see sdk.mjs).
+const schemas = { ...document.components.schemas, ...document['x-socket-io']?.schemas };
 
 const docOf = (node) =>
   ts
@@ -30,7 +32,7 @@ function eventsOf(name) {
     }
     const payload = type.typeName.text;
     if (!schemas[payload]) {
-      throw new Error(`${payload}, the payload of ${member.name.getText(source)}, is not a schema in backend/openapi.json: add it to extraModels in backend/src/app.setup.ts`);
+      throw new Error(`${payload}, the payload of ${member.name.getText(source)}, is not a schema in backend/openapi.json: add it to SOCKET_MODELS in backend/src/openapi-document.ts`);
     }
     return { name: ts.isIdentifier(member.name) ? member.name.text : member.name.getText(source).slice(1, -1), payload, doc: docOf(member) };
   });

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 const dist = new URL('../../dist/', import.meta.url);
 const { SESSION_CHECK: SESSION } = await import(new URL('auth/sessions.repository.js', dist).href);
 const { SEND_MESSAGE: SEND, HISTORY_BEFORE: HISTORY } = await import(new URL('messages/messages.repository.js', dist).href);
-const { CONVERSATION_LIST: INBOX } = await import(new URL('conversations/conversations.repository.js', dist).href);
+const { CONVERSATION_LIST: INBOX, FIRST_PAGE } = await import(new URL('conversations/conversations.repository.js', dist).href);
 
 const query = (pool, statement, values) => pool.query({ ...statement, values });
 
@@ -15,16 +15,16 @@ const query = (pool, statement, values) => pool.query({ ...statement, values });
  * A send: send_message, the session check included, as messages.service `send` runs it; a body, or a
  * ciphertext in an encrypted conversation. Seeded users are at token version 0.
  */
-export async function rawSend(pool, { userId, sessionId, conversationId, ciphertext = null }) {
+export async function rawSend(pool, { userId, sessionId, conversationId, ciphertext = null }, statement = SEND) {
   const body = ciphertext ? null : 'raw baseline message';
   const {
     rows: [{ outcome }],
-  } = await query(pool, SEND, [sessionId, 0, conversationId, userId, randomUUID(), body, ciphertext, 'message', null, new Date(), false, null, null]);
+  } = await query(pool, statement, [sessionId, 0, conversationId, userId, randomUUID(), body, ciphertext, 'message', null, new Date(), false, null, null]);
   if (outcome !== 'created') throw new Error(`send_message answered ${outcome}`);
 }
 
 /** The app's session check; a session it refuses would make the baseline cheaper than the app, so it fails the run. */
-async function checkSession(pool, userId, sessionId) {
+export async function checkSession(pool, userId, sessionId) {
   const { rows } = await query(pool, SESSION, [sessionId, userId, 0, new Date()]);
   if (rows.length !== 1) throw new Error('the session check refused the bench session');
 }
@@ -39,8 +39,8 @@ export async function rawHistory(pool, { userId, sessionId, conversationId }) {
 /** The first page of the conversation list (50 rows) with last message and unread counts. */
 export async function rawInbox(pool, { userId, sessionId }) {
   await checkSession(pool, userId, sessionId);
-  const { rows } = await query(pool, INBOX, [userId, null, null, 51, new Date()]);
-  return rows.length;
+  const { rows } = await query(pool, INBOX, [userId, FIRST_PAGE.t, FIRST_PAGE.id, 51, new Date()]);
+  return rows;
 }
 
 /** The history statement with its parameters filled in, for EXPLAIN. */

@@ -33,8 +33,8 @@ export async function seedPairs(db, { prefix, pairs, messagesPerConversation, pa
     [messagesPerConversation, ciphertext !== null],
   );
   await db.query(
-    `INSERT INTO conversation_members (conversation_id, user_id, last_read_seq)
-     SELECT c.id, u.id, $1 FROM bench_pairs p
+    `INSERT INTO conversation_members (conversation_id, user_id, last_read_seq, last_activity_at)
+     SELECT c.id, u.id, $1, c.last_activity_at FROM bench_pairs p
      JOIN conversations c ON c.user_a_id = least(p.first_id, p.second_id) AND c.user_b_id = greatest(p.first_id, p.second_id)
      CROSS JOIN LATERAL (VALUES (p.first_id), (p.second_id)) u(id)`,
     [messagesPerConversation],
@@ -90,8 +90,8 @@ export async function seedInbox(db, { username, count, messagesPerConversation, 
   );
   // The owner has read half of each conversation: every row has an unread count to compute.
   await db.query(
-    `INSERT INTO conversation_members (conversation_id, user_id, last_read_seq)
-     SELECT c.id, m.id, CASE WHEN m.id = $1::uuid THEN $2::int / 2 ELSE $2::int END
+    `INSERT INTO conversation_members (conversation_id, user_id, last_read_seq, last_activity_at)
+     SELECT c.id, m.id, CASE WHEN m.id = $1::uuid THEN $2::int / 2 ELSE $2::int END, c.last_activity_at
      FROM conversations c CROSS JOIN LATERAL (VALUES (c.user_a_id), (c.user_b_id)) m(id)
      WHERE $1::uuid IN (c.user_a_id, c.user_b_id)`,
     [owner.id, messagesPerConversation],
@@ -102,6 +102,15 @@ export async function seedInbox(db, { username, count, messagesPerConversation, 
             'Inbox message ' || s, now() - (($2::int - s) || ' minutes')::interval
      FROM conversations c CROSS JOIN generate_series(1, $2::int) s
      WHERE $1::uuid IN (c.user_a_id, c.user_b_id)`,
+    [owner.id, messagesPerConversation],
+  );
+  // The unread summary the server keeps on write, as the migration fills it in (the pairs' members read everything).
+  await db.query(
+    `UPDATE conversation_members m SET unread_count = u.count
+       FROM conversations c CROSS JOIN LATERAL (
+         SELECT count(*)::int AS count FROM messages x
+          WHERE x.conversation_id = c.id AND x.seq > $2::int / 2 AND x.sender_id <> $1::uuid AND x.kind = 'message') u
+      WHERE $1::uuid IN (c.user_a_id, c.user_b_id) AND m.conversation_id = c.id AND m.user_id = $1::uuid`,
     [owner.id, messagesPerConversation],
   );
   return owner.id;

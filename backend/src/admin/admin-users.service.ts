@@ -21,6 +21,7 @@ function toAdminUserDto(row: AdminUserRow): AdminUserDto {
     id: row.id,
     username: row.username,
     displayName: row.display_name,
+    avatarVersion: row.avatar_id,
     statusMessage: row.status_message,
     role: row.role,
     createdAt: new Date(row.created_at),

@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { AdminTwoFactorGuard } from '../auth/admin-two-factor.guard.js';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { PageQueryDto } from '../common/page-query.dto.js';
@@ -18,7 +19,8 @@ import { AdminUserPageDto, AdminUsersQueryDto, EraseUserQueryDto } from './dto/a
 @ApiTags('admin')
 @ApiBearerAuth()
 @Roles('admin')
-@ApiErrors({ 401: ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'SESSION_REVOKED'], 403: ['FORBIDDEN'] })
+@UseGuards(AdminTwoFactorGuard)
+@ApiErrors({ 401: ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'SESSION_REVOKED'], 403: ['FORBIDDEN', 'ADMIN_2FA_REQUIRED'] })
 @Controller('admin')
 export class AdminController {
   constructor(

@@ -1,4 +1,3 @@
-import type { MultipartFile } from '@fastify/multipart';
 import '@fastify/multipart';
 import { Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -9,7 +8,9 @@ import { ParseIdPipe } from '../common/parse-id.pipe.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
 import { AppConfig } from '../config/app-config.js';
 import { AttachmentsService } from './attachments.service.js';
-import { attachmentNotFound, fileRequired, multipartError } from './errors.js';
+import { attachmentNotFound } from './errors.js';
+import { incomingFile } from './incoming-file.js';
+import type { IncomingFile } from './upload.service.js';
 import { AttachmentConfigDto, AttachmentDto } from './dto/attachment.dto.js';
 import { isInlineType } from './media.js';
 import { contentDisposition, parseRange } from './range.js';
@@ -53,12 +54,12 @@ export class AttachmentsController {
   @ApiErrors({
     400: ['FILE_REQUIRED', 'EMPTY_FILE', 'TOO_MANY_PARTS', 'INVALID_MULTIPART'],
     413: ['FILE_TOO_LARGE', 'IMAGE_TOO_LARGE'],
-    415: ['MULTIPART_REQUIRED', 'NOT_AN_IMAGE', 'INVALID_IMAGE', 'UNSUPPORTED_IMAGE'],
-    429: ['RATE_LIMITED'],
+    415: ['MULTIPART_REQUIRED', 'NOT_AN_IMAGE', 'INVALID_IMAGE', 'UNSUPPORTED_IMAGE', 'INVALID_VIDEO'],
+    429: ['RATE_LIMITED', 'IMAGE_QUEUE_FULL'],
     503: ['SERVER_BUSY', 'STORAGE_UNAVAILABLE'],
   })
   upload(@CurrentUser() auth: AuthUser, @Req() request: FastifyRequest): Promise<AttachmentDto> {
-    return this.receive(request, (part) => this.attachmentsService.upload(auth.id, part));
+    return this.receive(request, (file) => this.attachmentsService.upload(auth.id, file));
   }
 
   /**
@@ -80,21 +81,11 @@ export class AttachmentsController {
     503: ['STORAGE_UNAVAILABLE'],
   })
   uploadEncrypted(@CurrentUser() auth: AuthUser, @Req() request: FastifyRequest): Promise<AttachmentDto> {
-    return this.receive(request, (part) => this.attachmentsService.uploadEncrypted(auth.id, part));
+    return this.receive(request, (file) => this.attachmentsService.uploadEncrypted(auth.id, file));
   }
 
-  /** The one file part of a multipart upload, handed to `store`. */
-  private async receive(request: FastifyRequest, store: (part: MultipartFile) => Promise<AttachmentDto>): Promise<AttachmentDto> {
-    if (!request.isMultipart()) throw multipartError({ code: 'FST_INVALID_MULTIPART_CONTENT_TYPE' })!;
-    const part = await request
-      .file({ limits: { fileSize: this.config.maxUploadBytes, files: 1, fields: 0, parts: 1, headerPairs: 100 } })
-      .catch((error: unknown) => {
-        throw multipartError(error) ?? error;
-      });
-    if (!part || part.fieldname !== 'file') {
-      throw fileRequired();
-    }
-    return store(part);
+  private async receive(request: FastifyRequest, store: (file: IncomingFile) => Promise<AttachmentDto>): Promise<AttachmentDto> {
+    return store(await incomingFile(request, this.config.maxUploadBytes));
   }
 
   /**
@@ -102,11 +93,12 @@ export class AttachmentsController {
    * Supports `Range` (206) so audio and video can seek, and `If-None-Match` (304).
    */
   @Get(':id')
-  @ApiProduces('application/octet-stream')
+  // Any type: the one detected at upload (AttachmentDto.mimeType), application/octet-stream for encrypted files.
+  @ApiProduces('*/*')
   @ApiHeader({ name: 'Range', required: false, description: 'One byte range, e.g. `bytes=0-99`' })
   @ApiHeader({ name: 'If-Range', required: false, description: 'The ETag the range is for; another one gets the whole file' })
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag you have; 304 when it still matches' })
-  @ApiOkResponse({ description: 'The whole file', schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({ description: 'The whole file, as the type in its `mimeType`', schema: { type: 'string', format: 'binary' } })
   @ApiResponse({ status: HttpStatus.NOT_MODIFIED, description: 'Not modified: your copy (If-None-Match) is current' })
   @ApiResponse({ status: HttpStatus.PARTIAL_CONTENT, description: 'The requested range', schema: { type: 'string', format: 'binary' } })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['ATTACHMENT_NOT_FOUND'], 416: ['RANGE_NOT_SATISFIABLE'] })

@@ -25,6 +25,11 @@ export class AttachmentsRepository {
     await this.dataSource.query(`INSERT INTO storage_deletions (storage_key, next_attempt_at) SELECT unnest($1::varchar[]), $2`, [keys, dueAt]);
   }
 
+  /** Inside the caller's transaction: these files are kept after all (a profile picture now in use). */
+  async unqueueDeletion(tx: Tx, keys: string[]): Promise<void> {
+    await managerOf(tx).query(`DELETE FROM storage_deletions WHERE storage_key = ANY($1)`, [keys]);
+  }
+
   /** Records the upload and takes its files off the deletion queue, in one transaction. */
   create(row: Omit<Attachment, 'id' | 'uploader' | 'message'>, keys: string[]): Promise<Attachment> {
     return this.dataSource.transaction(async (manager) => {

@@ -1,4 +1,3 @@
-import type { MultipartFile } from '@fastify/multipart';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
@@ -10,7 +9,7 @@ import { attachmentNotFound } from './errors.js';
 import { FilePurgeService } from './file-purge.service.js';
 import { MAX_IMAGE_PIXELS } from './media.js';
 import { type ByteRange, Storage, type StoredObject } from './storage/storage.js';
-import { UploadService } from './upload.service.js';
+import { avatarKeys, type IncomingFile, UploadService } from './upload.service.js';
 
 /** Uploads never sent in a message are deleted after this long. */
 export const UNATTACHED_RETENTION_HOURS = 24;
@@ -44,18 +43,33 @@ export class AttachmentsService {
   }
 
   /** See UploadService.upload. */
-  upload(userId: string, part: MultipartFile): Promise<AttachmentDto> {
-    return this.uploads.upload(userId, part);
+  upload(userId: string, file: IncomingFile): Promise<AttachmentDto> {
+    return this.uploads.upload(userId, file);
   }
 
   /** See UploadService.uploadEncrypted. */
-  uploadEncrypted(userId: string, part: MultipartFile): Promise<AttachmentDto> {
-    return this.uploads.uploadEncrypted(userId, part);
+  uploadEncrypted(userId: string, file: IncomingFile): Promise<AttachmentDto> {
+    return this.uploads.uploadEncrypted(userId, file);
   }
 
   /** Adds a file already on local disk as an upload of `userId` (the seed uses it). The file is left where it is. */
   uploadFile(userId: string, path: string, claimed: { name: string; mimeType: string }): Promise<AttachmentDto> {
     return this.uploads.uploadFile(userId, path, claimed);
+  }
+
+  /** See UploadService.uploadAvatar. */
+  uploadAvatar(userId: string, file: IncomingFile, use: (tx: Tx, avatarId: string) => Promise<void>): Promise<string> {
+    return this.uploads.uploadAvatar(userId, file, use);
+  }
+
+  /** Where a profile picture's two files are stored (for removing them right away). */
+  avatarKeys(avatarId: string): string[] {
+    return avatarKeys(avatarId);
+  }
+
+  /** A profile picture's file: the 256 px square, or the 64 px one. */
+  readAvatar(avatarId: string, size: 'large' | 'small'): Promise<StoredObject> {
+    return this.storage.get(avatarKeys(avatarId)[size === 'large' ? 0 : 1]);
   }
 
   /**

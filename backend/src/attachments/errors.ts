@@ -1,12 +1,14 @@
 import {
   BadRequestException,
+  HttpException,
+  HttpStatus,
   NotFoundException,
   PayloadTooLargeException,
   ServiceUnavailableException,
   UnauthorizedException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { MediaError } from './media.js';
+import { MediaError } from './media-error.js';
 
 export type AttachmentsErrorCode =
   | 'ATTACHMENT_NOT_FOUND'
@@ -17,7 +19,8 @@ export type AttachmentsErrorCode =
   | 'INVALID_MULTIPART'
   | 'FILE_REQUIRED'
   | 'STORAGE_UNAVAILABLE'
-  | 'SERVER_BUSY';
+  | 'SERVER_BUSY'
+  | 'IMAGE_QUEUE_FULL';
 
 export const attachmentNotFound = () => new NotFoundException({ code: 'ATTACHMENT_NOT_FOUND', message: 'Attachment not found' });
 export const emptyFile = () => new BadRequestException({ code: 'EMPTY_FILE', message: 'The file is empty' });
@@ -25,6 +28,8 @@ export const storageUnavailable = () =>
   new ServiceUnavailableException({ code: 'STORAGE_UNAVAILABLE', message: 'The file could not be stored; try again later' });
 export const unreadableUpload = () => new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The upload could not be read' });
 export const fileRequired = () => new BadRequestException({ code: 'FILE_REQUIRED', message: 'Send the file in a form field named "file"' });
+export const notAnImage = () =>
+  new UnsupportedMediaTypeException({ code: 'NOT_AN_IMAGE', message: 'A profile picture must be an image (JPEG, PNG, WebP, GIF, AVIF or TIFF)' });
 export const accountGone = () => new UnauthorizedException({ code: 'UNAUTHORIZED', message: 'The account no longer exists' });
 const malformedMultipart = () => new BadRequestException({ code: 'INVALID_MULTIPART', message: 'The multipart body is malformed or incomplete' });
 
@@ -62,6 +67,7 @@ export function multipartError(error: unknown): Error | null {
 export function mediaHttpError(error: unknown): never {
   if (!(error instanceof MediaError)) throw error;
   if (error.reason === 'IMAGE_TOO_LARGE') throw new PayloadTooLargeException({ code: error.reason, message: error.message });
+  if (error.reason === 'QUEUE_FULL') throw new HttpException({ code: 'IMAGE_QUEUE_FULL', message: error.message }, HttpStatus.TOO_MANY_REQUESTS);
   if (error.reason === 'BUSY') throw new ServiceUnavailableException({ code: 'SERVER_BUSY', message: error.message });
   throw new UnsupportedMediaTypeException({ code: error.reason, message: error.message });
 }

@@ -1,16 +1,16 @@
-import { fileTypeFromFile } from 'file-type';
-import { parseFile } from 'music-metadata';
 import { extname } from 'node:path';
 import type sharpModule from 'sharp';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import type { AttachmentKind } from './attachment.entity.js';
+import { ImageQueue } from './image-queue.js';
+import { MediaError } from './media-error.js';
 
 let sharpLoading: Promise<typeof sharpModule> | null = null;
 
 /**
  * sharp (libvips) adds much memory to the process once loaded, so it is loaded with the first image
- * rather than at start-up. One thread per image and no decoded-image cache; `withImageSlot` below runs
- * one image at a time.
+ * rather than at start-up. One thread per image and no decoded-image cache; the image queue runs one
+ * image at a time.
  */
 function loadSharp(): Promise<typeof sharpModule> {
   sharpLoading ??= import('sharp').then(({ default: sharp }) => {
@@ -23,10 +23,12 @@ function loadSharp(): Promise<typeof sharpModule> {
 
 /** 8K UHD (7680×4320) fits; a "pixel flood" image that decodes to gigabytes does not. */
 export const MAX_IMAGE_PIXELS = 33_554_432;
-/** Animated images: all frames together within the same pixel budget, and at most this many frames. */
-export const MAX_FRAMES = 1000;
-/** Images waiting for the one processing slot; beyond that, uploads are told to come back (503). */
-const MAX_WAITING_IMAGES = 8;
+/**
+ * Animated images cost their frames' pixels in every step (decode, re-encode, quantise): all frames
+ * together within this budget (a 500×500 animation of 60 frames fits), and at most MAX_FRAMES frames.
+ */
+export const MAX_ANIMATED_PIXELS = 16_777_216;
+export const MAX_FRAMES = 400;
 export const THUMBNAIL_SIZE = 320;
 export const MAX_NAME_LENGTH = 200;
 
@@ -64,15 +66,6 @@ const INLINE_TYPES = new Set([
 
 export const UNKNOWN_TYPE = 'application/octet-stream';
 
-export class MediaError extends Error {
-  constructor(
-    readonly reason: 'NOT_AN_IMAGE' | 'INVALID_IMAGE' | 'IMAGE_TOO_LARGE' | 'UNSUPPORTED_IMAGE' | 'BUSY',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface DetectedType {
   mimeType: string;
   kind: AttachmentKind;
@@ -84,6 +77,8 @@ export interface DetectedType {
  * their location data.
  */
 export async function detectType(path: string, claimed: { mimeType: string; name: string }): Promise<DetectedType> {
+  // Loaded with the first upload, like sharp: a server that never receives one never pays for them.
+  const { fileTypeFromFile } = await import('file-type');
   const detected = await fileTypeFromFile(path);
   const mimeType = detected?.mime ?? UNKNOWN_TYPE;
   const claimedType = claimed.mimeType.toLowerCase();
@@ -98,6 +93,8 @@ export async function detectType(path: string, claimed: { mimeType: string; name
       `${mimeType} images cannot be cleaned of their metadata (location included); send JPEG, PNG, WebP, GIF, AVIF or TIFF`,
     );
   }
+  // WebM has no audio-only signature, so a browser's recorded voice message reads as video; the claim decides.
+  if (mimeType === 'video/webm' && claimedType.split(';')[0].trim() === 'audio/webm') return { mimeType: 'audio/webm', kind: 'audio' };
   return { mimeType, kind: kindOf(mimeType) };
 }
 
@@ -119,35 +116,15 @@ export interface ProcessedImage {
   height: number;
 }
 
-let busy = false;
-const waiting: (() => void)[] = [];
-
-/**
- * Runs image work one at a time in this process: decoding is where an upload can cost hundreds of
- * megabytes, so several at once could exhaust memory. Refuses with BUSY when too many are waiting.
- */
-export async function withImageSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (busy) {
-    if (waiting.length >= MAX_WAITING_IMAGES) throw new MediaError('BUSY', 'Too many images are being processed; try again in a moment');
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  }
-  busy = true;
-  try {
-    return await work();
-  } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else busy = false;
-  }
-}
+const imageQueue = new ImageQueue();
 
 /**
  * Re-encodes the image from `input` into `output` without any metadata (EXIF, GPS, XMP, IPTC; the
  * colour profile is kept), turned upright first since the orientation tag goes too, and writes a
  * WebP thumbnail. Refuses images above the pixel or frame caps before decoding them.
  */
-export function processImage(input: string, mimeType: string, output: string, thumbnail: string): Promise<ProcessedImage> {
-  return withImageSlot(async () => {
+export function processImage(userId: string, input: string, mimeType: string, output: string, thumbnail: string): Promise<ProcessedImage> {
+  return imageQueue.run(userId, async () => {
     const sharp = await loadSharp();
     const animated = ANIMATED_IMAGES.has(mimeType);
     let metadata: Metadata;
@@ -160,10 +137,11 @@ export function processImage(input: string, mimeType: string, output: string, th
     const frameHeight = metadata.pageHeight ?? metadata.height;
     const frames = animated ? (metadata.pages ?? 1) : 1;
     const framePixels = metadata.width * frameHeight;
-    if (!framePixels || frames > MAX_FRAMES || framePixels * frames > MAX_IMAGE_PIXELS) {
+    const budget = frames > 1 ? MAX_ANIMATED_PIXELS : MAX_IMAGE_PIXELS;
+    if (!framePixels || frames > MAX_FRAMES || framePixels * frames > budget) {
       throw new MediaError(
         'IMAGE_TOO_LARGE',
-        `Images may have at most ${MAX_IMAGE_PIXELS.toLocaleString('en')} pixels (all frames together) and ${MAX_FRAMES} frames`,
+        `Images may have at most ${MAX_IMAGE_PIXELS.toLocaleString('en')} pixels; animations at most ${MAX_FRAMES} frames and ${MAX_ANIMATED_PIXELS.toLocaleString('en')} pixels in all`,
       );
     }
     const outputType = CONVERTED_TO_PNG.has(mimeType) ? 'image/png' : mimeType;
@@ -176,6 +154,39 @@ export function processImage(input: string, mimeType: string, output: string, th
         .webp({ quality: 70 })
         .toFile(thumbnail);
       return { mimeType: outputType, width: info.width, height: animated ? frameHeight : info.height };
+    } catch {
+      throw new MediaError('INVALID_IMAGE', 'The image could not be decoded');
+    }
+  });
+}
+
+/** The stored sizes of a profile picture: what headers and lists show, and the small one for lists. */
+export const AVATAR_SIZE = 256;
+export const AVATAR_SMALL_SIZE = 64;
+
+/**
+ * A profile picture from any still image Iris reads (the first frame of an animation): upright,
+ * centre-cropped to a square (the client crops already; this keeps a square whatever it sent), as WebP
+ * at AVATAR_SIZE and AVATAR_SMALL_SIZE, without any metadata. The same queue and pixel cap as attachments.
+ */
+export function processAvatar(userId: string, input: string, large: string, small: string): Promise<void> {
+  return imageQueue.run(userId, async () => {
+    const sharp = await loadSharp();
+    let metadata: Metadata;
+    try {
+      metadata = await sharp(input, { limitInputPixels: false }).metadata();
+    } catch {
+      throw new MediaError('INVALID_IMAGE', 'The image could not be read');
+    }
+    const pixels = metadata.width * (metadata.pageHeight ?? metadata.height);
+    if (!pixels || pixels > MAX_IMAGE_PIXELS) {
+      throw new MediaError('IMAGE_TOO_LARGE', `Images may have at most ${MAX_IMAGE_PIXELS.toLocaleString('en')} pixels`);
+    }
+    try {
+      const square = (size: number) => ({ width: size, height: size, fit: 'cover' as const, position: 'centre' });
+      // sharp writes no metadata unless asked to (withMetadata/keepExif): EXIF and GPS are gone here.
+      await sharp(input, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' }).autoOrient().resize(square(AVATAR_SIZE)).webp({ quality: 85 }).toFile(large);
+      await sharp(large).resize(square(AVATAR_SMALL_SIZE)).webp({ quality: 80 }).toFile(small);
     } catch {
       throw new MediaError('INVALID_IMAGE', 'The image could not be decoded');
     }
@@ -201,6 +212,7 @@ function encodeAs(image: Sharp, mimeType: string): Sharp {
 /** Playing time of audio and video, when the container says; null otherwise. Never throws. */
 export async function probeDuration(path: string): Promise<number | null> {
   try {
+    const { parseFile } = await import('music-metadata');
     const { format } = await parseFile(path, { duration: true, skipCovers: true });
     return format.duration !== undefined && Number.isFinite(format.duration) ? Math.round(format.duration * 1000) / 1000 : null;
   } catch {

@@ -1,22 +1,33 @@
 import type { MultipartFile } from '@fastify/multipart';
-import { Injectable, Logger } from '@nestjs/common';
+import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { copyFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Clock } from '../common/clock.js';
+import { Transactions, type Tx } from '../database/transaction.js';
 import { AppConfig } from '../config/app-config.js';
 import type { Attachment, AttachmentKind } from './attachment.entity.js';
 import { AttachmentsRepository } from './attachments.repository.js';
 import { type AttachmentDto, toAttachmentDto } from './dto/attachment.dto.js';
-import { accountGone, emptyFile, fileTooLarge, mediaHttpError, multipartError, storageUnavailable, unreadableUpload } from './errors.js';
+import { accountGone, emptyFile, fileTooLarge, mediaHttpError, multipartError, notAnImage, storageUnavailable, unreadableUpload } from './errors.js';
 import { FilePurgeService } from './file-purge.service.js';
-import { detectType, probeDuration, processImage, sanitiseFileName } from './media.js';
+import { detectType, probeDuration, processAvatar, processImage, sanitiseFileName } from './media.js';
+import { isMp4Family, stripMp4Metadata } from './mp4-metadata.js';
 import { Storage } from './storage/storage.js';
 
 /** What an encrypted blob is stored as: nothing about the file it hides. */
 export const ENCRYPTED_BLOB = { mimeType: 'application/octet-stream', name: 'encrypted.bin' } as const;
+
+/** Where a profile picture's files are stored: the 256 px square, then the 64 px one. */
+export const avatarKeys = (avatarId: string): [string, string] => [`originals/${avatarId}`, `thumbnails/${avatarId}`];
+
+/** The file part of a multipart upload, and the check, run once the file is read, that no other part follows. */
+export interface IncomingFile {
+  part: MultipartFile;
+  assertLastPart(): Promise<void>;
+}
 
 /** How long stored files of an upload in progress wait before the sweep may assume it died. */
 const PENDING_UPLOAD_GRACE_MS = 3_600_000;
@@ -32,6 +43,7 @@ export class UploadService {
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly transactions: Transactions,
   ) {}
 
   /**
@@ -39,10 +51,11 @@ export class UploadService {
    * decides the type from the bytes; re-encodes images without metadata and makes a thumbnail; then
    * records the row and stores the files. Every temporary file is removed whatever happens.
    */
-  async upload(userId: string, part: MultipartFile): Promise<AttachmentDto> {
+  async upload(userId: string, { part, assertLastPart }: IncomingFile): Promise<AttachmentDto> {
     const incoming = join(this.storage.incomingDir, randomUUID());
     try {
       await this.receive(part, incoming);
+      await assertLastPart();
       return await this.ingest(userId, incoming, { name: part.filename, mimeType: part.mimetype });
     } finally {
       await rm(incoming, { force: true });
@@ -53,10 +66,11 @@ export class UploadService {
    * Stores an encrypted blob exactly as it came: no typing from its bytes (they are ciphertext), no image
    * processing, no thumbnail, a neutral name and type. Same size limit as any upload.
    */
-  async uploadEncrypted(userId: string, part: MultipartFile): Promise<AttachmentDto> {
+  async uploadEncrypted(userId: string, { part, assertLastPart }: IncomingFile): Promise<AttachmentDto> {
     const incoming = join(this.storage.incomingDir, randomUUID());
     try {
       await this.receive(part, incoming);
+      await assertLastPart();
       const size = (await stat(incoming)).size;
       if (size === 0) throw emptyFile();
       return await this.store(userId, { kind: 'encrypted', ...ENCRYPTED_BLOB, size, width: null, height: null, durationSeconds: null }, incoming, null);
@@ -94,10 +108,11 @@ export class UploadService {
         stored = `${incoming}.image`;
         thumbnail = `${incoming}.thumbnail`;
         temporary.push(stored, thumbnail);
-        const image = await processImage(incoming, mimeType, stored, thumbnail).catch(mediaHttpError);
+        const image = await processImage(userId, incoming, mimeType, stored, thumbnail).catch(mediaHttpError);
         storedType = image.mimeType;
         dimensions = image;
       } else if (kind === 'video' || kind === 'audio') {
+        if (isMp4Family(mimeType)) await stripMp4Metadata(incoming).catch(mediaHttpError);
         durationSeconds = await probeDuration(incoming);
       }
 
@@ -156,6 +171,43 @@ export class UploadService {
       throw error;
     }
     return toAttachmentDto(attachment);
+  }
+
+  /**
+   * Receives a profile picture, makes its two squares (processAvatar) and stores them under a new id;
+   * `use` then records that id inside a transaction that also takes the files off the deletion queue,
+   * so they are kept exactly when the row points at them. Answers the new id.
+   */
+  async uploadAvatar(userId: string, { part, assertLastPart }: IncomingFile, use: (tx: Tx, avatarId: string) => Promise<void>): Promise<string> {
+    const incoming = join(this.storage.incomingDir, randomUUID());
+    const [large, small] = [`${incoming}.avatar`, `${incoming}.avatar-small`];
+    try {
+      await this.receive(part, incoming);
+      await assertLastPart();
+      if ((await stat(incoming)).size === 0) throw emptyFile();
+      const { kind } = await this.detect(incoming, part.mimetype, sanitiseFileName(part.filename));
+      if (kind !== 'image') throw notAnImage();
+      await processAvatar(userId, incoming, large, small).catch(mediaHttpError);
+      const avatarId = randomUUID();
+      const keys = avatarKeys(avatarId);
+      await this.attachments.queueDeletion(keys, new Date(this.clock.now().getTime() + PENDING_UPLOAD_GRACE_MS));
+      try {
+        await this.storage.putFile(keys[0], large, 'image/webp');
+        await this.storage.putFile(keys[1], small, 'image/webp');
+        await this.transactions.run(async (tx) => {
+          await use(tx, avatarId);
+          await this.attachments.unqueueDeletion(tx, keys);
+        });
+      } catch (error) {
+        await this.purge.purgeKeys(keys);
+        if (error instanceof HttpException) throw error;
+        this.logger.error(`Storing a profile picture failed: ${(error as Error)?.message ?? String(error)}`);
+        throw storageUnavailable();
+      }
+      return avatarId;
+    } finally {
+      await Promise.all([incoming, large, small].map((path) => rm(path, { force: true })));
+    }
   }
 
   private async receive(part: MultipartFile, path: string): Promise<void> {

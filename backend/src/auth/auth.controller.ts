@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
@@ -12,7 +12,9 @@ import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { RefreshTokenDto } from './dto/refresh-token.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
-import { clearRefreshCookie, readRefreshToken, sendTokens } from './refresh-cookie.js';
+import { LoginMfaDto, MfaRequiredDto } from './dto/totp.dto.js';
+import { secondFactorOf } from './totp.controller.js';
+import { clearRefreshCookie, originOf, readRefreshToken, sendTokens } from './refresh-cookie.js';
 
 @ApiTags('auth')
 @Controller()
@@ -28,17 +30,37 @@ export class AuthController {
   @Post('auth/register')
   @ApiErrors({ 400: ['VALIDATION_FAILED'], 409: ['USERNAME_TAKEN'], 429: ['RATE_LIMITED'] })
   async register(@Body() dto: RegisterDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResponseDto> {
-    return sendTokens(req, reply, await this.authService.register(dto), this.config.cookieSecure);
+    return sendTokens(req, reply, await this.authService.register(dto, originOf(req)), this.config.cookieSecure);
   }
 
-  /** Signs in with username and password. */
+  /**
+   * Signs in with username and password. With two-factor authentication on, a right password answers
+   * `{ mfaRequired: true, mfaToken }` instead, and `POST /api/auth/login/mfa` finishes the sign-in.
+   */
   @Public()
   @RateLimit('auth')
   @Post('auth/login')
   @HttpCode(HttpStatus.OK)
+  @ApiExtraModels(AuthResponseDto, MfaRequiredDto)
+  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(AuthResponseDto) }, { $ref: getSchemaPath(MfaRequiredDto) }] } })
   @ApiErrors({ 400: ['VALIDATION_FAILED'], 401: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED'] })
-  async login(@Body() dto: LoginDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResponseDto> {
-    return sendTokens(req, reply, await this.authService.login(dto), this.config.cookieSecure);
+  async login(@Body() dto: LoginDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResponseDto | MfaRequiredDto> {
+    const answer = await this.authService.login(dto, originOf(req));
+    return 'mfaRequired' in answer ? answer : sendTokens(req, reply, answer, this.config.cookieSecure);
+  }
+
+  /** The second step of a sign-in with two-factor authentication: the `mfaToken` and a TOTP code or a recovery code. */
+  @Public()
+  @RateLimit('auth')
+  @Post('auth/login/mfa')
+  @HttpCode(HttpStatus.OK)
+  @ApiErrors({
+    400: ['VALIDATION_FAILED'],
+    401: ['MFA_TOKEN_INVALID', 'MFA_TOKEN_EXPIRED', 'INVALID_TOTP_CODE', 'TOTP_CODE_REUSED', 'RECOVERY_CODE_INVALID', 'RECOVERY_CODE_USED'],
+    429: ['RATE_LIMITED'],
+  })
+  async loginMfa(@Body() dto: LoginMfaDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResponseDto> {
+    return sendTokens(req, reply, await this.authService.loginMfa(dto.mfaToken, secondFactorOf(dto)), this.config.cookieSecure);
   }
 
   /** Trades a refresh token (body or `iris_refresh` cookie) for new tokens; the old one stops working. */
@@ -57,7 +79,10 @@ export class AuthController {
   @Public()
   @Post('auth/logout')
   @HttpCode(HttpStatus.NO_CONTENT)
+  // Either credential will do, so neither is required: `{}` (none) or the bearer token.
+  @ApiSecurity({})
   @ApiBearerAuth()
+  @ApiBody({ type: RefreshTokenDto, required: false, description: 'Only for a client that keeps the refresh token itself rather than in the cookie' })
   @ApiErrors({ 400: ['VALIDATION_FAILED'], 401: ['REFRESH_TOKEN_MISSING'] })
   async logout(
     @Body() dto: RefreshTokenDto,

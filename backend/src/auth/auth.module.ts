@@ -7,10 +7,21 @@ import { JobsModule } from '../jobs/jobs.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
+import { AdminTwoFactorGuard } from './admin-two-factor.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthRealtime } from './auth.realtime.js';
 import { AuthService } from './auth.service.js';
+import { SessionLifecycleService } from './session-lifecycle.service.js';
+import { PasskeysController } from './passkeys/passkeys.controller.js';
+import { PasskeysRepository } from './passkeys/passkeys.repository.js';
+import { PasskeysService } from './passkeys/passkeys.service.js';
+import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { SessionsService } from './sessions.service.js';
+import { TotpController } from './totp.controller.js';
+import { TotpRepository } from './totp.repository.js';
+import { TotpService } from './totp.service.js';
+import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionCleanupJob } from './session-cleanup.job.js';
 
@@ -30,8 +41,8 @@ import { SessionCleanupJob } from './session-cleanup.job.js';
       }),
     }),
   ],
-  controllers: [AuthController],
-  providers: [AuthService, SessionsRepository, AuthRealtime, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
-  exports: [AuthService, PasswordHasher],
+  controllers: [AuthController, SessionsController, TotpController, PasskeysController],
+  providers: [AdminTwoFactorGuard, AuthService, SessionLifecycleService, PasskeysService, PasskeysRepository, SessionsService, LoginThrottle, TotpService, TotpRepository, SessionsRepository, AuthRealtime, PasswordHasher, SessionCleanupJob, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  exports: [AuthService, SessionLifecycleService, PasskeysService, SessionsService, TotpService, AdminTwoFactorGuard, PasswordHasher],
 })
 export class AuthModule {}

@@ -128,7 +128,7 @@ describe('AuthService sessions', () => {
       const ended = [{ sessionId: SESSION_ID, userId: USER_ID }];
       sessions.revoke.mockResolvedValueOnce(ended);
       const order: string[] = [];
-      sut.onSessionsEnded(async (tx, got) => {
+      fixture.lifecycle.onSessionsEnded(async (tx, got) => {
         order.push(`hook ${got.map((s) => s.sessionId).join()} ${tx === transactions.tx ? 'in tx' : 'outside'}`);
         return () => order.push('after commit');
       });
@@ -145,7 +145,7 @@ describe('AuthService sessions', () => {
 
     it('runs no hook when nothing ended (a session already signed out)', async () => {
       const hook = jest.fn(async () => () => undefined);
-      sut.onSessionsEnded(hook);
+      fixture.lifecycle.onSessionsEnded(hook);
 
       await sut.logout(undefined, { id: USER_ID, role: 'user', sessionId: SESSION_ID });
 

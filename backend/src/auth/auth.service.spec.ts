@@ -1,6 +1,6 @@
 import { UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import type { AuthService } from './auth.service.js';
+import type { AuthService, IssuedTokens } from './auth.service.js';
 import { aSession, aUser, base64url, DAY_MS, newAuthService, SESSION_ID, sha256, START, USER_ID } from '../../test/helpers/auth-service.js';
 import { rejection } from '../../test/helpers/rejection.js';
 
@@ -24,11 +24,13 @@ describe('AuthService', () => {
     return { sub: USER_ID, sid: SESSION_ID, ver: 0, typ: 'access', iat, exp: iat + 900, ...overrides };
   };
 
-  const signIn = async () => (await sut.login({ username: 'ada', password: 'right password' })).accessToken;
+  /** A sign-in without a second factor answers tokens. */
+  const loginTokens = async (...args: Parameters<AuthService['login']>) => (await sut.login(...args)) as IssuedTokens;
+  const signIn = async () => (await loginTokens({ username: 'ada', password: 'right password' })).accessToken;
 
   describe('login', () => {
     it('starts a session and issues tokens for the right password', async () => {
-      const tokens = await sut.login({ username: 'ada', password: 'right password' });
+      const tokens = await loginTokens({ username: 'ada', password: 'right password' }, { deviceName: 'Firefox on Linux', ip: '192.0.2.7' });
 
       expect(hasher.verify).toHaveBeenCalledWith('$argon2id$stored', 'right password');
       expect(tokens).toMatchObject({ expiresIn: 900, sessionExpiresAt: new Date(START.getTime() + 30 * DAY_MS), user: aUser() });
@@ -40,11 +42,19 @@ describe('AuthService', () => {
         iat: START.getTime() / 1000,
         exp: START.getTime() / 1000 + 900,
       });
-      expect(sessions.create).toHaveBeenCalledWith(transactions.tx, { userId: USER_ID, createdAt: START, expiresAt: tokens.sessionExpiresAt });
+      expect(sessions.create).toHaveBeenCalledWith(transactions.tx, {
+        userId: USER_ID,
+        createdAt: START,
+        expiresAt: tokens.sessionExpiresAt,
+        deviceName: 'Firefox on Linux',
+        ip: '192.0.2.7',
+        mfaAt: null,
+      });
+      expect(fixture.realtime.sessionStarted).toHaveBeenCalledWith(USER_ID, { id: SESSION_ID, deviceName: 'Firefox on Linux', ip: '192.0.2.7', createdAt: START });
     });
 
     it('stores only the SHA-256 of the refresh token it hands out', async () => {
-      const tokens = await sut.login({ username: 'ada', password: 'right password' });
+      const tokens = await loginTokens({ username: 'ada', password: 'right password' });
 
       expect(tokens.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(sessions.addRefreshToken).toHaveBeenCalledWith(transactions.tx, SESSION_ID, sha256(tokens.refreshToken), START);
@@ -90,7 +100,14 @@ describe('AuthService', () => {
 
       expect(hasher.verify).not.toHaveBeenCalled();
       expect(usersService.getById).toHaveBeenCalledWith(USER_ID);
-      expect(sessions.create).toHaveBeenCalledWith(transactions.tx, { userId: USER_ID, createdAt: START, expiresAt: tokens.sessionExpiresAt });
+      expect(sessions.create).toHaveBeenCalledWith(transactions.tx, {
+        userId: USER_ID,
+        createdAt: START,
+        expiresAt: tokens.sessionExpiresAt,
+        deviceName: 'Iris seed',
+        ip: null,
+        mfaAt: null,
+      });
       expect(jwt.decode(tokens.accessToken)).toMatchObject({ sub: USER_ID, sid: SESSION_ID, typ: 'access' });
     });
   });

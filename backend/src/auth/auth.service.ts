@@ -13,17 +13,11 @@ import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { type AuthErrorCode, sessionRevoked, unauthorized, wrongPassword } from './errors.js';
+import { LoginThrottle, passwordSubject } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
-import { type EndedSessionRow, type ExportedSession, SessionsRepository } from './sessions.repository.js';
-
-export type { ExportedSession } from './sessions.repository.js';
-
-/**
- * Runs inside the transaction that ends these sessions (sign-out, a revoked token family, a password
- * change, expiry), so what another module keeps per session goes with it; answers what to run after
- * the commit. Registered by that module when it starts (e2ee), so auth imports none of them.
- */
-export type SessionsEndedHook = (tx: Tx, ended: EndedSessionRow[]) => Promise<() => void>;
+import { type PassedChallenge, type Refusal, TotpService } from './totp.service.js';
+import { SessionLifecycleService } from './session-lifecycle.service.js';
+import { type EndedSessionRow, SessionsRepository } from './sessions.repository.js';
 
 /** What a successful sign-in, refresh or password change hands to the client. */
 export interface IssuedTokens {
@@ -46,10 +40,29 @@ interface AccessTokenPayload {
 /** How far in the future an access token's `iat` may lie: the clock skew tolerated between instances. */
 const ISSUED_AT_LEEWAY_SECONDS = 30;
 
+/** Where a sign-in comes from, as its session remembers it. */
+export interface SignInOrigin {
+  deviceName: string;
+  ip: string | null;
+}
+
+/** A right password when a second factor is on: `POST /api/auth/login/mfa` takes it from here. */
+export interface MfaChallenge {
+  mfaRequired: true;
+  mfaToken: string;
+}
+
+const UNKNOWN_ORIGIN: SignInOrigin = { deviceName: 'Unknown device', ip: null };
+
 interface StartedSession {
   sessionId: string;
   refreshToken: string;
   expiresAt: Date;
+}
+
+interface NewSession extends StartedSession {
+  createdAt: Date;
+  origin: SignInOrigin;
 }
 
 type RefreshOutcome =
@@ -58,16 +71,11 @@ type RefreshOutcome =
 
 const DAY_MS = 86_400_000;
 
-// Rotated tokens are kept this long so a replay revokes the session; an older replay is simply refused.
-const USED_TOKEN_RETENTION_MS = 7 * DAY_MS;
-
 /** A value PostgreSQL's integer column takes, as users.token_version is. */
 const isInt32 = (value: unknown): value is number => Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1;
 
 @Injectable()
 export class AuthService {
-  private readonly sessionsEndedHooks: SessionsEndedHook[] = [];
-
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly transactions: Transactions,
@@ -77,24 +85,60 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly realtime: RealtimeService,
+    private readonly loginThrottle: LoginThrottle,
+    private readonly totp: TotpService,
+    private readonly lifecycle: SessionLifecycleService,
   ) {}
 
-  async register(dto: RegisterDto): Promise<IssuedTokens> {
+  async register(dto: RegisterDto, origin = UNKNOWN_ORIGIN): Promise<IssuedTokens> {
     const passwordHash = await this.hasher.hash(dto.password);
     const { user, session } = await this.transactions.run(async (tx) => {
       const created = await this.usersService.create({ username: dto.username, displayName: dto.displayName, passwordHash }, tx);
-      return { user: created, session: await this.startSession(created.id, tx) };
+      return { user: created, session: await this.startSession(created.id, origin, tx) };
     });
     return this.issue(user, session);
   }
 
-  async login(dto: LoginDto): Promise<IssuedTokens> {
+  /** With two-factor authentication on, a right password answers a challenge for the second step instead of tokens. */
+  async login(dto: LoginDto, origin = UNKNOWN_ORIGIN): Promise<IssuedTokens | MfaChallenge> {
     const user = await this.usersService.findByUsername(dto.username);
-    const valid = await this.hasher.verify(user?.passwordHash, dto.password);
     // Same answer, after the same work, whether the username exists or not.
+    const valid = await this.loginThrottle.attempt(passwordSubject(dto.username), async () => (await this.hasher.verify(user?.passwordHash, dto.password)) && !!user);
     if (!user || !valid) throw unauthorized('INVALID_CREDENTIALS', 'Wrong username or password');
-    const session = await this.transactions.run((tx) => this.startSession(user.id, tx));
+    if (await this.totp.isEnabled(user.id)) return { mfaRequired: true, mfaToken: await this.totp.startChallenge(user.id, origin) };
+    return this.signIn(user, origin);
+  }
+
+  /** The second step of a sign-in: the challenge's token and a TOTP or recovery code. */
+  async loginMfa(mfaToken: string, code: string): Promise<IssuedTokens> {
+    // The session starts in the transaction that spends the code: a sign-in that fails keeps its code.
+    const { user, session } = await this.totp.passChallenge(mfaToken, code, (tx, passed) => this.startSecondFactorSession(tx, passed));
+    this.announce(user.id, session);
     return this.issue(user, session);
+  }
+
+  /** The second step with a passkey instead of a code: `check` verifies it inside the step's transaction. */
+  async loginMfaWithPasskey(mfaToken: string, check: (tx: Tx, userId: string) => Promise<Refusal | null>): Promise<IssuedTokens> {
+    const { user, session } = await this.totp.passChallengeWith(mfaToken, check, (tx, passed) => this.startSecondFactorSession(tx, passed));
+    this.announce(user.id, session);
+    return this.issue(user, session);
+  }
+
+  /**
+   * A sign-in with a passkey alone: the usual session and tokens. No
+   * password was typed, so the per-account password lock does not apply (the route keeps its per-IP limit).
+   */
+  async signInWithPasskey(userId: string, origin: SignInOrigin): Promise<IssuedTokens> {
+    // A passkey verifies its user (required user verification): the session proved two factors.
+    const { user, session } = await this.transactions.run((tx) => this.startSecondFactorSession(tx, { userId, origin }));
+    this.announce(user.id, session);
+    return this.issue(user, session);
+  }
+
+  /** A session that proved a second factor now (see Session.mfaAt), in the step's transaction. */
+  private async startSecondFactorSession(tx: Tx, passed: PassedChallenge): Promise<{ user: User; session: NewSession }> {
+    const user = await this.usersService.getById(passed.userId, tx);
+    return { user, session: await this.startSession(user.id, passed.origin, tx, this.clock.now()) };
   }
 
   /**
@@ -102,9 +146,7 @@ export class AuthService {
    * encrypted messages). No route leads here.
    */
   async signInAsProcess(userId: string): Promise<IssuedTokens> {
-    const user = await this.usersService.getById(userId);
-    const session = await this.transactions.run((tx) => this.startSession(user.id, tx));
-    return this.issue(user, session);
+    return this.signIn(await this.usersService.getById(userId), { deviceName: 'Iris seed', ip: null });
   }
 
   /**
@@ -125,7 +167,7 @@ export class AuthService {
           code: 'REFRESH_TOKEN_REUSED',
           message: 'This refresh token was already used; the session has been ended',
           revokedSessionId: row.session_id,
-          afterCommit: await this.sessionsEnded(tx, ended),
+          afterCommit: await this.lifecycle.sessionsEnded(tx, ended),
         };
       }
       if (row.expires_at <= now) return { kind: 'rejected', code: 'SESSION_EXPIRED', message: 'This session has expired; sign in again' };
@@ -152,7 +194,7 @@ export class AuthService {
     const afterCommit = await this.transactions.run(async (tx) => {
       const ended: EndedSessionRow[] = [];
       for (const id of new Set(sessionIds)) ended.push(...(await this.sessions.revoke(id, this.clock.now(), { onlyOpen: true, tx })));
-      return this.sessionsEnded(tx, ended);
+      return this.lifecycle.sessionsEnded(tx, ended);
     });
     this.realtime.endSessions(sessionIds);
     afterCommit();
@@ -165,37 +207,24 @@ export class AuthService {
    */
   async changePassword(caller: AuthUser, dto: ChangePasswordDto): Promise<IssuedTokens> {
     const user = await this.usersService.getById(caller.id);
-    if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) {
+    // A stolen session guessing the password counts against the account as a sign-in would.
+    if (!(await this.loginThrottle.attempt(passwordSubject(user.username), () => this.hasher.verify(user.passwordHash, dto.currentPassword)))) {
       throw wrongPassword();
     }
     const passwordHash = await this.hasher.hash(dto.newPassword);
     const { session, afterCommit } = await this.transactions.run(async (tx) => {
       const now = this.clock.now();
       await this.usersService.setPassword(user.id, passwordHash, tx);
+      // A sign-in waiting for its second step was started with the old password.
+      await this.totp.dropChallenges(tx, user.id);
       const ended = await this.sessions.revokeOthersOfUser(tx, user.id, caller.sessionId, now);
       const expiresAt = await this.sessions.dropRefreshTokens(tx, caller.sessionId);
       const refreshToken = await this.addRefreshToken(caller.sessionId, now, tx);
-      return { afterCommit: await this.sessionsEnded(tx, ended), session: { sessionId: caller.sessionId, refreshToken, expiresAt } };
+      return { afterCommit: await this.lifecycle.sessionsEnded(tx, ended), session: { sessionId: caller.sessionId, refreshToken, expiresAt } };
     });
     this.realtime.endUserSessions(user.id, session.sessionId);
     afterCommit();
     return this.issue(await this.usersService.getById(user.id), session);
-  }
-
-  /** Deletes ended sessions (with their tokens) and long-rotated tokens; safe to run on every instance at once. */
-  async deleteEndedSessions(): Promise<{ sessions: number; refreshTokens: number }> {
-    const now = this.clock.now();
-    const { deleted, afterCommit } = await this.transactions.run(async (tx) => {
-      const afterCommit = await this.sessionsEnded(tx, await this.sessions.expiredUnended(tx, now));
-      return { afterCommit, deleted: await this.sessions.deleteEnded(tx, now, new Date(now.getTime() - USED_TOKEN_RETENTION_MS)) };
-    });
-    afterCommit();
-    return deleted;
-  }
-
-  /** Registers what must happen, inside the same transaction, when sessions end (see SessionsEndedHook). */
-  onSessionsEnded(hook: SessionsEndedHook): void {
-    this.sessionsEndedHooks.push(hook);
   }
 
   /** Who is calling: a valid access token of an open session whose token version is still the user's. */
@@ -238,43 +267,23 @@ export class AuthService {
     return { userId: payload.sub, sessionId: payload.sid, tokenVersion: payload.ver };
   }
 
-  /** Those of `sessionIds` that are still open (not ended, not expired). */
-  async openSessionIds(sessionIds: string[]): Promise<Set<string>> {
-    if (sessionIds.length === 0) return new Set();
-    return new Set(await this.sessions.openIds(sessionIds, this.clock.now()));
+  /** Starts a session and tells the user's other sessions about it. */
+  private async signIn(user: User, origin: SignInOrigin): Promise<IssuedTokens> {
+    const session = await this.transactions.run((tx) => this.startSession(user.id, origin, tx));
+    this.announce(user.id, session);
+    return this.issue(user, session);
   }
 
-  /**
-   * Inside a transaction that adds something per session (E2EE device keys): whether the session is
-   * still open. Take the lock the sessions-ended hook takes first, so that a sign-out either is seen
-   * here or runs its hook after this transaction commits.
-   */
-  isSessionOpen(tx: Tx, sessionId: string): Promise<boolean> {
-    return this.sessions.isOpen(tx, sessionId, this.clock.now());
+  private announce(userId: string, session: NewSession): void {
+    this.realtime.sessionStarted(userId, { id: session.sessionId, deviceName: session.origin.deviceName, ip: session.origin.ip, createdAt: session.createdAt });
   }
 
-  /** For an erasure, inside its transaction: how many sessions the user has. */
-  erasureCount(tx: Tx, userId: string): Promise<number> {
-    return this.sessions.countOfUser(tx, userId);
-  }
-
-  /** Every sign-in of the user, revoked and expired ones too, for an export; never a token or its hash. */
-  exportSessions(userId: string): Promise<ExportedSession[]> {
-    return this.sessions.exportOfUser(userId);
-  }
-
-  private async sessionsEnded(tx: Tx, ended: EndedSessionRow[]): Promise<() => void> {
-    if (ended.length === 0) return () => undefined;
-    const after: (() => void)[] = [];
-    for (const hook of this.sessionsEndedHooks) after.push(await hook(tx, ended));
-    return () => after.forEach((run) => run());
-  }
-
-  private async startSession(userId: string, tx: Tx): Promise<StartedSession> {
+  /** `mfaAt`: when the sign-in passed its second factor (see Session.mfaAt). */
+  private async startSession(userId: string, origin: SignInOrigin, tx: Tx, mfaAt: Date | null = null): Promise<NewSession> {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.REFRESH_TOKEN_TTL_DAYS * DAY_MS);
-    const sessionId = await this.sessions.create(tx, { userId, createdAt: now, expiresAt });
-    return { sessionId, refreshToken: await this.addRefreshToken(sessionId, now, tx), expiresAt };
+    const sessionId = await this.sessions.create(tx, { userId, createdAt: now, expiresAt, deviceName: origin.deviceName, ip: origin.ip, mfaAt });
+    return { sessionId, createdAt: now, origin, refreshToken: await this.addRefreshToken(sessionId, now, tx), expiresAt };
   }
 
   private async addRefreshToken(sessionId: string, now: Date, tx: Tx): Promise<string> {

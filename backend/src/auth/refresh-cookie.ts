@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthResponseDto } from './dto/auth-response.dto.js';
 import { toUserDto } from '../users/dto/user.dto.js';
-import type { IssuedTokens } from './auth.service.js';
+import type { IssuedTokens, SignInOrigin } from './auth.service.js';
+import { deviceNameOf } from './device-name.js';
 
 export const REFRESH_COOKIE = 'iris_refresh';
 const COOKIE_PATH = '/api/auth';
@@ -38,6 +39,11 @@ export function sendTokens(
     expiresIn: tokens.expiresIn,
     user: toUserDto(tokens.user),
   };
+}
+
+/** Where a sign-in comes from: the device name from its User-Agent, and its address. */
+export function originOf(request: FastifyRequest): SignInOrigin {
+  return { deviceName: deviceNameOf(request.headers['user-agent']), ip: request.ip || null };
 }
 
 export function clearRefreshCookie(reply: FastifyReply, secure: boolean): void {

@@ -25,6 +25,22 @@ export class Session {
   @Column({ name: 'last_used_at', type: 'timestamptz' })
   lastUsedAt: Date;
 
+  /** What the user sees in their list of sessions, read from the User-Agent at sign-in ("Firefox on Linux"). */
+  @Column({ name: 'device_name', type: 'varchar', length: 100, default: '' })
+  deviceName: string;
+
+  /** The client address at sign-in, as the server sees it (TRUST_PROXY decides whether proxies are believed). */
+  @Column({ name: 'ip', type: 'varchar', length: 64, nullable: true })
+  ip: string | null;
+
+  /**
+   * When this session proved a second factor: at a two-step sign-in, or by turning TOTP on (the code and
+   * the password). Null for a password-only session; cleared when the second factor is turned off.
+   * REQUIRE_ADMIN_2FA lets only such sessions use the admin routes.
+   */
+  @Column({ name: 'mfa_at', type: 'timestamptz', nullable: true })
+  mfaAt: Date | null;
+
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, MoreThan } from 'typeorm';
+import { DataSource, In, IsNull, MoreThan, Not } from 'typeorm';
 import type { Role } from '../common/current-user.decorator.js';
 import { prepared, runPrepared } from '../database/prepared.js';
 import { managerFor, managerOf, type Tx } from '../database/transaction.js';
@@ -25,8 +25,19 @@ export interface EndedSessionRow {
   userId: string;
 }
 
+/** An open session as its owner's list shows it. */
+export interface OpenSessionRow {
+  id: string;
+  deviceName: string;
+  ip: string | null;
+  createdAt: Date;
+  lastUsedAt: Date;
+}
+
 export interface ExportedSession {
   id: string;
+  deviceName: string;
+  ip: string | null;
   createdAt: Date;
   lastUsedAt: Date;
   expiresAt: Date;
@@ -44,10 +55,24 @@ export class SessionsRepository {
     return row?.role;
   }
 
-  async create(tx: Tx, fields: { userId: string; createdAt: Date; expiresAt: Date }): Promise<string> {
+  async create(tx: Tx, fields: { userId: string; createdAt: Date; expiresAt: Date; deviceName: string; ip: string | null; mfaAt: Date | null }): Promise<string> {
     const manager = managerOf(tx);
     const session = await manager.save(manager.create(Session, { ...fields, lastUsedAt: fields.createdAt, revokedAt: null }));
     return session.id;
+  }
+
+  /** Records that the session proved a second factor now (see Session.mfaAt). */
+  async markSecondFactor(tx: Tx, sessionId: string, now: Date): Promise<void> {
+    await managerOf(tx).update(Session, { id: sessionId }, { mfaAt: now });
+  }
+
+  /** The second factor was turned off: no session of the user counts as having proved it any more. */
+  async clearSecondFactor(tx: Tx, userId: string): Promise<void> {
+    await managerOf(tx).update(Session, { userId }, { mfaAt: null });
+  }
+
+  async passedSecondFactor(sessionId: string): Promise<boolean> {
+    return (await this.dataSource.getRepository(Session).countBy({ id: sessionId, mfaAt: Not(IsNull()) })) > 0;
   }
 
   async addRefreshToken(tx: Tx, sessionId: string, tokenHash: Buffer, createdAt: Date): Promise<void> {
@@ -81,6 +106,26 @@ export class SessionsRepository {
     const [rows]: [EndedSessionRow[], number] = await managerFor(this.dataSource, tx).query(
       `UPDATE sessions SET revoked_at = $2 WHERE id = $1 ${onlyOpen ? 'AND revoked_at IS NULL' : ''} RETURNING id AS "sessionId", user_id AS "userId"`,
       [sessionId, now],
+    );
+    return rows;
+  }
+
+  /** The user's sessions open at `now`, the most recently active first. */
+  openOfUser(userId: string, now: Date): Promise<OpenSessionRow[]> {
+    return this.dataSource.query(
+      `SELECT id, device_name AS "deviceName", ip, created_at AS "createdAt", last_used_at AS "lastUsedAt"
+         FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+        ORDER BY last_used_at DESC, id`,
+      [userId, now],
+    );
+  }
+
+  /** Ends the session if it is an open one of this user; answers it, or nothing. */
+  async revokeOfUser(tx: Tx, userId: string, sessionId: string, now: Date): Promise<EndedSessionRow[]> {
+    const [rows]: [EndedSessionRow[], number] = await managerOf(tx).query(
+      `UPDATE sessions SET revoked_at = $3 WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL AND expires_at > $3
+       RETURNING id AS "sessionId", user_id AS "userId"`,
+      [userId, sessionId, now],
     );
     return rows;
   }
@@ -140,7 +185,7 @@ export class SessionsRepository {
   /** Every session of the user, revoked and expired ones too; never a token or its hash. */
   exportOfUser(userId: string): Promise<ExportedSession[]> {
     return this.dataSource.query(
-      `SELECT id, created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+      `SELECT id, device_name AS "deviceName", ip, created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"
          FROM sessions WHERE user_id = $1 ORDER BY created_at, id`,
       [userId],
     );

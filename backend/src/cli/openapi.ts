@@ -5,7 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppModule } from '../app.module.js';
-import { APP_OPTIONS, configureApp, createFastifyAdapter, createOpenApiDocument } from '../app.setup.js';
+import { APP_OPTIONS, configureApp, createFastifyAdapter } from '../app.setup.js';
+import { createOpenApiDocument } from '../openapi-document.js';
 import { loadConfig } from '../config/app-config.js';
 
 /** Writes backend/openapi.json from the code; needs no database (preview mode builds no providers). */

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { ApiErrorDto, FieldErrorDto } from './api-error.dto.js';
 import { defaultErrorCode } from './error-codes.js';
+import { RateLimitedException } from './rate-limit.guard.js';
 
 interface HttpExceptionBody {
   message?: string | string[];
@@ -112,7 +113,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = toApiError(exception, request.id);
     if (body.statusCode >= 500) request.log.error({ err: loggable(exception) }, 'unhandled error');
     const reply = http.getResponse<FastifyReply>();
-    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE && !reply.hasHeader('retry-after')) void reply.header('retry-after', '2');
+    if (exception instanceof RateLimitedException) void reply.header('retry-after', String(exception.retryAfterSeconds));
+    const comeBack = body.statusCode === HttpStatus.SERVICE_UNAVAILABLE || body.statusCode === HttpStatus.TOO_MANY_REQUESTS;
+    if (comeBack && !reply.hasHeader('retry-after')) void reply.header('retry-after', '2');
     void reply.status(body.statusCode).send(body);
   }
 }

@@ -5,16 +5,18 @@ import {
   HttpException,
   HttpStatus,
   Injectable,
+  Logger,
+  ServiceUnavailableException,
   SetMetadata,
   UseGuards,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { Clock } from './clock.js';
 import type { AuthenticatedRequest } from './current-user.decorator.js';
+import { RateLimitStore, type WindowState } from './rate-limit-store.js';
 
-export type RateLimitBucket = 'auth' | 'export' | 'send' | 'upload';
+export type RateLimitBucket = 'auth' | 'export' | 'send' | 'upload' | 'search' | 'friendRequest';
 
 interface RateLimitPolicy {
   limit: number;
@@ -31,46 +33,85 @@ const LIMITS: Record<RateLimitBucket, (config: AppConfig) => RateLimitPolicy> = 
   upload: (config) => ({ limit: config.UPLOAD_RATE_LIMIT_PER_MINUTE, windowMs: 60_000, per: 'user' }),
   // Generous for a person typing; it stops a script from flooding a peer (and the database).
   send: (config) => ({ limit: config.SEND_RATE_LIMIT_PER_MINUTE, windowMs: 60_000, per: 'user' }),
+  // Enough for search-as-you-type; it stops a script from walking the whole user directory.
+  search: (config) => ({ limit: config.SEARCH_RATE_LIMIT_PER_MINUTE, windowMs: 60_000, per: 'user' }),
+  // Each request lands in someone's list and on their socket: per hour, so nobody is spammed with them.
+  friendRequest: (config) => ({ limit: config.FRIEND_REQUEST_RATE_LIMIT_PER_HOUR, windowMs: 3_600_000, per: 'user' }),
 };
 
 const RATE_LIMIT = 'iris:rateLimit';
-const PRUNE_ABOVE = 10_000;
+
+/** 429 with a stable code; the exception filter turns `retryAfterSeconds` into the Retry-After header. */
+export class RateLimitedException extends HttpException {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = `Too many attempts; try again in ${retryAfterSeconds} s`,
+  ) {
+    super({ code: 'RATE_LIMITED', message }, HttpStatus.TOO_MANY_REQUESTS);
+  }
+}
 
 /**
- * Limits how often one client IP (`auth`) or one signed-in user (`export`, `send`, `upload`) may call the route:
+ * Limits how often one client IP (`auth`) or one signed-in user (the other buckets) may call the route:
  * `@RateLimit('auth')`. Answers 429 with Retry-After.
  */
 export const RateLimit = (bucket: RateLimitBucket) => applyDecorators(SetMetadata(RATE_LIMIT, bucket), UseGuards(RateLimitGuard));
 
 /**
- * Fixed-window counters in this process's memory. Several instances each count on their own,
- * so the effective limit is the configured one times the number of instances.
+ * Fixed-window counters in Redis when REDIS_URL is set (every instance counts into the same window),
+ * in this process's memory otherwise. Time comes from the injectable clock.
  */
 @Injectable()
 export class RateLimiter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+  private readonly logger = new Logger(RateLimiter.name);
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly store: RateLimitStore,
+    private readonly clock: Clock,
+  ) {}
 
   /** Counts one hit; returns 0 when allowed, otherwise the seconds until the window resets. */
-  hit(key: string, limit: number, windowMs: number): number {
+  async hit(key: string, limit: number, windowMs: number): Promise<number> {
     const now = this.clock.now().getTime();
-    if (this.windows.size > PRUNE_ABOVE) this.prune(now);
-    let window = this.windows.get(key);
-    if (!window || window.resetAt <= now) {
-      window = { count: 0, resetAt: now + windowMs };
-      this.windows.set(key, window);
-    }
-    window.count++;
-    return window.count <= limit ? 0 : Math.max(1, Math.ceil((window.resetAt - now) / 1000));
+    const window = await this.guarded(() => this.store.hit(key, windowMs, now));
+    return window.count <= limit ? 0 : secondsUntil(window.resetAt, now);
   }
 
-  private prune(now: number): void {
-    for (const [key, window] of this.windows) {
-      if (window.resetAt <= now) this.windows.delete(key);
+  /** Counts one hit and answers how many the window holds now. */
+  async count(key: string, windowMs: number): Promise<number> {
+    const now = this.clock.now().getTime();
+    return (await this.guarded(() => this.store.hit(key, windowMs, now))).count;
+  }
+
+  /** The window of `key` now, without counting; null when none is open. */
+  async peek(key: string): Promise<(WindowState & { retryAfterSeconds: number }) | null> {
+    const now = this.clock.now().getTime();
+    const window = await this.guarded(() => this.store.peek(key, now));
+    return window && { ...window, retryAfterSeconds: secondsUntil(window.resetAt, now) };
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.guarded(() => this.store.reset(key));
+  }
+
+  /** Throws RateLimitedException when the hit is over the limit. */
+  async enforce(key: string, limit: number, windowMs: number, message?: string): Promise<void> {
+    const retryAfter = await this.hit(key, limit, windowMs);
+    if (retryAfter > 0) throw new RateLimitedException(retryAfter, message);
+  }
+
+  // A limit that cannot be checked is not waved through: the caller gets a retryable 503.
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.logger.error(`Rate limit check failed: ${(error as Error).message}`);
+      throw new ServiceUnavailableException({ code: 'SERVICE_UNAVAILABLE', message: 'The server cannot check its limits right now; try again' });
     }
   }
 }
+
+const secondsUntil = (resetAt: number, now: number) => Math.max(1, Math.ceil((resetAt - now) / 1000));
 
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -80,21 +121,15 @@ export class RateLimitGuard implements CanActivate {
     private readonly config: AppConfig,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const bucket = this.reflector.get<RateLimitBucket | undefined>(RATE_LIMIT, context.getHandler());
     if (!bucket) return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<AuthenticatedRequest>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const { limit, windowMs, per } = LIMITS[bucket](this.config);
     // Runs after the global access-token guard, so a per-user route has its user here.
     const client = per === 'ip' ? request.ip : (request.user?.id ?? request.claims?.userId);
     if (!client) throw new Error(`The rate limit bucket "${bucket}" counts per user, but the route has no signed-in user`);
-    const retryAfter = this.limiter.hit(`${bucket}:${context.getHandler().name}:${client}`, limit, windowMs);
-    if (retryAfter === 0) return true;
-    void http.getResponse<FastifyReply>().header('retry-after', String(retryAfter));
-    throw new HttpException(
-      { code: 'RATE_LIMITED', message: `Too many attempts; try again in ${retryAfter} s` },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+    await this.limiter.enforce(`${bucket}:${context.getHandler().name}:${client}`, limit, windowMs);
+    return true;
   }
 }

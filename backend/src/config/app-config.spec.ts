@@ -102,6 +102,12 @@ describe('loadConfig', () => {
     expect(loadError({ REDIS_URL: 'http://cache' }).problems).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
   });
 
+  it('reads WORKERS as a whole number of at least 1, unset by default', () => {
+    expect(loadConfig({}).WORKERS).toBeUndefined();
+    expect(loadConfig({ WORKERS: '2' }).WORKERS).toBe(2);
+    expect(loadError({ WORKERS: '0' }).problems).toEqual([expect.stringMatching(/^WORKERS: /)]);
+  });
+
   it("parses 'true' and 'false' as booleans", () => {
     const sut = loadConfig({ TRUST_PROXY: 'true', COOKIE_SECURE: 'false', SWAGGER_ENABLED: 'TRUE' });
 

@@ -118,6 +118,38 @@ export class AppConfig {
   @Min(1)
   UPLOAD_RATE_LIMIT_PER_MINUTE = 30;
 
+  /** Whether admins must turn on two-factor authentication before the admin routes answer them. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  REQUIRE_ADMIN_2FA = false;
+
+  /** Failed sign-ins for one account (from any address) before it refuses passwords for a while. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  LOGIN_FAILURES_PER_ACCOUNT = 10;
+
+  /**
+   * Bytes of encrypted Megolm sessions one key backup may hold (ephemeral + ciphertext + mac of each);
+   * beyond it an upload answers 409 BACKUP_FULL. 64 MiB: tens of thousands of sessions at their usual size.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  KEY_BACKUP_MAX_BYTES = 64 * 1024 * 1024;
+
+  /** User searches one user may run per minute. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  SEARCH_RATE_LIMIT_PER_MINUTE = 60;
+
+  /** Friend requests one user may send per hour. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  FRIEND_REQUEST_RATE_LIMIT_PER_HOUR = 30;
+
   /** Messages one user may send per minute (retries with the same clientId count too). */
   @Transform(toInteger)
   @IsInt()
@@ -133,6 +165,29 @@ export class AppConfig {
     message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://chat.example.com',
   })
   CORS_ORIGINS?: string;
+
+  /**
+   * The passkeys' relying party: the domain passkeys are made for (the web client's host or a parent
+   * of it). Unset: the host of the first WEBAUTHN_ORIGINS entry, else `localhost`.
+   */
+  @IsOptional()
+  @Matches(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, { message: 'WEBAUTHN_RP_ID must be a domain name such as chat.example.com' })
+  WEBAUTHN_RP_ID?: string;
+
+  /** The name a browser shows when it offers to save a passkey for this server. */
+  @IsString()
+  @MinLength(1)
+  WEBAUTHN_RP_NAME = 'Iris';
+
+  /**
+   * Comma-separated origins whose pages may make and use passkeys. Unset: any https:// page on the
+   * relying party's domain (or a subdomain of it), and http:// pages only when that is `localhost`.
+   */
+  @IsOptional()
+  @Matches(/^\s*https?:\/\/[^\s,/]+\s*(,\s*https?:\/\/[^\s,/]+\s*)*$/, {
+    message: 'WEBAUTHN_ORIGINS must be a comma-separated list of origins such as https://chat.example.com',
+  })
+  WEBAUTHN_ORIGINS?: string;
 
   /** Whether a new conversation is end-to-end encrypted when the client that opens it does not say. */
   @Transform(toBoolean)
@@ -184,6 +239,35 @@ export class AppConfig {
   @Matches(/^[A-Za-z0-9:._-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 characters of A-Z a-z 0-9 : . _ -' })
   REDIS_KEY_PREFIX = 'iris:';
 
+  /** Web Push (VAPID) key pair, base64url; unset, a pair is generated once into DATA_DIR/vapid.json. Set both or neither. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{87}$/, { message: 'VAPID_PUBLIC_KEY must be an unpadded base64url P-256 public key (87 characters)' })
+  VAPID_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'VAPID_PRIVATE_KEY must be an unpadded base64url P-256 private key (43 characters)' })
+  VAPID_PRIVATE_KEY?: string;
+
+  /** Who push services contact about this server's pushes: a mailto: or https: URL. */
+  @Matches(/^(mailto:.+|https:\/\/.+)$/, { message: 'VAPID_SUBJECT must be a mailto: or https: URL' })
+  VAPID_SUBJECT = 'mailto:admin@iris.invalid';
+
+  /** Where the server keeps what it generates for itself (the VAPID key pair). */
+  @IsString()
+  DATA_DIR = './data';
+
+  /**
+   * Hosts a push subscription's endpoint may point at (a name matches itself and its subdomains), so that
+   * the server never POSTs to an address a user made up; the browsers' push services by default.
+   */
+  @Matches(/^\s*[A-Za-z0-9.-]+\s*(,\s*[A-Za-z0-9.-]+\s*)*$/, { message: 'PUSH_ENDPOINT_HOSTS must be a comma-separated list of host names' })
+  PUSH_ENDPOINT_HOSTS = 'fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com';
+
+  /** Accept http:// push endpoints (a push service on the local network); https:// only otherwise. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  PUSH_ENDPOINT_ALLOW_HTTP = false;
+
   /** Largest Socket.IO message a client may send, in bytes. */
   @Transform(toInteger)
   @IsInt()
@@ -191,11 +275,50 @@ export class AppConfig {
   @Max(10_000_000)
   SOCKET_MAX_PAYLOAD_BYTES = 16_384;
 
+  /** Sockets one user may hold open on all instances together; a new one beyond this closes the oldest. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  SOCKETS_PER_USER = 20;
+
+  /** Sockets one client address may hold open on one instance; more are refused. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  SOCKETS_PER_IP = 200;
+
+  /** Socket handshakes one client address may start per minute (on all instances with REDIS_URL). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  SOCKET_CONNECTS_PER_MINUTE = 60;
+
   /** Events one socket may send per 10 seconds before further ones are dropped with an error. */
   @Transform(toInteger)
   @IsInt()
   @Min(1)
   SOCKET_EVENTS_PER_10_SECONDS = 50;
+
+  /**
+   * Server processes on the one port (node:cluster); unset: one per core. Always 1 on the embedded
+   * database (PGlite), which lives in one process.
+   */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WORKERS?: number;
+
+  /**
+   * How long a stop (SIGTERM, SIGINT) may take: in-flight requests finish, kept-alive connections are
+   * told to close, sockets to reconnect elsewhere; whatever is still open then is cut and the process exits.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
@@ -209,6 +332,17 @@ export class AppConfig {
     return this.SWAGGER_ENABLED ?? !this.isProduction;
   }
 
+  get webauthnOrigins(): string[] {
+    return (this.WEBAUTHN_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== '');
+  }
+
+  get webauthnRpId(): string {
+    return this.WEBAUTHN_RP_ID ?? (this.webauthnOrigins[0] ? new URL(this.webauthnOrigins[0]).hostname : 'localhost');
+  }
+
   get corsOrigins(): string[] {
     return (this.CORS_ORIGINS ?? '')
       .split(',')
@@ -218,6 +352,12 @@ export class AppConfig {
 
   get maxUploadBytes(): number {
     return this.MAX_UPLOAD_MB * 1024 * 1024;
+  }
+
+  get pushEndpointHosts(): string[] {
+    return this.PUSH_ENDPOINT_HOSTS.split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter((host) => host !== '');
   }
 
   get databaseUrl(): string {
@@ -246,6 +386,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.isProduction && config.ADMIN_PASSWORD && config.ADMIN_PASSWORD.length < 12) {
     problems.push('ADMIN_PASSWORD: must be at least 12 characters in production');
+  }
+  if (Boolean(config.VAPID_PUBLIC_KEY) !== Boolean(config.VAPID_PRIVATE_KEY)) {
+    problems.push('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both or neither');
   }
   if (config.S3_ENDPOINT) {
     for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {

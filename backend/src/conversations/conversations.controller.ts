@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
@@ -7,7 +7,8 @@ import { PageQueryDto } from '../common/page-query.dto.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.js';
 import { ParseIdPipe } from '../common/parse-id.pipe.js';
 import { ConversationsService } from './conversations.service.js';
-import { ConversationDto, ConversationPageDto, CreateConversationDto, UpdateConversationDto } from './dto/conversation.dto.js';
+import { ConversationNoticePageDto } from './dto/conversation-notice.dto.js';
+import { ConversationDto, ConversationPageDto, CreateConversationDto, MuteConversationDto, UpdateConversationDto } from './dto/conversation.dto.js';
 
 @ApiTags('conversations')
 @ApiBearerAuth()
@@ -18,6 +19,8 @@ export class ConversationsController {
 
   /** Opens the conversation with a friend: 201 when it was created, 200 when it already existed. */
   @Post()
+  @ApiCreatedResponse({ type: ConversationDto, description: 'The conversation was created' })
+  @ApiOkResponse({ type: ConversationDto, description: 'The conversation already existed' })
   @ApiErrors({
     400: ['VALIDATION_FAILED', 'CANNOT_CHAT_WITH_SELF'],
     403: ['NOT_FRIENDS', 'BLOCKED'],
@@ -40,6 +43,7 @@ export class ConversationsController {
     return this.conversationsService.list(auth.id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
+  /** One of your conversations, with the last message and unread count. */
   @Get(':id')
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['CONVERSATION_NOT_FOUND'] })
   get(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string): Promise<ConversationDto> {
@@ -51,5 +55,22 @@ export class ConversationsController {
   @ApiErrors({ 400: ['INVALID_ID', 'VALIDATION_FAILED', 'ENCRYPTION_IRREVERSIBLE'], 403: ['BLOCKED'], 404: ['CONVERSATION_NOT_FOUND'] })
   update(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string, @Body() dto: UpdateConversationDto): Promise<ConversationDto> {
     return this.conversationsService.update(auth.id, id, dto);
+  }
+
+  /**
+   * The changes of the conversation's settings (timer, encryption) that the history shows among the
+   * messages, newest first; place each after the message whose `seq` is its `afterSeq`.
+   */
+  @Get(':id/notices')
+  @ApiErrors({ 400: ['INVALID_ID', 'VALIDATION_FAILED', 'INVALID_CURSOR'], 404: ['CONVERSATION_NOT_FOUND'] })
+  notices(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string, @Query() query: PageQueryDto): Promise<ConversationNoticePageDto> {
+    return this.conversationsService.listNotices(auth.id, id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+  }
+
+  /** Mutes or unmutes the conversation for you (not for your peer): no push, sound or desktop notification; unread still counts. */
+  @Put(':id/mute')
+  @ApiErrors({ 400: ['INVALID_ID', 'VALIDATION_FAILED'], 404: ['CONVERSATION_NOT_FOUND'] })
+  mute(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string, @Body() dto: MuteConversationDto): Promise<ConversationDto> {
+    return this.conversationsService.setMuted(auth.id, id, dto.muted);
   }
 }

@@ -17,10 +17,35 @@ export interface ConversationRow {
   peer_id: string | null;
   peer_username: string | null;
   peer_display_name: string | null;
+  /** Only when the caller may see it (profile_visible). */
+  peer_avatar_id: string | null;
+  /** Whether the caller blocked the peer, and whether they are friends: what makes it read-only. */
+  blocked_by_me: boolean;
+  friends: boolean;
   last_message: MessageRow | null;
   last_message_attachments: AttachmentRow[] | null;
   unread_count: number;
   peer_last_read_seq: number | null;
+  muted: boolean;
+}
+
+/** The settings a member can change, each leaving a notice in the history. */
+export interface ConversationSettings {
+  defaultExpiresInSeconds: number | null;
+  defaultExpiryMode: ExpiryMode;
+  encrypted: boolean;
+}
+
+/** The settings as a change finds them, with the conversation's newest seq. */
+export interface LockedSettings extends ConversationSettings {
+  lastSeq: number;
+}
+
+/** What a push about a new message in a conversation needs to know of its recipient. */
+export interface PushState {
+  muted: boolean;
+  /** The recipient's unread total over all their conversations. */
+  unread: number;
 }
 
 /** A conversation as an export lists it. */
@@ -37,56 +62,72 @@ export interface ExportedConversationRow {
   peer_id: string | null;
   peer_username: string | null;
   peer_display_name: string | null;
+  /** The user muted it (their own setting, not the peer's). */
+  muted: boolean;
 }
 
 /**
- * Conversations of $1 matching `where` (on `c`), with the peer, the newest visible message and the
- * unread count; the current time is parameter number `nowParam`. The page is chosen first so the
- * per-row lookups run only for the rows returned. Prepared (database/prepared.ts): the list runs on
- * every start of the client.
+ * The unread count of member row `m` at `now`: the summary kept on write (conversation-member.entity.ts),
+ * unless one of the messages it counts may have expired before the sweep got to it; then counted here.
+ */
+function unreadSql(now: string): string {
+  return `CASE WHEN m.unread_expires_at IS NULL OR m.unread_expires_at > ${now} THEN m.unread_count
+               ELSE (SELECT count(*)::int FROM messages x
+                      WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.sender_id <> m.user_id
+                        AND x.kind = 'message' AND x.deleted_at IS NULL AND (x.expires_at IS NULL OR x.expires_at > ${now})) END`;
+}
+
+/**
+ * The member rows of $1 matching `where` (on `m`, which may order and limit), each with its conversation,
+ * the peer, the newest visible message (not a reaction) and the unread count; the current time is
+ * parameter number `nowParam`. The page comes from the member rows' summary (an index range), so the
+ * lookups run only for the rows returned. Prepared (database/prepared.ts): the list runs on every start
+ * of the client.
  */
 function conversationsSql(where: string, nowParam: number): string {
   return `WITH page AS (
-         SELECT c.id, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, c.encrypted, m.last_read_seq,
-                CASE WHEN c.user_a_id = $1 THEN c.user_b_id ELSE c.user_a_id END AS peer_id
+         SELECT m.conversation_id, m.last_activity_at, m.last_read_seq, m.muted, ${unreadSql(`$${nowParam}`)} AS unread_count
            FROM conversation_members m
-           -- One primary-key lookup per membership: a plain join plans a scan of every conversation
-           -- (OFFSET 0 keeps the planner from turning this back into that join).
-          CROSS JOIN LATERAL (SELECT * FROM conversations c WHERE c.id = m.conversation_id OFFSET 0) c
           WHERE m.user_id = $1 AND ${where}
        )
-       SELECT page.id, page.last_activity_at, page.default_expires_in_seconds, page.default_expiry_mode, page.encrypted,
+       SELECT c.id, page.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, c.encrypted, page.muted,
               peer.id AS peer_id, peer.username::text AS peer_username, peer.display_name AS peer_display_name,
-              to_jsonb(last_message) AS last_message, unread.count AS unread_count, peer_member.last_read_seq AS peer_last_read_seq,
+              CASE WHEN peer.avatar_id IS NOT NULL AND profile_visible($1, peer.id) THEN peer.avatar_id END AS peer_avatar_id,
+              -- The friends module's tables, read here so the list stays one query (write_refusal is the rule for writes).
+              EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = peer.id) AS blocked_by_me,
+              EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = $1 AND f.friend_id = peer.id) AS friends,
+              to_jsonb(last_message) AS last_message, page.unread_count, peer_member.last_read_seq AS peer_last_read_seq,
               (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.position) FROM attachments a WHERE a.message_id = last_message.id)
                 AS last_message_attachments
          FROM page
-         LEFT JOIN users peer ON peer.id = page.peer_id
-         LEFT JOIN conversation_members peer_member ON peer_member.conversation_id = page.id AND peer_member.user_id = page.peer_id
+         JOIN conversations c ON c.id = page.conversation_id
+         LEFT JOIN users peer ON peer.id = CASE WHEN c.user_a_id = $1 THEN c.user_b_id ELSE c.user_a_id END
+         -- By the conversation (its primary key's prefix, two rows), never by the peer, who may be in many.
+         LEFT JOIN conversation_members peer_member ON peer_member.conversation_id = page.conversation_id AND peer_member.user_id <> $1
+         -- The newest row of the conversation's (conversation_id, seq) index, but for reactions and expired
+         -- messages the sweep has not reached yet: one index probe, right after any edit, delete or expiry.
          LEFT JOIN LATERAL (
            SELECT x.* FROM messages x
-            WHERE x.conversation_id = page.id AND (x.expires_at IS NULL OR x.expires_at > $${nowParam})
+            -- A reaction is shown under its message, never as the chat's last message.
+            WHERE x.conversation_id = c.id AND x.kind = 'message' AND (x.expires_at IS NULL OR x.expires_at > $${nowParam})
             ORDER BY x.seq DESC LIMIT 1
          ) last_message ON true
-         CROSS JOIN LATERAL (
-           SELECT count(*)::int AS count FROM messages x
-            WHERE x.conversation_id = page.id AND x.seq > page.last_read_seq AND x.sender_id <> $1
-              AND x.kind = 'message' AND x.deleted_at IS NULL AND (x.expires_at IS NULL OR x.expires_at > $${nowParam})
-         ) unread
-        ORDER BY page.last_activity_at DESC, page.id DESC`;
+        ORDER BY page.last_activity_at DESC, c.id DESC`;
 }
+
+/** Before the first page: a cursor later than any conversation, so that every page is the same index range. */
+export const FIRST_PAGE = { t: 'infinity', id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
 
 export const CONVERSATION_LIST = prepared(
   'conversations_list',
   conversationsSql(
-    `($2::timestamptz IS NULL OR (c.last_activity_at, c.id) < ($2::timestamptz, $3::uuid))
-     ORDER BY c.last_activity_at DESC, c.id DESC
+    `(m.last_activity_at, m.conversation_id) < ($2::timestamptz, $3::uuid)
+     ORDER BY m.last_activity_at DESC, m.conversation_id DESC
      LIMIT $4`,
     5,
   ),
 );
-export const CONVERSATION_ONE = prepared('conversations_one', conversationsSql('c.id = $2', 3));
-
+export const CONVERSATION_ONE = prepared('conversations_one', conversationsSql('m.conversation_id = $2', 3));
 
 @Injectable()
 export class ConversationsRepository {
@@ -111,15 +152,15 @@ export class ConversationsRepository {
     const id: string | undefined = inserted.raw[0]?.id;
     if (id) {
       await manager.insert(ConversationMember, [
-        { conversationId: id, userId: userAId, lastReadSeq: 0 },
-        { conversationId: id, userId: userBId, lastReadSeq: 0 },
+        { conversationId: id, userId: userAId, lastReadSeq: 0, lastActivityAt: now },
+        { conversationId: id, userId: userBId, lastReadSeq: 0, lastActivityAt: now },
       ]);
     }
     return id;
   }
 
   list(userId: string, after: { t: string; id: string } | null, limit: number, now: Date): Promise<ConversationRow[]> {
-    return runPrepared<ConversationRow>(this.dataSource.manager, CONVERSATION_LIST, [userId, after?.t ?? null, after?.id ?? null, limit, now]);
+    return runPrepared<ConversationRow>(this.dataSource.manager, CONVERSATION_LIST, [userId, (after ?? FIRST_PAGE).t, (after ?? FIRST_PAGE).id, limit, now]);
   }
 
   async one(userId: string, conversationId: string, now: Date): Promise<ConversationRow | undefined> {
@@ -127,17 +168,25 @@ export class ConversationsRepository {
     return row;
   }
 
-  async update(conversationId: string, fields: Partial<Pick<Conversation, 'defaultExpiresInSeconds' | 'defaultExpiryMode'>>): Promise<void> {
-    await this.dataSource.getRepository(Conversation).update({ id: conversationId }, fields);
-  }
-
-  /** Turns encryption on; whether it was off until now. */
-  async enableEncryption(conversationId: string): Promise<boolean> {
-    const [, affected]: [unknown[], number] = await this.dataSource.query(
-      `UPDATE conversations SET encrypted = true WHERE id = $1 AND NOT encrypted`,
+  /**
+   * The conversation's settings, its row locked for update: a send takes the same row's lock for its
+   * seq, so `lastSeq` is exactly the newest message before the change.
+   */
+  async lockSettings(tx: Tx, conversationId: string): Promise<LockedSettings | undefined> {
+    const [row]: LockedSettings[] = await managerOf(tx).query(
+      `SELECT default_expires_in_seconds AS "defaultExpiresInSeconds", default_expiry_mode AS "defaultExpiryMode",
+              encrypted, last_seq AS "lastSeq"
+         FROM conversations WHERE id = $1 FOR UPDATE`,
       [conversationId],
     );
-    return affected > 0;
+    return row;
+  }
+
+  async writeSettings(tx: Tx, conversationId: string, settings: ConversationSettings): Promise<void> {
+    await managerOf(tx).query(
+      `UPDATE conversations SET default_expires_in_seconds = $2, default_expiry_mode = $3, encrypted = $4 WHERE id = $1`,
+      [conversationId, settings.defaultExpiresInSeconds, settings.defaultExpiryMode, settings.encrypted],
+    );
   }
 
   /**
@@ -164,8 +213,37 @@ export class ConversationsRepository {
     return managerOf(tx).findOne(ConversationMember, { where: { conversationId, userId }, lock: { mode: 'pessimistic_write' } });
   }
 
+  /** Whether the member row exists (the user is in the conversation). */
+  async setMuted(userId: string, conversationId: string, muted: boolean): Promise<boolean> {
+    const result = await this.dataSource.getRepository(ConversationMember).update({ conversationId, userId }, { muted });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Undefined when the user is not in the conversation. Counts as the list's unread counts do. */
+  async pushState(userId: string, conversationId: string, now: Date): Promise<PushState | undefined> {
+    const [row]: PushState[] = await this.dataSource.query(
+      `SELECT mine.muted, (SELECT COALESCE(sum(${unreadSql('$3')}), 0)::int FROM conversation_members m WHERE m.user_id = $1) AS unread
+         FROM conversation_members mine
+        WHERE mine.user_id = $1 AND mine.conversation_id = $2`,
+      [userId, conversationId, now],
+    );
+    return row;
+  }
+
+  /**
+   * Moves the read marker and counts again what is left unread (usually nothing), with the earliest
+   * timer among it. The caller holds the member row's lock (lockMember), so no send or delete can
+   * change the count between this statement's reading and its write.
+   */
   async setLastReadSeq(tx: Tx, userId: string, conversationId: string, lastReadSeq: number): Promise<void> {
-    await managerOf(tx).update(ConversationMember, { conversationId, userId }, { lastReadSeq });
+    await managerOf(tx).query(
+      `UPDATE conversation_members m
+          SET last_read_seq = $3, unread_count = left_unread.count, unread_expires_at = left_unread.expires_at
+         FROM (SELECT count(*)::int AS count, min(x.expires_at) AS expires_at FROM messages x
+                WHERE x.conversation_id = $2 AND x.seq > $3 AND x.sender_id <> $1 AND x.kind = 'message' AND x.deleted_at IS NULL) left_unread
+        WHERE m.conversation_id = $2 AND m.user_id = $1`,
+      [userId, conversationId, lastReadSeq],
+    );
   }
 
   findMembers(conversationIds: string[]): Promise<Pick<Conversation, 'id' | 'userAId' | 'userBId'>[]> {
@@ -194,7 +272,7 @@ export class ConversationsRepository {
 
   exportList(userId: string): Promise<ExportedConversationRow[]> {
     return this.dataSource.query(
-      `SELECT c.id, c.created_at, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, c.encrypted, m.last_read_seq, c.last_seq,
+      `SELECT c.id, c.created_at, c.last_activity_at, c.default_expires_in_seconds, c.default_expiry_mode, c.encrypted, m.last_read_seq, c.last_seq, m.muted,
               p.id AS peer_id, p.username::text AS peer_username, p.display_name AS peer_display_name
          FROM conversation_members m
          JOIN conversations c ON c.id = m.conversation_id

@@ -8,7 +8,9 @@ import { UsersService } from '../users/users.service.js';
 import { Conversation } from './conversation.entity.js';
 import { ConversationMember } from './conversation-member.entity.js';
 import { type ConversationRow, ConversationsRepository } from './conversations.repository.js';
-import { ConversationsService } from './conversations.service.js';
+import { ConversationNoticesRepository } from './conversation-notices.repository.js';
+import type { ExpiryMode } from './conversation.entity.js';
+import { ConversationsService, settingNotices } from './conversations.service.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { fakeTransactions, newTestService } from '../../test/helpers/new-test-service.js';
 import { rejection } from '../../test/helpers/rejection.js';
@@ -39,7 +41,7 @@ function newConversationsService(env: Record<string, string> = {}) {
     [AppConfig, loadConfig(env)],
   ]);
   const conversations = built.mock(ConversationsRepository);
-  const state = { encrypted: false };
+  const state = { encrypted: false, defaultExpiresInSeconds: null as number | null, defaultExpiryMode: 'afterSend' as ExpiryMode };
   conversations.findByPair.mockResolvedValue(null);
   conversations.create.mockResolvedValue(CONVERSATION);
   conversations.findMember.mockImplementation(async () =>
@@ -55,22 +57,31 @@ function newConversationsService(env: Record<string, string> = {}) {
       peer_id: BOB,
       peer_username: 'bob',
       peer_display_name: 'Bob',
+      peer_avatar_id: null,
+      blocked_by_me: false,
+      friends: true,
       last_message: null,
       last_message_attachments: null,
       unread_count: 0,
+      muted: false,
       peer_last_read_seq: 0,
     }),
   );
-  conversations.enableEncryption.mockImplementation(async () => {
-    const changed = !state.encrypted;
-    state.encrypted = true;
-    return changed;
+  conversations.lockSettings.mockImplementation(async () => ({
+    defaultExpiresInSeconds: state.defaultExpiresInSeconds,
+    defaultExpiryMode: state.defaultExpiryMode,
+    encrypted: state.encrypted,
+    lastSeq: 7,
+  }));
+  conversations.writeSettings.mockImplementation(async (_tx, _id, settings) => {
+    Object.assign(state, settings);
   });
+  const notices = built.mock(ConversationNoticesRepository);
   const friendsService = built.mock(FriendsService);
   friendsService.writeRefusal.mockResolvedValue(null);
   friendsService.relationship.mockResolvedValue({ friends: true, blockedByMe: false, blockedMe: false });
   built.mock(UsersService).getVisibleById.mockResolvedValue(undefined as never);
-  return { sut: built.sut, state, conversations, friendsService, realtime: built.mock(RealtimeService) };
+  return { sut: built.sut, state, conversations, notices, friendsService, realtime: built.mock(RealtimeService) };
 }
 
 describe('ConversationsService encryption', () => {
@@ -110,7 +121,7 @@ describe('ConversationsService encryption', () => {
       conversations.findByPair.mockResolvedValue(aConversation(true));
       expect((await sut.getOrCreate(ALICE, BOB, { encrypted: false })).conversation.encrypted).toBe(true);
 
-      expect(conversations.enableEncryption).not.toHaveBeenCalled();
+      expect(conversations.writeSettings).not.toHaveBeenCalled();
       expect(realtime.conversationUpdated).not.toHaveBeenCalled();
     });
   });
@@ -133,7 +144,7 @@ describe('ConversationsService encryption', () => {
 
       expect(error).toBeInstanceOf(BadRequestException);
       expect(error.getResponse()).toMatchObject({ code: 'ENCRYPTION_IRREVERSIBLE' });
-      expect(conversations.update).not.toHaveBeenCalled();
+      expect(conversations.writeSettings).not.toHaveBeenCalled();
       expect(realtime.conversationUpdated).not.toHaveBeenCalled();
     });
 
@@ -141,8 +152,58 @@ describe('ConversationsService encryption', () => {
       const { sut, conversations, realtime } = newConversationsService();
 
       expect((await sut.update(ALICE, CONVERSATION, { encrypted: false })).encrypted).toBe(false);
-      expect(conversations.enableEncryption).not.toHaveBeenCalled();
+      expect(conversations.writeSettings).not.toHaveBeenCalled();
       expect(realtime.conversationUpdated).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('notices', () => {
+    it('records turning encryption on once, by whom and after which message, in the transaction of the change', async () => {
+      const { sut, notices } = newConversationsService();
+
+      await sut.update(ALICE, CONVERSATION, { encrypted: true });
+      await sut.update(ALICE, CONVERSATION, { encrypted: true });
+
+      expect(notices.add).toHaveBeenCalledTimes(1);
+      expect(notices.add).toHaveBeenCalledWith(expect.anything(), [
+        { type: 'encryption', data: {}, conversationId: CONVERSATION, actorId: ALICE, afterSeq: 7, createdAt: START },
+      ]);
+    });
+
+    it('records a new timer and its removal, and nothing for a mode change while the timer is off', async () => {
+      const { sut, state, notices } = newConversationsService();
+
+      await sut.update(ALICE, CONVERSATION, { defaultExpiryMode: 'afterRead' });
+      expect(state.defaultExpiryMode).toBe('afterRead');
+      await sut.update(BOB, CONVERSATION, { defaultExpiresInSeconds: 86_400 });
+      await sut.update(ALICE, CONVERSATION, { defaultExpiresInSeconds: null });
+
+      expect(notices.add.mock.calls.map(([, added]) => added)).toEqual([
+        [],
+        [expect.objectContaining({ type: 'timer', data: { expiresInSeconds: 86_400, expiryMode: 'afterRead' }, actorId: BOB })],
+        [expect.objectContaining({ type: 'timer', data: { expiresInSeconds: null, expiryMode: 'afterRead' }, actorId: ALICE })],
+      ]);
+    });
+  });
+
+  describe('settingNotices', () => {
+    const off = { defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend' as ExpiryMode, encrypted: false };
+
+    it.each([
+      ['nothing changed', off, []],
+      ['the mode changed while the timer is off', { ...off, defaultExpiryMode: 'afterRead' as ExpiryMode }, []],
+      ['the timer was set', { ...off, defaultExpiresInSeconds: 60 }, [{ type: 'timer', data: { expiresInSeconds: 60, expiryMode: 'afterSend' } }]],
+      ['encryption went on', { ...off, encrypted: true }, [{ type: 'encryption', data: {} }]],
+    ])('%s', (_name, after, expected) => {
+      expect(settingNotices(off, after)).toEqual(expected);
+    });
+
+    it('records a change of mode of a running timer', () => {
+      const running = { ...off, defaultExpiresInSeconds: 60 };
+
+      expect(settingNotices(running, { ...running, defaultExpiryMode: 'afterRead' })).toEqual([
+        { type: 'timer', data: { expiresInSeconds: 60, expiryMode: 'afterRead' } },
+      ]);
     });
   });
 });

@@ -9,9 +9,13 @@ import { FriendsService } from '../friends/friends.service.js';
 import { messageFromRow, toMessageDto } from './dto/message.dto.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { toUserSummaryDto } from '../users/dto/user.dto.js';
+import type { ConversationReadOnly } from './dto/conversation.dto.js';
 import { UsersService } from '../users/users.service.js';
 import type { Conversation } from './conversation.entity.js';
-import { type ConversationRow, ConversationsRepository, type ExportedConversationRow } from './conversations.repository.js';
+import type { ConversationNotice } from './conversation-notice.entity.js';
+import { ConversationNoticesRepository } from './conversation-notices.repository.js';
+import { type ConversationNoticeDto, type ConversationNoticePageDto, toConversationNoticeDto } from './dto/conversation-notice.dto.js';
+import { type ConversationRow, type ConversationSettings, ConversationsRepository, type ExportedConversationRow, type PushState } from './conversations.repository.js';
 import { ConversationDto, ConversationPageDto, type CreateConversationDto, UpdateConversationDto } from './dto/conversation.dto.js';
 import { blocked, cannotChatWithSelf, conversationNotFound, encryptionIrreversible, writeRefused } from './errors.js';
 
@@ -29,6 +33,7 @@ export interface Membership {
 export class ConversationsService {
   constructor(
     private readonly conversations: ConversationsRepository,
+    private readonly notices: ConversationNoticesRepository,
     private readonly transactions: Transactions,
     private readonly friendsService: FriendsService,
     private readonly usersService: UsersService,
@@ -90,24 +95,64 @@ export class ConversationsService {
     if (peerId) await this.assertNotBlocked(userId, peerId);
     // Refused before anything else in the request is applied.
     if (changes.encrypted === false && current.encrypted) throw encryptionIrreversible();
-    const encryptionTurnedOn = changes.encrypted === true && (await this.conversations.enableEncryption(conversationId));
-    // Only the fields sent, so two members changing different settings at once both keep theirs.
-    const fields = {
-      ...(changes.defaultExpiresInSeconds !== undefined ? { defaultExpiresInSeconds: changes.defaultExpiresInSeconds } : {}),
-      ...(changes.defaultExpiryMode !== undefined ? { defaultExpiryMode: changes.defaultExpiryMode } : {}),
-    };
-    if (Object.keys(fields).length === 0 && !encryptionTurnedOn) return this.getOne(userId, conversationId);
-    if (Object.keys(fields).length > 0) await this.conversations.update(conversationId, fields);
+    const timerSent = changes.defaultExpiresInSeconds !== undefined || changes.defaultExpiryMode !== undefined;
+    if (!timerSent && changes.encrypted !== true) return this.getOne(userId, conversationId);
+    const { encryptionTurnedOn } = await this.changeSettings(userId, conversationId, changes);
     const conversation = await this.getOne(userId, conversationId);
-    this.announceUpdate(userId, peerId, conversation);
+    if (timerSent || encryptionTurnedOn) this.announceUpdate(userId, peerId, conversation);
     return conversation;
   }
 
   private async enableEncryption(userId: string, peerId: string | null, conversationId: string): Promise<ConversationDto> {
-    const turnedOn = await this.conversations.enableEncryption(conversationId);
+    const { encryptionTurnedOn } = await this.changeSettings(userId, conversationId, { encrypted: true });
     const conversation = await this.getOne(userId, conversationId);
-    if (turnedOn) this.announceUpdate(userId, peerId, conversation);
+    if (encryptionTurnedOn) this.announceUpdate(userId, peerId, conversation);
     return conversation;
+  }
+
+  /**
+   * Applies the fields sent (only those, on the row as it is now, so two members changing different
+   * settings at once both keep theirs) and records what changed as notices, in one transaction.
+   */
+  private async changeSettings(
+    userId: string,
+    conversationId: string,
+    changes: UpdateConversationDto,
+  ): Promise<{ encryptionTurnedOn: boolean }> {
+    return this.transactions.run(async (tx) => {
+      const before = await this.conversations.lockSettings(tx, conversationId);
+      if (!before) throw conversationNotFound();
+      const after = {
+        defaultExpiresInSeconds: changes.defaultExpiresInSeconds !== undefined ? changes.defaultExpiresInSeconds : before.defaultExpiresInSeconds,
+        defaultExpiryMode: changes.defaultExpiryMode ?? before.defaultExpiryMode,
+        encrypted: before.encrypted || changes.encrypted === true,
+      };
+      const same =
+        after.defaultExpiresInSeconds === before.defaultExpiresInSeconds &&
+        after.defaultExpiryMode === before.defaultExpiryMode &&
+        after.encrypted === before.encrypted;
+      if (same) return { encryptionTurnedOn: false };
+      await this.conversations.writeSettings(tx, conversationId, after);
+      const now = this.clock.now();
+      await this.notices.add(
+        tx,
+        settingNotices(before, after).map((notice) => ({ ...notice, conversationId, actorId: userId, afterSeq: before.lastSeq, createdAt: now })),
+      );
+      return { encryptionTurnedOn: after.encrypted && !before.encrypted };
+    });
+  }
+
+  /** The conversation's notices, newest first; 404 for anyone who is not a member. */
+  async listNotices(userId: string, conversationId: string, limit: number, cursor?: string): Promise<ConversationNoticePageDto> {
+    await this.getMembership(userId, conversationId);
+    const before = cursor ? decodeCursor<{ t: string; id: string }>(cursor, { t: 'timestamp', id: 'uuid' }) : null;
+    const rows = await this.notices.page(conversationId, before, limit + 1);
+    return toPage(rows, limit, toConversationNoticeDto, (row) => ({ t: row.createdAt.toISOString(), id: row.id }));
+  }
+
+  /** Every notice of a conversation, oldest first, for an export. */
+  async exportNotices(conversationId: string): Promise<ConversationNoticeDto[]> {
+    return (await this.notices.all(conversationId)).map(toConversationNoticeDto);
   }
 
   private announceUpdate(userId: string, peerId: string | null, conversation: ConversationDto): void {
@@ -118,6 +163,17 @@ export class ConversationsService {
       defaultExpiryMode: conversation.defaultExpiryMode,
       encrypted: conversation.encrypted,
     });
+  }
+
+  /** Mutes or unmutes the conversation for the caller only: no push, sound or desktop notification; unread still counts. */
+  async setMuted(userId: string, conversationId: string, muted: boolean): Promise<ConversationDto> {
+    if (!(await this.conversations.setMuted(userId, conversationId, muted))) throw conversationNotFound();
+    return this.getOne(userId, conversationId);
+  }
+
+  /** Whether the user muted the conversation and their unread total; undefined when they are not in it. */
+  pushState(userId: string, conversationId: string): Promise<PushState | undefined> {
+    return this.conversations.pushState(userId, conversationId, this.clock.now());
   }
 
   /**
@@ -194,12 +250,23 @@ export class ConversationsService {
   }
 }
 
+/**
+ * Why nothing can be written here, as `write_refusal` decides for a send. Someone blocked by the peer
+ * sees 'not-friends', exactly what an unfriend shows: they learn no more than the friendship ended.
+ */
+function readOnlyReason(row: ConversationRow): ConversationReadOnly | null {
+  if (!row.peer_id) return 'peer-gone';
+  if (row.blocked_by_me) return 'blocked';
+  return row.friends ? null : 'not-friends';
+}
+
 function toConversationDto(row: ConversationRow): ConversationDto {
   return {
     id: row.id,
     peer: row.peer_id
-      ? toUserSummaryDto({ id: row.peer_id, username: row.peer_username!, displayName: row.peer_display_name! })
+      ? toUserSummaryDto({ id: row.peer_id, username: row.peer_username!, displayName: row.peer_display_name!, avatarId: row.peer_avatar_id })
       : null,
+    readOnly: readOnlyReason(row),
     lastMessage: row.last_message
       ? toMessageDto(messageFromRow(row.last_message), (row.last_message_attachments ?? []).map((a) => toAttachmentDto(attachmentFromRow(a))))
       : null,
@@ -209,5 +276,20 @@ function toConversationDto(row: ConversationRow): ConversationDto {
     defaultExpiresInSeconds: row.default_expires_in_seconds,
     defaultExpiryMode: row.default_expiry_mode,
     encrypted: row.encrypted,
+    muted: row.muted,
   };
+}
+
+/**
+ * What the history says about a change: encryption turned on, and a new default timer (a change of
+ * mode alone while the timer is off changes nothing a message would do, so it leaves no notice).
+ */
+export function settingNotices(before: ConversationSettings, after: ConversationSettings): Pick<ConversationNotice, 'type' | 'data'>[] {
+  const notices: Pick<ConversationNotice, 'type' | 'data'>[] = [];
+  if (after.encrypted && !before.encrypted) notices.push({ type: 'encryption', data: {} });
+  const seconds = after.defaultExpiresInSeconds;
+  if (seconds !== before.defaultExpiresInSeconds || (seconds !== null && after.defaultExpiryMode !== before.defaultExpiryMode)) {
+    notices.push({ type: 'timer', data: { expiresInSeconds: seconds, expiryMode: after.defaultExpiryMode } });
+  }
+  return notices;
 }

@@ -2,10 +2,22 @@ import { PGlite } from '@electric-sql/pglite';
 import { citext } from '@electric-sql/pglite/contrib/citext';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 
 export const IN_MEMORY = 'memory';
+
+/**
+ * PGlite's own start parameters (single-user mode, and `-F`: no fsync, its default) with a smaller
+ * buffer pool. PostgreSQL's 128 MB of shared buffers are allocated and written at start inside the
+ * WASM heap, so they were all resident; the operating system's page cache below still caches the
+ * files. WAL buffers follow (1/32 of it).
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 /** An embedded PostgreSQL (PGlite) owned by this process, exposed to TypeORM as a node-postgres config. */
 export class EmbeddedDatabase {
@@ -18,14 +30,15 @@ export class EmbeddedDatabase {
   static async open(location: string): Promise<EmbeddedDatabase> {
     const extensions = { citext, pg_trgm };
     if (location === IN_MEMORY) {
-      return new EmbeddedDatabase(await PGlite.create({ extensions }), null);
+      return new EmbeddedDatabase(await PGlite.create({ extensions, startParams: START_PARAMS }), null);
     }
     const dataDir = resolve(location);
     mkdirSync(dirname(dataDir), { recursive: true });
     const lockPath = `${dataDir}.lock`;
     acquireLock(lockPath, dataDir);
     try {
-      return new EmbeddedDatabase(await PGlite.create(dataDir, { extensions }), lockPath);
+      if (!existsSync(join(dataDir, 'PG_VERSION'))) await createInChildProcess(dataDir);
+      return new EmbeddedDatabase(await PGlite.create(dataDir, { extensions, startParams: START_PARAMS }), lockPath);
     } catch (error) {
       releaseLock(lockPath);
       throw error;
@@ -47,6 +60,16 @@ export class EmbeddedDatabase {
 }
 
 export class DatabaseLockedError extends Error {}
+
+/**
+ * Runs initdb for a new data directory in a child process that exits when done: PGlite runs it in a
+ * second instance with a copy of its heap, memory this process would otherwise keep for its whole life.
+ */
+async function createInChildProcess(dataDir: string): Promise<void> {
+  const pglite = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+  const script = `const { PGlite } = await import(${JSON.stringify(pglite)}); await (await PGlite.create(process.argv[1])).close();`;
+  await promisify(execFile)(process.execPath, ['--input-type=module', '--eval', script, dataDir]);
+}
 
 // Locks this process holds; a lock file naming our own pid that is not in here was left by an earlier
 // process that had the same pid (typical for pid 1 in containers) and is stale.

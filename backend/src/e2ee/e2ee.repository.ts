@@ -257,6 +257,18 @@ export class E2eeRepository {
     return row.n;
   }
 
+  /**
+   * Tells the devices of the user's contacts, and the user's own other devices, that the user's keys
+   * changed; answers who to wake.
+   */
+  async announceChange(tx: Tx, userId: string, except: string[], now: Date): Promise<string[]> {
+    const contacts = (await this.contacts(userId, tx)).map((contact) => contact.user_id);
+    const skip = new Set(except);
+    const recipients = (await this.devicesOf([userId, ...contacts], tx)).map((device) => device.session_id).filter((id) => !skip.has(id));
+    await this.announce(tx, recipients, userId, 'changed', now);
+    return recipients;
+  }
+
   /** Deletes undelivered messages, transaction ids and `left` announcements older than `before`. */
   async deleteOlderThan(before: Date): Promise<number> {
     let deleted = 0;

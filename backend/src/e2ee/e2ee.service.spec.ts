@@ -1,4 +1,4 @@
-import { AuthService } from '../auth/auth.service.js';
+import { SessionLifecycleService } from '../auth/session-lifecycle.service.js';
 import { Clock } from '../common/clock.js';
 import type { AuthUser } from '../common/current-user.decorator.js';
 import { Transactions } from '../database/transaction.js';
@@ -39,7 +39,7 @@ function setup() {
   ]);
   const repo = built.mock(E2eeRepository);
   repo.lockDevices.mockResolvedValue(undefined);
-  built.mock(AuthService).isSessionOpen.mockResolvedValue(true);
+  built.mock(SessionLifecycleService).isSessionOpen.mockResolvedValue(true);
   repo.contacts.mockResolvedValue([{ user_id: BOB, blocked: false }]);
   repo.devicesOf.mockImplementation(async (userIds) =>
     [
@@ -50,10 +50,11 @@ function setup() {
   );
   repo.countOneTimeKeys.mockResolvedValue(0);
   repo.announce.mockResolvedValue(undefined);
+  repo.announceChange.mockImplementation(async (_tx, _userId, except) => [ALICE_DEVICE, ALICE_OTHER_DEVICE, BOB_DEVICE].filter((id) => !except.includes(id)));
   repo.recordTxn.mockResolvedValue(true);
   repo.queueLengths.mockResolvedValue(new Map());
   repo.queueToDevice.mockResolvedValue(undefined);
-  return { sut: built.sut, repo, realtime, transactions, auth: built.mock(AuthService) };
+  return { sut: built.sut, repo, realtime, transactions, auth: built.mock(SessionLifecycleService) };
 }
 
 describe(E2eeService.name, () => {
@@ -72,7 +73,7 @@ describe(E2eeService.name, () => {
       repo.deviceKeysOf.mockResolvedValue(null);
       await sut.uploadKeys(alice, { device_keys: { ...deviceKeys(), unsigned: { device_display_name: 'x' } } });
       expect(repo.insertDevice).toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ sessionId: ALICE_DEVICE, deviceKeys: deviceKeys() }));
-      expect(repo.announce).toHaveBeenCalledWith(expect.anything(), [ALICE_OTHER_DEVICE, BOB_DEVICE], ALICE, 'changed', expect.any(Date));
+      expect(repo.announceChange).toHaveBeenCalledWith(expect.anything(), ALICE, [ALICE_DEVICE], expect.any(Date));
       expect(realtime.e2eeSync).toHaveBeenCalledWith([ALICE_OTHER_DEVICE, BOB_DEVICE]);
     });
 
@@ -197,7 +198,7 @@ describe(E2eeService.name, () => {
       repo.deleteDevices.mockResolvedValue([{ session_id: ALICE_OTHER_DEVICE, user_id: ALICE }]);
       const after = await sut.sessionsEnded(transactions.tx, [{ userId: ALICE, sessionId: ALICE_OTHER_DEVICE }]);
       expect(repo.deleteDevices).toHaveBeenCalledWith(transactions.tx, [ALICE_OTHER_DEVICE]);
-      expect(repo.announce).toHaveBeenCalledWith(transactions.tx, [ALICE_DEVICE, BOB_DEVICE], ALICE, 'changed', expect.any(Date));
+      expect(repo.announceChange).toHaveBeenCalledWith(transactions.tx, ALICE, [ALICE_OTHER_DEVICE], expect.any(Date));
       expect(realtime.e2eeSync).not.toHaveBeenCalled();
       after();
       expect(realtime.e2eeSync).toHaveBeenCalledWith([ALICE_DEVICE, BOB_DEVICE]);
@@ -207,7 +208,7 @@ describe(E2eeService.name, () => {
       const { sut, repo, transactions } = setup();
       repo.deleteDevices.mockResolvedValue([]);
       await sut.sessionsEnded(transactions.tx, [{ userId: ALICE, sessionId: ALICE_OTHER_DEVICE }]);
-      expect(repo.announce).not.toHaveBeenCalled();
+      expect(repo.announceChange).not.toHaveBeenCalled();
     });
   });
 });

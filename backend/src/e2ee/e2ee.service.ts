@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuthService } from '../auth/auth.service.js';
+import { SessionLifecycleService } from '../auth/session-lifecycle.service.js';
 import { sessionRevoked } from '../auth/errors.js';
 import type { AuthUser } from '../common/current-user.decorator.js';
 import { Clock } from '../common/clock.js';
@@ -7,7 +7,9 @@ import { Transactions, type Tx } from '../database/transaction.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import type { DeviceKeysDto, KeysClaimDto, KeysClaimResponseDto, KeysQueryDto, KeysQueryResponseDto, KeysUploadDto, KeysUploadResponseDto, SignedKeyDto, WhoamiDto } from './dto/keys.dto.js';
 import type { SendToDeviceDto, SyncResponseDto } from './dto/to-device.dto.js';
+import { CrossSigningService } from './cross-signing.service.js';
 import { E2eeRepository, type NewToDeviceMessage } from './e2ee.repository.js';
+import { KeyBackupService } from './key-backup.service.js';
 import {
   deviceKeysImmutable,
   invalidKeys,
@@ -66,7 +68,9 @@ export class E2eeService {
     private readonly transactions: Transactions,
     private readonly clock: Clock,
     private readonly realtime: RealtimeService,
-    private readonly authService: AuthService,
+    private readonly sessionLifecycle: SessionLifecycleService,
+    private readonly crossSigning: CrossSigningService,
+    private readonly keyBackup: KeyBackupService,
   ) {}
 
   whoami(caller: AuthUser): WhoamiDto {
@@ -86,14 +90,14 @@ export class E2eeService {
       const now = this.clock.now();
       await this.e2ee.lockDevices(tx, [deviceId]);
       // A sign-out that committed before the lock is seen here; one still running deletes what this adds.
-      if (!(await this.authService.isSessionOpen(tx, deviceId))) throw sessionRevoked();
+      if (!(await this.sessionLifecycle.isSessionOpen(tx, deviceId))) throw sessionRevoked();
       let woken: string[] = [];
       if (deviceKeys) {
         const stored = await this.e2ee.deviceKeysOf(tx, deviceId);
         if (stored && canonicalJson(stored) !== canonicalJson(deviceKeys)) throw deviceKeysImmutable();
         if (!stored) {
           await this.e2ee.insertDevice(tx, { sessionId: deviceId, userId: caller.id, deviceKeys, createdAt: now });
-          woken = await this.announceChange(tx, caller.id, 'changed', [deviceId]);
+          woken = await this.e2ee.announceChange(tx, caller.id, [deviceId], now);
         }
       }
       if (oneTimeKeys.length > 0) {
@@ -124,7 +128,7 @@ export class E2eeService {
         rows.filter((row) => row.user_id === userId && (wanted.size === 0 || wanted.has(row.session_id))).map((row) => [row.session_id, row.device_keys]),
       );
     }
-    return { device_keys: deviceKeys, failures: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {} };
+    return { device_keys: deviceKeys, failures: {}, ...(await this.crossSigning.identitiesFor(caller.id, visible, deviceKeys)) };
   }
 
   /**
@@ -256,9 +260,13 @@ export class E2eeService {
       tx,
       ended.map((session) => session.sessionId),
     );
+    await this.crossSigning.devicesGone(
+      tx,
+      ended.map((session) => session.sessionId),
+    );
     const woken: string[] = [];
     for (const userId of new Set(deleted.map((device) => device.user_id))) {
-      woken.push(...(await this.announceChange(tx, userId, 'changed', deleted.map((device) => device.session_id))));
+      woken.push(...(await this.e2ee.announceChange(tx, userId, deleted.map((device) => device.session_id), this.clock.now())));
     }
     return () => this.realtime.e2eeSync(woken);
   }
@@ -278,6 +286,8 @@ export class E2eeService {
     await this.e2ee.lockDevices(tx, sessions);
     await this.e2ee.deleteDevices(tx, sessions);
     await this.e2ee.forgetUser(tx, userId);
+    await this.crossSigning.erase(tx, userId);
+    await this.keyBackup.erase(tx, userId);
     const contacts = (await this.e2ee.contacts(userId, tx)).map((contact) => contact.user_id);
     const recipients = (await this.e2ee.devicesOf(contacts, tx)).map((device) => device.session_id);
     await this.e2ee.announce(tx, recipients, userId, 'left', this.clock.now());
@@ -292,15 +302,6 @@ export class E2eeService {
   /** Deletes undelivered to-device messages, transaction ids and `left` announcements older than 7 days. */
   deleteExpired(): Promise<number> {
     return this.e2ee.deleteOlderThan(new Date(this.clock.now().getTime() - TO_DEVICE_TTL_MS));
-  }
-
-  /** Announces to the contacts' devices and the user's own other devices; answers who to wake. */
-  private async announceChange(tx: Tx, userId: string, kind: 'changed', except: string[]): Promise<string[]> {
-    const contacts = (await this.e2ee.contacts(userId, tx)).map((contact) => contact.user_id);
-    const skip = new Set(except);
-    const recipients = (await this.e2ee.devicesOf([userId, ...contacts], tx)).map((device) => device.session_id).filter((id) => !skip.has(id));
-    await this.e2ee.announce(tx, recipients, userId, kind, this.clock.now());
-    return recipients;
   }
 
   /** Matrix id → user id, for the caller and their contacts among `matrixIds`. */

@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, ForbiddenException, PayloadTooLargeException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 
 export type E2eeErrorCode =
   | 'INVALID_KEYS'
@@ -11,7 +11,14 @@ export type E2eeErrorCode =
   | 'INVALID_TO_DEVICE'
   | 'RECIPIENT_NOT_ALLOWED'
   | 'TO_DEVICE_TOO_LARGE'
-  | 'INVALID_SINCE';
+  | 'INVALID_SINCE'
+  | 'INVALID_CROSS_SIGNING_KEY'
+  | 'INVALID_SIGNATURE'
+  | 'INVALID_BACKUP'
+  | 'BACKUP_NOT_FOUND'
+  | 'WRONG_BACKUP_VERSION'
+  | 'BACKUP_FULL'
+  | 'PASSWORD_REQUIRED';
 
 const bad = (code: E2eeErrorCode, message: string) => new BadRequestException({ code, message });
 
@@ -31,3 +38,13 @@ export const recipientNotAllowed = () =>
 export const toDeviceTooLarge = (max: number) =>
   new PayloadTooLargeException({ code: 'TO_DEVICE_TOO_LARGE', message: `Each to-device payload is at most ${max} bytes` });
 export const invalidSince = () => bad('INVALID_SINCE', 'The since token is not one this server issued');
+export const invalidCrossSigningKey = (message: string) => bad('INVALID_CROSS_SIGNING_KEY', message);
+export const invalidSignature = (message: string) => bad('INVALID_SIGNATURE', message);
+export const invalidBackup = (message: string) => bad('INVALID_BACKUP', message);
+export const backupNotFound = () => new NotFoundException({ code: 'BACKUP_NOT_FOUND', message: 'No such key backup' });
+export const wrongBackupVersion = () =>
+  new ForbiddenException({ code: 'WRONG_BACKUP_VERSION', message: 'Keys go only to the current backup' });
+export const backupFull = (message: string) => new ConflictException({ code: 'BACKUP_FULL', message });
+/** 400, not 401: a 401 would end the client's session, and the session is fine. */
+export const passwordRequired = () =>
+  bad('PASSWORD_REQUIRED', 'Replacing your published cross-signing keys (an identity reset) needs your current password in auth.password');

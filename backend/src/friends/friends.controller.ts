@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { RateLimit } from '../common/rate-limit.guard.js';
 import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
 import { PageQueryDto } from '../common/page-query.dto.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.js';
@@ -50,11 +51,15 @@ export class FriendsController {
    * had already asked you.
    */
   @Post('requests')
+  @ApiCreatedResponse({ type: FriendRequestResultDto, description: 'The request is pending (`status: pending`, with `request`)' })
+  @ApiOkResponse({ type: FriendRequestResultDto, description: 'They had already asked you: you are friends now (`status: accepted`, with `friend`)' })
+  @RateLimit('friendRequest')
   @ApiErrors({
     400: ['VALIDATION_FAILED', 'CANNOT_FRIEND_SELF'],
     403: ['USER_BLOCKED'],
     404: ['USER_NOT_FOUND'],
     409: ['ALREADY_FRIENDS', 'REQUEST_ALREADY_SENT'],
+    429: ['RATE_LIMITED'],
   })
   async send(
     @CurrentUser() auth: AuthUser,

@@ -16,6 +16,7 @@ export interface FriendRow {
   id: string;
   username: string;
   display_name: string;
+  avatar_id: string | null;
   status_message: string;
   created_at: Date;
 }
@@ -26,9 +27,11 @@ export interface RequestRow {
   from_id: string;
   from_username: string;
   from_display_name: string;
+  from_avatar_id: string | null;
   to_id: string;
   to_username: string;
   to_display_name: string;
+  to_avatar_id: string | null;
 }
 
 /** A user next to the time a friendship or block with them began. */
@@ -44,14 +47,14 @@ export type WriteRefusal = 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS';
 
 const REQUEST_SELECT = `
   SELECT r.id, r.created_at,
-         f.id AS from_id, f.username::text AS from_username, f.display_name AS from_display_name,
-         t.id AS to_id, t.username::text AS to_username, t.display_name AS to_display_name
+         f.id AS from_id, f.username::text AS from_username, f.display_name AS from_display_name, f.avatar_id AS from_avatar_id,
+         t.id AS to_id, t.username::text AS to_username, t.display_name AS to_display_name, t.avatar_id AS to_avatar_id
     FROM friend_requests r
     JOIN users f ON f.id = r.from_user_id
     JOIN users t ON t.id = r.to_user_id`;
 
 const FRIEND_SELECT = `
-  SELECT u.id, u.username::text AS username, u.display_name, u.status_message, f.created_at
+  SELECT u.id, u.username::text AS username, u.display_name, u.avatar_id, u.status_message, f.created_at
     FROM friendships f JOIN users u ON u.id = f.friend_id`;
 
 /** Friendships, friend requests and blocks. */

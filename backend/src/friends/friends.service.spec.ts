@@ -39,7 +39,7 @@ function fakeFriendsRepository(friends: Mocked<FriendsRepository>) {
   friends.removeFriendship.mockResolvedValue(1);
   friends.getFriend.mockImplementation(async (_tx, _userId, friendId) => {
     const [username, displayName] = friendId === ALICE ? ['alice', 'Alice'] : ['bob', 'Bob'];
-    return { id: friendId, username, display_name: displayName, status_message: 'hi', created_at: START };
+    return { id: friendId, username, display_name: displayName, avatar_id: null, status_message: 'hi', created_at: START };
   });
   friends.getRequest.mockImplementation(async (_tx, id) => ({
     id,
@@ -47,6 +47,8 @@ function fakeFriendsRepository(friends: Mocked<FriendsRepository>) {
     from_id: ALICE,
     from_username: 'alice',
     from_display_name: 'Alice',
+    from_avatar_id: null,
+    to_avatar_id: null,
     to_id: BOB,
     to_username: 'bob',
     to_display_name: 'Bob',
@@ -169,12 +171,13 @@ describe('FriendsService', () => {
       expect(result).toEqual({
         status: 'accepted',
         request: null,
-        friend: { id: BOB, username: 'bob', displayName: 'Bob', statusMessage: 'hi', friendsSince: START },
+        friend: { id: BOB, username: 'bob', displayName: 'Bob', avatarVersion: null, statusMessage: 'hi', friendsSince: START },
       });
       expect(realtime.friendAccepted).toHaveBeenCalledWith(result.friend, {
         id: ALICE,
         username: 'alice',
         displayName: 'Alice',
+        avatarVersion: null,
         statusMessage: 'hi',
         friendsSince: START,
       });
@@ -202,8 +205,8 @@ describe('FriendsService', () => {
         status: 'pending',
         request: {
           id: 'new-request',
-          from: { id: ALICE, username: 'alice', displayName: 'Alice' },
-          to: { id: BOB, username: 'bob', displayName: 'Bob' },
+          from: { id: ALICE, username: 'alice', displayName: 'Alice', avatarVersion: null },
+          to: { id: BOB, username: 'bob', displayName: 'Bob', avatarVersion: null },
           createdAt: START,
         },
         friend: null,
@@ -222,6 +225,7 @@ describe('FriendsService', () => {
 
       expect(friends.removeFriendship).toHaveBeenCalledWith(transactions.tx, ALICE, BOB);
       expect(transactions.state.rolledBack).toBe(false);
+      expect(realtime.friendRemoved).toHaveBeenCalledWith(ALICE, BOB);
     });
 
     it('takes the pair lock before removing the friendship, so a send in flight commits first or sees no friendship', async () => {
@@ -242,6 +246,7 @@ describe('FriendsService', () => {
       expect(error.getResponse()).toMatchObject({ code: 'NOT_FRIENDS' });
       expect(transactions.run).toHaveBeenCalledTimes(1);
       expect(transactions.state.rolledBack).toBe(true);
+      expect(realtime.friendRemoved).not.toHaveBeenCalled();
     });
   });
 });

@@ -79,6 +79,7 @@ export class FriendsService {
       // Thrown inside the transaction, so a pending request is not deleted for a 404.
       if ((await this.friends.removeFriendship(tx, userId, friendId)) === 0) throw notFriendsWith();
     });
+    this.realtime.friendRemoved(userId, friendId);
   }
 
   async listRequests(userId: string, direction: 'incoming' | 'outgoing', limit: number, cursor?: string): Promise<FriendRequestPageDto> {
@@ -135,12 +136,20 @@ export class FriendsService {
     return friendship.friend;
   }
 
+  /** Declines a request to the user; its sender's open screens drop it. */
   async decline(userId: string, requestId: string): Promise<void> {
-    if ((await this.friends.deleteRequest({ id: requestId, toUserId: userId })) === 0) throw friendRequestNotFound();
+    await this.removeRequest({ id: requestId, toUserId: userId });
   }
 
+  /** Withdraws the user's own request; the recipient's open screens drop it. */
   async cancel(userId: string, requestId: string): Promise<void> {
-    if ((await this.friends.deleteRequest({ id: requestId, fromUserId: userId })) === 0) throw friendRequestNotFound();
+    await this.removeRequest({ id: requestId, fromUserId: userId });
+  }
+
+  private async removeRequest(where: { id: string; fromUserId: string } | { id: string; toUserId: string }): Promise<void> {
+    const request = await this.friends.findRequest(where);
+    if (!request || (await this.friends.deleteRequest({ id: request.id })) === 0) throw friendRequestNotFound();
+    this.realtime.friendRequestRemoved(request.id, request.fromUserId, request.toUserId);
   }
 
   /** For an erasure, inside its transaction: how many of these rows the user has. */
@@ -178,17 +187,18 @@ export class FriendsService {
   }
 }
 
-const toSummary = (id: string, username: string, displayName: string) => toUserSummaryDto({ id, username, displayName });
+const toSummary = (id: string, username: string, displayName: string, avatarId: string | null = null) =>
+  toUserSummaryDto({ id, username, displayName, avatarId });
 
 function toFriendDto(row: FriendRow): FriendDto {
-  return { ...toSummary(row.id, row.username, row.display_name), statusMessage: row.status_message, friendsSince: row.created_at };
+  return { ...toSummary(row.id, row.username, row.display_name, row.avatar_id), statusMessage: row.status_message, friendsSince: row.created_at };
 }
 
 function toFriendRequestDto(row: RequestRow): FriendRequestDto {
   return {
     id: row.id,
-    from: toSummary(row.from_id, row.from_username, row.from_display_name),
-    to: toSummary(row.to_id, row.to_username, row.to_display_name),
+    from: toSummary(row.from_id, row.from_username, row.from_display_name, row.from_avatar_id),
+    to: toSummary(row.to_id, row.to_username, row.to_display_name, row.to_avatar_id),
     createdAt: row.created_at,
   };
 }

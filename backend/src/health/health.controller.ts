@@ -16,7 +16,7 @@ export class HealthController {
   /** Liveness and readiness: 200 when the database answers within 2 s, 503 otherwise. */
   @Public()
   @Get()
-  @ApiErrors({ 503: ['DATABASE_UNAVAILABLE'] })
+  @ApiErrors({ 400: ['INVALID_CHARACTERS'], 503: ['DATABASE_UNAVAILABLE'] })
   async check(): Promise<HealthDto> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

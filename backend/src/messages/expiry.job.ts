@@ -1,9 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { runsScheduledJobs } from '../common/workers.js';
 import { AppConfig } from '../config/app-config.js';
 import { EXPIRY_JOB, ExpiryService } from './expiry.service.js';
 
-/** Runs the expiry sweep every EXPIRY_SWEEP_INTERVAL_SECONDS; one run at a time per instance. */
+/** Runs the expiry sweep every EXPIRY_SWEEP_INTERVAL_SECONDS; one run at a time per instance (in one of its workers). */
 @Injectable()
 export class ExpiryJob implements OnApplicationBootstrap {
   private readonly logger = new Logger(ExpiryJob.name);
@@ -17,7 +18,7 @@ export class ExpiryJob implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     const seconds = this.config.EXPIRY_SWEEP_INTERVAL_SECONDS;
-    if (seconds === 0) return;
+    if (seconds === 0 || !runsScheduledJobs()) return;
     this.scheduler.addInterval(EXPIRY_JOB, setInterval(() => void this.run(), seconds * 1000));
   }
 

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { type AuthUser, CurrentClaims, CurrentUser, type TokenClaims } from '../common/current-user.decorator.js';
@@ -9,6 +9,9 @@ import { SessionCheckedByHandler } from '../common/public.decorator.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
 import { EditMessageDto, HistoryQueryDto, MarkReadDto, MessageDto, MessagePageDto, SendMessageDto } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
+
+/** Names the sending socket, which is not echoed the message it sent. */
+const SENDER_SOCKET_HEADER = 'X-Socket-Id';
 
 @ApiTags('messages')
 @ApiBearerAuth()
@@ -28,6 +31,13 @@ export class MessagesController {
   @Post('conversations/:id/messages')
   @SessionCheckedByHandler()
   @RateLimit('send')
+  @ApiCreatedResponse({ type: MessageDto, description: 'The message was sent' })
+  @ApiOkResponse({ type: MessageDto, description: 'A message with this `clientId` was already sent: the original, unchanged' })
+  @ApiHeader({
+    name: SENDER_SOCKET_HEADER,
+    required: false,
+    description: "The id of the sender's own connected socket, which then gets no `message.created` for this message (it has the answer); the sender's other sockets still do",
+  })
   @ApiErrors({
     400: ['INVALID_ID', 'VALIDATION_FAILED', 'ENCRYPTION_MISMATCH', 'RELATED_MESSAGE_NOT_FOUND'],
     403: ['NOT_FRIENDS', 'BLOCKED', 'PEER_GONE'],
@@ -41,8 +51,9 @@ export class MessagesController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: SendMessageDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers(SENDER_SOCKET_HEADER) senderSocketId?: string,
   ): Promise<MessageDto> {
-    const { message, created } = await this.messagesService.send(caller, id, dto);
+    const { message, created } = await this.messagesService.send(caller, id, dto, senderSocketId);
     void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return message;
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { ConversationsModule } from '../conversations/conversations.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
+import { PushModule } from '../push/push.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
 import { ExpiryJob } from './expiry.job.js';
 import { ExpiryService } from './expiry.service.js';
@@ -10,7 +11,7 @@ import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
 
 @Module({
-  imports: [ConversationsModule, AttachmentsModule, JobsModule, RealtimeModule],
+  imports: [ConversationsModule, AttachmentsModule, JobsModule, RealtimeModule, PushModule],
   controllers: [MessagesController],
   providers: [MessagesService, MessagesRepository, ExpiryService, ExpiryJob],
   exports: [MessagesService, ExpiryService],

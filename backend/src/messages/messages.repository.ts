@@ -77,6 +77,32 @@ function historySql(direction: 'before' | 'after'): string {
 export const HISTORY_BEFORE = prepared('messages_history_before', historySql('before'));
 export const HISTORY_AFTER = prepared('messages_history_after', historySql('after'));
 
+/**
+ * One batch of the expiry sweep ($1 now, $2 where the last batch ended, $3 the batch size), in its lock.
+ * ARRAY(…) of row addresses makes the delete a TID scan: straight to the rows, with no primary-key
+ * lookup per row; `IN (subquery)` would plan a scan of the whole table. A row a user's request changes
+ * meanwhile gets a new address and is left for the next batch. The reactions to the expired messages go
+ * in the same statement, so that they are announced with them (the trigger on messages would delete
+ * them anyway). Exported for the benchmark.
+ */
+export const SWEEP_BATCH = `WITH expired AS (
+     DELETE FROM messages WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM messages WHERE expires_at <= $1 AND expires_at >= $2::timestamptz
+        ORDER BY expires_at LIMIT $3))
+     RETURNING id, conversation_id, expires_at
+   ), reactions AS (
+     DELETE FROM messages r WHERE r.kind = 'reaction' AND r.relates_to IN (SELECT id FROM expired)
+        AND r.id NOT IN (SELECT id FROM expired)
+     RETURNING r.id, r.conversation_id
+   ), deleted AS (
+     SELECT id, conversation_id, 1 AS expired FROM expired
+     UNION ALL SELECT id, conversation_id, 0 FROM reactions
+   )
+   SELECT conversation_id, array_agg(id) AS ids, sum(expired)::int AS count,
+          -- As text, so the next batch gets it back to the microsecond.
+          (SELECT max(expires_at) FROM expired)::text AS until
+     FROM deleted GROUP BY conversation_id`;
+
 /** The advisory lock a sweeper holds for each batch (an arbitrary constant, unique in this app). */
 const SWEEP_LOCK_KEY = 7_340_001;
 
@@ -159,31 +185,7 @@ export class MessagesRepository {
       // commits would wait behind.
       const [{ sweeping }]: { sweeping: boolean }[] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS sweeping', [SWEEP_LOCK_KEY]);
       if (!sweeping) return [];
-      // ARRAY(…) of row addresses makes the delete a TID scan: straight to the rows, with no
-      // primary-key lookup per row; `IN (subquery)` would plan a scan of the whole table. A row a
-      // user's request changes meanwhile gets a new address and is left for the next batch.
-      // The reactions to the expired messages go in the same statement, so that they are announced
-      // with them (the trigger on messages would delete them anyway).
-      return manager.query(
-        `WITH expired AS (
-           DELETE FROM messages WHERE ctid = ANY(ARRAY(
-             SELECT ctid FROM messages WHERE expires_at <= $1 AND expires_at >= $2::timestamptz
-              ORDER BY expires_at LIMIT $3))
-           RETURNING id, conversation_id, expires_at
-         ), reactions AS (
-           DELETE FROM messages r WHERE r.kind = 'reaction' AND r.relates_to IN (SELECT id FROM expired)
-              AND r.id NOT IN (SELECT id FROM expired)
-           RETURNING r.id, r.conversation_id
-         ), deleted AS (
-           SELECT id, conversation_id, 1 AS expired FROM expired
-           UNION ALL SELECT id, conversation_id, 0 FROM reactions
-         )
-         SELECT conversation_id, array_agg(id) AS ids, sum(expired)::int AS count,
-                -- As text, so the next batch gets it back to the microsecond.
-                (SELECT max(expires_at) FROM expired)::text AS until
-           FROM deleted GROUP BY conversation_id`,
-        [now, from, batchSize],
-      );
+      return manager.query(SWEEP_BATCH, [now, from, batchSize]);
     });
   }
 

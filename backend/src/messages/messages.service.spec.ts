@@ -49,15 +49,15 @@ describe('MessagesService', () => {
       expect(sendParams(1).slice(5)).toEqual([null, null, 'message', null, START, true, null, null]);
     });
 
-    it('returns the stored row with created:true and announces it to both members', async () => {
+    it("returns the stored row with created:true and announces it to both members, but to the sender's socket that sent it", async () => {
       const stored = aMessage({ expiresInSeconds: 60, expiryMode: 'afterSend', expiresAt: new Date(START.getTime() + 60_000) });
       answers('created', stored);
 
-      const result = await sut.send(CALLER, CONVERSATION, aDto());
+      const result = await sut.send(CALLER, CONVERSATION, aDto(), 'socket-1');
 
       expect(result).toEqual({ message: toMessageDto(stored), created: true });
       expect(realtime.messageCreated).toHaveBeenCalledTimes(1);
-      expect(realtime.messageCreated).toHaveBeenCalledWith([ALICE, BOB], result.message);
+      expect(realtime.messageCreated).toHaveBeenCalledWith([ALICE, BOB], result.message, 'socket-1');
     });
 
     it('passes a ciphertext, the kind and relatesTo to send_message', async () => {

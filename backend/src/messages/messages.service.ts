@@ -8,6 +8,7 @@ import type { TokenClaims } from '../common/current-user.decorator.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { conversationNotFound, writeRefused } from '../conversations/errors.js';
 import { Transactions, type Tx } from '../database/transaction.js';
+import { PushService } from '../push/push.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import {
   type EditMessageDto,
@@ -58,6 +59,7 @@ export class MessagesService {
     private readonly attachmentsService: AttachmentsService,
     private readonly clock: Clock,
     private readonly realtime: RealtimeService,
+    private readonly push: PushService,
   ) {}
 
   /**
@@ -65,9 +67,10 @@ export class MessagesService {
    * The rules run in the database as one statement, `send_message` (database/schema/functions.ts),
    * the session check included (the route is @SessionCheckedByHandler), in one round trip. With
    * attachments it runs in a transaction with the attach, so a message never appears
-   * without the files it was sent with.
+   * without the files it was sent with. `senderSocketId`: the sender's socket that sent it, which is not
+   * sent the `message.created` (the sender's other sockets are).
    */
-  async send(caller: Sender, conversationId: string, dto: SendMessageDto): Promise<{ message: MessageDto; created: boolean }> {
+  async send(caller: Sender, conversationId: string, dto: SendMessageDto, senderSocketId?: string): Promise<{ message: MessageDto; created: boolean }> {
     const { userId } = caller;
     const attachmentIds = dto.attachmentIds ?? [];
     const ciphertext = dto.ciphertext ?? null;
@@ -113,7 +116,8 @@ export class MessagesService {
     switch (outcome.outcome) {
       case 'created': {
         const message = toMessageDto(outcome.message, attachments);
-        this.realtime.messageCreated([userId, outcome.peerId], message);
+        this.realtime.messageCreated([userId, outcome.peerId], message, senderSocketId);
+        if (message.kind === 'message') void this.push.messageCreated(outcome.peerId, conversationId);
         return { message, created: true };
       }
       case 'replayed':

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AttachmentsService } from '../attachments/attachments.service.js';
-import { AuthService } from '../auth/auth.service.js';
+import { SessionLifecycleService } from '../auth/session-lifecycle.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { Transactions, type Tx } from '../database/transaction.js';
 import { E2eeService } from '../e2ee/e2ee.service.js';
@@ -34,7 +34,7 @@ export class ErasureService {
     private readonly messagesService: MessagesService,
     private readonly attachmentsService: AttachmentsService,
     private readonly friendsService: FriendsService,
-    private readonly authService: AuthService,
+    private readonly sessionLifecycle: SessionLifecycleService,
     private readonly e2eeService: E2eeService,
     private readonly auditService: AuditService,
     private readonly realtime: RealtimeService,
@@ -42,6 +42,7 @@ export class ErasureService {
 
   async erase(userId: string, actor: AuditActor, { dryRun = false }: { dryRun?: boolean } = {}): Promise<ErasureResultDto> {
     let friendIds: string[] = [];
+    let contacts: string[] = [];
     let files: string[] = [];
     let afterCommit = () => undefined as void;
     const counts = await this.transactions.run(async (tx) => {
@@ -49,7 +50,10 @@ export class ErasureService {
       const counts = await this.count(tx, userId);
       if (dryRun) return counts;
       friendIds = await this.friendsService.friendIds(tx, userId);
-      files = await this.attachmentsService.keysOfUploader(tx, userId);
+      contacts = await this.usersService.profileAudience(userId, tx);
+      // The profile picture's files are queued by the users trigger as the row goes; removed right after, as uploads are.
+      const { avatarId } = await this.usersService.getById(userId, tx);
+      files = [...(await this.attachmentsService.keysOfUploader(tx, userId)), ...(avatarId ? this.attachmentsService.avatarKeys(avatarId) : [])];
       // Before the friendships and the conversation's peer column go: it tells those contacts' devices.
       afterCommit = await this.e2eeService.erase(tx, userId);
       await this.conversationsService.deleteAbandoned(tx, userId);
@@ -62,6 +66,8 @@ export class ErasureService {
       // Their sockets close on every instance, and their former friends see them go offline.
       this.realtime.endUserSessions(userId);
       this.realtime.presenceChanged(friendIds, { userId, online: false });
+      // Open chats with them turn read-only ("Deleted user") and friends lists drop them.
+      this.realtime.userErased(contacts, userId);
       afterCommit();
       await this.attachmentsService.purgeKeys(files);
     }
@@ -89,7 +95,7 @@ export class ErasureService {
     const messages = await this.messagesService.erasureCount(tx, userId);
     const { attachments, attachmentBytes } = await this.attachmentsService.erasureCounts(tx, userId);
     const { friendships, friendRequests, blocks } = await this.friendsService.erasureCounts(tx, userId);
-    const sessions = await this.authService.erasureCount(tx, userId);
+    const sessions = await this.sessionLifecycle.erasureCount(tx, userId);
     const conversations = await this.conversationsService.erasureCount(tx, userId);
     const e2eeDevices = await this.e2eeService.erasureCount(tx, userId);
     return { messages, attachments, attachmentBytes, friendships, friendRequests, blocks, sessions, conversations, e2eeDevices };

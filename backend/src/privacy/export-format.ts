@@ -13,10 +13,28 @@ Files are UTF-8 JSON; times are ISO-8601 in UTC; ids are UUIDs.
 
 profile.json
   format, exportedAt
-  user: id, username, displayName, statusMessage, role, createdAt, updatedAt
+  user: id, username, displayName, avatarVersion, statusMessage, role, createdAt, updatedAt
+
+profile-picture.webp (when you have one)
+  Your profile picture as the server stores it: a 256 px square, without metadata.
   sessions: your sign-ins (devices): id, createdAt, lastUsedAt, expiresAt, revokedAt
+  passkeys: the passkeys you registered: id, name, createdAt, lastUsedAt, backedUp (not their keys)
   e2eeDevices: the sign-ins that published encryption keys: deviceId (the session id), createdAt.
     Their public keys, one-time keys and undelivered encrypted messages are not included.
+  crossSigningKeys: your cross-signing PUBLIC keys (master, self_signing, user_signing) with their
+    signatures, as other people's devices see them; the private keys never reach the server.
+  keyBackup: your current key backup, or null: version, algorithm, auth_data (its public key),
+    count (sessions stored), etag. The sessions themselves are in key-backup.json.
+  twoFactor: totpEnabled, setupStartedAt, enabledAt, recoveryCodesLeft. Never the secret or
+    the recovery codes (the server keeps only their hashes).
+  pushSubscriptions: browsers that get notifications: endpointHost (the push service), createdAt.
+    The endpoint's full address and its encryption keys are left out.
+  mutedConversations: ids of the conversations you muted.
+
+key-backup.json (only with a key backup)
+  version, and sessions: [{ roomId, sessionId, first_message_index, forwarded_count, is_verified,
+  session_data: { ephemeral, ciphertext, mac }, encrypted: true }]. ENCRYPTED: session_data opens
+  only with your recovery key, which the server never had.
 
 friends.json
   friends: [{ user: { id, username, displayName }, since }]
@@ -27,7 +45,12 @@ conversations/<conversationId>.json (one per conversation you are in)
   id, peer ({ id, username, displayName }; null when their account was deleted),
   createdAt, lastActivityAt, defaultExpiresInSeconds, defaultExpiryMode,
   encrypted (true: end-to-end encrypted; messages from before it was turned on stay plaintext),
-  lastReadSeq (the newest message you have read),
+  lastReadSeq (the newest message you have read), muted (you muted it),
+  notices: the changes of its settings, oldest first: { id, conversationId, actorId (who
+    changed it; null once their account was deleted), type ("timer": the default disappearing
+    timer became expiresInSeconds/expiryMode, null seconds = off; "encryption": end-to-end
+    encryption was turned on), expiresInSeconds, expiryMode, afterSeq (the newest message then),
+    createdAt },
   messages: every message you could still see, oldest first, from both sides:
     { id, conversationId, seq, senderId, clientId, body, ciphertext, encrypted, senderDeviceId,
       kind, relatesTo, attachments, createdAt, editedAt, deleted, expiresInSeconds, expiryMode,

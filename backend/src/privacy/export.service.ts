@@ -4,10 +4,16 @@ import { finished } from 'node:stream/promises';
 import { type ReadStreamOptions, ZipFile } from 'yazl';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { StorageNotFoundError } from '../attachments/storage/storage.js';
-import { AuthService } from '../auth/auth.service.js';
+import { SessionLifecycleService } from '../auth/session-lifecycle.service.js';
+import { PasskeysService } from '../auth/passkeys/passkeys.service.js';
 import { Clock } from '../common/clock.js';
 import { ConversationsService, type ExportedConversationRow } from '../conversations/conversations.service.js';
+import { TotpService } from '../auth/totp.service.js';
+import { CrossSigningService } from '../e2ee/cross-signing.service.js';
+import type { BackupVersionDto } from '../e2ee/dto/key-backup.dto.js';
 import { E2eeService } from '../e2ee/e2ee.service.js';
+import { KeyBackupService } from '../e2ee/key-backup.service.js';
+import { PushService } from '../push/push.service.js';
 import { FriendsService } from '../friends/friends.service.js';
 import { type MessageDto, toMessageDto } from '../messages/dto/message.dto.js';
 import { MessagesService } from '../messages/messages.service.js';
@@ -35,7 +41,8 @@ const summary = (id: string, username: string, displayName: string): UserSummary
 
 /**
  * Everything the server holds about a user (GDPR Art. 15 and 20), as a zip written while it is sent:
- * profile and sessions, friends, requests and blocks, each conversation the user is in with every message
+ * profile and sessions (with the encryption identity, key backup, two-factor and push state), the key
+ * backup's sessions (ciphertext), friends, requests and blocks, each conversation the user is in with every message
  * they can still see, and the files they uploaded. Expired messages and their files are left out exactly
  * as the rest of the API leaves them out; the peer's files appear only as metadata.
  */
@@ -49,8 +56,13 @@ export class ExportService {
     private readonly conversationsService: ConversationsService,
     private readonly messagesService: MessagesService,
     private readonly attachmentsService: AttachmentsService,
-    private readonly authService: AuthService,
+    private readonly sessionLifecycle: SessionLifecycleService,
+    private readonly passkeysService: PasskeysService,
     private readonly e2eeService: E2eeService,
+    private readonly crossSigning: CrossSigningService,
+    private readonly keyBackup: KeyBackupService,
+    private readonly totp: TotpService,
+    private readonly push: PushService,
     private readonly clock: Clock,
   ) {}
 
@@ -66,11 +78,20 @@ export class ExportService {
       format: EXPORT_FORMAT,
       exportedAt: now,
       user: { ...toUserDto(user), updatedAt: user.updatedAt },
-      sessions: await this.authService.exportSessions(userId),
+      sessions: await this.sessionLifecycle.exportSessions(userId),
+      passkeys: await this.passkeysService.exportOf(userId),
       e2eeDevices: await this.e2eeService.exportDevices(userId),
+      crossSigningKeys: await this.crossSigning.exportOf(userId),
+      keyBackup: null as BackupVersionDto | null,
+      twoFactor: await this.totp.exportOf(userId),
+      pushSubscriptions: await this.push.exportOf(userId),
+      mutedConversations: [] as string[],
     };
     const friends = await this.friendsService.exportOf(userId);
     const conversations = await this.conversationsService.exportList(userId);
+    profile.mutedConversations = conversations.filter((conversation) => conversation.muted).map((conversation) => conversation.id);
+    const backup = await this.keyBackup.exportOf(userId);
+    profile.keyBackup = backup?.version ?? null;
 
     const zip = new ZipFile();
     const output = zip.outputStream as PassThrough;
@@ -88,13 +109,21 @@ export class ExportService {
     zip.addBuffer(Buffer.from(EXPORT_README), 'README.txt', { mtime: now });
     zip.addBuffer(json(profile), 'profile.json', { mtime: now });
     zip.addBuffer(json(friends), 'friends.json', { mtime: now });
+    if (user.avatarId) {
+      const picture = await this.attachmentsService.readAvatar(user.avatarId, 'large').catch((error: unknown) => {
+        if (error instanceof StorageNotFoundError) return null;
+        throw error;
+      });
+      if (picture) zip.addReadStream(picture.body, 'profile-picture.webp', { mtime: user.updatedAt, size: picture.size, compress: false });
+    }
+    const keyBackup = backup && { version: backup.version.version, sessions: backup.sessions };
     // A slow reader must not turn a short-lived token into a lasting view: the export holds what existed
     // when it started, stops when the session that asked for it ends, and has a time limit.
     const stillAllowed = async () => {
       if (this.clock.now().getTime() - now.getTime() > EXPORT_MAX_MS) throw new Error('The export took longer than its time limit');
-      if (!(await this.authService.openSessionIds([sessionId])).has(sessionId)) throw new Error('The session that asked for the export has ended');
+      if (!(await this.sessionLifecycle.openSessionIds([sessionId])).has(sessionId)) throw new Error('The session that asked for the export has ended');
     };
-    void this.writeRest(zip, userId, conversations, now, abort.signal, stillAllowed).catch(fail);
+    void this.writeRest(zip, userId, keyBackup, conversations, now, abort.signal, stillAllowed).catch(fail);
     return { fileName: exportFileName(user.username, now), stream: output };
   }
 
@@ -102,11 +131,17 @@ export class ExportService {
   private async writeRest(
     zip: ZipFile,
     userId: string,
+    keyBackup: { version: string; sessions: AsyncIterable<unknown> } | null,
     conversations: ExportedConversationRow[],
     now: Date,
     signal: AbortSignal,
     stillAllowed: () => Promise<void>,
   ): Promise<void> {
+    if (keyBackup) {
+      await stillAllowed();
+      const document = Readable.from(jsonDocument({ version: keyBackup.version }, 'sessions', keyBackup.sessions), { objectMode: false });
+      await addStream(zip, document, 'key-backup.json', { mtime: now }, signal);
+    }
     for (const conversation of conversations) {
       signal.throwIfAborted();
       await stillAllowed();
@@ -139,7 +174,8 @@ export class ExportService {
     zip.end();
   }
 
-  private conversationDocument(row: ExportedConversationRow, stillAllowed: () => Promise<void>): AsyncGenerator<string> {
+  private async *conversationDocument(row: ExportedConversationRow, stillAllowed: () => Promise<void>): AsyncGenerator<string> {
+    await stillAllowed();
     const head = {
       id: row.id,
       peer: row.peer_id ? summary(row.peer_id, row.peer_username!, row.peer_display_name!) : null,
@@ -149,8 +185,10 @@ export class ExportService {
       defaultExpiryMode: row.default_expiry_mode,
       encrypted: row.encrypted,
       lastReadSeq: row.last_read_seq,
+      muted: row.muted,
+      notices: await this.conversationsService.exportNotices(row.id),
     };
-    return jsonDocument(head, 'messages', this.visibleMessages(row.id, row.last_seq, stillAllowed));
+    yield* jsonDocument(head, 'messages', this.visibleMessages(row.id, row.last_seq, stillAllowed));
   }
 
   /** Oldest first, in batches by seq; the same visibility as history (tombstones yes, expired never). */

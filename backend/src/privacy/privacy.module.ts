@@ -1,3 +1,4 @@
+import { PushModule } from '../push/push.module.js';
 import { Module } from '@nestjs/common';
 import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { AuthModule } from '../auth/auth.module.js';
@@ -15,7 +16,7 @@ import { PrivacyController } from './privacy.controller.js';
 
 /** Erasure, export and the audit trail: each asks every other module's service for that module's part. */
 @Module({
-  imports: [AuthModule, UsersModule, AttachmentsModule, ConversationsModule, E2eeModule, FriendsModule, MessagesModule, RealtimeModule],
+  imports: [AuthModule, UsersModule, AttachmentsModule, ConversationsModule, E2eeModule, FriendsModule, MessagesModule, PushModule, RealtimeModule],
   controllers: [PrivacyController],
   providers: [ErasureService, ExportService, AuditService, AuditRepository],
   exports: [ErasureService, AuditService],

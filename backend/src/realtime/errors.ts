@@ -7,6 +7,7 @@ export type RealtimeErrorCode =
   | 'TOKEN_EXPIRED'
   | 'SESSION_REVOKED'
   | 'RATE_LIMITED'
+  | 'TOO_MANY_SOCKETS'
   | 'UNKNOWN_EVENT'
   | 'VALIDATION_FAILED'
   | 'PEER_GONE'
@@ -24,9 +25,13 @@ const refusal = (code: RealtimeErrorCode, message: string): Refusal => ({ code, 
 
 export const tokenInQuery = () => refusal('TOKEN_IN_QUERY', 'Send the access token in auth.token, never in the URL, where logs and proxies keep it');
 export const signInFirst = () => refusal('UNAUTHORIZED', 'Sign in first: connect with auth: { token: <accessToken> }');
+export const newConnectionFirst = () => refusal('UNAUTHORIZED', 'Connect over a new connection: this one has already been admitted once');
 export const tokenExpired = () => refusal('TOKEN_EXPIRED', 'The access token has expired; refresh it and connect again');
 export const sessionEnded = () => refusal('SESSION_REVOKED', 'This session has ended; sign in again');
 export const rateLimited = (seconds: number) => refusal('RATE_LIMITED', `Too many events; wait ${seconds} s`);
+export const tooManySockets = (cap: number) =>
+  refusal('TOO_MANY_SOCKETS', `This account has more than ${cap} connections open; the oldest was closed`);
+export const tooManySocketsFromAddress = (cap: number) => refusal('TOO_MANY_SOCKETS', `More than ${cap} connections from this address; close some first`);
 export const unknownEvent = (known: string[]) => refusal('UNKNOWN_EVENT', `Unknown event; clients may send: ${known.join(', ')}`);
 export const invalidTyping = () => refusal('VALIDATION_FAILED', 'Send { conversationId: <conversation id> }');
 export const peerGone = () => refusal('PEER_GONE', 'The other account no longer exists');

@@ -23,6 +23,9 @@ export abstract class PresenceStore {
 
   /** Forgets this instance's sockets and releases connections; call after its sockets are closed. */
   abstract close(): Promise<void>;
+
+  /** Registers what to run when the store's backend is reachable again after an outage. */
+  onRestored(_listener: () => void): void {}
 }
 
 /** Presence for a single instance, in its memory. */

@@ -1,7 +1,10 @@
+import type { SessionCreatedEventDto } from '../auth/dto/session.dto.js';
 import type { EncryptionSyncEventDto } from '../e2ee/dto/to-device.dto.js';
 import type { FriendDto, FriendRequestDto } from '../friends/dto/friend.dto.js';
 import type { MessageDto } from '../messages/dto/message.dto.js';
 import type { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './dto/message-events.dto.js';
+import type { UserSummaryDto } from '../users/dto/user.dto.js';
+import type { BlockChangedEventDto, FriendRemovedEventDto, FriendRequestRemovedEventDto, UserErasedEventDto } from './dto/contact-events.dto.js';
 import type { PresenceEventDto } from './dto/presence-event.dto.js';
 import type { ReadyEventDto, SocketErrorDto } from './dto/socket-events.dto.js';
 import type { TypingDto, TypingEventDto } from './dto/typing.dto.js';
@@ -26,7 +29,16 @@ export interface ServerEvents {
   'friend.request': FriendRequestDto;
   /** Each side gets the other as a friend. */
   'friend.accepted': FriendDto;
+  'friend.removed': FriendRemovedEventDto;
+  'friend.request.removed': FriendRequestRemovedEventDto;
+  /** To the blocker's own devices only. */
+  'block.changed': BlockChangedEventDto;
+  /** A contact's new display name, status or profile picture; sent to those who may see their picture. */
+  'user.updated': UserSummaryDto;
+  'user.erased': UserErasedEventDto;
   presence: PresenceEventDto;
+  /** The user signed in on another device; sent to their other sessions. */
+  'session.created': SessionCreatedEventDto;
   /** Something waits for this device (to-device messages, device-list changes): GET /api/e2ee/sync. Sent to one session only. */
   'e2ee.sync': EncryptionSyncEventDto;
 }

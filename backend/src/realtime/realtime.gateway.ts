@@ -22,6 +22,7 @@ import {
   blocked,
   internalError,
   invalidTyping,
+  newConnectionFirst,
   notFriends,
   peerGone,
   rateLimited,
@@ -37,14 +38,16 @@ import {
 import { PresenceStore } from './presence-store.js';
 import { CLIENT_EVENT_NAMES, type ClientEvents, type ServerEmits, sessionRoom, userRoom } from './realtime-events.js';
 import { RealtimeService } from './realtime.service.js';
+import { SocketLimits } from './socket-limits.js';
 import { TokenBucket } from './token-bucket.js';
 
 interface SocketData {
   userId: string;
   sessionId: string;
   tokenExpiresAt: Date;
-  /** Per conversation, when this socket last relayed `typing` (clock ms). */
-  typingRelayedAt: Map<string, number>;
+  /** Clock ms: which sockets of a user over the cap are the oldest. */
+  connectedAt: number;
+  address: string;
 }
 
 type IrisSocket = Socket<DefaultEventsMap, ServerEmits, DefaultEventsMap, SocketData>;
@@ -56,6 +59,8 @@ export const TYPING_TTL_SECONDS = 5;
 /** A socket relays at most one `typing` per conversation in this time; the rest are acknowledged and dropped. */
 export const TYPING_THROTTLE_MS = 2_000;
 const RATE_PERIOD_MS = 10_000;
+/** Between instances (serverSideEmit): close your sockets, their clients missed events. */
+const CATCH_UP_EVENT = 'iris:catch-up';
 const CLIENT_EVENTS = new Set<string>(CLIENT_EVENT_NAMES);
 const QUERY_TOKEN_NAMES = ['token', 'access_token', 'accesstoken', 'auth', 'authorization', 'jwt', 'bearer'];
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -74,17 +79,23 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private ticking = false;
   /** Presence work per socket, chained so a disconnect never overtakes its own connect. */
   private readonly presenceWork = new Map<string, Promise<void>>();
+  /** The last `typing` relay per "<user id>/<conversation id>": when it was claimed (clock ms) and its answer. */
+  private readonly typingRelays = new Map<string, { at: number; answer: Promise<SocketAckDto> }>();
+  /** One event budget per user on this instance, shared by their sockets: opening more sockets buys no more events. */
+  private readonly eventBudgets = new Map<string, { bucket: TokenBucket; sockets: number }>();
 
   constructor(
     private readonly realtime: RealtimeService,
     private readonly presence: PresenceStore,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly limits: SocketLimits,
   ) {}
 
   afterInit(server: Server): void {
     this.server = server;
     this.realtime.attach(server);
+    (server as unknown as NodeJS.EventEmitter).on(CATCH_UP_EVENT, () => this.releaseSockets());
     server.use((socket, next) => {
       this.admitConnection(socket as IrisSocket).then(
         () => next(),
@@ -93,7 +104,25 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     });
   }
 
+  /**
+   * Redis is back after an outage: events between instances were lost meanwhile. This instance's sockets
+   * are closed so their clients reconnect and catch up (`after=<seq>`); when this instance failed to
+   * publish, the other instances close theirs too. Presence is written back at once.
+   */
+  async redisRestored(othersMissedEvents: boolean): Promise<void> {
+    this.logger.warn('Redis is back: closing sockets so clients catch up on what crossed instances meanwhile');
+    if (othersMissedEvents) this.othersMissedEvents();
+    this.releaseSockets();
+    await this.tick();
+  }
+
+  /** Events this instance published did not reach the others: their clients reconnect and catch up. */
+  othersMissedEvents(): void {
+    this.server?.serverSideEmit(CATCH_UP_EVENT);
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    this.presence.onRestored(() => void this.tick());
     // The first heartbeat must exist before sockets connect, or their presence would not count.
     await this.tick();
     this.timer = setInterval(() => void this.tick(), SOCKET_CHECK_INTERVAL_MS);
@@ -103,18 +132,32 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     // Closed here, before Nest closes the server, so friends are told and presence is cleaned up.
-    this.server?.local.disconnectSockets(true);
+    this.releaseSockets();
     await Promise.allSettled([...this.presenceWork.values()]);
     await this.presence.close();
   }
 
+  /** Closes this instance's sockets; clients reconnect (to another instance, behind a load balancer) and catch up. */
+  releaseSockets(): void {
+    this.server?.local.disconnectSockets(true);
+  }
+
   handleConnection(socket: IrisSocket): void {
-    const bucket = new TokenBucket(this.config.SOCKET_EVENTS_PER_10_SECONDS, RATE_PERIOD_MS, this.clock);
-    socket.use((packet, next) => this.admitEvent(socket, bucket, packet, next));
+    const { userId } = socket.data;
+    this.limits.opened(socket.data.address);
+    // Once connected, so that this socket counts among the user's: the middleware's socket is not listed yet.
+    this.limits.capUser(this.server!, userId).catch((error: Error) => this.logger.error(`Socket cap check failed: ${error.message}`));
+    const budget = this.eventBudgets.get(userId) ?? { bucket: new TokenBucket(this.config.SOCKET_EVENTS_PER_10_SECONDS, RATE_PERIOD_MS, this.clock), sockets: 0 };
+    budget.sockets += 1;
+    this.eventBudgets.set(userId, budget);
+    socket.use((packet, next) => this.admitEvent(socket, budget.bucket, packet, next));
     this.queuePresenceWork(socket, () => this.announce(socket));
   }
 
   handleDisconnect(socket: IrisSocket): void {
+    if (socket.data?.address) this.limits.closed(socket.data.address);
+    const budget = this.eventBudgets.get(socket.data?.userId);
+    if (budget && --budget.sockets === 0) this.eventBudgets.delete(socket.data.userId);
     this.queuePresenceWork(socket, () => this.depart(socket));
   }
 
@@ -175,6 +218,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   private async admitConnection(socket: IrisSocket): Promise<void> {
+    // Its request is dropped once a socket is admitted (forgetHandshake): a second connect over the same
+    // connection would have no headers to take the address from, nor the query to check.
+    if (!socket.request) throw handshakeError(newConnectionFirst());
     const { query, auth } = socket.handshake;
     const inQuery = Object.entries(query).some(
       ([name, value]) => QUERY_TOKEN_NAMES.includes(name.toLowerCase()) || (typeof value === 'string' && JWT_SHAPE.test(value)),
@@ -186,6 +232,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (typeof token !== 'string' || token === '') {
       throw handshakeError(signInFirst());
     }
+    const address = this.limits.addressOf(socket);
+    const refusal = await this.limits.refusalFor(address).catch(() => tokenUncheckable());
+    if (refusal) throw handshakeError(refusal);
     let user: AuthUser;
     try {
       user = await this.realtime.authenticate(token);
@@ -194,7 +243,13 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       this.logger.error(`Handshake failed: ${(error as Error).message}`);
       throw handshakeError(tokenUncheckable());
     }
-    socket.data = { userId: user.id, sessionId: user.sessionId, tokenExpiresAt: tokenExpiry(token), typingRelayedAt: new Map() };
+    socket.data = {
+      userId: user.id,
+      sessionId: user.sessionId,
+      tokenExpiresAt: tokenExpiry(token),
+      connectedAt: this.clock.now().getTime(),
+      address,
+    };
     // Joined before the client hears it is connected, so no event committed after that can miss it.
     await socket.join([userRoom(user.id), sessionRoom(user.sessionId)]);
     // A logout or erasure that committed between the check above and the join sent its "end sessions"
@@ -202,6 +257,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (!(await this.realtime.openSessionIds([user.sessionId])).has(user.sessionId)) {
       throw handshakeError(sessionEnded());
     }
+    forgetHandshake(socket);
   }
 
   private admitEvent(socket: IrisSocket, bucket: TokenBucket, [event, ...args]: Event, next: (error?: Error) => void): void {
@@ -224,41 +280,49 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     next();
   }
 
+  /**
+   * At most one relay per user and conversation per TYPING_THROTTLE_MS, however many sockets or
+   * concurrent events: the first event claims the slot before its checks run, and events arriving
+   * meanwhile get that event's answer. A refused check frees the slot.
+   */
   private async relayTyping(socket: IrisSocket, body: unknown): Promise<SocketAckDto> {
     const dto = plainToInstance(TypingDto, body);
     const invalid =
       body === null || typeof body !== 'object' || Array.isArray(body) || (await validate(dto, { whitelist: true, forbidNonWhitelisted: true })).length > 0;
     if (invalid) return { ok: false, ...invalidTyping() };
 
-    const { userId, typingRelayedAt } = socket.data;
+    const { userId } = socket.data;
+    const key = `${userId}/${dto.conversationId}`;
     const now = this.clock.now().getTime();
-    const last = typingRelayedAt.get(dto.conversationId);
-    // Only relays that passed the checks below are remembered, so this never skips a check.
-    if (last !== undefined && now - last < TYPING_THROTTLE_MS) return { ok: true };
+    const previous = this.typingRelays.get(key);
+    if (previous && now - previous.at < TYPING_THROTTLE_MS) {
+      const answer = await previous.answer;
+      return answer.ok ? { ok: true } : answer;
+    }
+    if (this.typingRelays.size > 1000) {
+      for (const [id, relay] of this.typingRelays) if (now - relay.at >= TYPING_THROTTLE_MS) this.typingRelays.delete(id);
+    }
+    const relay = { at: now, answer: this.checkAndRelayTyping(userId, dto.conversationId, now) };
+    this.typingRelays.set(key, relay);
+    const answer = await relay.answer;
+    if (!answer.ok && this.typingRelays.get(key) === relay) this.typingRelays.delete(key);
+    return answer;
+  }
 
-    let peerId: string | null;
+  private async checkAndRelayTyping(userId: string, conversationId: string, now: number): Promise<SocketAckDto> {
     try {
-      peerId = await this.realtime.peerOf(userId, dto.conversationId);
+      const peerId = await this.realtime.peerOf(userId, conversationId);
+      if (!peerId) return { ok: false, ...peerGone() };
+      const relationship = await this.realtime.relationship(userId, peerId);
+      if (relationship.blockedByMe || relationship.blockedMe) return { ok: false, ...blocked() };
+      if (!relationship.friends) return { ok: false, ...notFriends() };
+      this.realtime.typing(peerId, { conversationId, userId, expiresAt: new Date(now + TYPING_TTL_SECONDS * 1000), ttlSeconds: TYPING_TTL_SECONDS });
+      return { ok: true };
     } catch (error) {
       if (error instanceof HttpException) return { ok: false, ...refusalOf(error) };
-      throw error;
+      this.logger.error(`typing failed: ${(error as Error).message}`);
+      return { ok: false, ...internalError() };
     }
-    if (!peerId) return { ok: false, ...peerGone() };
-    const relationship = await this.realtime.relationship(userId, peerId);
-    if (relationship.blockedByMe || relationship.blockedMe) return { ok: false, ...blocked() };
-    if (!relationship.friends) return { ok: false, ...notFriends() };
-
-    if (typingRelayedAt.size > 100) {
-      for (const [id, at] of typingRelayedAt) if (now - at >= TYPING_THROTTLE_MS) typingRelayedAt.delete(id);
-    }
-    typingRelayedAt.set(dto.conversationId, now);
-    this.realtime.typing(peerId, {
-      conversationId: dto.conversationId,
-      userId,
-      expiresAt: new Date(now + TYPING_TTL_SECONDS * 1000),
-      ttlSeconds: TYPING_TTL_SECONDS,
-    });
-    return { ok: true };
   }
 
   /** Records the socket, tells friends if the user just came online, sends it the presence of online friends, then `ready`. */
@@ -308,6 +372,16 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 /** What the client gets as `connect_error`: `message`, and `data: { code, message }`. */
 function handshakeError(reason: Refusal): ExtendedError {
   return Object.assign(new Error(reason.message), { data: reason });
+}
+
+/**
+ * Drops what only the admission needed and every open socket would otherwise keep for its life: the
+ * HTTP request it was opened with (as Socket.IO's memory guide advises), the handshake's headers,
+ * query and token.
+ */
+function forgetHandshake(socket: IrisSocket): void {
+  (socket.conn as { request: unknown }).request = null;
+  Object.assign(socket.handshake, { headers: {}, query: {}, auth: {} });
 }
 
 /** `exp` of an access token that AuthService has already verified. */

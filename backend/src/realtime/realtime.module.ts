@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { isClusterWorker } from '../common/workers.js';
 import { MemoryPresenceStore, PresenceStore } from './presence-store.js';
+import { PrimaryPresenceStore } from './primary-presence-store.js';
 import { RealtimeGateway } from './realtime.gateway.js';
 import { RealtimeService } from './realtime.service.js';
 import { createRedisClient } from './redis-client.js';
 import { RedisPresenceStore } from './redis-presence-store.js';
+import { SocketLimits } from './socket-limits.js';
 
 /**
  * Imported by every module that publishes events. It imports no domain module: what the gateway needs
@@ -14,13 +17,16 @@ import { RedisPresenceStore } from './redis-presence-store.js';
   providers: [
     RealtimeGateway,
     RealtimeService,
+    SocketLimits,
     {
       provide: PresenceStore,
       inject: [AppConfig],
       useFactory: (config: AppConfig): PresenceStore =>
         config.REDIS_URL
           ? new RedisPresenceStore(createRedisClient(config.REDIS_URL, 'presence', { maxRetriesPerRequest: 1 }), config.REDIS_KEY_PREFIX)
-          : new MemoryPresenceStore(),
+          : isClusterWorker()
+            ? new PrimaryPresenceStore()
+            : new MemoryPresenceStore(),
     },
   ],
   exports: [RealtimeService],

@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { DefaultEventsMap, Server } from 'socket.io';
 import type { AuthUser } from '../common/current-user.decorator.js';
+import type { SessionCreatedEventDto } from '../auth/dto/session.dto.js';
 import type { FriendDto, FriendRequestDto } from '../friends/dto/friend.dto.js';
 import type { MessageDto } from '../messages/dto/message.dto.js';
 import type { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './dto/message-events.dto.js';
+import type { UserSummaryDto } from '../users/dto/user.dto.js';
+import type { BlockChangedEventDto } from './dto/contact-events.dto.js';
 import type { PresenceEventDto } from './dto/presence-event.dto.js';
 import type { TypingEventDto } from './dto/typing.dto.js';
 import { sessionEnded } from './errors.js';
@@ -92,8 +95,20 @@ export class RealtimeService {
     return this.audienceFn(userId);
   }
 
-  messageCreated(members: Members, message: MessageDto): void {
-    this.emit(members, 'message.created', message);
+  /** Whether the user has a connected socket on any instance. */
+  async isOnline(userId: string): Promise<boolean> {
+    return (await this.presence.online([userId])).has(userId);
+  }
+
+  /**
+   * To both members' sockets, except `senderSocketId` when it is a socket of the sender on this
+   * instance: the client that sent the message has it from the answer. Any other id (someone else's
+   * socket, one on another instance, a stale one) changes nothing, so no one can keep a message from
+   * its recipient.
+   */
+  messageCreated(members: Members, message: MessageDto, senderSocketId?: string): void {
+    const own = senderSocketId !== undefined && this.server?.of('/').sockets.get(senderSocketId)?.data?.userId === message.senderId;
+    this.emit(members, 'message.created', message, own ? senderSocketId : undefined);
   }
 
   messageUpdated(members: Members, message: MessageDto): void {
@@ -139,6 +154,32 @@ export class RealtimeService {
     if (online.has(a)) this.emit([b], 'presence', { userId: a, online: true });
   }
 
+  /** To both people: the friendship ended (each is told the other's id). */
+  friendRemoved(a: string, b: string): void {
+    this.emit([a], 'friend.removed', { userId: b });
+    this.emit([b], 'friend.removed', { userId: a });
+  }
+
+  /** To both people of a request that is gone. */
+  friendRequestRemoved(id: string, fromId: string, toId: string): void {
+    this.emit([fromId], 'friend.request.removed', { id, userId: toId });
+    this.emit([toId], 'friend.request.removed', { id, userId: fromId });
+  }
+
+  /** To the blocker's devices only: the blocked person is never told. */
+  blockChanged(blockerId: string, event: BlockChangedEventDto): void {
+    this.emit([blockerId], 'block.changed', event);
+  }
+
+  /** To `audience` (who may see the user: UsersService.profileAudience) and the user's own other devices. */
+  userUpdated(audience: string[], user: UserSummaryDto): void {
+    this.emit([...audience, user.id], 'user.updated', user);
+  }
+
+  userErased(audience: string[], userId: string): void {
+    this.emit(audience, 'user.erased', { userId });
+  }
+
   /** To the friends in `audience` (computed by the caller at emit time, blocks excluded). */
   presenceChanged(audience: string[], event: PresenceEventDto): void {
     this.emit(audience, 'presence', event);
@@ -149,6 +190,11 @@ export class RealtimeService {
     const rooms = [...new Set(sessionIds)].map(sessionRoom);
     if (rooms.length === 0) return;
     this.attempt('e2ee.sync', (server) => server.to(rooms).emit('e2ee.sync', {}));
+  }
+
+  /** Tells the user's other sessions that they signed in somewhere new. */
+  sessionStarted(userId: string, event: SessionCreatedEventDto): void {
+    this.attempt('session.created', (server) => server.to(userRoom(userId)).except(sessionRoom(event.id)).emit('session.created', event));
   }
 
   /** Closes every socket of these sessions, on whichever instance, after telling them why. */
@@ -173,10 +219,14 @@ export class RealtimeService {
     });
   }
 
-  private emit<E extends keyof ServerEvents>(userIds: (string | null)[], event: E, payload: ServerEvents[E]): void {
+  /** To every socket of these users on every instance, but the socket `exceptSocketId` (every socket is in the room of its id). */
+  private emit<E extends keyof ServerEvents>(userIds: (string | null)[], event: E, payload: ServerEvents[E], exceptSocketId?: string): void {
     const rooms = [...new Set(userIds.filter((id): id is string => id !== null))].map(userRoom);
     if (rooms.length === 0) return;
-    this.attempt(event, (server) => server.to(rooms).emit(event, ...([payload] as Parameters<ServerEmits[E]>)));
+    this.attempt(event, (server) => {
+      const target = exceptSocketId ? server.to(rooms).except(exceptSocketId) : server.to(rooms);
+      target.emit(event, ...([payload] as Parameters<ServerEmits[E]>));
+    });
   }
 
   private attempt(what: string, work: (server: EmittingServer) => void): void {

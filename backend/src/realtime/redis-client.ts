@@ -32,14 +32,34 @@ export function createRedisClient(url: string, role: string, options: RedisOptio
  * The Socket.IO Redis adapter fires these commands without handling their promises; a rejection
  * while Redis is down would be an unhandled rejection, which ends a Node process.
  */
-export function catchCommandRejections(client: Redis, commands: ('publish' | 'psubscribe' | 'subscribe' | 'punsubscribe' | 'unsubscribe')[]): void {
+export function catchCommandRejections(
+  client: Redis,
+  commands: ('publish' | 'psubscribe' | 'subscribe' | 'punsubscribe' | 'unsubscribe')[],
+  onRejected: () => void = () => undefined,
+): void {
   const target = client as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const name of commands) {
     const original = target[name].bind(client);
     target[name] = (...args: unknown[]) => {
       const result = original(...args);
-      return result instanceof Promise ? result.catch(() => undefined) : result;
+      return result instanceof Promise ? result.catch(onRejected) : result;
     };
+  }
+}
+
+/**
+ * Calls `listener` each time all of `clients` are ready again after any of them lost its connection
+ * (not on the first connection).
+ */
+export function onReconnected(clients: Redis[], listener: () => void): void {
+  let lost = false;
+  for (const client of clients) {
+    client.on('close', () => (lost = true));
+    client.on('ready', () => {
+      if (!lost || !clients.every((other) => other.status === 'ready')) return;
+      lost = false;
+      listener();
+    });
   }
 }
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { type PresenceChanges, PresenceStore } from './presence-store.js';
-import { closeRedisClient } from './redis-client.js';
+import { closeRedisClient, onReconnected } from './redis-client.js';
 
 /** An instance that has not renewed its heartbeat for this long counts as dead and its sockets as gone. */
 export const INSTANCE_TTL_MS = 30_000;
@@ -195,6 +195,10 @@ export class RedisPresenceStore extends PresenceStore {
       },
       { online: [], offline: [] },
     );
+  }
+
+  override onRestored(listener: () => void): void {
+    onReconnected([this.redis], listener);
   }
 
   async close(): Promise<void> {

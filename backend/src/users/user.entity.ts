@@ -24,6 +24,13 @@ export class User {
   @Column({ name: 'password_hash', type: 'text' })
   passwordHash: string;
 
+  /**
+   * The profile picture, null for none: its files are stored under `originals/<id>` (256 px) and
+   * `thumbnails/<id>` (64 px); a new picture gets a new id, so the id is also its version in URLs.
+   */
+  @Column({ name: 'avatar_id', type: 'uuid', nullable: true })
+  avatarId: string | null;
+
   @Column({ type: 'varchar', length: 16, default: 'user' })
   role: Role;
 

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { RateLimit } from '../common/rate-limit.guard.js';
 import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
 import { ParseIdPipe } from '../common/parse-id.pipe.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.js';
@@ -31,7 +32,8 @@ export class UsersController {
 
   /** Finds other users by username or display name, best matches first. */
   @Get()
-  @ApiErrors({ 400: ['VALIDATION_FAILED', 'INVALID_CURSOR'] })
+  @RateLimit('search')
+  @ApiErrors({ 400: ['VALIDATION_FAILED', 'INVALID_CURSOR'], 429: ['RATE_LIMITED'] })
   search(@CurrentUser() auth: AuthUser, @Query() query: SearchUsersDto): Promise<UserSummaryPageDto> {
     return this.usersService.search(auth.id, query.search, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
@@ -40,6 +42,8 @@ export class UsersController {
   @Get(':id')
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['USER_NOT_FOUND'] })
   async getProfile(@CurrentUser() auth: AuthUser, @Param('id', ParseIdPipe) id: string): Promise<UserProfileDto> {
-    return toUserProfileDto(await this.usersService.getVisibleById(auth.id, id));
+    const user = await this.usersService.getVisibleById(auth.id, id);
+    // The picture only for those who may see it: a stranger's profile shows initials.
+    return { ...toUserProfileDto(user), avatarVersion: await this.usersService.visibleAvatar(auth.id, id, auth.role === 'admin') };
   }
 }

@@ -9,6 +9,7 @@ export interface SearchRow {
   id: string;
   username: string;
   display_name: string;
+  avatar_id: string | null;
   rank: number;
   score: string;
 }
@@ -17,6 +18,7 @@ export interface AdminUserRow {
   id: string;
   username: string;
   display_name: string;
+  avatar_id: string | null;
   status_message: string;
   role: Role;
   created_at: Date;
@@ -52,6 +54,41 @@ export class UsersRepository {
     await managerFor(this.dataSource, tx).update(User, { id }, fields);
   }
 
+  /** Inside the caller's transaction: the new picture (or none); the trigger queues the old one's files. Answers the old id. */
+  async setAvatar(tx: Tx, id: string, avatarId: string | null): Promise<string | null> {
+    const [row]: { avatar_id: string | null }[] = await managerOf(tx).query(`SELECT avatar_id FROM users WHERE id = $1 FOR UPDATE`, [id]);
+    await managerOf(tx).query(`UPDATE users SET avatar_id = $2, updated_at = now() WHERE id = $1`, [id, avatarId]);
+    return row?.avatar_id ?? null;
+  }
+
+  /** The user's picture if `viewerId` may see it (profile_visible; an admin sees every one); null otherwise or when there is none. */
+  async visibleAvatar(viewerId: string, ownerId: string, admin: boolean): Promise<string | null> {
+    const [row]: { avatar_id: string | null }[] = await this.dataSource.query(
+      `SELECT avatar_id FROM users WHERE id = $2 AND avatar_id IS NOT NULL AND ($3 OR profile_visible($1, $2))`,
+      [viewerId, ownerId, admin],
+    );
+    return row?.avatar_id ?? null;
+  }
+
+  /**
+   * Who sees the user's profile and is told when it changes: everyone `profile_visible` lets see it among
+   * the user's friends, request partners and conversation peers. Reads the friends' and conversations'
+   * tables to stay one query, as the rule itself does.
+   */
+  async profileAudience(userId: string, tx?: Tx): Promise<string[]> {
+    const rows: { id: string }[] = await managerFor(this.dataSource, tx).query(
+      `SELECT other AS id FROM (
+         SELECT friend_id AS other FROM friendships WHERE user_id = $1
+         UNION SELECT to_user_id FROM friend_requests WHERE from_user_id = $1
+         UNION SELECT from_user_id FROM friend_requests WHERE to_user_id = $1
+         UNION SELECT CASE WHEN user_a_id = $1 THEN user_b_id ELSE user_a_id END FROM conversations WHERE user_a_id = $1 OR user_b_id = $1
+       ) contacts
+       WHERE other IS NOT NULL AND profile_visible(other, $1)`,
+      [userId],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Sets the hash and bumps the token version, which ends every access token issued before. */
   async setPassword(tx: Tx, id: string, passwordHash: string): Promise<void> {
     await managerOf(tx).update(User, { id }, { passwordHash, tokenVersion: () => '"token_version" + 1' });
@@ -60,8 +97,8 @@ export class UsersRepository {
   /** See UsersService.search; `prefix` is the LIKE pattern of the query. */
   search(callerId: string, query: string, prefix: string, after: { r: number; s: string; u: string } | null, limit: number): Promise<SearchRow[]> {
     return this.dataSource.query(
-      `SELECT id, username, display_name, rank, score FROM (
-         SELECT u.id, u.username::text AS username, u.display_name,
+      `SELECT id, username, display_name, CASE WHEN avatar_id IS NOT NULL AND profile_visible($1, id) THEN avatar_id END AS avatar_id, rank, score FROM (
+         SELECT u.id, u.username::text AS username, u.display_name, u.avatar_id,
            CASE WHEN u.username::text = $2 THEN 0
                 WHEN u.username::text LIKE $3 THEN 1
                 WHEN lower(u.display_name) LIKE $3 THEN 2
@@ -87,7 +124,7 @@ export class UsersRepository {
    */
   adminList(pattern: string | null, after: { t: string; id: string } | null, limit: number): Promise<AdminUserRow[]> {
     return this.dataSource.query(
-      `SELECT u.id, u.username::text AS username, u.display_name, u.status_message, u.role, u.created_at,
+      `SELECT u.id, u.username::text AS username, u.display_name, u.avatar_id, u.status_message, u.role, u.created_at,
               (SELECT count(*) FROM messages m WHERE m.sender_id = u.id) AS message_count,
               (SELECT coalesce(sum(a.size), 0) FROM attachments a WHERE a.uploader_id = u.id) AS attachment_bytes,
               (SELECT max(s.last_used_at) FROM sessions s WHERE s.user_id = u.id) AS last_seen_at

@@ -148,7 +148,7 @@ describe('UsersService', () => {
   });
 
   describe('search', () => {
-    const row = (n: number) => ({ id: `id-${n}`, username: `ada${n}`, display_name: `Ada ${n}`, rank: 1, score: '0.5000' });
+    const row = (n: number) => ({ id: `id-${n}`, username: `ada${n}`, display_name: `Ada ${n}`, avatar_id: null, rank: 1, score: '0.5000' });
     const params = () => {
       const [caller, query, prefix, after, limit] = users.search.mock.calls[0];
       return [caller, query, prefix, after?.r ?? null, after?.s ?? null, after?.u ?? null, limit];
@@ -171,8 +171,8 @@ describe('UsersService', () => {
 
       await expect(sut.search('caller', 'ada', 2)).resolves.toEqual({
         items: [
-          { id: 'id-1', username: 'ada1', displayName: 'Ada 1' },
-          { id: 'id-2', username: 'ada2', displayName: 'Ada 2' },
+          { id: 'id-1', username: 'ada1', displayName: 'Ada 1', avatarVersion: null },
+          { id: 'id-2', username: 'ada2', displayName: 'Ada 2', avatarVersion: null },
         ],
         nextCursor: null,
       });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import type { Tx } from '../database/transaction.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { toUserSummaryDto, UserSummaryPageDto } from './dto/user.dto.js';
 import { userNotFound, usernameTaken } from './errors.js';
@@ -23,7 +24,10 @@ const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly realtime: RealtimeService,
+  ) {}
 
   /** Creates a user; pass the caller's transaction when inside one. */
   async create(input: NewUser, tx?: Tx): Promise<User> {
@@ -61,8 +65,27 @@ export class UsersService {
       ...(changes.displayName !== undefined ? { displayName: changes.displayName } : {}),
       ...(changes.statusMessage !== undefined ? { statusMessage: changes.statusMessage } : {}),
     };
-    if (Object.keys(fields).length > 0) await this.users.update(id, fields);
-    return this.getById(id);
+    if (Object.keys(fields).length === 0) return this.getById(id);
+    await this.users.update(id, fields);
+    const user = await this.getById(id);
+    // An open chat or friends list shows the new name at once.
+    this.realtime.userUpdated(await this.users.profileAudience(id), toUserSummaryDto(user));
+    return user;
+  }
+
+  /** Inside the caller's transaction: the new picture's id, or null to remove it. Answers the previous id. */
+  setAvatar(tx: Tx, id: string, avatarId: string | null): Promise<string | null> {
+    return this.users.setAvatar(tx, id, avatarId);
+  }
+
+  /** The picture `viewerId` may see of `ownerId` (see UsersRepository.visibleAvatar), or null. */
+  visibleAvatar(viewerId: string, ownerId: string, admin: boolean): Promise<string | null> {
+    return this.users.visibleAvatar(viewerId, ownerId, admin);
+  }
+
+  /** Who is told of the user's profile changes (see UsersRepository.profileAudience). */
+  profileAudience(userId: string, tx?: Tx): Promise<string[]> {
+    return this.users.profileAudience(userId, tx);
   }
 
   async setRole(id: string, role: Role, tx?: Tx): Promise<void> {
@@ -85,7 +108,7 @@ export class UsersService {
     return toPage(
       rows,
       limit,
-      (row) => toUserSummaryDto({ id: row.id, username: row.username, displayName: row.display_name }),
+      (row) => toUserSummaryDto({ id: row.id, username: row.username, displayName: row.display_name, avatarId: row.avatar_id }),
       (row) => ({ r: row.rank, s: row.score, u: row.username }),
     );
   }

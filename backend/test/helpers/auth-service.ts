@@ -1,7 +1,11 @@
+import { LoginThrottle } from '../../src/auth/login-throttle.js';
+import { MemoryRateLimitStore } from '../../src/common/rate-limit-store.js';
+import { RateLimiter } from '../../src/common/rate-limit.guard.js';
 import { JwtService } from '@nestjs/jwt';
 import { createHash } from 'node:crypto';
 import { AuthService } from '../../src/auth/auth.service.js';
 import { PasswordHasher } from '../../src/auth/password-hasher.js';
+import { SessionLifecycleService } from '../../src/auth/session-lifecycle.service.js';
 import { SessionsRepository } from '../../src/auth/sessions.repository.js';
 import { Clock } from '../../src/common/clock.js';
 import { AppConfig } from '../../src/config/app-config.js';
@@ -11,7 +15,7 @@ import { User } from '../../src/users/user.entity.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { FakeClock } from './fake-clock.js';
 import { asRealtime, fakeRealtime } from './fake-realtime.js';
-import { fakeTransactions, newTestService } from './new-test-service.js';
+import { automock, fakeTransactions, newTestService } from './new-test-service.js';
 
 // Token claims are UUIDs, as the database makes them; anything else is not a token this server issued.
 export const USER_ID = '6f1c7f52-3c1e-4f0e-9a57-0b3c2a1d4e5f';
@@ -54,7 +58,8 @@ export const sha256 = (token: string) => createHash('sha256').update(token).dige
 export const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /**
- * AuthService as `sut` with its repository and the services it calls mocked. `session` is the one
+ * AuthService as `sut` with its repository and the services it calls mocked (its SessionLifecycleService
+ * is real, on the same mocked repository, so the sessions-ended hooks run as they do in the app). `session` is the one
  * session the database holds; `validRole` answers for it as `valid_session` does (open, not expired,
  * same token version), or for no session when `session` is null.
  */
@@ -63,15 +68,19 @@ export function newAuthService() {
   const jwt = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } });
   const transactions = fakeTransactions();
   const realtime = fakeRealtime();
+  const sessions = automock(SessionsRepository);
+  const lifecycle = new SessionLifecycleService(sessions as unknown as SessionsRepository, transactions as unknown as Transactions, clock, asRealtime(realtime));
   const built = newTestService(AuthService, [
+    [SessionsRepository, sessions],
+    [SessionLifecycleService, lifecycle],
     [Clock, clock],
     [JwtService, jwt],
     [AppConfig, new AppConfig()],
     [Transactions, transactions],
     [RealtimeService, asRealtime(realtime)],
+    [LoginThrottle, new LoginThrottle(new RateLimiter(new MemoryRateLimitStore(), clock), new AppConfig())],
   ]);
   const state: { session: SessionState | null } = { session: aSession() };
-  const sessions = built.mock(SessionsRepository);
   sessions.validRole.mockImplementation(async (_sessionId, _userId, tokenVersion, now) => {
     const session = state.session;
     const open = session && !session.revoked_at && session.expires_at > now && session.token_version === tokenVersion;
@@ -93,5 +102,5 @@ export function newAuthService() {
   const hasher = built.mock(PasswordHasher);
   hasher.hash.mockResolvedValue('$argon2id$new');
   hasher.verify.mockResolvedValue(true);
-  return { sut: built.sut, clock, jwt, transactions, realtime, state, sessions, usersService, hasher };
+  return { sut: built.sut, clock, jwt, transactions, realtime, state, sessions, lifecycle, usersService, hasher };
 }

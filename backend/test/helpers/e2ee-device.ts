@@ -2,6 +2,7 @@
 import 'fake-indexeddb/auto';
 import { randomBytes } from 'node:crypto';
 import {
+  BackupDecryptionKey,
   CollectStrategy,
   DecryptionErrorCode,
   DecryptionSettings,
@@ -10,6 +11,7 @@ import {
   EncryptionSettings,
   HistoryVisibility,
   initAsync,
+  type KeysBackupRequest,
   type KeysClaimRequest,
   OlmMachine,
   RequestType,
@@ -162,11 +164,68 @@ export class E2eeTestDevice {
     }
   }
 
+  /** Creates (or with `reset`, replaces) the user's cross-signing identity from this device and publishes it. */
+  /** A reset (keys already published) needs the account's password. */
+  async bootstrapCrossSigning(reset = true, password?: string): Promise<void> {
+    const requests = await this.olm.bootstrapCrossSigning(reset);
+    if (requests.uploadKeysRequest) await this.olm.markRequestAsSent(requests.uploadKeysRequest.id, requests.uploadKeysRequest.type, JSON.stringify(await this.answer(requests.uploadKeysRequest)));
+    const keys = JSON.parse(requests.uploadSigningKeysRequest.body);
+    await this.post('/api/e2ee/keys/device_signing/upload', password === undefined ? keys : { ...keys, auth: { type: 'm.login.password', password } });
+    await this.post('/api/e2ee/keys/signatures/upload', JSON.parse(requests.uploadSignaturesRequest.body));
+    await this.flush();
+  }
+
+  /** Starts a key backup from this device; answers the recovery key (the backup's private key, base64). */
+  async enableBackup(): Promise<{ version: string; recoveryKey: string }> {
+    const key = BackupDecryptionKey.createRandomKey();
+    const { version } = (await this.post('/api/e2ee/room_keys/version', {
+      algorithm: key.megolmV1PublicKey.algorithm,
+      auth_data: { public_key: key.megolmV1PublicKey.publicKeyBase64 },
+    })) as { version: string };
+    await this.olm.enableBackupV1(key.megolmV1PublicKey.publicKeyBase64, version);
+    await this.olm.saveBackupDecryptionKey(key, version);
+    return { version, recoveryKey: key.toBase64() };
+  }
+
+  /** Uploads every room key not backed up yet. */
+  async backUp(): Promise<void> {
+    for (let request = await this.olm.backupRoomKeys(); request; request = await this.olm.backupRoomKeys()) {
+      await this.olm.markRequestAsSent(request.id, request.type, JSON.stringify(await this.answer(request)));
+    }
+  }
+
+  /** Reads the current backup with a recovery key and imports what it decrypts; answers how many keys came in. */
+  async restoreBackup(recoveryKey: string): Promise<number> {
+    const key = BackupDecryptionKey.fromBase64(recoveryKey);
+    const auth = bearer(this.accessToken);
+    const { version } = (await this.t.http.get('/api/e2ee/room_keys/version').set(auth).expect(200)).body as { version: string };
+    const { rooms } = (await this.t.http.get('/api/e2ee/room_keys/keys').query({ version }).set(auth).expect(200)).body as {
+      rooms: Record<string, { sessions: Record<string, { session_data: { ephemeral: string; mac: string; ciphertext: string } }> }>;
+    };
+    const keys = new Map<RoomId, Map<string, unknown>>();
+    for (const [roomId, room] of Object.entries(rooms)) {
+      const sessions = new Map<string, unknown>();
+      for (const [sessionId, data] of Object.entries(room.sessions)) {
+        sessions.set(sessionId, JSON.parse(key.decryptV1(data.session_data.ephemeral, data.session_data.mac, data.session_data.ciphertext)));
+      }
+      keys.set(new RoomId(roomId), sessions);
+    }
+    const result = await this.olm.importBackedUpRoomKeys(keys, () => undefined, version);
+    return result.importedCount;
+  }
+
+  /** POSTs to the API as this device; throws on anything but 200. */
+  async post(path: string, body: unknown): Promise<unknown> {
+    const res = await this.t.http.post(path).set(bearer(this.accessToken)).send(body as object);
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
   close(): void {
     this.olm.close();
   }
 
-  private async answer(request: { type: RequestType; body: string } | KeysClaimRequest | ToDeviceRequest): Promise<unknown> {
+  async answer(request: { type: RequestType; body: string } | KeysClaimRequest | ToDeviceRequest | KeysBackupRequest): Promise<unknown> {
     const http = this.t.http;
     const auth = bearer(this.accessToken);
     const body = JSON.parse(request.body) as object;
@@ -187,6 +246,10 @@ export class E2eeTestDevice {
         const path = `/api/e2ee/sendToDevice/${encodeURIComponent(toDevice.event_type)}/${encodeURIComponent(toDevice.txn_id)}`;
         return call(http.put(path).set(auth).send(body), 'sendToDevice');
       }
+      case RequestType.SignatureUpload:
+        return call(http.post('/api/e2ee/keys/signatures/upload').set(auth).send(body), 'keys/signatures/upload');
+      case RequestType.KeysBackup:
+        return call(http.put('/api/e2ee/room_keys/keys').query({ version: (request as KeysBackupRequest).version }).set(auth).send(body), 'room_keys/keys');
       default:
         throw new Error(`the test device does not send requests of type ${RequestType[request.type]}`);
     }

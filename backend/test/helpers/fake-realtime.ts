@@ -14,6 +14,12 @@ export function fakeRealtime() {
     endSessions: jest.fn<RealtimeService['endSessions']>(),
     endUserSessions: jest.fn<RealtimeService['endUserSessions']>(),
     e2eeSync: jest.fn<RealtimeService['e2eeSync']>(),
+    sessionStarted: jest.fn<RealtimeService['sessionStarted']>(),
+    friendRemoved: jest.fn<RealtimeService['friendRemoved']>(),
+    friendRequestRemoved: jest.fn<RealtimeService['friendRequestRemoved']>(),
+    blockChanged: jest.fn<RealtimeService['blockChanged']>(),
+    userUpdated: jest.fn<RealtimeService['userUpdated']>(),
+    userErased: jest.fn<RealtimeService['userErased']>(),
   };
 }
 

@@ -65,10 +65,39 @@ export function undecodablePng(): Buffer {
   ]);
 }
 
-/** Bytes that file-type recognises as MP4 video (an `ftyp` box of brand isom), followed by `size` random bytes. */
+/** An ISO-BMFF box: 32-bit size, four-character type (latin1, so `©` is 0xA9), payload. */
+export function mp4Box(type: string, ...payload: Buffer[]): Buffer {
+  const body = Buffer.concat(payload);
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(8 + body.length);
+  header.write(type, 4, 'latin1');
+  return Buffer.concat([header, body]);
+}
+
+const FTYP = Buffer.from('000000186674797069736f6d0000020069736f6d6d703431', 'hex');
+
+/**
+ * A well-formed MP4 box tree with no metadata (an `ftyp` box of brand isom that file-type recognises as
+ * video/mp4, a `moov` with an `mvhd`), then an `mdat` of random bytes: `size` bytes in all at least.
+ */
 export function mp4Like(size = 64 * 1024): Buffer {
-  const ftyp = Buffer.from('000000186674797069736f6d0000020069736f6d6d703431', 'hex');
-  return Buffer.concat([ftyp, randomBytes(size)]);
+  const moov = mp4Box('moov', mp4Box('mvhd', Buffer.alloc(100)));
+  return Buffer.concat([FTYP, moov, mp4Box('mdat', randomBytes(Math.max(0, size - FTYP.length - moov.length - 8)))]);
+}
+
+export const VIDEO_LOCATION = '+48.8583+002.2945/';
+
+/** An MP4 as a phone writes it: the place it was filmed in `moov/udta/©xyz`, the camera in `©mak`, QuickTime keys in `moov/meta`. */
+export function mp4WithLocation(): Buffer {
+  const xyz = mp4Box('\u00a9xyz', Buffer.from([0, 0x12, 0x15, 0xc7]), Buffer.from(VIDEO_LOCATION, 'latin1'));
+  const moov = mp4Box(
+    'moov',
+    mp4Box('mvhd', Buffer.alloc(100)),
+    mp4Box('trak', mp4Box('tkhd', Buffer.alloc(84)), mp4Box('meta', Buffer.from('com.apple.quicktime.make Apple'))),
+    mp4Box('udta', xyz, mp4Box('\u00a9mak', Buffer.from('LeakCam'))),
+    mp4Box('meta', Buffer.from(`keys com.apple.quicktime.location.ISO6709 ${VIDEO_LOCATION}`)),
+  );
+  return Buffer.concat([FTYP, moov, mp4Box('mdat', Buffer.from('frame data stays as it is'))]);
 }
 
 /** A real WAV file: 8 kHz, 8-bit mono silence lasting `seconds`. */
@@ -90,4 +119,68 @@ export function wav(seconds = 2): Buffer {
   header.write('data', 36, 'ascii');
   header.writeUInt32LE(data.length, 40);
   return Buffer.concat([header, data]);
+}
+
+/** A GIF89a of `frames` uniform frames alternating black and white, so no two neighbours are equal. */
+export function animatedGif(width: number, height: number, frames: number): Buffer {
+  const lzw = (count: number, value: number): Buffer => {
+    const minCodeSize = 2;
+    const clear = 1 << minCodeSize;
+    let codeSize = minCodeSize + 1;
+    let next = clear + 2;
+    const out: number[] = [];
+    let acc = 0;
+    let bits = 0;
+    const emit = (code: number) => {
+      acc |= code << bits;
+      bits += codeSize;
+      while (bits >= 8) {
+        out.push(acc & 255);
+        acc >>>= 8;
+        bits -= 8;
+      }
+    };
+    const table = new Map<number, number>();
+    emit(clear);
+    let prefix = value;
+    for (let i = 1; i < count; i++) {
+      const hit = table.get(prefix * 256 + value);
+      if (hit !== undefined) {
+        prefix = hit;
+        continue;
+      }
+      emit(prefix);
+      if (next < 4096) {
+        table.set(prefix * 256 + value, next++);
+        if (next > 1 << codeSize && codeSize < 12) codeSize++;
+      }
+      prefix = value;
+    }
+    emit(prefix);
+    emit(clear + 1);
+    if (bits > 0) out.push(acc & 255);
+    return Buffer.from(out);
+  };
+  const screen = Buffer.alloc(7);
+  screen.writeUInt16LE(width, 0);
+  screen.writeUInt16LE(height, 2);
+  screen[4] = 0x80;
+  const parts: Buffer[] = [Buffer.from('GIF89a'), screen, Buffer.from([0, 0, 0, 255, 255, 255])];
+  parts.push(Buffer.from([0x21, 0xff, 11, ...Buffer.from('NETSCAPE2.0'), 3, 1, 0, 0, 0]));
+  const data = [lzw(width * height, 0), lzw(width * height, 1)];
+  const descriptor = Buffer.alloc(10);
+  descriptor[0] = 0x2c;
+  descriptor.writeUInt16LE(width, 5);
+  descriptor.writeUInt16LE(height, 7);
+  for (let frame = 0; frame < frames; frame++) {
+    parts.push(Buffer.from([0x21, 0xf9, 4, 0, 1, 0, 0, 0]), descriptor, Buffer.from([2]));
+    const lzwData = data[frame % 2];
+    for (let i = 0; i < lzwData.length; i += 255) {
+      const block = lzwData.subarray(i, i + 255);
+      parts.push(Buffer.from([block.length]), block);
+    }
+    parts.push(Buffer.from([0]));
+  }
+  parts.push(Buffer.from([0x3b]));
+  return Buffer.concat(parts);
 }

@@ -99,7 +99,8 @@ export interface OpenApiOperationObject {
 }
 
 export interface SchemaObject {
-  type?: string;
+  /** OpenAPI 3.1 spells a nullable value `[type, 'null']`. */
+  type?: string | string[];
   format?: string;
   enum?: unknown[];
   items?: SchemaObject;
@@ -110,7 +111,6 @@ export interface SchemaObject {
   minimum?: number;
   maximum?: number;
   pattern?: string;
-  nullable?: boolean;
   $ref?: string;
   allOf?: SchemaObject[];
   oneOf?: SchemaObject[];

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -13,6 +15,7 @@ import { Clock } from '../../src/common/clock.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { createScratchDatabase, type ScratchDatabase } from '../../src/database/scratch-database.js';
 import { FakeClock } from './fake-clock.js';
+import type { OpenApiContract } from './openapi-contract.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -36,7 +39,8 @@ export function testServerUrl(): string | undefined {
  * PostgreSQL database whose name contains `test`, dropped on close, or an in-memory PGlite.
  * `sameDatabaseAs` starts a second instance on another app's PostgreSQL database (scale-out tests).
  * `webClientDir` serves a web client build from that directory, as main.ts does with the real one.
- * `onRoute` sees every route Fastify registers, from the first one on.
+ * `onRoute` sees every route Fastify registers, from the first one on. `logStream` gets the request log
+ * (set LOG_LEVEL too). `contract` checks every answer against backend/openapi.json.
  */
 export async function createTestApp(
   env: Record<string, string> = {},
@@ -44,7 +48,15 @@ export async function createTestApp(
     sameDatabaseAs,
     webClientDir,
     onRoute,
-  }: { sameDatabaseAs?: TestApp; webClientDir?: string; onRoute?: (route: RouteOptions) => void } = {},
+    contract,
+    logStream,
+  }: {
+    sameDatabaseAs?: TestApp;
+    webClientDir?: string;
+    onRoute?: (route: RouteOptions) => void;
+    contract?: OpenApiContract;
+    logStream?: { write(line: string): void };
+  } = {},
 ): Promise<TestApp> {
   const server = testServerUrl();
   const scratch: ScratchDatabase | null = server && !sameDatabaseAs ? await createScratchDatabase(server) : null;
@@ -57,8 +69,13 @@ export async function createTestApp(
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '10000',
     SEND_RATE_LIMIT_PER_MINUTE: '10000',
+    SEARCH_RATE_LIMIT_PER_MINUTE: '10000',
+    FRIEND_REQUEST_RATE_LIMIT_PER_HOUR: '10000',
+    SOCKET_CONNECTS_PER_MINUTE: '10000',
     // Tests run the sweep themselves, with a moved clock.
     EXPIRY_SWEEP_INTERVAL_SECONDS: '0',
+    // The generated VAPID key pair goes here, not into the repository's ./data.
+    DATA_DIR: join(tmpdir(), `iris-e2e-${process.pid}`),
     ...env,
   });
   const clock = sameDatabaseAs?.clock ?? new FakeClock();
@@ -66,8 +83,9 @@ export async function createTestApp(
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const adapter = createFastifyAdapter(config);
+  const adapter = createFastifyAdapter(config, logStream);
   if (onRoute) adapter.getInstance().addHook('onRoute', onRoute);
+  if (contract) adapter.getInstance().addHook('onSend', contract.onSend);
   const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, APP_OPTIONS);
   await configureApp(app, config);
   if (webClientDir) await serveWebClient(app, webClientDir);

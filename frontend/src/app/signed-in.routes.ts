@@ -1,7 +1,8 @@
-import { computed, inject, signal } from '@angular/core';
+import { computed, inject, provideEnvironmentInitializer, signal } from '@angular/core';
 import type { Routes } from '@angular/router';
 import { adminGuard } from './core/auth-guards';
 import { AuthStore } from './core/auth-store';
+import { startNotifications } from './core/notifications/start-notifications';
 import { Shell } from './core/shell';
 import { provideShellTab } from './core/shell-tabs';
 import { friendsTab } from './features/friends/friends-tab';
@@ -12,6 +13,7 @@ export const signedInRoutes: Routes = [
     path: '',
     component: Shell,
     providers: [
+      provideEnvironmentInitializer(startNotifications),
       provideShellTab(() => signal({ path: '/chats', label: 'Chats' })),
       friendsTab,
       provideShellTab(() => signal({ path: '/settings', label: 'Settings' })),
@@ -24,13 +26,19 @@ export const signedInRoutes: Routes = [
       { path: '', pathMatch: 'full', redirectTo: 'chats' },
       {
         path: 'chats',
-        title: 'Chats · Iris',
-        loadComponent: () => import('./features/chats/chat-list-page').then((m) => m.ChatListPage),
-      },
-      {
-        path: 'chats/:id',
-        title: 'Conversation · Iris',
-        loadComponent: () => import('./features/chats/conversation').then((m) => m.Conversation),
+        loadComponent: () => import('./features/chats/chats-layout').then((m) => m.ChatsLayout),
+        children: [
+          {
+            path: '',
+            title: 'Chats · Iris',
+            loadComponent: () => import('./features/chats/no-chat-open').then((m) => m.NoChatOpen),
+          },
+          {
+            path: ':id',
+            title: 'Conversation · Iris',
+            loadComponent: () => import('./features/chats/conversation').then((m) => m.Conversation),
+          },
+        ],
       },
       {
         path: 'settings',

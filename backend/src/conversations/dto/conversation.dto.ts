@@ -4,10 +4,20 @@ import { OptionalNotNull } from '../../common/validation.js';
 import { UserSummaryDto } from '../../users/dto/user.dto.js';
 import { EXPIRY_MODES, type ExpiryMode } from '../conversation.entity.js';
 
+/** Why a conversation takes no new messages (see ConversationDto.readOnly). */
+export const CONVERSATION_READ_ONLY = ['blocked', 'not-friends', 'peer-gone'] as const;
+export type ConversationReadOnly = (typeof CONVERSATION_READ_ONLY)[number];
+
 export class ConversationDto {
   id: string;
   /** The other member; null once their account was erased (show "Deleted user"). */
   peer: UserSummaryDto | null;
+  /**
+   * Why you cannot write here, or null when you can: `blocked` (you blocked the peer; unblocking alone
+   * does not make you friends again), `not-friends` (no friendship: unfriended, or the peer blocked
+   * you, which is deliberately not told apart), `peer-gone` (their account was erased). The history stays readable.
+   */
+  readOnly: ConversationReadOnly | null;
   /** Newest message you can still see (a deleted one shows as a tombstone); null if none. */
   lastMessage: MessageDto | null;
   /** Messages from the peer after your read marker, not counting deleted or expired ones. */
@@ -23,6 +33,8 @@ export class ConversationDto {
    * blobs. Once on, it never goes off.
    */
   encrypted: boolean;
+  /** You muted it: no push, sound or desktop notification for it; its messages still count as unread. Yours only. */
+  muted: boolean;
 }
 
 export class ConversationPageDto {
@@ -44,6 +56,11 @@ export class CreateConversationDto {
   @OptionalNotNull()
   @IsBoolean()
   encrypted?: boolean;
+}
+
+export class MuteConversationDto {
+  @IsBoolean()
+  muted: boolean;
 }
 
 export class UpdateConversationDto {

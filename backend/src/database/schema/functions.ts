@@ -81,7 +81,8 @@ $$`,
  *   sweep that removes it with its reactions cannot miss this one;
  * - otherwise `created`: the conversation row is locked by the UPDATE that takes the next seq, so seq
  *   order is commit order; the UPDATE checks the encryption again, as turning it on may have committed
- *   since it was read.
+ *   since it was read. Both members' list summaries follow: the activity that orders the list, and the
+ *   peer's unread count for a message (not a reaction).
  * A concurrent retry that inserted the same clientId first raises SQLSTATE IR409, rolling back the seq.
  */
 const SEND_MESSAGE: SchemaFunction = {
@@ -166,6 +167,12 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'clientId % was used by a concurrent send', p_client_id USING ERRCODE = 'IR409';
   END IF;
+  UPDATE conversation_members
+     SET last_activity_at = p_now,
+         unread_count = unread_count + CASE WHEN user_id <> p_sender_id AND p_kind = 'message' THEN 1 ELSE 0 END,
+         unread_expires_at = CASE WHEN user_id <> p_sender_id AND p_kind = 'message'
+                                  THEN LEAST(unread_expires_at, v_message.expires_at) ELSE unread_expires_at END
+   WHERE conversation_id = p_conversation_id;
   RETURN QUERY SELECT 'created', v_peer_id, to_jsonb(v_message);
 END
 $$`,
@@ -192,6 +199,65 @@ $$`,
 };
 
 /**
+ * Deleting messages (the expiry sweep, an erasure's cascade, a conversation's) takes the ones still
+ * counted unread off their reader's count: a statement trigger on messages, so no path can miss it.
+ * The member rows are locked first and counted in a second statement, which sees the read markers as
+ * they are once locked (one UPDATE … FROM would subtract what a read committed meanwhile had already
+ * taken off). Only readers with something counted among the deleted rows are locked, so a sweep of
+ * messages that were read does not hold up the sends of those conversations. The deleted rows are
+ * counted by conversation and sender first: a reader who had read none of a group's rows loses them
+ * all, and only a group the read marker falls inside is counted row by row.
+ */
+const UNREAD_OF_DELETED: SchemaFunction = {
+  signature: 'unread_of_deleted()',
+  sql: `CREATE OR REPLACE FUNCTION "unread_of_deleted"() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM conversation_members m
+    JOIN (SELECT conversation_id, sender_id, max(seq) AS seq FROM deleted_messages
+           WHERE kind = 'message' AND deleted_at IS NULL GROUP BY conversation_id, sender_id) d
+      ON d.conversation_id = m.conversation_id AND d.sender_id <> m.user_id AND d.seq > m.last_read_seq
+   ORDER BY m.conversation_id, m.user_id
+     FOR UPDATE OF m;
+  IF FOUND THEN
+    UPDATE conversation_members m
+       SET unread_count = m.unread_count - d.count,
+           unread_expires_at = CASE WHEN m.unread_count > d.count THEN m.unread_expires_at END
+      FROM (SELECT r.conversation_id, r.user_id,
+                   sum(CASE WHEN g.min_seq > r.last_read_seq THEN g.count
+                            ELSE (SELECT count(*) FROM deleted_messages x
+                                   WHERE x.conversation_id = g.conversation_id AND x.sender_id = g.sender_id
+                                     AND x.kind = 'message' AND x.deleted_at IS NULL AND x.seq > r.last_read_seq) END)::int AS count
+              FROM (SELECT conversation_id, sender_id, count(*)::int AS count, min(seq) AS min_seq, max(seq) AS max_seq FROM deleted_messages
+                     WHERE kind = 'message' AND deleted_at IS NULL GROUP BY conversation_id, sender_id) g
+              JOIN conversation_members r ON r.conversation_id = g.conversation_id AND r.user_id <> g.sender_id AND g.max_seq > r.last_read_seq
+             GROUP BY r.conversation_id, r.user_id) d
+     WHERE m.conversation_id = d.conversation_id AND m.user_id = d.user_id;
+  END IF;
+  RETURN NULL;
+END
+$$`,
+};
+
+/**
+ * A message deleted for everyone (its tombstone) leaves its reader's unread count: a row trigger on the
+ * update that sets deleted_at, whichever path makes it.
+ */
+const UNREAD_OF_TOMBSTONED: SchemaFunction = {
+  signature: 'unread_of_tombstoned()',
+  sql: `CREATE OR REPLACE FUNCTION "unread_of_tombstoned"() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE conversation_members
+     SET unread_count = unread_count - 1,
+         unread_expires_at = CASE WHEN unread_count > 1 THEN unread_expires_at END
+   WHERE conversation_id = NEW.conversation_id AND user_id <> NEW.sender_id AND last_read_seq < NEW.seq;
+  RETURN NULL;
+END
+$$`,
+};
+
+/**
  * The users `p_user_id` shares a friendship or a conversation with (an erased peer's null is left out),
  * and whether a block stands between them either way. Who may see a user's devices and keys, who is
  * told when they change, and (unblocked only) who may get to-device messages: e2ee.repository.ts.
@@ -210,4 +276,54 @@ const E2EE_CONTACTS: SchemaFunction = {
 $$`,
 };
 
-export const schemaFunctions: readonly SchemaFunction[] = [LOCK_PAIR, VALID_SESSION, WRITE_REFUSAL, SEND_MESSAGE, DELETE_REACTIONS_OF_DELETED, E2EE_CONTACTS];
+/**
+ * Who sees `p_owner`'s profile picture and is told of their profile changes: themselves, and anyone they
+ * share a friendship, a pending friend request or a conversation with, unless a block stands between
+ * them either way. Not strangers (search shows them initials). Admins are let through by the caller.
+ */
+const PROFILE_VISIBLE: SchemaFunction = {
+  signature: 'profile_visible(uuid, uuid)',
+  sql: `CREATE OR REPLACE FUNCTION "profile_visible"(p_viewer_id uuid, p_owner_id uuid) RETURNS boolean
+  LANGUAGE sql STABLE AS $$
+  SELECT p_viewer_id = p_owner_id OR (
+    NOT EXISTS (SELECT 1 FROM blocks b
+                 WHERE (b.blocker_id = p_viewer_id AND b.blocked_id = p_owner_id) OR (b.blocker_id = p_owner_id AND b.blocked_id = p_viewer_id))
+    AND (EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = p_viewer_id AND f.friend_id = p_owner_id)
+         OR EXISTS (SELECT 1 FROM friend_requests r
+                     WHERE (r.from_user_id = p_viewer_id AND r.to_user_id = p_owner_id) OR (r.from_user_id = p_owner_id AND r.to_user_id = p_viewer_id))
+         OR EXISTS (SELECT 1 FROM conversations v
+                     WHERE v.user_a_id = LEAST(p_viewer_id, p_owner_id) AND v.user_b_id = GREATEST(p_viewer_id, p_owner_id))))
+$$`,
+};
+
+/**
+ * A user's replaced or removed profile picture (and an erased user's) queues its two files for deletion
+ * in the same transaction, as attachments do: no path that changes the row can leave the files behind.
+ */
+const QUEUE_AVATAR_FILES: SchemaFunction = {
+  signature: 'queue_avatar_files()',
+  sql: `CREATE OR REPLACE FUNCTION "queue_avatar_files"() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.avatar_id IS NOT NULL AND (TG_OP = 'DELETE' OR NEW.avatar_id IS DISTINCT FROM OLD.avatar_id) THEN
+    INSERT INTO storage_deletions (storage_key)
+      VALUES ('originals/' || OLD.avatar_id::text), ('thumbnails/' || OLD.avatar_id::text)
+      ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN OLD;
+END
+$$`,
+};
+
+export const schemaFunctions: readonly SchemaFunction[] = [
+  LOCK_PAIR,
+  VALID_SESSION,
+  WRITE_REFUSAL,
+  SEND_MESSAGE,
+  DELETE_REACTIONS_OF_DELETED,
+  UNREAD_OF_DELETED,
+  UNREAD_OF_TOMBSTONED,
+  E2EE_CONTACTS,
+  PROFILE_VISIBLE,
+  QUEUE_AVATAR_FILES,
+];

@@ -28,6 +28,10 @@ describe('describeError', () => {
     expect(describeError(apiError(413, { code: 'FILE_TOO_LARGE', message: 'Files may be at most 50 MB' }))).toBe('This file is larger than the server accepts.');
     expect(describeError(apiError(415, { code: 'INVALID_IMAGE', message: 'x' }))).toBe('This image is damaged and cannot be read.');
     expect(describeError(apiError(503, { code: 'SERVER_BUSY', message: 'x' }))).toBe('The server is busy right now. Try again in a moment.');
+    expect(describeError(apiError(429, { code: 'IMAGE_QUEUE_FULL', message: 'x' }, { 'Retry-After': '2' }))).toBe(
+      'Your other images are still being processed. Try this one again in a moment.',
+    );
+    expect(describeError(apiError(415, { code: 'INVALID_VIDEO', message: 'x' }))).toContain('location data');
   });
 
   it('says how long to wait when rate-limited', () => {

@@ -15,6 +15,11 @@ const MESSAGES: Record<string, string> = {
   REQUEST_ALREADY_SENT: 'You have already sent this person a friend request.',
   FRIEND_REQUEST_NOT_FOUND: 'This friend request is no longer pending.',
   NOT_FRIENDS: 'You are not friends with this person.',
+  PEER_GONE: 'This account was deleted: nobody can receive new messages here.',
+  CONVERSATION_NOT_FOUND: 'This conversation no longer exists.',
+  CIPHERTEXT_TOO_LARGE: 'This message is too large to send. Shorten it or send fewer files.',
+  CLIENT_ID_CONFLICT: 'The server already has a different message under this one\u2019s id. Copy the text and send it again.',
+  RELATED_MESSAGE_NOT_FOUND: 'The message this one answers is no longer there.',
   CANNOT_FRIEND_SELF: 'You cannot send a friend request to yourself.',
   USER_BLOCKED: 'You have blocked this person. Unblock them first.',
   USER_NOT_FOUND: 'This person could not be found.',
@@ -22,7 +27,9 @@ const MESSAGES: Record<string, string> = {
   BLOCKED: 'This conversation is read-only because one of you blocked the other.',
   CANNOT_CHAT_WITH_SELF: 'You cannot start a conversation with yourself.',
   FILE_TOO_LARGE: 'This file is larger than the server accepts.',
-  IMAGE_TOO_LARGE: 'This image has too many pixels. Send a smaller version of it.',
+  IMAGE_TOO_LARGE: 'This image has too many pixels or, for an animation, too many frames. Send a smaller version of it.',
+  IMAGE_QUEUE_FULL: 'Your other images are still being processed. Try this one again in a moment.',
+  INVALID_VIDEO: 'This video is damaged, so it cannot be cleaned of its location data and is not accepted.',
   NOT_AN_IMAGE: 'This file is not an image, although its name or type says so.',
   INVALID_IMAGE: 'This image is damaged and cannot be read.',
   UNSUPPORTED_IMAGE: 'This kind of image cannot be cleaned of its location data, so it is not accepted. Send a JPEG, PNG, WebP, GIF or AVIF.',
@@ -30,6 +37,16 @@ const MESSAGES: Record<string, string> = {
   SERVER_BUSY: 'The server is busy right now. Try again in a moment.',
   ATTACHMENT_NOT_FOUND: 'This file is no longer available.',
   ENCRYPTION_MISMATCH: 'This conversation\u2019s encryption changed meanwhile. Try again.',
+  SESSION_NOT_FOUND: 'This session has already ended.',
+  MFA_TOKEN_EXPIRED: 'That took too long. Sign in again.',
+  MFA_TOKEN_INVALID: 'Sign in again.',
+  INVALID_TOTP_CODE: 'That code is not right. Check the time on your phone and try the current code.',
+  TOTP_CODE_REUSED: 'That code was already used. Wait for the next one.',
+  RECOVERY_CODE_INVALID: 'That is neither a current code nor one of your recovery codes.',
+  RECOVERY_CODE_USED: 'That recovery code was already used.',
+  TOTP_ALREADY_ENABLED: 'Two-factor authentication is already on.',
+  TOTP_NOT_ENABLED: 'Two-factor authentication is not on.',
+  ADMIN_2FA_REQUIRED: 'Turn on two-factor authentication in Settings to use the admin pages.',
   ENCRYPTION_IRREVERSIBLE: 'End-to-end encryption cannot be turned off again.',
 };
 
@@ -43,7 +60,7 @@ export function describeError(error: unknown): string {
   if (!(error instanceof HttpErrorResponse)) return 'Something went wrong. Please try again.';
   if (error.status === 0) return 'Cannot reach the server. Check your connection and try again.';
   const body = apiError(error);
-  if (body?.code === 'RATE_LIMITED' || error.status === 429) {
+  if (body?.code === 'RATE_LIMITED' || (error.status === 429 && !(body?.code && MESSAGES[body.code]))) {
     const seconds = Number(error.headers.get('retry-after'));
     return seconds > 0 ? `Too many attempts. Try again in ${seconds} s.` : 'Too many attempts. Try again in a minute.';
   }
@@ -57,6 +74,15 @@ export function describeError(error: unknown): string {
 
 function apiError(error: unknown): ApiErrorDto | null {
   if (!(error instanceof HttpErrorResponse)) return null;
-  const body: unknown = error.error;
+  // A route that answers 204 is read as text, so its error body arrives unparsed.
+  const body: unknown = typeof error.error === 'string' ? parsedJson(error.error) : error.error;
   return body !== null && typeof body === 'object' && 'code' in body ? (body as ApiErrorDto) : null;
+}
+
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -6,6 +6,6 @@ export function authResponse(accessToken: string, expiresIn = 900): AuthResponse
     accessToken,
     refreshToken: null,
     expiresIn,
-    user: { id: 'u1', username: 'alice', displayName: 'Alice', statusMessage: '', role: 'user', createdAt: '2026-01-01T00:00:00.000Z' },
+    user: { id: 'u1', username: 'alice', displayName: 'Alice', avatarVersion: null, statusMessage: '', role: 'user', createdAt: '2026-01-01T00:00:00.000Z' },
   };
 }

@@ -48,6 +48,60 @@ describe('AuthStore', () => {
       expect(sut.signedIn()).toBe(false);
       expect(sut.accessToken()).toBeNull();
     });
+
+    describe('when the server cannot be reached', () => {
+      const unreachable = async () => (await nextRequest('/api/auth/refresh')).error(new ProgressEvent('error'));
+
+      async function signedInBefore(): Promise<void> {
+        const signIn = sut.signIn('alice', 'correct horse');
+        (await nextRequest('/api/auth/login')).flush(authResponse('token-1'));
+        await signIn;
+        // The page is loaded again: a new store, which has only what the browser kept.
+        TestBed.resetTestingModule();
+        TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+        sut = TestBed.inject(AuthStore);
+        http = TestBed.inject(HttpTestingController);
+      }
+
+      it('opens offline as the user who was signed in, then refreshes once the network is back', async () => {
+        await signedInBefore();
+        const done = sut.restore();
+        await unreachable();
+        await done;
+
+        expect(sut.signedIn()).toBe(true);
+        expect(sut.offline()).toBe(true);
+        expect(sut.user()?.username).toBe('alice');
+        expect(sut.accessToken()).toBeNull();
+
+        window.dispatchEvent(new Event('online'));
+        (await nextRequest('/api/auth/refresh')).flush(authResponse('token-2'));
+        await vi.waitFor(() => expect(sut.accessToken()).toBe('token-2'));
+        expect(sut.offline()).toBe(false);
+      });
+
+      it('still signs out when the server, reached at last, refuses the session', async () => {
+        await signedInBefore();
+        const done = sut.restore();
+        await unreachable();
+        await done;
+
+        // A request without a token was refused: the interceptor asks for a new one.
+        const renewed = sut.renewAfter(null);
+        (await nextRequest('/api/auth/refresh')).flush({ code: 'SESSION_REVOKED' }, { status: 401, statusText: 'Unauthorized' });
+        expect(await renewed).toBe(false);
+        expect(sut.signedIn()).toBe(false);
+        expect(localStorage.getItem('iris.user')).toBeNull();
+      });
+
+      it('stays signed out when nobody was signed in on this browser', async () => {
+        const done = sut.restore();
+        await unreachable();
+        await done;
+
+        expect(sut.signedIn()).toBe(false);
+      });
+    });
   });
 
   describe('refresh', () => {
@@ -59,6 +113,20 @@ describe('AuthStore', () => {
       expect(await first).toBe(true);
       expect(await second).toBe(true);
       expect(sut.accessToken()).toBe('token-2');
+    });
+
+    it('signs in in two steps when two-factor authentication is on', async () => {
+      const signIn = sut.signIn('alice', 'correct horse');
+      (await nextRequest('/api/auth/login')).flush({ mfaRequired: true, mfaToken: 'challenge-1' });
+      expect(await signIn).toEqual({ mfaToken: 'challenge-1' });
+      expect(sut.signedIn()).toBe(false);
+
+      const second = sut.completeSignIn('challenge-1', '123456');
+      const request = await nextRequest('/api/auth/login/mfa');
+      expect(request.request.body).toEqual({ mfaToken: 'challenge-1', code: '123456' });
+      request.flush(authResponse('token-1'));
+      await second;
+      expect(sut.accessToken()).toBe('token-1');
     });
 
     it('refreshes on its own a minute before the access token expires', async () => {
@@ -109,7 +177,10 @@ describe('AuthStore', () => {
 
       expect(sut.user()?.displayName).toBe('Alice');
       expect(sut.accessToken()).toBe('token-1');
-      expect(localStorage.length + sessionStorage.length).toBe(0);
+      // Only the profile is kept (to open offline), never a token.
+      expect(sessionStorage.length).toBe(0);
+      expect(Object.keys(localStorage)).toEqual(['iris.user']);
+      expect(localStorage.getItem('iris.user')).not.toContain('token-1');
     });
 
     it('rejects with the API error and stays signed out', async () => {

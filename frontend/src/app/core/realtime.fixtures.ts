@@ -13,7 +13,18 @@ export class FakeRealtime {
     return this.subjects.get(name)!;
   }
 
+  /** The id `socketId()` answers: a connected socket's, or undefined (no socket in its rooms). */
+  connectedSocketId: string | undefined = undefined;
+
   serve(name: string, payload: unknown): void {
     this.on(name).next(payload);
+  }
+
+  socketId(): string | undefined {
+    return this.connectedSocketId;
+  }
+
+  echo(name: string, payload: unknown): void {
+    this.serve(name, payload);
   }
 }

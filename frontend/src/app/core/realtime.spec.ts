@@ -7,6 +7,7 @@ import { Realtime, type RealtimeSocket, SOCKET_FACTORY } from './realtime';
 class FakeSocket implements RealtimeSocket {
   auth: unknown;
   connected = false;
+  id: string | undefined = undefined;
   readonly listeners = new Map<string, ((...args: any[]) => void)[]>();
   readonly emitted: unknown[][] = [];
   connects = 0;
@@ -92,6 +93,22 @@ describe('Realtime', () => {
     sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '2030-01-01T00:00:00.000Z' });
     expect(ready).toHaveBeenCalledTimes(1);
     expect(sut.ready()).toBe(true);
+  });
+
+  it("names its socket only once the socket is ready, and passes an echo on like the server's events", () => {
+    const sut = create();
+    sockets[0].id = 'socket-1';
+    sockets[0].connected = true;
+    expect(sut.socketId()).toBeUndefined();
+    sockets[0].serve('ready', { userId: 'u1', tokenExpiresAt: '2030-01-01T00:00:00.000Z' });
+    expect(sut.socketId()).toBe('socket-1');
+    sockets[0].connected = false;
+    expect(sut.socketId()).toBeUndefined();
+
+    const created = vi.fn();
+    sut.on('message.created').subscribe(created);
+    sut.echo('message.created', { id: 'm1' } as never);
+    expect(created).toHaveBeenCalledWith({ id: 'm1' });
   });
 
   it('passes events on by name', () => {

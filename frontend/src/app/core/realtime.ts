@@ -9,6 +9,8 @@ import { AuthStore } from './auth-store';
 export interface RealtimeSocket {
   auth: unknown;
   connected: boolean;
+  /** Socket.IO's id of the connection, while connected. */
+  id?: string;
   on(event: string, listener: (...args: any[]) => void): unknown;
   emit(event: string, ...args: unknown[]): unknown;
   connect(): unknown;
@@ -19,8 +21,11 @@ export type SocketFactory = (token: string) => RealtimeSocket;
 
 export const SOCKET_FACTORY = new InjectionToken<SocketFactory>('SOCKET_FACTORY', {
   providedIn: 'root',
-  // Same origin, at /socket.io; the token travels in `auth`, never in the URL.
-  factory: () => (token) => io({ auth: { token }, autoConnect: true }) as unknown as RealtimeSocket,
+  // Same origin, at /socket.io; the token travels in `auth`, never in the URL. WebSocket first: one
+  // connection, so it needs no sticky session when the server runs several workers (or instances).
+  // Long-polling only where a WebSocket cannot be opened (a proxy that refuses the upgrade, a browser
+  // that blocks it); a server of one process serves it, one of several workers refuses it.
+  factory: () => (token) => io({ auth: { token }, autoConnect: true, transports: ['websocket', 'polling'], tryAllTransports: true }) as unknown as RealtimeSocket,
 });
 
 /** The server events stores subscribe to; `ready` and `error` are this service's own business. */
@@ -79,6 +84,22 @@ export class Realtime implements OnDestroy {
       filter((event) => event.name === name),
       map((event) => event.payload as RealtimeEvents[K]),
     );
+  }
+
+  /**
+   * The id of this tab's socket while it is in its rooms, for a send to name (X-Socket-Id): the server
+   * then does not echo the message back to it, as the send's answer already brought it.
+   */
+  socketId(): string | undefined {
+    return this.state() === 'ready' && this.socket?.connected ? this.socket.id : undefined;
+  }
+
+  /**
+   * Hands subscribers an event as if this tab's socket had received it: a message this tab sent naming
+   * its socket, which the server therefore did not send back to it.
+   */
+  echo<K extends keyof RealtimeEvents>(name: K, payload: RealtimeEvents[K]): void {
+    this.events$.next({ name, payload });
   }
 
   /** Tells the peer that the user is typing; the server relays at most one every 2 seconds. */

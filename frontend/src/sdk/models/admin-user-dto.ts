@@ -7,6 +7,13 @@ export interface AdminUserDto {
    * Bytes of the files they uploaded.
    */
   attachmentBytes: number;
+
+  /**
+   * The profile picture's version, null when there is none or you may not see it (strangers, a block
+   * either way): show initials then. Fetch it from `GET /api/users/{id}/avatar?v={avatarVersion}`.
+   * Profile pictures are not end-to-end encrypted.
+   */
+  avatarVersion: (string | null);
   createdAt: string;
   displayName: string;
   id: string;
@@ -14,7 +21,7 @@ export interface AdminUserDto {
   /**
    * Their latest sign-in or token refresh; null when they have no session left.
    */
-  lastSeenAt: string | null;
+  lastSeenAt: (string | null);
 
   /**
    * Messages they sent that still exist.

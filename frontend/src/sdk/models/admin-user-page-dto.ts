@@ -8,5 +8,5 @@ export interface AdminUserPageDto {
    * Newest accounts first.
    */
   items: Array<AdminUserDto>;
-  nextCursor: string | null;
+  nextCursor: (string | null);
 }

@@ -7,8 +7,8 @@ export interface AttachmentDto {
   /**
    * Playing time in seconds, for audio and video when the file says.
    */
-  durationSeconds?: number | null;
-  height?: number | null;
+  durationSeconds?: (number | null);
+  height?: (number | null);
   id: string;
 
   /**
@@ -35,7 +35,7 @@ export interface AttachmentDto {
   /**
    * A WebP preview of at most 320×320, for images.
    */
-  thumbnailUrl?: string | null;
+  thumbnailUrl?: (string | null);
 
   /**
    * Where members of the conversation download it (supports Range).
@@ -45,5 +45,5 @@ export interface AttachmentDto {
   /**
    * Pixels, for images.
    */
-  width?: number | null;
+  width?: (number | null);
 }

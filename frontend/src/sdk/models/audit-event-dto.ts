@@ -11,7 +11,7 @@ export interface AuditEventDto {
   /**
    * The acting admin, while their account exists.
    */
-  actorId: string | null;
+  actorId: (string | null);
 
   /**
    * `self` (users erasing their own account), `admin` or `system`.

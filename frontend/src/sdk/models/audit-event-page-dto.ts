@@ -4,5 +4,5 @@
 import { AuditEventDto } from '../models/audit-event-dto';
 export interface AuditEventPageDto {
   items: Array<AuditEventDto>;
-  nextCursor: string | null;
+  nextCursor: (string | null);
 }

@@ -18,6 +18,6 @@ export interface AuthResponseDto {
    * Single-use refresh token. Browsers (requests with `Sec-Fetch-Site` and `Sec-Fetch-Dest`) get null here and receive it
    * only as an httpOnly cookie; other clients get it here as well.
    */
-  refreshToken: string | null;
+  refreshToken: (string | null);
   user: UserDto;
 }

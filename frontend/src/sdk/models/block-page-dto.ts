@@ -4,5 +4,5 @@
 import { BlockedUserDto } from '../models/blocked-user-dto';
 export interface BlockPageDto {
   items: Array<BlockedUserDto>;
-  nextCursor: string | null;
+  nextCursor: (string | null);
 }

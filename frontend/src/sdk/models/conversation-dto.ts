@@ -8,7 +8,7 @@ export interface ConversationDto {
   /**
    * Timer applied to new messages that do not set their own; null for none.
    */
-  defaultExpiresInSeconds: number | null;
+  defaultExpiresInSeconds: (number | null);
   defaultExpiryMode: 'afterSend' | 'afterRead';
 
   /**
@@ -22,19 +22,29 @@ export interface ConversationDto {
   /**
    * Newest message you can still see (a deleted one shows as a tombstone); null if none.
    */
-  lastMessage: (MessageDto & {
-}) | null;
+  lastMessage: (MessageDto | null);
+
+  /**
+   * You muted it: no push, sound or desktop notification for it; its messages still count as unread. Yours only.
+   */
+  muted: boolean;
 
   /**
    * The other member; null once their account was erased (show "Deleted user").
    */
-  peer: (UserSummaryDto & {
-}) | null;
+  peer: (UserSummaryDto | null);
 
   /**
    * The `seq` of the newest message the peer has read (for "Seen"); 0 before they read any, null once their account was erased.
    */
-  peerLastReadSeq: number | null;
+  peerLastReadSeq: (number | null);
+
+  /**
+   * Why you cannot write here, or null when you can: `blocked` (you blocked the peer; unblocking alone
+   * does not make you friends again), `not-friends` (no friendship: unfriended, or the peer blocked
+   * you, which is deliberately not told apart), `peer-gone` (their account was erased). The history stays readable.
+   */
+  readOnly: ('blocked' | 'not-friends' | 'peer-gone' | null);
 
   /**
    * Messages from the peer after your read marker, not counting deleted or expired ones.

@@ -8,5 +8,5 @@ export interface ConversationPageDto {
    * Most recent activity first.
    */
   items: Array<ConversationDto>;
-  nextCursor: string | null;
+  nextCursor: (string | null);
 }

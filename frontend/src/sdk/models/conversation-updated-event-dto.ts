@@ -7,7 +7,7 @@ export interface ConversationUpdatedEventDto {
   /**
    * Null when the default timer is off.
    */
-  defaultExpiresInSeconds: number | null;
+  defaultExpiresInSeconds: (number | null);
   defaultExpiryMode: 'afterSend' | 'afterRead';
 
   /**

@@ -4,5 +4,5 @@
 import { FriendDto } from '../models/friend-dto';
 export interface FriendPageDto {
   items: Array<FriendDto>;
-  nextCursor: string | null;
+  nextCursor: (string | null);
 }

@@ -4,5 +4,5 @@
 import { FriendRequestDto } from '../models/friend-request-dto';
 export interface FriendRequestPageDto {
   items: Array<FriendRequestDto>;
-  nextCursor: string | null;
+  nextCursor: (string | null);
 }

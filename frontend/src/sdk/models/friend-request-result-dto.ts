@@ -4,10 +4,8 @@
 import { FriendDto } from '../models/friend-dto';
 import { FriendRequestDto } from '../models/friend-request-dto';
 export interface FriendRequestResultDto {
-  friend: (FriendDto & {
-}) | null;
-  request: (FriendRequestDto & {
-}) | null;
+  friend: (FriendDto | null);
+  request: (FriendRequestDto | null);
 
   /**
    * `pending` when a request was sent; `accepted` when they had already asked you, so you are now friends.

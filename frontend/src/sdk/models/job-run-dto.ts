@@ -6,12 +6,12 @@ export interface JobRunDto {
   /**
    * Why the run failed; null when it succeeded.
    */
-  error: string | null;
+  error: (string | null);
 
   /**
    * Null while the run is still going (or if the instance died during it).
    */
-  finishedAt: string | null;
+  finishedAt: (string | null);
   id: string;
 
   /**

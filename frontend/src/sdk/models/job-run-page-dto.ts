@@ -8,5 +8,5 @@ export interface JobRunPageDto {
    * Newest first.
    */
   items: Array<JobRunDto>;
-  nextCursor: string | null;
+  nextCursor: (string | null);
 }

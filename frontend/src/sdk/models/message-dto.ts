@@ -13,15 +13,14 @@ export interface MessageDto {
   /**
    * Null when the message was deleted, when it carries only attachments, and always in an encrypted conversation.
    */
-  body: string | null;
+  body: (string | null);
 
   /**
    * In an encrypted conversation, the Megolm `m.room.encrypted` content to decrypt on the device (its
    * plaintext is the message content: text, attachment keys, reaction key, reply); null when deleted and
    * in a plaintext conversation.
    */
-  ciphertext: (EncryptedContentDto & {
-}) | null;
+  ciphertext: (EncryptedContentDto | null);
 
   /**
    * The id the sender's client chose, for matching its optimistic copy.
@@ -30,14 +29,14 @@ export interface MessageDto {
   conversationId: string;
   createdAt: string;
   deleted: boolean;
-  editedAt: string | null;
+  editedAt: (string | null);
 
   /**
    * When it disappears; null without a timer, and for `afterRead` until the recipient reads it.
    */
-  expiresAt: string | null;
-  expiresInSeconds: number | null;
-  expiryMode: ('afterSend' | 'afterRead') | null;
+  expiresAt: (string | null);
+  expiresInSeconds: (number | null);
+  expiryMode: ('afterSend' | 'afterRead' | null);
   id: string;
 
   /**
@@ -48,12 +47,12 @@ export interface MessageDto {
   /**
    * The message (same conversation) a reaction or reply points at; null for none.
    */
-  relatesTo: string | null;
+  relatesTo: (string | null);
 
   /**
    * The sender's device (sign-in session) it was sent from; null when the server sent it itself (the seed).
    */
-  senderDeviceId: string | null;
+  senderDeviceId: (string | null);
   senderId: string;
 
   /**

@@ -12,5 +12,5 @@ export interface MessagePageDto {
   /**
    * With `after`: the `seq` to continue forwards from; otherwise the `seq` to continue backwards from. Null at the end.
    */
-  nextCursor: string | null;
+  nextCursor: (string | null);
 }

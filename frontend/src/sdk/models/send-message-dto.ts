@@ -13,7 +13,7 @@ export interface SendMessageDto {
    * Plaintext conversations only: 1–4,000 characters after trimming; may be left out (or empty) when the
    * message has attachments. An encrypted conversation refuses it (ENCRYPTION_MISMATCH).
    */
-  body?: string | null;
+  body?: (string | null);
 
   /**
    * Encrypted conversations only, and required there: the Megolm `m.room.encrypted` content (at most
@@ -29,7 +29,7 @@ export interface SendMessageDto {
   /**
    * Timer in seconds (5 s – 4 weeks); leave out for the conversation's default, or null for no timer.
    */
-  expiresInSeconds?: number | null;
+  expiresInSeconds?: (number | null);
 
   /**
    * When the timer starts: at sending, or when the recipient first reads it. Defaults to the conversation's mode.

@@ -6,7 +6,7 @@ export interface UpdateConversationDto {
   /**
    * Default timer for messages sent from now on (5 s – 4 weeks), or null to turn it off.
    */
-  defaultExpiresInSeconds?: number | null;
+  defaultExpiresInSeconds?: (number | null);
   defaultExpiryMode?: 'afterSend' | 'afterRead';
 
   /**

@@ -8,5 +8,5 @@ export interface UserSummaryPageDto {
   /**
    * Pass as `cursor` to get the next page; null on the last page.
    */
-  nextCursor: string | null;
+  nextCursor: (string | null);
 }

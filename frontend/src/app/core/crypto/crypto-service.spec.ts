@@ -14,9 +14,12 @@ class Timeline {
   readonly messages: EncryptedMessage[] = [];
 
   async send(device: CryptoService, senderId: string, content: MessageContent): Promise<EncryptedMessage> {
-    const ciphertext = await device.encrypt(CONVERSATION, [ALICE, BOB], content);
+    // As the client sends: its clientId inside the content, and the server files it under the same one.
+    const clientId = content.clientId ?? crypto.randomUUID();
+    const ciphertext = await device.encrypt(CONVERSATION, [ALICE, BOB], { ...content, clientId });
     const message: EncryptedMessage = {
       id: crypto.randomUUID(),
+      clientId,
       conversationId: CONVERSATION,
       senderId,
       senderDeviceId: device.deviceId,
@@ -99,7 +102,31 @@ describe('CryptoService', () => {
 
       expect(await read(b1, first)).toBe('hi bob');
       expect(await read(a1, first)).toBe('hi bob');
-      expect(await a1.decrypt(reply)).toEqual({ kind: 'ok', content: { type: 'text', body: 'hi alice', inReplyTo: first.id }, senderDeviceId: 'B1' });
+      expect(await a1.decrypt(reply)).toEqual({ kind: 'ok', content: { type: 'text', body: 'hi alice', inReplyTo: first.id, clientId: reply.clientId }, senderDeviceId: 'B1' });
+    });
+
+    it('encrypts offline only with a key every known device already has, and never half-shares one', async () => {
+      const a1 = await device(ALICE, 'A1');
+      const b1 = await device(BOB, 'B1');
+      await expect(a1.encryptOffline(CONVERSATION, [ALICE, BOB], text('too early'))).rejects.toThrow();
+
+      await timeline.send(a1, ALICE, text('online first'));
+      await b1.sync();
+      const calls = server.log.length;
+      const ciphertext = await a1.encryptOffline(CONVERSATION, [ALICE, BOB], text('written offline'));
+      expect(server.log.length).toBe(calls);
+      const offline: EncryptedMessage = { id: crypto.randomUUID(), conversationId: CONVERSATION, senderId: ALICE, senderDeviceId: 'A1', createdAt: new Date().toISOString(), ciphertext };
+      expect(await read(b1, offline)).toBe('written offline');
+
+      // Bob signs in on a second device: the key must reach it first, which needs the network.
+      const b2 = await device(BOB, 'B2');
+      await a1.sync();
+      await expect(a1.encryptOffline(CONVERSATION, [ALICE, BOB], text('not without B2'))).rejects.toThrow();
+      const online = await timeline.send(a1, ALICE, text('back online'));
+      await b2.sync();
+      await b1.sync();
+      expect(await read(b2, online)).toBe('back online');
+      expect(await read(b1, online)).toBe('back online');
     });
 
     it('puts no plaintext in the ciphertext', async () => {
@@ -247,6 +274,22 @@ describe('CryptoService', () => {
         reason: 'replayed',
         message: 'A copy of another message, not shown',
       });
+    });
+
+    it('does not show a ciphertext filed under another clientId, even on a device that never read it (a replay after a reload)', async () => {
+      const a1 = await device(ALICE, 'A1');
+      const b1 = await device(BOB, 'B1');
+      const b2 = await device(BOB, 'B2');
+      const original = await timeline.send(a1, ALICE, text('pay 10'));
+      await b1.sync();
+      await b2.sync();
+
+      expect(await read(b1, original)).toBe('pay 10');
+      // b2 has no memory of the original (as after a reload): the clientId inside the ciphertext tells.
+      expect(await b2.decrypt({ ...original, id: crypto.randomUUID(), clientId: crypto.randomUUID() })).toMatchObject({ kind: 'undecryptable', reason: 'replayed' });
+      // Content from an earlier version, without a clientId inside, is still read.
+      const older = { ...original, id: crypto.randomUUID(), clientId: crypto.randomUUID(), ciphertext: await a1.encrypt(CONVERSATION, [BOB], text('older')) };
+      expect(await read(b1, older)).toBe('older');
     });
 
     it('decrypts again after forget (an expired message is gone from memory)', async () => {

@@ -1,5 +1,5 @@
-import { signal } from '@angular/core';
-import type { KeysClaimRequest, OlmMachine, OutgoingRequest, ToDeviceRequest } from '@matrix-org/matrix-sdk-crypto-wasm';
+import type { WritableSignal } from '@angular/core';
+import type { OlmMachine } from '@matrix-org/matrix-sdk-crypto-wasm';
 import { type CryptoWasm, loadCryptoWasm } from './crypto-wasm';
 import { type E2eeTransport, type MatrixJson, matrixRoomId, matrixUserId } from './e2ee-transport';
 import {
@@ -9,39 +9,27 @@ import {
   deleteDeviceStore,
   holdDevice,
   type KeyValueStorage,
-  sinceKey,
   storePassphrase,
 } from './device-store';
 import { type MessageContent, parseMessageContent } from './message-content';
+import { type AnyOutgoingRequest, sendOutgoingRequest } from './outgoing-requests';
+import { sendingProblems, TrustProblemError } from './trust-decisions';
+import { megolmMessageIndex } from './megolm-index';
+import { DeviceSync } from './device-sync';
+import { type DecryptResult, type EncryptedMessage, undecryptable, undecryptableReason } from './decrypt-result';
 
-/** An encrypted message as the API answers it (the fields decryption needs). */
-export interface EncryptedMessage {
-  id: string;
-  conversationId: string;
-  senderId: string;
-  senderDeviceId?: string | null;
-  createdAt: string;
-  /** The `m.room.encrypted` content `encrypt` produced on the sender's device. */
-  ciphertext: unknown;
+export { megolmMessageIndex };
+export { type DecryptResult, type EncryptedMessage, UNDECRYPTABLE_MESSAGES, type UndecryptableReason } from './decrypt-result';
+
+export interface CryptoInternals {
+  wasm: CryptoWasm;
+  machine: OlmMachine;
+  transport: E2eeTransport;
+  userId: string;
+  deviceId: string;
+  send(request: AnyOutgoingRequest): Promise<void>;
+  pump(): Promise<void>;
 }
-
-export type UndecryptableReason = 'no-key' | 'unverified-sender' | 'untrusted-device' | 'replayed' | 'malformed' | 'invalid-content' | 'failed';
-
-export type DecryptResult =
-  | { kind: 'ok'; content: MessageContent; senderDeviceId: string | null }
-  | { kind: 'undecryptable'; reason: UndecryptableReason; message: string };
-
-/** Words a UI can show in place of a message this device cannot read (never a blank). */
-export const UNDECRYPTABLE_MESSAGES: Record<UndecryptableReason, string> = {
-  'no-key': 'Sent before this device signed in',
-  'unverified-sender': "Can't confirm who sent this message",
-  'untrusted-device': "Sent from a device that isn't verified",
-  replayed: 'A copy of another message, not shown',
-  malformed: 'This message is damaged and can\u2019t be shown',
-  'invalid-content': 'This message isn\u2019t supported by this version of Iris',
-  failed: 'This message couldn\u2019t be decrypted',
-};
-
 
 export interface CryptoServiceOptions {
   transport: E2eeTransport;
@@ -58,33 +46,23 @@ export interface CryptoServiceOptions {
 
 const DECRYPT_CACHE_SIZE = 1000;
 const SEEN_INDEXES_SIZE = 50_000;
-/** A sync that keeps saying `limited` still ends; the next wake-up carries on. */
-/**
- * A send asks the server first when the last good sync is older than this, even with wake-ups live:
- * the backstop for a wake-up the server could not deliver (its emit is fire-and-forget).
- */
-const RESYNC_BEFORE_SEND_AFTER_MS = 30_000;
-const MAX_SYNC_ROUNDS = 50;
 
 /**
- * The crypto of one signed-in device: an OlmMachine with its own IndexedDB store, a request pump that
- * sends what the machine asks for through the transport, the sync that feeds it, and per-conversation
+ * The crypto of one signed-in device: an OlmMachine with its own IndexedDB store, its traffic with the
+ * server (`DeviceSync`: the request pump and the sync that feeds it), and per-conversation
  * encrypt/decrypt that share the Megolm key with every device of both members. Created at sign-in
  * (`start`), ended at sign-out (`signOut`, which deletes the keys). Decrypted content lives only in
  * memory (a small cache), never in any browser storage.
  */
 export class CryptoService {
   /** Bumped after each sync that brought to-device events (new room keys): time to retry what failed. */
-  readonly keysUpdated = signal(0);
+  readonly keysUpdated: WritableSignal<number>;
+  /** Bumped after a sync that said some user's devices or identity changed (once the machine asked for them). */
+  readonly devicesChanged: WritableSignal<number>;
+  /** The to-device events of the last sync that had any (verification requests are read from it). */
+  readonly toDeviceEvents: WritableSignal<readonly unknown[]>;
 
-  private pumping: Promise<void> | null = null;
-  private pumpAgain = false;
-  private syncing: Promise<void> | null = null;
-  private syncAgain = false;
-  /** When a sync last ran to the end (0: not since the service was handed out). */
-  private lastGoodSyncAt = 0;
-  /** The last sync failed: what it would have brought (a device-list change) may still wait. */
-  private syncFailed = false;
+  private readonly syncer: DeviceSync;
   private sending: Promise<unknown> = Promise.resolve();
   private readonly decrypted = new Map<string, { ciphertext: string; result: DecryptResult & { kind: 'ok' } }>();
   /** Megolm session + message index → the message id it was first read under (replay detection). */
@@ -104,7 +82,12 @@ export class CryptoService {
     /** `@<uuid>:iris` */
     readonly userId: string,
     readonly deviceId: string,
-  ) {}
+  ) {
+    this.syncer = new DeviceSync({ wasm, machine, transport, storage, deviceId, send: (r) => this.send(r), assertOpen: () => this.assertOpen() });
+    this.keysUpdated = this.syncer.keysUpdated;
+    this.devicesChanged = this.syncer.devicesChanged;
+    this.toDeviceEvents = this.syncer.toDeviceEvents;
+  }
 
   /** Opens (or creates) this device's store, uploads its keys if the server lacks them and syncs once. */
   static async start(options: CryptoServiceOptions): Promise<CryptoService> {
@@ -134,8 +117,7 @@ export class CryptoService {
       await machine.updateTrackedUsers([new wasm.UserId(me.user_id)]);
       await service.pump();
       await service.sync();
-      // Wake-ups that come before the caller holds the service are lost: its first send asks itself.
-      service.lastGoodSyncAt = 0;
+      service.syncer.distrustLastSync();
       return service;
     } catch (error) {
       if (service) service.close();
@@ -144,66 +126,29 @@ export class CryptoService {
     }
   }
 
+  /** The machine and what drives it, for the trust and backup code next to this file (device-trust.ts). */
+  get internals(): CryptoInternals {
+    this.assertOpen();
+    return { wasm: this.wasm, machine: this.machine, transport: this.transport, userId: this.userId, deviceId: this.deviceId, send: (r) => this.send(r), pump: () => this.pump() };
+  }
+
   /** This device's Curve25519 identity key (for showing and comparing, e.g. in the sessions list). */
   get identityKey(): string {
     this.assertOpen();
     return this.machine.identityKeys.curve25519.toBase64();
   }
 
-  /**
-   * Sends everything OlmMachine has queued (key uploads, key queries, to-device messages) and feeds the
-   * answers back. One pump at a time: a call while one runs makes it go round once more.
-   */
+  /** Sends everything OlmMachine has queued and feeds the answers back (see `DeviceSync.pump`). */
   pump(): Promise<void> {
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return this.pumping;
-    }
-    this.pumping = (async () => {
-      try {
-        do {
-          this.pumpAgain = false;
-          this.assertOpen();
-          const failures: unknown[] = [];
-          for (const request of await this.machine.outgoingRequests()) {
-            // Each is independent; a failure leaves that one queued and the others still go.
-            await this.send(request).catch((error: unknown) => failures.push(error));
-          }
-          if (failures.length > 0) throw failures[0];
-        } while (this.pumpAgain);
-      } finally {
-        this.pumping = null;
-      }
-    })();
-    return this.pumping;
+    return this.syncer.pump();
   }
 
   /**
-   * Fetches what waits on the server (to-device events, device-list changes, one-time key counts) until
-   * it has no more, feeds it to the machine and pumps. Call it on every `e2ee.sync` wake-up; calls
-   * while one runs are folded into one more round.
+   * Fetches and feeds the machine what waits on the server (see `DeviceSync.sync`). Call it on every
+   * `e2ee.sync` wake-up; calls while one runs are folded into one more round.
    */
   sync(): Promise<void> {
-    if (this.syncing) {
-      this.syncAgain = true;
-      return this.syncing;
-    }
-    this.syncing = (async () => {
-      try {
-        do {
-          this.syncAgain = false;
-          await this.syncRounds();
-        } while (this.syncAgain);
-        this.lastGoodSyncAt = Date.now();
-        this.syncFailed = false;
-      } catch (error) {
-        this.syncFailed = true;
-        throw error;
-      } finally {
-        this.syncing = null;
-      }
-    })();
-    return this.syncing;
+    return this.syncer.sync();
   }
 
   /**
@@ -215,6 +160,18 @@ export class CryptoService {
   encrypt(conversationId: string, memberUserIds: string[], content: MessageContent): Promise<MatrixJson> {
     if (!parseMessageContent(content)) return Promise.reject(new Error('Refusing to encrypt content that recipients would reject'));
     const run = this.sending.then(() => this.encryptNow(conversationId, memberUserIds, content));
+    this.sending = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Encrypts without the network (the outbox while offline): only when the conversation's current Megolm
+   * key already reached every device this machine knows of. Otherwise it throws and throws the
+   * half-made key away, so the next send online makes a new one and shares it for real.
+   */
+  encryptOffline(conversationId: string, memberUserIds: string[], content: MessageContent): Promise<MatrixJson> {
+    if (!parseMessageContent(content)) return Promise.reject(new Error('Refusing to encrypt content that recipients would reject'));
+    const run = this.sending.then(() => this.encryptWithoutNetwork(conversationId, memberUserIds, content));
     this.sending = run.catch(() => undefined);
     return run;
   }
@@ -257,7 +214,7 @@ export class CryptoService {
       decrypted.free();
       if (mismatched) return undecryptable('unverified-sender');
     } catch (error) {
-      return undecryptable(this.reasonFor(error));
+      return undecryptable(undecryptableReason(this.wasm, error));
     }
     // Megolm authenticates a ciphertext, not the message id the server files it under: the same
     // ciphertext under a second id is a replay (the server's, or anyone's who holds the database).
@@ -272,6 +229,8 @@ export class CryptoService {
     if (!isObject(clear) || clear['type'] !== 'm.room.message') return undecryptable('invalid-content');
     const content = parseMessageContent(clear['content']);
     if (!content) return undecryptable('invalid-content');
+    // Sent as another message (its clientId inside the ciphertext): a replay, even after a reload.
+    if (content.clientId !== undefined && message.clientId !== undefined && content.clientId !== message.clientId) return undecryptable('replayed');
     const result = { kind: 'ok' as const, content, senderDeviceId };
     this.remember(message.id, serialized, result);
     return result;
@@ -310,39 +269,9 @@ export class CryptoService {
     await deleteDeviceStore(this.deviceId, this.storage, this.persistent ? this.idb : undefined);
   }
 
-  private async syncRounds(): Promise<void> {
-    const { UserId, DeviceLists } = this.wasm;
-    for (let round = 0; round < MAX_SYNC_ROUNDS; round++) {
-      this.assertOpen();
-      const response = await this.transport.sync(this.storage.getItem(sinceKey(this.deviceId)));
-      this.assertOpen();
-      const events = response.to_device?.events ?? [];
-      const changed = (response.device_lists?.changed ?? []).map((id) => new UserId(id));
-      const left = (response.device_lists?.left ?? []).map((id) => new UserId(id));
-      const fallback = response.device_unused_fallback_key_types;
-      await this.machine.receiveSyncChanges(
-        JSON.stringify(events),
-        new DeviceLists(changed, left),
-        new Map(Object.entries(response.device_one_time_keys_count ?? {})),
-        fallback ? new Set(fallback) : undefined,
-      );
-      // The machine has stored what it received: acknowledging it lets the server delete it.
-      this.storage.setItem(sinceKey(this.deviceId), response.next_batch);
-      if (events.length > 0) this.keysUpdated.update((count) => count + 1);
-      await this.pump();
-      if (!response.limited) return;
-    }
-  }
-
   private async encryptNow(conversationId: string, memberUserIds: string[], content: MessageContent): Promise<MatrixJson> {
     this.assertOpen();
-    // Device-list changes (a new or a revoked device) must be in before the key is shared. While the
-    // socket is up the server's wake-up has started a sync for each change, so wait for the one in
-    // flight; without the socket nothing would tell us, so ask. (A sync per send was most of the
-    // server's work in the encrypted-send bench.)
-    if (this.syncing) await this.syncing;
-    const stale = this.syncFailed || Date.now() - this.lastGoodSyncAt > RESYNC_BEFORE_SEND_AFTER_MS;
-    if (stale || !this.transport.wakeupsLive?.()) await this.sync();
+    await this.syncer.catchUpBeforeSend();
     const { UserId, RoomId, EncryptionSettings, HistoryVisibility, CollectStrategy } = this.wasm;
     const members = [...new Set([this.userId, ...memberUserIds.map(matrixUserId)])];
     // The library consumes the UserId objects of an array: a fresh array for every call.
@@ -350,11 +279,14 @@ export class CryptoService {
     const roomId = matrixRoomId(conversationId);
     await this.machine.updateTrackedUsers(users());
     await this.pump();
+    // Nothing goes out, not even a key, while a verified contact's change waits for the user's word.
+    const problems = await sendingProblems(this.wasm, this.machine, members.filter((id) => id !== this.userId));
+    if (problems.length > 0) throw new TrustProblemError(problems);
     const claim = await this.machine.getMissingSessions(users());
     if (claim) await this.send(claim);
     const settings = new EncryptionSettings();
     settings.historyVisibility = HistoryVisibility.Joined;
-    // Every device the server lists; verified identities replace this in the e2ee-trust issue.
+    // Every device the server lists but those refused; the check above stopped what a verified contact's change would let through.
     settings.sharingStrategy = CollectStrategy.allDevices();
     for (const request of await this.machine.shareRoomKey(new RoomId(roomId), users(), settings)) await this.send(request);
     if (!this.encryptedRooms.has(conversationId)) {
@@ -368,57 +300,31 @@ export class CryptoService {
     return JSON.parse(encrypted) as MatrixJson;
   }
 
-  private async send(request: OutgoingRequest | KeysClaimRequest | ToDeviceRequest): Promise<void> {
-    const { RequestType } = this.wasm;
-    const body = JSON.parse(request.body) as MatrixJson;
-    let response: MatrixJson;
-    switch (request.type) {
-      case RequestType.KeysUpload:
-        response = await this.transport.keysUpload(body);
-        break;
-      case RequestType.KeysQuery:
-        response = await this.transport.keysQuery(body);
-        break;
-      case RequestType.KeysClaim:
-        response = await this.transport.keysClaim(body);
-        break;
-      case RequestType.ToDevice: {
-        const toDevice = request as ToDeviceRequest;
-        response = await this.transport.sendToDevice(toDevice.event_type, toDevice.txn_id, body);
-        break;
-      }
-      default:
-        // Signature uploads, room messages and key backups have no route in Iris's API yet.
-        return;
-    }
+  private async encryptWithoutNetwork(conversationId: string, memberUserIds: string[], content: MessageContent): Promise<MatrixJson> {
     this.assertOpen();
-    await this.machine.markRequestAsSent(request.id!, request.type, JSON.stringify(response));
+    const { UserId, RoomId, EncryptionSettings, HistoryVisibility, CollectStrategy } = this.wasm;
+    const roomId = matrixRoomId(conversationId);
+    if (!(await this.knowsEncrypted(conversationId))) throw new Error('This conversation has no encryption key on this device yet');
+    const users = [...new Set([this.userId, ...memberUserIds.map(matrixUserId)])].map((id) => new UserId(id));
+    const settings = new EncryptionSettings();
+    settings.historyVisibility = HistoryVisibility.Joined;
+    settings.sharingStrategy = CollectStrategy.allDevices();
+    const pending = await this.machine.shareRoomKey(new RoomId(roomId), users, settings);
+    if (pending.length > 0) {
+      await this.machine.invalidateGroupSession(new RoomId(roomId));
+      throw new Error('The encryption key must reach a device first');
+    }
+    const encrypted = await this.machine.encryptRoomEvent(new RoomId(roomId), 'm.room.message', JSON.stringify(content));
+    return JSON.parse(encrypted) as MatrixJson;
+  }
+
+  private send(request: AnyOutgoingRequest): Promise<void> {
+    this.assertOpen();
+    return sendOutgoingRequest(this.wasm, this.machine, this.transport, request, () => this.assertOpen());
   }
 
   private decryptionSettings() {
     return new this.wasm.DecryptionSettings(this.wasm.TrustRequirement.Untrusted);
-  }
-
-  private reasonFor(error: unknown): UndecryptableReason {
-    const code = isObject(error) ? error['code'] : undefined;
-    const codes = this.wasm.DecryptionErrorCode;
-    switch (code) {
-      case codes.MissingRoomKey:
-      case codes.UnknownMessageIndex:
-        return 'no-key';
-      case codes.MismatchedIdentityKeys:
-      case codes.UnknownSenderDevice:
-      case codes.MismatchedSender:
-        return 'unverified-sender';
-      case codes.UnsignedSenderDevice:
-      case codes.SenderIdentityVerificationViolation:
-        return 'untrusted-device';
-      case codes.UnableToDecrypt:
-        return 'failed';
-      default:
-        // Not a Megolm error: the event itself did not parse.
-        return 'malformed';
-    }
   }
 
   private remember(messageId: string, ciphertext: string, result: DecryptResult & { kind: 'ok' }): void {
@@ -430,31 +336,6 @@ export class CryptoService {
   private assertOpen(): void {
     if (this.closed) throw new Error('The crypto of this device has been shut down');
   }
-}
-
-/**
- * The message index of a Megolm ciphertext (version byte 3, then protobuf field 1, a varint), or null
- * when it does not read as one (the decryption that succeeded before says it is one).
- */
-export function megolmMessageIndex(ciphertext: string): number | null {
-  let binary: string;
-  try {
-    binary = atob(ciphertext.slice(0, 16).replace(/-/g, '+').replace(/_/g, '/'));
-  } catch {
-    return null;
-  }
-  if (binary.charCodeAt(0) !== 3 || binary.charCodeAt(1) !== 0x08) return null;
-  let index = 0;
-  for (let i = 2, shift = 0; i < binary.length && shift < 35; i++, shift += 7) {
-    const byte = binary.charCodeAt(i);
-    index += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return index;
-  }
-  return null;
-}
-
-function undecryptable(reason: UndecryptableReason): DecryptResult {
-  return { kind: 'undecryptable', reason, message: UNDECRYPTABLE_MESSAGES[reason] };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

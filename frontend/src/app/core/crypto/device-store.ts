@@ -30,6 +30,11 @@ export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'
 /** The stores matrix-sdk-crypto-wasm opens for a store name. */
 const STORE_SUFFIXES = ['::matrix-sdk-crypto', '::matrix-sdk-crypto-meta'];
 
+/** This device's trust notices (trust-notices-db.ts), deleted with its keys. */
+export function trustNoticesStoreName(deviceId: string): string {
+  return `iris-trust-notices-${deviceId}`;
+}
+
 export function cryptoStoreName(deviceId: string): string {
   return `iris-crypto-${deviceId}`;
 }
@@ -70,10 +75,11 @@ export async function forgetOtherDevices(
     const device = /^iris\.e2ee\.(.+)\.(?:passphrase|since)$/.exec(storage.key(i) ?? '')?.[1];
     if (device && device !== currentDeviceId) others.add(device);
   }
-  const prefix = cryptoStoreName('');
-  for (const { name } of idb?.databases ? await idb.databases() : []) {
-    const device = name?.startsWith(prefix) ? name.slice(prefix.length).split('::')[0] : undefined;
-    if (device && device !== currentDeviceId) others.add(device);
+  for (const prefix of [cryptoStoreName(''), trustNoticesStoreName('')]) {
+    for (const { name } of idb?.databases ? await idb.databases() : []) {
+      const device = name?.startsWith(prefix) ? name.slice(prefix.length).split('::')[0] : undefined;
+      if (device && device !== currentDeviceId) others.add(device);
+    }
   }
   const forgotten: string[] = [];
   for (const device of others) {
@@ -126,5 +132,6 @@ export function deleteDatabase(idb: IDBFactory, name: string): Promise<void> {
 export async function deleteDeviceStore(deviceId: string, storage: KeyValueStorage, idb: IDBFactory | undefined): Promise<void> {
   storage.removeItem(passphraseKey(deviceId));
   storage.removeItem(sinceKey(deviceId));
-  if (idb) await Promise.all(STORE_SUFFIXES.map((suffix) => deleteDatabase(idb, cryptoStoreName(deviceId) + suffix)));
+  if (!idb) return;
+  await Promise.all([...STORE_SUFFIXES.map((suffix) => deleteDatabase(idb, cryptoStoreName(deviceId) + suffix)), deleteDatabase(idb, trustNoticesStoreName(deviceId))]);
 }

@@ -16,9 +16,13 @@ export class InMemoryE2eeServer {
   private readonly inboxes = new Map<string, { seq: number; event: Json }[]>();
   private readonly changed = new Map<string, Set<string>>();
   private readonly contacts = new Map<string, Set<string>>();
+  /** `@user` → `master` / `self_signing` / `user_signing` → the public key object. */
+  private readonly crossSigning = new Map<string, Map<string, Json>>();
   private seq = 0;
   /** Every request a device made, in order, as `device: route` (for asserting on traffic). */
   readonly log: string[] = [];
+  /** Every user's password, for an identity reset. */
+  password = 'correct horse battery';
   /** Largest number of to-device events one sync answers (more → `limited`). */
   syncLimit = 100;
 
@@ -45,6 +49,8 @@ export class InMemoryE2eeServer {
       keysClaim: (body) => logged('keys/claim', () => this.claim(body)),
       sendToDevice: (eventType, _txnId, body) => logged(`sendToDevice/${eventType}`, () => this.toDevice(user, eventType, body)),
       sync: (since) => logged('sync', () => this.sync(me, since)),
+      signingKeysUpload: (body) => logged('keys/device_signing/upload', () => this.uploadSigningKeys(user, body)),
+      signaturesUpload: (body) => logged('keys/signatures/upload', () => this.uploadSignatures(user, body)),
     };
   }
 
@@ -80,7 +86,46 @@ export class InMemoryE2eeServer {
       // Anyone the caller shares nothing with looks like a user without devices.
       deviceKeys[user] = user === caller || this.contacts.get(caller)?.has(user) ? Object.fromEntries(this.devices(user)) : {};
     }
-    return { device_keys: deviceKeys, failures: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {} };
+    const identities = (usage: string, who: (user: string) => boolean) =>
+      Object.fromEntries(Object.keys(deviceKeys).filter(who).flatMap((user) => (this.crossSigning.get(user)?.get(usage) ? [[user, this.crossSigning.get(user)!.get(usage)]] : [])));
+    const visible = (user: string) => user === caller || (this.contacts.get(caller)?.has(user) ?? false);
+    return {
+      device_keys: deviceKeys,
+      failures: {},
+      master_keys: identities('master', visible),
+      self_signing_keys: identities('self_signing', visible),
+      user_signing_keys: identities('user_signing', (user) => user === caller),
+    };
+  }
+
+  /** Cross-signing keys as uploaded (the real server checks their signatures; specs trust their own machines). */
+  private uploadSigningKeys(user: string, body: Json): MatrixJson {
+    const keys = this.crossSigning.get(user) ?? new Map<string, Json>();
+    // As the server: a password given is checked; replacing a published master key needs one.
+    if (body['auth'] && body['auth'].password !== this.password) throw new Error('WRONG_PASSWORD');
+    const replaces = keys.has('master') && body['master_key'] && JSON.stringify(keys.get('master')!['keys']) !== JSON.stringify(body['master_key'].keys);
+    if (replaces && !body['auth']) throw new Error('PASSWORD_REQUIRED');
+    for (const [field, usage] of [['master_key', 'master'], ['self_signing_key', 'self_signing'], ['user_signing_key', 'user_signing']]) {
+      if (body[field]) keys.set(usage, structuredClone(body[field]));
+    }
+    this.crossSigning.set(user, keys);
+    this.notifyDeviceChange(user);
+    return {};
+  }
+
+  /** Merges signatures into the device keys or master key they sign. */
+  private uploadSignatures(signer: string, body: Json): MatrixJson {
+    for (const [user, objects] of Object.entries(body)) {
+      for (const [keyId, signed] of Object.entries(objects as Json)) {
+        const master = this.crossSigning.get(user)?.get('master');
+        const target = this.devices(user).get(keyId) ?? (master && Object.values(master['keys'])[0] === keyId ? master : undefined);
+        if (!target) continue;
+        const theirs = (signed as Json)['signatures']?.[signer] ?? {};
+        target['signatures'] = { ...target['signatures'], [signer]: { ...target['signatures']?.[signer], ...theirs } };
+      }
+      this.notifyDeviceChange(user);
+    }
+    return { failures: {} };
   }
 
   private claim(body: Json): MatrixJson {

@@ -42,6 +42,31 @@ export interface E2eeTransport {
    * Left out: never, and every send syncs first.
    */
   wakeupsLive?(): boolean;
+  /** `POST /api/e2ee/keys/device_signing/upload` → `{}` (cross-signing; left out: no cross-signing) */
+  signingKeysUpload?(body: MatrixJson): Promise<MatrixJson>;
+  /** `POST /api/e2ee/keys/signatures/upload` → `{ failures }` */
+  signaturesUpload?(body: MatrixJson): Promise<MatrixJson>;
+  /** `POST /api/e2ee/room_keys/version` → `{ version }` (key backup; left out: no backup) */
+  backupCreate?(body: MatrixJson): Promise<{ version: string }>;
+  /** `GET /api/e2ee/room_keys/version`: the current backup, or null when there is none. */
+  backupCurrent?(): Promise<E2eeBackupVersion | null>;
+  /** `PUT /api/e2ee/room_keys/keys?version=` → `{ count, etag }` */
+  backupPut?(version: string, body: MatrixJson): Promise<MatrixJson>;
+  /** `GET /api/e2ee/room_keys/keys?version=&limit=&from=` → `{ rooms, next_batch? }`: one page, `from` the previous page's `next_batch` */
+  backupGet?(version: string, from?: string): Promise<E2eeBackupKeys>;
+}
+
+export interface E2eeBackupVersion {
+  version: string;
+  algorithm: string;
+  auth_data: { public_key: string; iris_cross_signing?: { iv: string; ciphertext: string } };
+  count: number;
+}
+
+export interface E2eeBackupKeys {
+  rooms: Record<string, { sessions: Record<string, { session_data: { ephemeral: string; ciphertext: string; mac: string } }> }>;
+  /** Set while more pages follow. */
+  next_batch?: string;
 }
 
 /** Synthetic Matrix ids (DESIGN §9): never the username, which changes and is erased. */

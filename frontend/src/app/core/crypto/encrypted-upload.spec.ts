@@ -1,6 +1,6 @@
 import { AttachmentCipher } from './attachment-cipher';
 import { decryptFile } from './attachment-crypto';
-import { prepareEncryptedUpload, sniffMediaType } from './encrypted-upload';
+import { prepareEncryptedUpload, RecordedAudio, sniffMediaType } from './encrypted-upload';
 import type { DecodedImage, ImageCodec } from './image-metadata';
 import { parseMessageContent } from './message-content';
 
@@ -109,6 +109,14 @@ describe('prepareEncryptedUpload', () => {
     expect(sut.metadata).toBe('none');
     expect(sut.info).toMatchObject({ mimetype: 'application/pdf', name: 'report.pdf', size: 8 });
     expect(await opened(sut.blob, sut.info)).toBe('%PDF-1.7');
+  });
+
+  it('puts the length of a recording into the encrypted info (its WebM header has none)', async () => {
+    const file = new RecordedAudio(['voice'], 'voice-message-2026-12-06-10-20-30.webm', { type: 'audio/webm' }, 5);
+
+    const sut = await prepareEncryptedUpload(file, cipher);
+
+    expect(sut.info).toMatchObject({ mimetype: 'audio/webm', name: 'voice-message-2026-12-06-10-20-30.webm', durationSeconds: 5 });
   });
 });
 

@@ -22,6 +22,16 @@ export interface EncryptedUploadOptions {
   probeVideo?: typeof videoThumbnail;
 }
 
+/**
+ * A recording that knows how long it is: MediaRecorder's WebM carries no duration in its header, so
+ * the recorder's own clock travels with the file into the encrypted message.
+ */
+export class RecordedAudio extends File {
+  constructor(parts: BlobPart[], name: string, options: FilePropertyBag, readonly durationSeconds: number) {
+    super(parts, name, options);
+  }
+}
+
 export async function prepareEncryptedUpload(file: File, cipher: AttachmentCipher, options: EncryptedUploadOptions = {}): Promise<EncryptedUpload> {
   // What the bytes are, not what the name says: a photo renamed or without an extension still loses its EXIF.
   const type = sniffMediaType(new Uint8Array(await file.slice(0, 16).arrayBuffer())) ?? (file.type || 'application/octet-stream');
@@ -65,6 +75,7 @@ export async function prepareEncryptedUpload(file: File, cipher: AttachmentCiphe
     }
   } else {
     bytes = await file.arrayBuffer();
+    if (file instanceof RecordedAudio) dimensions.durationSeconds = file.durationSeconds;
   }
 
   const size = bytes.byteLength;

@@ -25,7 +25,7 @@ describe('message content', () => {
     it('accepts a text with a reply and an attachment with its thumbnail', () => {
       const thumbnail = { ...attachment({ id: OTHER_ID, width: 320, height: 240 }) };
       delete thumbnail['name'];
-      const input = { type: 'text', body: 'hello', inReplyTo: OTHER_ID, attachments: [attachment({ thumbnail })] };
+      const input = { type: 'text', body: 'hello', inReplyTo: OTHER_ID, clientId: OTHER_ID, attachments: [attachment({ thumbnail })] };
 
       const sut = parseMessageContent(JSON.stringify(input));
 
@@ -66,6 +66,7 @@ describe('message content', () => {
       ['a body over the limit', { type: 'text', body: 'x'.repeat(4001) }],
       ['a body with control characters', { type: 'text', body: 'a\u0000b' }],
       ['a reply to something that is not an id', { type: 'text', body: 'x', inReplyTo: '../../admin' }],
+      ['a clientId that is not a uuid', { type: 'text', body: 'x', clientId: 'k1' }],
       ['a reaction without a key', { type: 'reaction' }],
       ['a reaction with a body', { type: 'reaction', key: '👍', body: 'x' }],
       ['a reaction key too long', { type: 'reaction', key: 'x'.repeat(65) }],

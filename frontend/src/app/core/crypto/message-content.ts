@@ -15,6 +15,12 @@ export interface MessageContent {
   inReplyTo?: string;
   /** A reaction's emoji. */
   key?: string;
+  /**
+   * The `clientId` the sender sent the message with, inside the ciphertext: Megolm authenticates the
+   * ciphertext, not the record the server files it under, so a copy filed under another `clientId` (a
+   * replay, across reloads too) is told apart. Absent from messages of earlier versions.
+   */
+  clientId?: string;
 }
 
 /** A symmetric key as WebCrypto exports it (Matrix "v2" attachments). */
@@ -125,6 +131,11 @@ export function parseMessageContent(input: unknown): MessageContent | null {
   if (inReplyTo !== undefined) {
     if (!isUuid(inReplyTo)) return null;
     content.inReplyTo = inReplyTo;
+  }
+  const clientId = value['clientId'];
+  if (clientId !== undefined) {
+    if (!isUuid(clientId)) return null;
+    content.clientId = clientId;
   }
   const key = value['key'];
   if (key !== undefined) {

@@ -7,6 +7,7 @@ import { e2EeSendToDevice } from '../../../sdk/fn/e-2-ee/e-2-ee-send-to-device';
 import { e2EeSync } from '../../../sdk/fn/e-2-ee/e-2-ee-sync';
 import { e2EeUploadKeys } from '../../../sdk/fn/e-2-ee/e-2-ee-upload-keys';
 import { e2EeWhoami } from '../../../sdk/fn/e-2-ee/e-2-ee-whoami';
+import { keyBackupGetKeys } from '../../../sdk/fn/e-2-ee/key-backup-get-keys';
 import { Realtime } from '../realtime';
 import { FakeRealtime } from '../realtime.fixtures';
 import { DeviceCrypto } from './device-crypto';
@@ -75,6 +76,17 @@ describe('SdkE2eeTransport', () => {
     invoke.mockResolvedValue({ ...page, limited: false, next_batch: '9' });
     expect((await sut.sync('7')).limited).toBe(false);
     expect(invoke).toHaveBeenLastCalledWith(e2EeSync, { since: '7' });
+  });
+
+  it('reads the key backup a page at a time, passing the previous page’s next_batch', async () => {
+    const sut = create();
+    invoke.mockResolvedValue({ rooms: {}, next_batch: 'c1' });
+    expect((await sut.backupGet('4')).next_batch).toBe('c1');
+    expect(invoke).toHaveBeenLastCalledWith(keyBackupGetKeys, { version: '4', limit: 500 });
+
+    invoke.mockResolvedValue({ rooms: {} });
+    expect((await sut.backupGet('4', 'c1')).next_batch).toBeUndefined();
+    expect(invoke).toHaveBeenLastCalledWith(keyBackupGetKeys, { version: '4', limit: 500, from: 'c1' });
   });
 
   it('rejects when the call fails, so the request stays queued in the machine', async () => {

@@ -1,7 +1,17 @@
 import { DestroyRef, type EnvironmentProviders, inject, Injectable, type Provider, provideAppInitializer } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { merge } from 'rxjs';
+import { HttpErrorResponse } from '@angular/common/http';
 import { Api } from '../../../sdk/api';
+import { crossSigningUploadSignatures } from '../../../sdk/fn/e-2-ee/cross-signing-upload-signatures';
+import { crossSigningUploadSigningKeys } from '../../../sdk/fn/e-2-ee/cross-signing-upload-signing-keys';
+import { keyBackupCreateVersion } from '../../../sdk/fn/e-2-ee/key-backup-create-version';
+import { keyBackupCurrentVersion } from '../../../sdk/fn/e-2-ee/key-backup-current-version';
+import { keyBackupGetKeys } from '../../../sdk/fn/e-2-ee/key-backup-get-keys';
+import { keyBackupPutKeys } from '../../../sdk/fn/e-2-ee/key-backup-put-keys';
+import type { BackupKeysDto } from '../../../sdk/models/backup-keys-dto';
+import type { BackupVersionCreateDto } from '../../../sdk/models/backup-version-create-dto';
+import type { DeviceSigningUploadDto } from '../../../sdk/models/device-signing-upload-dto';
 import { e2EeClaimKeys } from '../../../sdk/fn/e-2-ee/e-2-ee-claim-keys';
 import { e2EeQueryKeys } from '../../../sdk/fn/e-2-ee/e-2-ee-query-keys';
 import { e2EeSendToDevice } from '../../../sdk/fn/e-2-ee/e-2-ee-send-to-device';
@@ -14,7 +24,13 @@ import type { KeysUploadDto } from '../../../sdk/models/keys-upload-dto';
 import type { SendToDeviceDto } from '../../../sdk/models/send-to-device-dto';
 import { Realtime } from '../realtime';
 import { DeviceCrypto, E2EE_TRANSPORT } from './device-crypto';
-import type { E2eeSyncResponse, E2eeTransport, E2eeWhoami, MatrixJson } from './e2ee-transport';
+import { VerificationPrompter } from '../verification-dialog';
+import { DeviceTrust } from './device-trust';
+import { TrustNotices } from './trust-notices';
+import type { E2eeBackupKeys, E2eeBackupVersion, E2eeSyncResponse, E2eeTransport, E2eeWhoami, MatrixJson } from './e2ee-transport';
+
+/** Backed-up sessions read per request while restoring (the server's largest page is 1,000). */
+const BACKUP_PAGE = 500;
 
 /** `E2eeTransport` over the generated SDK: OlmMachine's Matrix JSON goes to the routes as it is. */
 @Injectable({ providedIn: 'root' })
@@ -51,6 +67,35 @@ export class SdkE2eeTransport implements E2eeTransport {
   async sync(since: string | null): Promise<E2eeSyncResponse> {
     return (await this.api.invoke(e2EeSync, since === null ? {} : { since })) as unknown as E2eeSyncResponse;
   }
+
+  async signingKeysUpload(body: MatrixJson): Promise<MatrixJson> {
+    return { ...(await this.api.invoke(crossSigningUploadSigningKeys, { body: body as DeviceSigningUploadDto })) };
+  }
+
+  async signaturesUpload(body: MatrixJson): Promise<MatrixJson> {
+    return { ...(await this.api.invoke(crossSigningUploadSignatures, { body: body as Record<string, Record<string, MatrixJson>> })) };
+  }
+
+  async backupCreate(body: MatrixJson): Promise<{ version: string }> {
+    return this.api.invoke(keyBackupCreateVersion, { body: body as unknown as BackupVersionCreateDto });
+  }
+
+  async backupCurrent(): Promise<E2eeBackupVersion | null> {
+    try {
+      return (await this.api.invoke(keyBackupCurrentVersion)) as unknown as E2eeBackupVersion;
+    } catch (error) {
+      if (error instanceof HttpErrorResponse && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  async backupPut(version: string, body: MatrixJson): Promise<MatrixJson> {
+    return { ...(await this.api.invoke(keyBackupPutKeys, { version, body: body as unknown as BackupKeysDto })) };
+  }
+
+  async backupGet(version: string, from?: string): Promise<E2eeBackupKeys> {
+    return (await this.api.invoke(keyBackupGetKeys, { version, limit: BACKUP_PAGE, ...(from ? { from } : {}) })) as unknown as E2eeBackupKeys;
+  }
 }
 
 /**
@@ -69,12 +114,15 @@ export class E2eeWakeups {
   }
 }
 
-/** The E2EE API for the crypto core, and the socket events that make it sync. */
+/** The E2EE API for the crypto core, the socket events that make it sync, and the device's trust and backup. */
 export function provideE2ee(): (Provider | EnvironmentProviders)[] {
   return [
     { provide: E2EE_TRANSPORT, useExisting: SdkE2eeTransport },
     provideAppInitializer(() => {
       inject(E2eeWakeups);
+      inject(DeviceTrust);
+      inject(VerificationPrompter);
+      inject(TrustNotices);
     }),
   ];
 }

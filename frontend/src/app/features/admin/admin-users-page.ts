@@ -80,7 +80,7 @@ import { EraseUserDialog, type EraseUserDialogData, type EraseUserDialogResult }
             <tr role="row" data-testid="admin-user-row">
               <td role="cell" class="who-cell">
                 <div class="who">
-                  <app-avatar [name]="user.displayName || user.username" size="small" />
+                  <app-avatar [name]="user.displayName || user.username" [user]="user" size="small" />
                   <span class="names">
                     <span class="display-name">{{ user.displayName || user.username }}</span>
                     <span class="username">&#64;{{ user.username }}</span>
@@ -143,7 +143,7 @@ import { EraseUserDialog, type EraseUserDialogData, type EraseUserDialogResult }
     .display-name { font: var(--mat-sys-title-small); color: var(--mat-sys-on-surface); }
     .username { font: var(--mat-sys-body-small); color: var(--mat-sys-on-surface-variant); }
     .role { padding: 2px 8px; border-radius: 8px; font: var(--mat-sys-label-small);
-      background: var(--mat-sys-tertiary-container); color: var(--mat-sys-on-tertiary-container); }
+      background: var(--mat-sys-primary-container); color: var(--mat-sys-on-primary-container); }
     .role.you { background: var(--mat-sys-secondary-container); color: var(--mat-sys-on-secondary-container); }
     .muted { color: var(--mat-sys-on-surface-variant); }
     .actions { text-align: right; }

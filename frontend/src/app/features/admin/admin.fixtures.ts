@@ -14,6 +14,7 @@ export function adminUser(overrides: Partial<AdminUserDto> = {}): AdminUserDto {
     id: 'u2',
     username: 'bob',
     displayName: 'Bob Builder',
+    avatarVersion: null,
     statusMessage: '',
     role: 'user',
     createdAt: '2026-03-03T10:00:00.000Z',

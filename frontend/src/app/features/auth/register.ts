@@ -15,7 +15,7 @@ import { passwordValidators, usernameValidators } from './auth-rules';
   changeDetection: ChangeDetectionStrategy.OnPush,
   styleUrl: './auth-page.scss',
   template: `
-    <section class="card" aria-labelledby="register-title">
+    <main class="card" aria-labelledby="register-title">
       <h1 id="register-title">Create your account</h1>
       <p class="brand">on this Iris server</p>
       <form [formGroup]="form" (ngSubmit)="submit()" novalidate>
@@ -66,7 +66,7 @@ import { passwordValidators, usernameValidators } from './auth-rules';
         </div>
       </form>
       <p class="switch">Already have an account? <a routerLink="/sign-in">Sign in</a></p>
-    </section>
+    </main>
   `,
 })
 export class Register {

@@ -1,12 +1,13 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
-import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { Router, RouterLink } from '@angular/router';
-import { describeError } from '../../core/api-errors';
+import { describeError, errorCode } from '../../core/api-errors';
 import { AuthStore } from '../../core/auth-store';
+import { describePasskeyError, passkeysSupported } from '../../core/passkeys';
 import { passwordValidators, usernameValidators } from './auth-rules';
 
 @Component({
@@ -15,9 +16,41 @@ import { passwordValidators, usernameValidators } from './auth-rules';
   changeDetection: ChangeDetectionStrategy.OnPush,
   styleUrl: './auth-page.scss',
   template: `
-    <section class="card" aria-labelledby="sign-in-title">
+    <main class="card" aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">Sign in</h1>
       <p class="brand">to Iris, your private messenger</p>
+      @if (mfaToken()) {
+        <form [formGroup]="second" (ngSubmit)="submitCode()" novalidate>
+          @if (error(); as message) {
+            <p class="form-error" role="alert">{{ message }}</p>
+          }
+          <p class="hint">Two-factor authentication is on for this account.</p>
+          <mat-form-field appearance="outline">
+            <mat-label>Code</mat-label>
+            <input matInput formControlName="code" autocomplete="one-time-code" inputmode="text" autocapitalize="none" spellcheck="false" required />
+            <mat-hint>The six digits from your authenticator app, or a recovery code</mat-hint>
+            @if (second.controls.code.invalid) {
+              <mat-error>Enter the code.</mat-error>
+            }
+          </mat-form-field>
+          <div class="actions">
+            <button mat-button type="button" (click)="startOver()">Back</button>
+            <button mat-flat-button class="submit" type="submit" [disabled]="busy()">
+              @if (busy()) {
+                <mat-spinner diameter="20" aria-label="Checking the code" />
+              } @else {
+                Verify
+              }
+            </button>
+          </div>
+          @if (passkeys) {
+            <div class="alternative">
+              <span class="or">or</span>
+              <button mat-stroked-button type="button" class="passkey" [disabled]="busy()" (click)="secondStepWithPasskey()">Use a passkey</button>
+            </div>
+          }
+        </form>
+      } @else {
       <form [formGroup]="form" (ngSubmit)="submit()" novalidate>
         @if (error(); as message) {
           <p class="form-error" role="alert">{{ message }}</p>
@@ -49,9 +82,16 @@ import { passwordValidators, usernameValidators } from './auth-rules';
             }
           </button>
         </div>
+        @if (passkeys) {
+          <div class="alternative">
+            <span class="or">or</span>
+            <button mat-stroked-button type="button" class="passkey" [disabled]="busy()" (click)="signInWithPasskey()">Sign in with a passkey</button>
+          </div>
+        }
       </form>
+      }
       <p class="switch">New here? <a routerLink="/register">Create an account</a></p>
-    </section>
+    </main>
   `,
 })
 export class SignIn {
@@ -62,8 +102,13 @@ export class SignIn {
     username: ['', usernameValidators],
     password: ['', passwordValidators],
   });
+  protected readonly second = inject(NonNullableFormBuilder).group({ code: ['', [Validators.required, Validators.minLength(6), Validators.maxLength(32)]] });
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
+  /** Whether to offer passkeys: this browser can use them. */
+  protected readonly passkeys = passkeysSupported();
+  /** Set once the password was right and a second factor is needed. */
+  protected readonly mfaToken = signal<string | null>(null);
 
   protected async submit(): Promise<void> {
     this.form.markAllAsTouched();
@@ -72,12 +117,64 @@ export class SignIn {
     this.error.set(null);
     const { username, password } = this.form.getRawValue();
     try {
-      await this.auth.signIn(username.trim().toLowerCase(), password);
-      await this.router.navigateByUrl('/chats');
+      const challenge = await this.auth.signIn(username.trim().toLowerCase(), password);
+      if (challenge) this.mfaToken.set(challenge.mfaToken);
+      else await this.router.navigateByUrl('/chats');
     } catch (error) {
       this.error.set(describeError(error));
     } finally {
       this.busy.set(false);
     }
+  }
+
+  protected async submitCode(): Promise<void> {
+    this.second.markAllAsTouched();
+    const mfaToken = this.mfaToken();
+    if (this.second.invalid || this.busy() || !mfaToken) return;
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      await this.auth.completeSignIn(mfaToken, this.second.getRawValue().code.trim());
+      await this.router.navigateByUrl('/chats');
+    } catch (error) {
+      const code = errorCode(error);
+      // The token is gone: the password has to be typed again.
+      if (code === 'MFA_TOKEN_EXPIRED' || code === 'MFA_TOKEN_INVALID') this.startOver();
+      this.error.set(describeError(error));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  /** No username or password: the browser offers this site's passkeys. */
+  protected async signInWithPasskey(): Promise<void> {
+    await this.withPasskey(() => this.auth.signInWithPasskey());
+  }
+
+  protected async secondStepWithPasskey(): Promise<void> {
+    const mfaToken = this.mfaToken();
+    if (mfaToken) await this.withPasskey(() => this.auth.completeSignInWithPasskey(mfaToken));
+  }
+
+  private async withPasskey(work: () => Promise<void>): Promise<void> {
+    if (this.busy()) return;
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      await work();
+      await this.router.navigateByUrl('/chats');
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'MFA_TOKEN_EXPIRED' || code === 'MFA_TOKEN_INVALID') this.startOver();
+      this.error.set(describePasskeyError(error));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected startOver(): void {
+    this.mfaToken.set(null);
+    this.second.reset();
+    this.error.set(null);
   }
 }

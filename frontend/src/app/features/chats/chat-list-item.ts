@@ -12,7 +12,7 @@ import { contentPreview, messagePreview } from './message-preview';
   imports: [Avatar, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <app-avatar [name]="conversation().peer?.displayName" />
+    <app-avatar [name]="conversation().peer?.displayName" [user]="conversation().peer" />
     <div class="text">
       <div class="line">
         <span class="name" [class.deleted]="!conversation().peer">{{ name() }}</span>

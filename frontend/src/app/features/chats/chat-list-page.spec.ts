@@ -1,7 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import { provideRouter, Router } from '@angular/router';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
 import { ChatListPage } from './chat-list-page';
 
@@ -21,8 +21,9 @@ function conversation(overrides: Partial<ConversationDto>): ConversationDto {
 describe('ChatListPage', () => {
   let http: HttpTestingController;
 
-  async function render(): Promise<HTMLElement> {
+  async function render(activeId: string | null = null): Promise<HTMLElement> {
     const fixture = TestBed.createComponent(ChatListPage);
+    fixture.componentRef.setInput('activeId', activeId);
     fixture.detectChanges();
     return fixture.nativeElement as HTMLElement;
   }
@@ -100,5 +101,49 @@ describe('ChatListPage', () => {
     (element.querySelector('.error button') as HTMLButtonElement).click();
     http.expectOne('/api/conversations?limit=50').flush({ items: [], nextCursor: null });
     await settle(element, 'No conversations yet');
+  });
+
+  describe('search and keyboard', () => {
+    const three = [
+      conversation({ id: 'c1', peer: { id: 'u2', username: 'bob', displayName: 'Bob Builder' } as never }),
+      conversation({ id: 'c2', peer: { id: 'u3', username: 'carol', displayName: 'Carol Singer' } as never }),
+      conversation({ id: 'c3', peer: { id: 'u4', username: 'dave', displayName: 'Dave Diver' } as never }),
+    ];
+    const press = (init: KeyboardEventInit) => document.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init }));
+
+    it('filters the chats by name or username as the user types, and says when none matches', async () => {
+      const element = await render();
+      http.expectOne('/api/conversations?limit=50').flush({ items: three, nextCursor: null });
+      await settle(element, 'Carol Singer');
+      const search = element.querySelector<HTMLInputElement>('input[type="search"]')!;
+      expect(search.getAttribute('aria-label')).toBe('Search chats');
+
+      search.value = 'DAV';
+      search.dispatchEvent(new Event('input'));
+      await vi.waitFor(() => expect(element.querySelectorAll('li')).toHaveLength(1));
+      expect(element.querySelector('li')!.textContent).toContain('Dave Diver');
+
+      search.value = 'zed';
+      search.dispatchEvent(new Event('input'));
+      await settle(element, 'No chat matches “zed”.');
+      expect(element.querySelectorAll('li')).toHaveLength(0);
+    });
+
+    it('marks the open chat, opens the next and the previous with Alt+Down and Alt+Up, and focuses the search on Ctrl+K', async () => {
+      const element = await render('c2');
+      const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+      http.expectOne('/api/conversations?limit=50').flush({ items: three, nextCursor: null });
+      await settle(element, 'Carol Singer');
+      const links = element.querySelectorAll('a');
+      expect([...links].map((link) => link.getAttribute('aria-current'))).toEqual([null, 'page', null]);
+
+      press({ key: 'ArrowDown', altKey: true });
+      expect(navigate).toHaveBeenLastCalledWith(['/chats', 'c3']);
+      press({ key: 'ArrowUp', altKey: true });
+      expect(navigate).toHaveBeenLastCalledWith(['/chats', 'c1']);
+
+      press({ key: 'k', ctrlKey: true });
+      expect(document.activeElement).toBe(element.querySelector('input[type="search"]'));
+    });
   });
 });

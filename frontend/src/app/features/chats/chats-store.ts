@@ -9,6 +9,7 @@ import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
 import { hasExpired, nextExpiryIn, startReadClock } from './expiry';
 import { MessageDecryptor } from './message-decryptor';
+import { followPeerChanges } from './peer-changes';
 import { ExpiryClock } from './expiry-clock';
 
 const PAGE_SIZE = 50;
@@ -40,6 +41,7 @@ export class ChatsStore {
     this.realtime.ready$.pipe(takeUntilDestroyed(destroyRef)).subscribe(() => {
       if (this.loadState() !== 'idle') void this.load(true);
     });
+    followPeerChanges(this.realtime, this.api, destroyRef, () => this.items(), (conversation) => this.patch(conversation.id, conversation));
     this.realtime.on('message.created').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.applyMessage(message, true));
     this.realtime.on('message.updated').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => this.applyMessage(message, false));
     this.realtime.on('message.deleted').pipe(takeUntilDestroyed(destroyRef)).subscribe((message) => {
@@ -104,6 +106,8 @@ export class ChatsStore {
       if (created) void this.load(true);
       return;
     }
+    // A reaction is shown under its message: it is neither the chat's last message nor unread.
+    if (message.kind === 'reaction') return;
     if (!created) {
       if (item.lastMessage?.id === message.id) this.patch(item.id, { lastMessage: message });
       if (message.deleted && message.senderId !== this.auth.user()?.id) void this.load(true);

@@ -74,12 +74,33 @@ describe('Composer', () => {
   });
 
   it('is off, with the reason, once nobody can receive messages here', () => {
-    fixture.componentRef.setInput('peerGone', true);
+    fixture.componentRef.setInput('readOnly', 'peer-gone');
     fixture.detectChanges();
     expect(element.querySelector('[data-testid="peer-deleted"]')).not.toBeNull();
     expect(textarea.disabled).toBe(true);
     type('Anyone?');
     enter();
     expect(sent).toEqual([]);
+  });
+
+  it('says why it is read-only after a block, tells the blocked side only that it cannot reply, and opens again', () => {
+    fixture.componentRef.setInput('peerName', 'Bob');
+    fixture.componentRef.setInput('readOnly', 'blocked');
+    fixture.detectChanges();
+    expect(element.querySelector('[data-testid="read-only"]')?.textContent).toContain('You blocked Bob');
+    expect(textarea.disabled).toBe(true);
+
+    fixture.componentRef.setInput('readOnly', 'not-friends');
+    fixture.detectChanges();
+    expect(element.querySelector('[data-testid="read-only"]')?.textContent?.trim()).toBe("You can't reply to this conversation.");
+    expect(element.textContent).not.toContain('block');
+
+    fixture.componentRef.setInput('readOnly', null);
+    fixture.detectChanges();
+    expect(element.querySelector('[data-testid="read-only"]')).toBeNull();
+    expect(textarea.disabled).toBe(false);
+    type('Back again');
+    enter();
+    expect(sent).toEqual(['Back again']);
   });
 });

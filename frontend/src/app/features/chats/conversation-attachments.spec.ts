@@ -2,6 +2,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import { FakeIntersectionObserver, type FakeRealtime, fakeLayout, nextRequest, press, renderConversation, setUpConversationPage, type } from './conversation.fixtures';
 import { message } from './message.fixtures';
+import { answerNotices } from './conversation-store.fixtures';
 
 describe('Conversation attachments', () => {
   let http: HttpTestingController;
@@ -17,6 +18,7 @@ describe('Conversation attachments', () => {
 
   afterEach(() => {
     vi.unstubAllGlobals();
+    answerNotices(http);
     http.verify();
   });
 

@@ -8,6 +8,8 @@ import { Realtime } from '../../core/realtime';
 import { FakeRealtime } from '../../core/realtime.fixtures';
 import { Conversation } from './conversation';
 import { message } from './message.fixtures';
+import { OUTBOX_INDEXED_DB } from './outbox/outbox';
+import { answerNotices } from './conversation-store.fixtures';
 
 describe('Conversation with a peer who deleted their account', () => {
   let http: HttpTestingController;
@@ -19,6 +21,8 @@ describe('Conversation with a peer who deleted their account', () => {
       providers: [
         provideHttpClient(),
         provideHttpClientTesting(),
+        // In memory: an IndexedDB another spec installed globally would carry entries over (outbox-db.spec.ts tests the storage).
+        { provide: OUTBOX_INDEXED_DB, useValue: null },
         provideRouter([]),
         { provide: Realtime, useValue: Object.assign(new FakeRealtime(), { typing: vi.fn() }) },
         { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
@@ -27,7 +31,25 @@ describe('Conversation with a peer who deleted their account', () => {
     http = TestBed.inject(HttpTestingController);
   });
 
-  afterEach(() => http.verify());
+  afterEach(() => {
+    answerNotices(http);
+    http.verify();
+  });
+
+  it('does not invite to say hello when nobody can receive messages', async () => {
+    const fixture = TestBed.createComponent(Conversation);
+    fixture.componentRef.setInput('id', 'c1');
+    fixture.detectChanges();
+    (await next('/api/conversations/c1')).flush({ id: 'c1', peer: null });
+    (await next('/api/conversations/c1/messages?limit=50')).flush({ items: [], nextCursor: null });
+    const element = fixture.nativeElement as HTMLElement;
+    await vi.waitFor(() => {
+      fixture.detectChanges();
+      expect(element.querySelector('[data-testid="empty-history"]')?.textContent).toBe('No messages.');
+    });
+    expect(element.textContent).not.toContain('Say hello');
+    expect(element.querySelector('[data-testid="peer-deleted"]')).not.toBeNull();
+  });
 
   it('shows "Deleted user", keeps the history readable and disables the composer with a reason', async () => {
     const fixture = TestBed.createComponent(Conversation);

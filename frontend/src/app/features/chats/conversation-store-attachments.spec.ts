@@ -2,7 +2,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import type { FakeRealtime } from '../../core/realtime.fixtures';
-import { type ConversationStoreSetup, nextRequest, openConversation, setUpConversationStore } from './conversation-store.fixtures';
+import { answerNotices, type ConversationStoreSetup, nextRequest, openConversation, setUpConversationStore } from './conversation-store.fixtures';
 import type { ConversationStore } from './conversation-store';
 import { message } from './message.fixtures';
 import { attachmentDto } from './attachments/attachment.fixtures';
@@ -25,6 +25,7 @@ describe('ConversationStore attachments', () => {
   });
 
   afterEach(() => {
+    answerNotices(http);
     http.verify();
     vi.useRealTimers();
   });
@@ -53,7 +54,7 @@ describe('ConversationStore attachments', () => {
     expect(send.request.body).toEqual({ clientId: sut.messages()[0].message.clientId, body: null, expiresInSeconds: null, attachmentIds: ['a1', 'a2'] });
     send.flush(message({ id: 'm5', senderId: 'u1', clientId: send.request.body.clientId, body: null, attachments: [attachmentDto('a1'), attachmentDto('a2')], seq: 5 }));
     await sending;
-    expect(sut.messages()[0].state).toBe('sent');
+    await vi.waitFor(() => expect(sut.messages()[0].state).toBe('sent'));
     expect(sut.messages()[0].uploads).toBeUndefined();
     expect(sut.messages()[0].message.attachments.map((attachment) => attachment.id)).toEqual(['a1', 'a2']);
   });
@@ -79,8 +80,8 @@ describe('ConversationStore attachments', () => {
     expect(send.request.body).toEqual({ clientId, body: 'Here', expiresInSeconds: null, attachmentIds: ['a9'] });
     send.flush(message({ id: 'm6', senderId: 'u1', clientId, body: 'Here', attachments: [attachmentDto('a9')], seq: 6 }));
     await retrying;
+    await vi.waitFor(() => expect(sut.messages()[0].state).toBe('sent'));
     expect(sut.messages()).toHaveLength(1);
-    expect(sut.messages()[0].state).toBe('sent');
   });
 
   it('drops a message not sent, without text, once its failed upload is given up', async () => {

@@ -4,7 +4,7 @@ import { signal } from '@angular/core';
 import { DeviceCrypto } from '../../core/crypto/device-crypto';
 import type { FakeRealtime } from '../../core/realtime.fixtures';
 import type { ConversationStore } from './conversation-store';
-import { type ConversationStoreSetup, nextRequest, openConversation, setUpConversationStore } from './conversation-store.fixtures';
+import { answerNotices, type ConversationStoreSetup, nextRequest, openConversation, setUpConversationStore } from './conversation-store.fixtures';
 import { MessageDecryptor } from './message-decryptor';
 import { message } from './message.fixtures';
 
@@ -33,14 +33,18 @@ describe('ConversationStore in an encrypted conversation', () => {
     sut.setVisibility(() => false);
   });
 
-  afterEach(() => http.verify());
+  afterEach(() => {
+    answerNotices(http);
+    http.verify();
+  });
 
   it('sends the text inside a ciphertext for both members, never as a body', async () => {
     await openConversation(setup, [], null, { encrypted: true });
     const sending = sut.send('  Meet at noon  ');
     const post = await next((url) => url === '/api/conversations/c1/messages');
 
-    expect(crypto.encrypt).toHaveBeenCalledWith('c1', ['u1', 'u2'], { type: 'text', body: 'Meet at noon' });
+    // The clientId inside the ciphertext is the one the message is sent with: a copy under another one is a replay.
+    expect(crypto.encrypt).toHaveBeenCalledWith('c1', ['u1', 'u2'], { type: 'text', body: 'Meet at noon', clientId: post.request.body.clientId });
     expect(post.request.body).toEqual({ clientId: expect.any(String), ciphertext: CIPHERTEXT, expiresInSeconds: null });
     expect(post.request.body).not.toHaveProperty('body');
     post.flush(message({ id: 'm1', senderId: 'u1', clientId: post.request.body.clientId, body: null, ciphertext: CIPHERTEXT }));
@@ -48,26 +52,51 @@ describe('ConversationStore in an encrypted conversation', () => {
 
     // What this device wrote shows at once, without a round through decryption.
     const decryptor = TestBed.inject(MessageDecryptor);
-    expect(decryptor.contentOf(sut.messages()[0].message)).toEqual({ kind: 'ok', content: { type: 'text', body: 'Meet at noon' } });
+    expect(decryptor.contentOf(sut.messages()[0].message)).toEqual({ kind: 'ok', content: { type: 'text', body: 'Meet at noon', clientId: post.request.body.clientId } });
     expect(crypto.decrypt).not.toHaveBeenCalled();
   });
 
-  it('retries a failed send with the same clientId and the same ciphertext, so a first attempt that landed is replayed, not doubled', async () => {
+  it('resends an unsent message on reconnect with the same clientId and the same ciphertext, so a first attempt that landed is replayed, not doubled', async () => {
     await openConversation(setup, [], null, { encrypted: true });
     const first = sut.send('Hello');
     const failed = await next((url) => url === '/api/conversations/c1/messages');
     const clientId = failed.request.body.clientId;
     failed.flush(null, { status: 0, statusText: 'Network error' });
     await first;
-    expect(sut.messages()[0].state).toBe('failed');
+    expect(sut.messages()[0].state).toBe('pending');
 
-    const retry = sut.retry(clientId);
+    setup.realtime.ready$.next({});
     const again = await next((url) => url === '/api/conversations/c1/messages');
     expect(again.request.body).toMatchObject({ clientId, ciphertext: CIPHERTEXT });
     expect(crypto.encrypt).toHaveBeenCalledTimes(1);
     again.flush(message({ id: 'm1', senderId: 'u1', clientId, body: null, ciphertext: CIPHERTEXT }));
-    await retry;
-    expect(sut.messages()[0].state).toBe('sent');
+    (await next((url) => url === '/api/conversations/c1/messages?after=0&limit=50')).flush({ items: [], nextCursor: null });
+    await vi.waitFor(() => expect(sut.messages()[0].state).toBe('sent'));
+    (await next((url) => url === '/api/conversations/c1')).flush({ id: 'c1', peer: null, defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend', encrypted: true });
+  });
+
+  it('keeps a message that could not be encrypted with its conversation while another chat is open, and sends it from there on Retry', async () => {
+    await openConversation(setup, [], null, { encrypted: true });
+    crypto.encrypt.mockRejectedValueOnce(new Error('No session with Bob’s devices'));
+    await sut.send('Held back');
+    expect(sut.messages().map((entry) => [entry.message.body, entry.state])).toEqual([['Held back', 'failed']]);
+
+    // Two panes: another chat opens in the same place, and shows nothing of it.
+    const other = sut.open('c2');
+    (await next((url) => url === '/api/conversations/c2')).flush({ id: 'c2', peer: { id: 'u3', username: 'carol', displayName: 'Carol' }, defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend', encrypted: true });
+    (await next((url) => url === '/api/conversations/c2/messages?limit=50')).flush({ items: [], nextCursor: null });
+    await other;
+    expect(sut.messages()).toEqual([]);
+
+    await openConversation(setup, [], null, { encrypted: true });
+    const held = sut.messages();
+    expect(held.map((entry) => [entry.message.body, entry.state])).toEqual([['Held back', 'failed']]);
+    const retried = sut.retry(held[0].message.clientId);
+    const post = await next((url) => url === '/api/conversations/c1/messages');
+    expect(post.request.body).toMatchObject({ clientId: held[0].message.clientId, ciphertext: CIPHERTEXT });
+    post.flush(message({ id: 'm1', senderId: 'u1', clientId: held[0].message.clientId, body: null, ciphertext: CIPHERTEXT }));
+    await retried;
+    await vi.waitFor(() => expect(sut.messages().map((entry) => entry.state)).toEqual(['sent']));
   });
 
   it('edits with a new ciphertext that keeps the message’s files', async () => {
@@ -80,7 +109,7 @@ describe('ConversationStore in an encrypted conversation', () => {
     const editing = sut.edit('m1', 'New');
     const patch = await next((url) => url === '/api/messages/m1');
     expect(patch.request.body).toEqual({ ciphertext: CIPHERTEXT });
-    expect(crypto.encrypt).toHaveBeenCalledWith('c1', ['u1', 'u2'], { type: 'text', body: 'New', attachments: [file] });
+    expect(crypto.encrypt).toHaveBeenCalledWith('c1', ['u1', 'u2'], { type: 'text', body: 'New', clientId: mine.clientId, attachments: [file] });
     const edited = { ...mine, ciphertext: { ...CIPHERTEXT, ciphertext: 'AwgBEhAb' }, editedAt: '2026-01-01T10:05:00.000Z' };
     patch.flush(edited);
     await editing;

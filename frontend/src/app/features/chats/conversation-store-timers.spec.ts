@@ -1,7 +1,7 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import type { FakeRealtime } from '../../core/realtime.fixtures';
-import { type ConversationStoreSetup, nextRequest, openConversation, setUpConversationStore } from './conversation-store.fixtures';
+import { answerNotices, type ConversationStoreSetup, nextRequest, openConversation, setUpConversationStore } from './conversation-store.fixtures';
 import type { ConversationStore } from './conversation-store';
 import { message } from './message.fixtures';
 
@@ -22,6 +22,7 @@ describe('ConversationStore disappearing messages', () => {
   });
 
   afterEach(() => {
+    answerNotices(http);
     http.verify();
     vi.useRealTimers();
   });
@@ -111,6 +112,12 @@ describe('ConversationStore disappearing messages', () => {
     await saving;
     expect(sut.defaultTimer()).toEqual({ seconds: 300, mode: 'afterRead' });
     expect(sut.savingDefault()).toBe(false);
+    // The history shows the server's notice of it once, though the change's own event comes after the answer.
+    const notice = { id: 'n1', conversationId: 'c1', actorId: 'u1', type: 'timer' as const, expiresInSeconds: 300, expiryMode: 'afterRead' as const, afterSeq: 0, createdAt: '2026-01-01T10:00:00.000Z' };
+    (await next((url) => url === '/api/conversations/c1/notices?limit=100')).flush({ items: [notice], nextCursor: null });
+    realtime.serve('conversation.updated', { conversationId: 'c1', userId: 'u1', defaultExpiresInSeconds: 300, defaultExpiryMode: 'afterRead', encrypted: false });
+    (await next((url) => url === '/api/conversations/c1/notices?limit=100')).flush({ items: [notice], nextCursor: null });
+    await vi.waitFor(() => expect(sut.notices().map((shown) => shown.text)).toEqual(['You set new messages to disappear 5 minutes after reading.']));
 
     const failing = sut.setDefaultTimer({ seconds: null, mode: 'afterRead' });
     (await next((url) => url === '/api/conversations/c1')).flush(
@@ -126,10 +133,30 @@ describe('ConversationStore disappearing messages', () => {
     await open([]);
     realtime.serve('conversation.updated', { conversationId: 'c1', userId: 'u2', defaultExpiresInSeconds: 86_400, defaultExpiryMode: 'afterSend' });
     expect(sut.defaultTimer()).toEqual({ seconds: 86_400, mode: 'afterSend' });
+    (await next((url) => url.startsWith('/api/conversations/c1/notices'))).flush({ items: [], nextCursor: null });
     expect(toasts.info).toHaveBeenCalledWith('Bob set new messages to disappear 1 day after sending.');
     realtime.serve('conversation.updated', { conversationId: 'c2', userId: 'u2', defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend' });
     realtime.serve('conversation.updated', { conversationId: 'c1', userId: 'u1', defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend' });
     expect(sut.defaultTimer()).toEqual({ seconds: null, mode: 'afterSend' });
+    (await next((url) => url.startsWith('/api/conversations/c1/notices'))).flush({ items: [], nextCursor: null });
     expect(toasts.info).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows the notices the server keeps at their place, whoever made them, once each however often they are listed', async () => {
+    const notice = (id: string, actorId: string | null, expiresInSeconds: number | null, afterSeq: number) =>
+      ({ id, conversationId: 'c1', actorId, type: 'timer' as const, expiresInSeconds, expiryMode: 'afterSend' as const, afterSeq, createdAt: `2026-01-01T09:00:0${afterSeq}.000Z` });
+    await openConversation(setup, [message({ id: 'm1', seq: 4 })], null, {}, [notice('n2', 'u1', null, 4), notice('n1', 'u2', 86_400, 3)]);
+    await vi.waitFor(() =>
+      expect(sut.notices().map(({ text, afterSeq }) => ({ text, afterSeq }))).toEqual([
+        { text: 'Bob set new messages to disappear 1 day after sending.', afterSeq: 3 },
+        { text: 'You turned off disappearing messages.', afterSeq: 4 },
+      ]),
+    );
+
+    // A change lists them again, with one more by an account erased since.
+    realtime.serve('conversation.updated', { conversationId: 'c1', userId: 'u2', defaultExpiresInSeconds: 60, defaultExpiryMode: 'afterSend' });
+    (await next((url) => url.startsWith('/api/conversations/c1/notices'))).flush({ items: [notice('n3', null, 60, 4), notice('n2', 'u1', null, 4)], nextCursor: null });
+    await vi.waitFor(() => expect(sut.notices().map((shown) => shown.id)).toEqual(['n1', 'n2', 'n3']));
+    expect(sut.notices()[2].text).toBe('Deleted user set new messages to disappear 1 minute after sending.');
   });
 });

@@ -3,6 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { type Provider, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { vi } from 'vitest';
+import type { ConversationNoticeDto } from '../../../sdk/models/conversation-notice-dto';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import { AuthStore } from '../../core/auth-store';
 import { Realtime } from '../../core/realtime';
@@ -10,6 +11,7 @@ import { FakeRealtime } from '../../core/realtime.fixtures';
 import { Toasts } from '../../shared/toasts';
 import { UploadsStore } from './attachments/uploads-store';
 import { ConversationStore } from './conversation-store';
+import { OUTBOX_INDEXED_DB } from './outbox/outbox';
 
 export interface ConversationStoreSetup {
   sut: ConversationStore;
@@ -26,6 +28,8 @@ export function setUpConversationStore(providers: Provider[] = []): Conversation
     providers: [
       provideHttpClient(),
       provideHttpClientTesting(),
+      // In memory: an IndexedDB another spec installed globally would carry entries over (outbox-db.spec.ts tests the storage).
+      { provide: OUTBOX_INDEXED_DB, useValue: null },
       ConversationStore,
       UploadsStore,
       { provide: Realtime, useValue: realtime },
@@ -56,6 +60,7 @@ export async function openConversation(
   messages: MessageDto[],
   nextCursor: string | null = null,
   conversation: object = {},
+  notices: ConversationNoticeDto[] = [],
 ): Promise<void> {
   const done = sut.open('c1');
   (await nextRequest(http, (url) => url === '/api/conversations/c1')).flush({
@@ -65,8 +70,20 @@ export async function openConversation(
     defaultExpiryMode: 'afterSend',
     peerLastReadSeq: 0,
     encrypted: false,
+    muted: false,
     ...conversation,
   });
   (await nextRequest(http, (url) => url === '/api/conversations/c1/messages?limit=50')).flush({ items: messages, nextCursor });
   await done;
+  (await nextRequest(http, (url) => url === '/api/conversations/c1/notices?limit=100')).flush({ items: notices, nextCursor: null });
+}
+
+/**
+ * Answers every notices request still open with an empty page: specs about something else need not
+ * follow the refreshes a reconnect or a change makes (conversation-store-timers.spec.ts does).
+ */
+export function answerNotices(http: HttpTestingController): void {
+  for (const request of http.match((candidate) => /^\/api\/conversations\/[^/]+\/notices/.test(candidate.url))) {
+    if (!request.cancelled) request.flush({ items: [], nextCursor: null });
+  }
 }

@@ -1,7 +1,7 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import type { FakeRealtime } from '../../core/realtime.fixtures';
-import { type ConversationStoreSetup, nextRequest, openConversation, setUpConversationStore } from './conversation-store.fixtures';
+import { answerNotices, type ConversationStoreSetup, nextRequest, openConversation, setUpConversationStore } from './conversation-store.fixtures';
 import type { ConversationStore } from './conversation-store';
 import { message } from './message.fixtures';
 
@@ -22,6 +22,7 @@ describe('ConversationStore', () => {
   });
 
   afterEach(() => {
+    answerNotices(http);
     http.verify();
     vi.useRealTimers();
   });
@@ -48,7 +49,7 @@ describe('ConversationStore', () => {
     expect(sut.hasOlder()).toBe(false);
   });
 
-  it('sends optimistically, marks a failure, and retries with the same clientId', async () => {
+  it('sends optimistically; an unreachable server leaves it pending, and a reconnect sends it again with the same clientId', async () => {
     sut.setVisibility(() => false);
     await open([]);
     const sending = sut.send('  Hello  ');
@@ -59,16 +60,44 @@ describe('ConversationStore', () => {
     const clientId = first.request.body.clientId;
     first.flush(null, { status: 0, statusText: 'Network error' });
     await sending;
-    expect(sut.messages()[0].state).toBe('failed');
-
-    const retrying = sut.retry(clientId);
+    await Promise.resolve();
     expect(sut.messages()[0].state).toBe('pending');
+
+    realtime.ready$.next({});
     const second = await next((url) => url === '/api/conversations/c1/messages');
     expect(second.request.body).toEqual({ clientId, body: 'Hello', expiresInSeconds: null });
     second.flush(message({ id: 'm9', clientId, senderId: 'u1', body: 'Hello', seq: 9 }));
-    await retrying;
+    (await next((url) => url === '/api/conversations/c1/messages?after=0&limit=50')).flush({ items: [], nextCursor: null });
+    await vi.waitFor(() => expect(sut.messages()[0]).toMatchObject({ state: 'sent', message: { id: 'm9' } }));
     expect(sut.messages()).toHaveLength(1);
-    expect(sut.messages()[0]).toMatchObject({ state: 'sent', message: { id: 'm9' } });
+    (await next((url) => url === '/api/conversations/c1')).flush({ id: 'c1', peer: null, defaultExpiresInSeconds: null, defaultExpiryMode: 'afterSend', encrypted: false });
+  });
+
+  it('shows the server’s reason for a refusal, keeps the message until it is discarded, and sends later ones meanwhile', async () => {
+    sut.setVisibility(() => false);
+    await open([]);
+    const first = sut.send('One');
+    const refused = await next((url) => url === '/api/conversations/c1/messages');
+    refused.flush({ code: 'BLOCKED', message: 'blocked' }, { status: 403, statusText: 'Forbidden' });
+    await first;
+    await vi.waitFor(() => expect(sut.messages()[0]).toMatchObject({ state: 'failed', refused: true, reason: expect.stringContaining('blocked') }));
+
+    void sut.send('Two');
+    const second = await next((url) => url === '/api/conversations/c1/messages');
+    expect(second.request.body.body).toBe('Two');
+    second.flush(message({ id: 'm2', clientId: second.request.body.clientId, senderId: 'u1', body: 'Two', seq: 2 }));
+    await vi.waitFor(() => expect(sut.messages().map((entry) => entry.state)).toEqual(['sent', 'failed']));
+
+    await sut.discard(sut.messages()[1].message.clientId);
+    expect(sut.messages().map((entry) => entry.message.body)).toEqual(['Two']);
+    http.expectNone((request) => request.url === '/api/conversations/c1/messages');
+  });
+
+  it('does not send a text longer than the server accepts', async () => {
+    await open([]);
+    await sut.send('x'.repeat(4001));
+    expect(sut.messages()).toHaveLength(0);
+    http.expectNone((request) => request.url === '/api/conversations/c1/messages');
   });
 
   it('matches its own message.created event to the optimistic copy by clientId', async () => {

@@ -1,7 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { signal } from '@angular/core';
-import { TestBed } from '@angular/core/testing';
+import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { expect, vi } from 'vitest';
 import type { MessageDto } from '../../../sdk/models/message-dto';
@@ -10,6 +10,7 @@ import { Realtime } from '../../core/realtime';
 import { FakeRealtime as SharedFakeRealtime } from '../../core/realtime.fixtures';
 import { Toasts } from '../../shared/toasts';
 import { Conversation } from './conversation';
+import { OUTBOX_INDEXED_DB } from './outbox/outbox';
 
 export class FakeRealtime extends SharedFakeRealtime {
   readonly typing = vi.fn();
@@ -47,6 +48,8 @@ export function setUpConversationPage(): { http: HttpTestingController; realtime
     providers: [
       provideHttpClient(),
       provideHttpClientTesting(),
+      // In memory: an IndexedDB another spec installed globally would carry entries over (outbox-db.spec.ts tests the storage).
+      { provide: OUTBOX_INDEXED_DB, useValue: null },
       provideRouter([]),
       { provide: Realtime, useValue: realtime },
       { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
@@ -67,7 +70,7 @@ export async function renderConversation(
   items: MessageDto[] = [],
   nextCursor: string | null = null,
   conversation: object = {},
-): Promise<{ element: HTMLElement; textarea: HTMLTextAreaElement; detect: () => void }> {
+): Promise<{ element: HTMLElement; textarea: HTMLTextAreaElement; detect: () => void; fixture: ComponentFixture<Conversation> }> {
   const next = (url: string) => nextRequest(http, url);
   const fixture = TestBed.createComponent(Conversation);
   fixture.componentRef.setInput('id', 'c1');
@@ -79,6 +82,7 @@ export async function renderConversation(
     defaultExpiryMode: 'afterSend',
     peerLastReadSeq: 0,
     encrypted: false,
+    muted: false,
     ...conversation,
   });
   (await next('/api/conversations/c1/messages?limit=50')).flush({ items, nextCursor });
@@ -88,7 +92,7 @@ export async function renderConversation(
     expect(element.textContent).toContain(items.length ? items[items.length - 1].body : 'No messages yet');
   });
   if (items.length) (await next('/api/conversations/c1/read')).flush(null);
-  return { element, textarea: element.querySelector('textarea')!, detect: () => fixture.detectChanges() };
+  return { element, textarea: element.querySelector('textarea')!, detect: () => fixture.detectChanges(), fixture };
 }
 
 /** jsdom lays nothing out: each message is 40 px tall in a 200 px high history that scrolls. */
@@ -96,7 +100,7 @@ export function fakeLayout(element: HTMLElement): HTMLElement {
   const history = element.querySelector<HTMLElement>('.history')!;
   let scrollTop = 0;
   Object.defineProperties(history, {
-    scrollHeight: { get: () => history.querySelectorAll('li').length * 40 },
+    scrollHeight: { get: () => history.querySelectorAll('li[data-testid="message"]').length * 40 },
     clientHeight: { get: () => 200 },
     scrollTop: {
       get: () => scrollTop,

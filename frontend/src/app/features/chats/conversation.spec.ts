@@ -2,6 +2,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import { FakeIntersectionObserver, type FakeRealtime, fakeLayout, nextRequest, press, renderConversation, setUpConversationPage, type } from './conversation.fixtures';
 import { message } from './message.fixtures';
+import { answerNotices } from './conversation-store.fixtures';
 
 describe('Conversation', () => {
   let http: HttpTestingController;
@@ -17,12 +18,21 @@ describe('Conversation', () => {
 
   afterEach(() => {
     vi.unstubAllGlobals();
+    answerNotices(http);
     http.verify();
   });
 
   it('shows the peer and an empty state', async () => {
     const { element } = await render();
     expect(element.querySelector('h1')?.textContent).toContain('Bob Builder');
+  });
+
+  it('puts the focus in the composer once the conversation has opened', async () => {
+    const { textarea, detect } = await render();
+    await vi.waitFor(() => {
+      detect();
+      expect(document.activeElement).toBe(textarea);
+    });
   });
 
   it('Shift+Enter keeps writing; Enter sends, shows the message as pending and clears the composer', async () => {
@@ -39,11 +49,77 @@ describe('Conversation', () => {
     detect();
     expect(element.textContent).toContain('Sending…');
     expect(textarea.value).toBe('');
-    request.flush(null, { status: 0, statusText: 'Network error' });
+    request.flush({ code: 'BLOCKED', message: 'blocked' }, { status: 403, statusText: 'Forbidden' });
     await vi.waitFor(() => {
       detect();
-      expect(element.textContent).toContain('Not sent.');
+      expect(element.querySelector('[data-testid="not-sent"]')?.textContent).toContain('Not sent. This conversation is read-only because one of you blocked the other.');
     });
+    (element.querySelector('button[aria-label="Discard unsent message: Hello"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => {
+      detect();
+      expect(element.querySelector('[data-testid="message"]')).toBeNull();
+    });
+  });
+
+  it('puts a refused message back in the composer to edit and send again', async () => {
+    const { element, textarea, detect } = await render();
+    type(textarea, 'Hello');
+    press(textarea, {});
+    (await next('/api/conversations/c1/messages')).flush({ code: 'NOT_FRIENDS', message: 'no' }, { status: 403, statusText: 'Forbidden' });
+    await vi.waitFor(() => {
+      detect();
+      expect(element.textContent).toContain('You are not friends with this person.');
+    });
+    (element.querySelector('button[aria-label="Edit and send again: Hello"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => {
+      detect();
+      expect(textarea.value).toBe('Hello');
+      expect(element.querySelector('[data-testid="message"]')).toBeNull();
+    });
+  });
+
+  it('keeps each conversation’s draft apart when another opens in the same pane, and ends an edit there', async () => {
+    const { textarea, detect, fixture } = await render();
+    const open = async (id: string) => {
+      fixture.componentRef.setInput('id', id);
+      detect();
+      (await next(`/api/conversations/${id}`)).flush({
+        id,
+        peer: { id: `peer-${id}`, username: `p${id}`, displayName: `Peer ${id}` },
+        defaultExpiresInSeconds: null,
+        defaultExpiryMode: 'afterSend',
+        peerLastReadSeq: 0,
+        encrypted: false,
+        muted: false,
+      });
+      (await next(`/api/conversations/${id}/messages?limit=50`)).flush({ items: [], nextCursor: null });
+      detect();
+    };
+    type(textarea, 'Only for Bob');
+    await open('c2');
+    expect(textarea.value).toBe('');
+    press(textarea, {});
+    http.expectNone('/api/conversations/c2/messages');
+
+    await open('c1');
+    expect(textarea.value).toBe('Only for Bob');
+  });
+
+  it('counts the characters near the limit and will not send more than the server accepts', async () => {
+    const { element, textarea, detect } = await render();
+    type(textarea, 'x'.repeat(3599));
+    detect();
+    expect(element.querySelector('[data-testid="counter"]')).toBeNull();
+    type(textarea, 'x'.repeat(3990));
+    detect();
+    expect(element.querySelector('[data-testid="counter"]')?.textContent).toContain('10 characters left');
+    type(textarea, 'x'.repeat(4001));
+    detect();
+    expect(element.querySelector('[data-testid="counter"]')?.textContent).toContain('1 character too many');
+    expect(textarea.getAttribute('aria-invalid')).toBe('true');
+    press(textarea, {});
+    http.expectNone('/api/conversations/c1/messages');
+    expect(textarea.value).toHaveLength(4001);
   });
 
   it('sends typing at most every few seconds while typing', async () => {
@@ -72,7 +148,7 @@ describe('Conversation', () => {
       (await next('/api/conversations/c1/messages?before=11&limit=50')).flush({ items: page(1, 10), nextCursor: null });
       await vi.waitFor(() => {
         detect();
-        expect(element.querySelectorAll('li')).toHaveLength(20);
+        expect(element.querySelectorAll('li[data-testid="message"]')).toHaveLength(20);
       });
       // Ten messages of 40 px were added above: "Message 11" is still where it was.
       expect(history.scrollTop).toBe(400);
@@ -91,7 +167,7 @@ describe('Conversation', () => {
       realtime.serve('message.created', message({ id: 'm11', clientId: 'k11', seq: 11, body: 'New' }));
       detect();
       (await next('/api/conversations/c1/read')).flush(null);
-      await vi.waitFor(() => expect(element.querySelectorAll('li')).toHaveLength(11));
+      await vi.waitFor(() => expect(element.querySelectorAll('li[data-testid="message"]')).toHaveLength(11));
       expect(history.scrollTop).toBe(0);
 
       history.scrollTop = history.scrollHeight;

@@ -4,46 +4,61 @@ import {
   ChangeDetectionStrategy,
   Component,
   computed,
+  DestroyRef,
   effect,
   type ElementRef,
   inject,
   Injector,
   input,
   signal,
+  untracked,
   viewChild,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
+import { ReplyBar } from './actions/reply-bar';
+import { moveRowFocus } from './actions/roving-rows';
+import { MessageDecryptor } from './message-decryptor';
+import type { ShownMessage } from './shown-message';
+import { buildTimeline, leadingNotices, type TimelineItem } from './timeline';
 import { Realtime } from '../../core/realtime';
 import { Icon } from '../../shared/icon';
 import { confirmAction } from '../../shared/confirm-dialog';
 import { InView } from '../../shared/in-view';
+import { Toasts } from '../../shared/toasts';
 import { FileDrop } from './attachments/file-drop';
 import { UploadsStore } from './attachments/uploads-store';
 import { Composer } from './composer';
 import { ConversationHeader } from './conversation-header';
+import { MuteToggle } from './mute-toggle';
 import { ConversationStore } from './conversation-store';
 import type { TimerSetting } from './expiry';
 import { MessageItem } from './message-item';
+import { Outbox } from './outbox/outbox';
 import { TimerPicker, type TimerScope } from './timer-picker';
+import { TrustNotices } from '../../core/crypto/trust-notices';
+import { placeTrustNotices, TrustNoticeItem } from './trust-notice';
+import { TrustWarning } from './trust-warning';
 
 /** Older messages start loading this far before the top is reached. */
 const PRELOAD_PX = 200;
 /** Within this distance of the bottom, new messages keep the view at the bottom. */
 const STICK_PX = 80;
+/** Pages of older messages loaded, at most, to find the message a reply answers. */
+const MAX_PAGES_TO_FIND = 10;
 
 /** The page of one conversation: wires its store to the header, the history, the picker and the composer. */
 @Component({
   selector: 'app-conversation',
-  imports: [Composer, ConversationHeader, Icon, InView, MatButtonModule, MatProgressSpinnerModule, MessageItem, TimerPicker],
+  imports: [Composer, ConversationHeader, Icon, InView, MatButtonModule, MatProgressSpinnerModule, MessageItem, MuteToggle, ReplyBar, TimerPicker, TrustNoticeItem, TrustWarning],
   providers: [ConversationStore, UploadsStore],
   hostDirectives: [FileDrop],
   changeDetection: ChangeDetectionStrategy.OnPush,
   host: { '(document:visibilitychange)': 'store.markRead()' },
   templateUrl: './conversation.html',
   styles: `
-    :host { display: flex; flex-direction: column; height: calc(100dvh - 64px); min-height: 0; position: relative; }
+    :host { display: flex; flex-direction: column; flex: 1; min-height: 0; position: relative; }
     .drop-zone { position: absolute; inset: 8px; z-index: 2; display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 8px;
       border: 3px dashed var(--mat-sys-primary); border-radius: 16px; pointer-events: none; --icon-size: 48px;
       background: color-mix(in srgb, var(--mat-sys-primary-container) 88%, transparent); color: var(--mat-sys-on-primary-container); font: var(--mat-sys-title-medium); }
@@ -53,6 +68,10 @@ const STICK_PX = 80;
     .empty, .error { text-align: center; color: var(--mat-sys-on-surface-variant); font: var(--mat-sys-body-medium); }
     .error { color: var(--mat-sys-error); }
     .messages { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
+    .day { align-self: center; margin: 8px 0 2px; padding: 2px 12px; border-radius: 12px; font: var(--mat-sys-label-medium);
+      background: var(--mat-sys-surface-container); color: var(--mat-sys-on-surface-variant); }
+    .notice { align-self: center; text-align: center; font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); padding: 2px 12px; }
+    .latest { position: absolute; right: 16px; bottom: 96px; z-index: 1; }
   `,
 })
 export class Conversation {
@@ -62,8 +81,11 @@ export class Conversation {
   protected readonly uploads = inject(UploadsStore);
   protected readonly drop = inject(FileDrop);
   protected readonly realtime = inject(Realtime);
+  protected readonly outbox = inject(Outbox);
   private readonly injector = inject(Injector);
   private readonly dialog = inject(MatDialog);
+  private readonly toasts = inject(Toasts);
+  private readonly destroyRef = inject(DestroyRef);
   private readonly history = viewChild<ElementRef<HTMLElement>>('history');
   protected readonly composer = viewChild.required(Composer);
   private pickerOpener: HTMLElement | null = null;
@@ -72,15 +94,67 @@ export class Conversation {
   protected readonly pickerScope = signal<TimerScope | null>(null);
   /** Whether the view was at (or near) the bottom at the last scroll, so new messages keep it there. */
   private atBottom = true;
+  /** The same, for the template: away from the bottom, "Jump to latest" shows. */
+  protected readonly awayFromBottom = signal(false);
+  /** The newest message when the view left the bottom; those after it count as new. */
+  private readonly awaySeq = signal(0);
+  private readonly decryptor = inject(MessageDecryptor);
+  private readonly messageList = viewChild<ElementRef<HTMLElement>>('messageList');
+  /** The message the next one answers, shown above the composer; null for a plain message. */
+  protected readonly replyingTo = signal<ShownMessage | null>(null);
+  /** The row holding the history's Tab stop (by clientId); the newest when none was focused. */
+  private readonly focusedRow = signal<string | null>(null);
+  /** The message just jumped to from a reply's quote. */
+  protected readonly highlightedId = signal<string | null>(null);
+  protected readonly nameOf = (senderId: string): string => (senderId === this.store.myId() ? 'You' : this.peerName() || 'Deleted user');
+  /** Messages with their reactions, replies' targets and day labels. */
+  protected readonly timeline = computed<TimelineItem[]>(() => {
+    const context = {
+      me: this.store.myId(),
+      nameOf: this.nameOf,
+      keyOf: (entry: ShownMessage) => {
+        const shown = this.decryptor.contentOf(entry.message);
+        return shown.kind === 'ok' && shown.content.type === 'reaction' ? (shown.content.key ?? null) : null;
+      },
+      now: new Date(),
+    };
+    return buildTimeline(this.store.messages(), context, this.store.notices());
+  });
+  /** Changes made before the first loaded message (or in an empty history). */
+  protected readonly firstNotices = computed(() => leadingNotices(this.timeline(), this.store.notices()));
+  protected readonly activeRow = computed(() => {
+    const items = this.timeline();
+    const focused = this.focusedRow();
+    return items.some((item) => item.entry.message.clientId === focused) ? focused : (items.at(-1)?.entry.message.clientId ?? null);
+  });
+  /** Messages from the peer that arrived while the view was away from the bottom. */
+  protected readonly newCount = computed(() => {
+    if (!this.awayFromBottom()) return 0;
+    const since = this.awaySeq();
+    return this.timeline().filter(({ entry }) => entry.state === 'sent' && entry.message.seq > since && entry.message.senderId !== this.store.myId()).length;
+  });
   /** The history's height before older messages were added above, to keep the view where it was. */
   private heightBeforeOlder: number | null = null;
   private openedId: string | null = null;
+  /** Unsent text of the other conversations opened in this pane, in memory only. */
+  private readonly drafts = new Map<string, string>();
   /** The peer erased their account: the history stays readable, but nobody is there to write to. */
   protected readonly peerGone = computed(() => this.store.conversation()?.peer === null);
+  /** Why nothing can be written here, live: a block, an unfriend or an erasure updates the conversation. */
+  protected readonly readOnly = computed(() => (this.peerGone() ? 'peer-gone' : (this.store.conversation()?.readOnly ?? null)));
   protected readonly peerName = computed(() => {
     const conversation = this.store.conversation();
     if (!conversation) return '';
     return conversation.peer?.displayName ?? 'Deleted user';
+  });
+
+  private readonly trustNotices = inject(TrustNotices);
+  /** "You verified …" and "… identity changed" lines, among the messages by time. */
+  protected readonly notices = computed(() => {
+    const peerId = this.store.conversation()?.peer?.id;
+    const notices = peerId ? this.trustNotices.notices().filter((notice) => notice.peerId === peerId) : [];
+    // Placed among the rows the history shows: a reaction is no row of its own.
+    return placeTrustNotices(this.timeline().map((item) => item.entry), notices, this.store.hasOlder());
   });
 
   constructor() {
@@ -89,14 +163,31 @@ export class Conversation {
     effect(() => {
       const id = this.id();
       if (id !== this.openedId) {
-        // Files picked for another conversation are not sent to this one.
-        if (this.openedId !== null) this.uploads.clear();
+        if (this.openedId !== null) {
+          // Files, a recording, an edit or text meant for another conversation are not sent to this one;
+          // each conversation keeps its own draft while the page lives.
+          this.uploads.clear();
+          const left = untracked(() => this.composer()).swapDraft(this.drafts.get(id) ?? '');
+          if (left) this.drafts.set(this.openedId, left);
+          else this.drafts.delete(this.openedId);
+        }
         this.openedId = id;
         this.atBottom = true;
+        this.awayFromBottom.set(false);
+        this.replyingTo.set(null);
+        this.focusedRow.set(null);
         this.heightBeforeOlder = null;
         this.pickerScope.set(null);
         void this.store.open(id);
       }
+    });
+    // Once a conversation has loaded, the composer takes the focus, so the user can write at once.
+    let focusedFor: string | null = null;
+    afterRenderEffect(() => {
+      const loadedId = this.store.loaded() ? this.store.conversation()?.id : null;
+      if (!loadedId || loadedId === focusedFor) return;
+      focusedFor = loadedId;
+      if (!this.readOnly()) this.composer().focus();
     });
     // Newest at the bottom: follow new messages while the view is at the bottom; when older ones were
     // added above, keep the messages that were on screen where they were.
@@ -111,11 +202,88 @@ export class Conversation {
       }
       if (this.atBottom) element.scrollTop = element.scrollHeight;
     });
+    // Reactions are not rendered as rows, so their content is asked for here.
+    effect(() => this.decryptor.request(this.store.messages().filter((entry) => entry.message.kind === 'reaction').map((entry) => entry.message)));
+    // Images and videos get their size after the render: at the bottom, the view follows them there.
+    afterNextRender(() => {
+      const list = this.messageList()?.nativeElement;
+      if (!list || typeof ResizeObserver === 'undefined') return;
+      const observer = new ResizeObserver(() => {
+        const element = this.history()?.nativeElement;
+        if (element && this.atBottom && this.heightBeforeOlder === null) element.scrollTop = element.scrollHeight;
+      });
+      observer.observe(list);
+      this.destroyRef.onDestroy(() => observer.disconnect());
+    });
   }
 
   protected onScroll(): void {
     const element = this.history()?.nativeElement;
-    if (element) this.atBottom = element.scrollHeight - element.scrollTop - element.clientHeight <= STICK_PX;
+    if (!element) return;
+    this.atBottom = element.scrollHeight - element.scrollTop - element.clientHeight <= STICK_PX;
+    if (this.atBottom === !this.awayFromBottom()) return;
+    if (!this.atBottom) this.awaySeq.set(Math.max(0, ...this.timeline().filter((item) => item.entry.state === 'sent').map((item) => item.entry.message.seq)));
+    this.awayFromBottom.set(!this.atBottom);
+  }
+
+  protected jumpToLatest(): void {
+    const element = this.history()?.nativeElement;
+    if (!element) return;
+    this.atBottom = true;
+    this.awayFromBottom.set(false);
+    element.scrollTop = element.scrollHeight;
+    this.composer().focus();
+  }
+
+  protected onRowsKeydown(event: KeyboardEvent): void {
+    const list = this.messageList()?.nativeElement;
+    if (list) moveRowFocus(event, list);
+  }
+
+  protected onRowFocus(clientId: string): void {
+    this.focusedRow.set(clientId);
+  }
+
+  protected startReply(entry: ShownMessage): void {
+    this.replyingTo.set(entry);
+    this.composer().focus();
+  }
+
+  /** Adds the reaction, or removes yours when you already reacted with that emoji. */
+  protected toggleReaction(item: TimelineItem, key: string): void {
+    const group = item.reactions.find((candidate) => candidate.key === key);
+    if (group?.mine) void this.store.remove(group.mine);
+    else if (!group?.reacted) void this.store.react(item.entry.message.id, key);
+  }
+
+  protected async confirmRemove(entry: ShownMessage): Promise<void> {
+    const confirmed = await confirmAction(this.dialog, {
+      title: 'Delete this message?',
+      message: `It will be deleted for you and ${this.peerName()}, with its reactions. This cannot be undone.`,
+      confirm: 'Delete',
+    });
+    if (!confirmed) return;
+    if (this.replyingTo()?.message.id === entry.message.id) this.replyingTo.set(null);
+    await this.store.remove(entry.message.id);
+  }
+
+  /** Scrolls to the message a reply answers (loading older pages to find it) and highlights it. */
+  protected async jumpTo(messageId: string | null): Promise<void> {
+    const list = this.messageList()?.nativeElement;
+    if (!list || !messageId) return;
+    const find = () => list.querySelector<HTMLElement>(`li[data-message-id="${CSS.escape(messageId)}"]`);
+    for (let page = 0; !find() && this.store.hasOlder() && page < MAX_PAGES_TO_FIND; page++) {
+      await this.loadOlder();
+      await new Promise<void>((resolve) => afterNextRender(() => resolve(), { injector: this.injector }));
+    }
+    const row = find();
+    if (!row) {
+      this.toasts.info('The original message is no longer in this conversation.');
+      return;
+    }
+    row.scrollIntoView?.({ block: 'center' });
+    row.focus({ preventScroll: true });
+    this.highlightedId.set(messageId);
   }
 
   protected onTopInView(visible: boolean): void {
@@ -168,9 +336,18 @@ export class Conversation {
     if (confirmed) await this.store.turnOnEncryption();
   }
 
+  /** A refused message back in the composer: it leaves the history and goes again, as new, once sent. */
+  protected async editAndResend(clientId: string, text: string): Promise<void> {
+    await this.store.discard(clientId);
+    this.composer().startDraft(text);
+  }
+
   protected send(text: string): void {
     this.atBottom = true;
+    this.awayFromBottom.set(false);
     if (this.pickerScope() === 'message') this.pickerScope.set(null);
-    void this.store.send(text, this.uploads.take());
+    const replyTo = this.replyingTo()?.message.id ?? null;
+    this.replyingTo.set(null);
+    void this.store.send(text, this.uploads.take(), replyTo);
   }
 }

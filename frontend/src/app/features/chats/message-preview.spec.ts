@@ -1,6 +1,6 @@
 import type { AttachmentDto } from '../../../sdk/models/attachment-dto';
 import type { MessageDto } from '../../../sdk/models/message-dto';
-import { messagePreview } from './message-preview';
+import { contentPreview, messagePreview } from './message-preview';
 
 function message(overrides: Partial<MessageDto>): MessageDto {
   return {
@@ -28,6 +28,25 @@ describe('messagePreview', () => {
     expect(messagePreview(message({ body: '', attachments: [attachment('image'), attachment('image')] }))).toBe('📷 Photo (2)');
     expect(messagePreview(message({ body: null, attachments: [attachment('file'), attachment('file')] }))).toBe('📎 2 files');
     expect(messagePreview(message({ body: null, attachments: [attachment('image'), attachment('file')] }))).toBe('📎 2 files');
+  });
+
+  it('calls a recording of the voice recorder a voice message, with its length, unlike another audio file', () => {
+    const voice = (durationSeconds: number | null) => ({ ...attachment('audio', 'voice-message-2026-12-06-10-20-30.webm'), durationSeconds });
+    expect(messagePreview(message({ body: null, attachments: [voice(5.2)] }))).toBe('🎤 Voice message (0:05)');
+    expect(messagePreview(message({ body: null, attachments: [voice(75)] }))).toBe('🎤 Voice message (1:15)');
+    expect(messagePreview(message({ body: null, attachments: [voice(null)] }))).toBe('🎤 Voice message');
+    expect(messagePreview(message({ body: null, attachments: [{ ...attachment('audio', 'song.webm'), durationSeconds: 5 }] }))).toBe('🎵 Audio');
+    expect(messagePreview(message({ body: null, attachments: [attachment('file', 'voice-message-2026-12-06-10-20-30.webm')] }))).toBe(
+      '📎 voice-message-2026-12-06-10-20-30.webm',
+    );
+  });
+
+  it('reads a decrypted voice message the same way', () => {
+    const content = {
+      type: 'text' as const,
+      attachments: [{ id: 'a1', mimetype: 'audio/webm', name: 'voice-message-2026-12-06-10-20-30.m4a', size: 10, durationSeconds: 4.6, key: {} as never, iv: '', hashes: { sha256: '' }, v: 'v2' as const }],
+    };
+    expect(contentPreview(content as never)).toBe('🎤 Voice message (0:05)');
   });
 
   it('puts the kind before the text of a message with attachments', () => {

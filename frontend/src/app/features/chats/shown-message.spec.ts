@@ -25,6 +25,14 @@ describe('shown messages', () => {
 
       expect(sut.map((entry) => entry.message.body)).toEqual(['Edited', null]);
     });
+
+    it('shows one message per sender and clientId: a second record of it (a replay under a new id) is left out', () => {
+      const original = sent({ id: 'm1', clientId: 'k1', seq: 1 });
+
+      const sut = mergeMessages([original], [message({ id: 'm9', clientId: 'k1', seq: 9 }), message({ id: 'm3', clientId: 'k1', senderId: 'u1', seq: 3 })]);
+
+      expect(sut.map((entry) => entry.message.id)).toEqual(['m1', 'm3']);
+    });
   });
 
   describe('startReadClocks', () => {

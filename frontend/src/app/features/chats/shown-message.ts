@@ -9,12 +9,24 @@ export interface ShownMessage {
   state: 'sent' | 'pending' | 'failed';
   /** The files an unsent message is still uploading (or failed to); the server's copy has its attachments. */
   uploads?: readonly Upload[];
+  /** Why it was not sent, in words. */
+  reason?: string;
+  /** Refused by the server (kept in the outbox until the user retries, edits or discards it). */
+  refused?: boolean;
+  /** It failed for want of the network: it goes again by itself on reconnect. */
+  retryable?: boolean;
 }
 
 const isSent = (entry: ShownMessage) => entry.state === 'sent';
 
+/** What a new message is besides text: a reply (`relatesTo` its target) or a reaction (its emoji as the body). */
+export interface Relation {
+  kind: 'message' | 'reaction';
+  relatesTo: string;
+}
+
 /** The copy shown at once while a new message is on its way, sent later with this `clientId` and timer. */
-export function optimisticMessage(conversationId: string, senderId: string, body: string, timer: TimerSetting): MessageDto {
+export function optimisticMessage(conversationId: string, senderId: string, body: string, timer: TimerSetting, relation?: Relation): MessageDto {
   return {
     id: `local-${randomUuid()}`,
     clientId: randomUuid(),
@@ -23,8 +35,8 @@ export function optimisticMessage(conversationId: string, senderId: string, body
     body: body || null,
     ciphertext: null,
     senderDeviceId: null,
-    kind: 'message',
-    relatesTo: null,
+    kind: relation?.kind ?? 'message',
+    relatesTo: relation?.relatesTo ?? null,
     attachments: [],
     createdAt: new Date().toISOString(),
     deleted: false,
@@ -36,10 +48,20 @@ export function optimisticMessage(conversationId: string, senderId: string, body
   };
 }
 
-/** Server copies replace the optimistic or older copy of the same message, or are added; oldest first. */
+/** The entries without the reactions to `messageId` (deleting a message takes them along on the server). */
+export function withoutReactionsTo(entries: ShownMessage[], messageId: string): ShownMessage[] {
+  const kept = entries.filter((entry) => entry.message.kind !== 'reaction' || entry.message.relatesTo !== messageId);
+  return kept.length === entries.length ? entries : kept;
+}
+
+/**
+ * Server copies replace the optimistic or older copy of the same message, or are added; oldest first.
+ * The server keeps one message per sender and clientId: a second one (another id) is a copy, not shown.
+ */
 export function mergeMessages(entries: readonly ShownMessage[], messages: readonly MessageDto[]): ShownMessage[] {
   const result = [...entries];
   for (const message of messages) {
+    if (result.some((entry) => entry.state === 'sent' && entry.message.id !== message.id && entry.message.clientId === message.clientId && entry.message.senderId === message.senderId)) continue;
     const index = result.findIndex(
       (entry) => entry.message.id === message.id || (entry.state !== 'sent' && entry.message.clientId === message.clientId),
     );
@@ -86,4 +108,11 @@ export function newestSentSeq(entries: readonly ShownMessage[]): number {
 /** Whether the entry is an unsent message left with neither text nor files (the user cancelled them). */
 export function isEmptyFailure(entry: ShownMessage): boolean {
   return entry.state === 'failed' && !entry.message.body && (entry.uploads ?? []).every((upload) => upload.state() === 'cancelled');
+}
+
+/** Your newest sent message the reader has read up to `readSeq`, the one that carries "Seen"; null when none. */
+export function seenMessageId(entries: readonly ShownMessage[], me: string | null, readSeq: number): string | null {
+  const mine = entries.filter((entry) => isSent(entry) && entry.message.senderId === me && !entry.message.deleted && entry.message.kind !== 'reaction');
+  const last = mine[mine.length - 1];
+  return last && last.message.seq <= readSeq ? last.message.id : null;
 }

@@ -10,7 +10,7 @@ import { FakeRealtime } from '../../core/realtime.fixtures';
 import { Toasts } from '../../shared/toasts';
 import { FriendsPage } from './friends-page';
 
-const bob: FriendDto = { id: 'u2', username: 'bob', displayName: 'Bob Builder', statusMessage: 'On holiday', friendsSince: '2026-01-01T10:00:00.000Z' };
+const bob: FriendDto = { id: 'u2', username: 'bob', displayName: 'Bob Builder', avatarVersion: null, statusMessage: 'On holiday', friendsSince: '2026-01-01T10:00:00.000Z' };
 
 describe('FriendsPage', () => {
   let fixture: ComponentFixture<FriendsPage>;

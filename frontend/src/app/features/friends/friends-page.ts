@@ -49,7 +49,7 @@ import { UserSearch } from './user-search';
               @for (request of store.incoming(); track request.id) {
                 @let busy = store.isBusy(request.from.id);
                 <li>
-                  <app-person-row [name]="request.from.displayName" [username]="request.from.username" [detail]="'asked ' + when(request.createdAt)">
+                  <app-person-row [user]="request.from" [name]="request.from.displayName" [username]="request.from.username" [detail]="'asked ' + when(request.createdAt)">
                     <button mat-flat-button type="button" [disabled]="busy" [attr.aria-label]="'Accept friend request from ' + request.from.displayName" (click)="store.accept(request)">
                       <app-icon matButtonIcon name="check" class="button-icon" />Accept
                     </button>
@@ -66,7 +66,7 @@ import { UserSearch } from './user-search';
             <ul class="list" aria-label="Sent requests">
               @for (request of store.outgoing(); track request.id) {
                 <li>
-                  <app-person-row [name]="request.to.displayName" [username]="request.to.username" [detail]="'sent ' + when(request.createdAt)">
+                  <app-person-row [user]="request.to" [name]="request.to.displayName" [username]="request.to.username" [detail]="'sent ' + when(request.createdAt)">
                     <button mat-button type="button" [disabled]="store.isBusy(request.to.id)" [attr.aria-label]="'Cancel friend request to ' + request.to.displayName" (click)="store.cancel(request)">
                       Cancel request
                     </button>
@@ -95,7 +95,7 @@ import { UserSearch } from './user-search';
               @for (friend of store.friends(); track friend.id) {
                 @let busy = store.isBusy(friend.id);
                 <li>
-                  <app-person-row [name]="friend.displayName" [username]="friend.username" [detail]="friend.statusMessage" [online]="store.isOnline(friend.id)">
+                  <app-person-row [user]="friend" [name]="friend.displayName" [username]="friend.username" [detail]="friend.statusMessage" [online]="store.isOnline(friend.id)">
                     <button mat-flat-button type="button" [disabled]="busy" [attr.aria-label]="'Message ' + friend.displayName" (click)="message(friend)">
                       <app-icon matButtonIcon name="chat" class="button-icon" />Message
                     </button>

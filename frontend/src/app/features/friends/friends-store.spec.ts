@@ -10,10 +10,10 @@ import { FakeRealtime } from '../../core/realtime.fixtures';
 import { Toasts } from '../../shared/toasts';
 import { FriendsStore } from './friends-store';
 
-const me = { id: 'u1', username: 'alice', displayName: 'Alice' };
-const bob = { id: 'u2', username: 'bob', displayName: 'Bob' };
-const carol = { id: 'u3', username: 'carol', displayName: 'Carol' };
-const dave = { id: 'u4', username: 'dave', displayName: 'Dave' };
+const me = { id: 'u1', username: 'alice', displayName: 'Alice', avatarVersion: null as string | null };
+const bob = { id: 'u2', username: 'bob', displayName: 'Bob', avatarVersion: null as string | null };
+const carol = { id: 'u3', username: 'carol', displayName: 'Carol', avatarVersion: null as string | null };
+const dave = { id: 'u4', username: 'dave', displayName: 'Dave', avatarVersion: null as string | null };
 
 function friend(user: typeof bob, statusMessage = ''): FriendDto {
   return { ...user, statusMessage, friendsSince: '2026-01-01T10:00:00.000Z' };

@@ -108,6 +108,20 @@ export class FriendsStore {
       if (theyAccepted) this.toasts.info(`${friend.displayName} accepted your friend request.`);
     });
     this.realtime.on('presence').pipe(takeUntilDestroyed(destroyRef)).subscribe(({ userId, online }) => this.setOnline(userId, online));
+    // What the other person did, on this screen at once: unfriended (or blocked: it looks the same), declined, cancelled, erased.
+    for (const name of ['friend.removed', 'user.erased'] as const) {
+      this.realtime.on(name).pipe(takeUntilDestroyed(destroyRef)).subscribe(({ userId }) => {
+        this.removeFriend(userId);
+        this.removeRequests(userId);
+      });
+    }
+    this.realtime.on('friend.request.removed').pipe(takeUntilDestroyed(destroyRef)).subscribe(({ id }) => {
+      this.incomingItems.update((items) => items.filter((item) => item.id !== id));
+      this.outgoingItems.update((items) => items.filter((item) => item.id !== id));
+    });
+    // A block or unblock made on another device of this user.
+    this.realtime.on('block.changed').pipe(takeUntilDestroyed(destroyRef)).subscribe(() => void this.refresh());
+    this.realtime.on('user.updated').pipe(takeUntilDestroyed(destroyRef)).subscribe((user) => this.applyProfile(user));
   }
 
   relationOf(userId: string): Relation {
@@ -211,7 +225,7 @@ export class FriendsStore {
       // Blocking ends the friendship and any pending requests (the server did the same).
       this.removeFriend(user.id);
       this.removeRequests(user.id);
-      const summary = { id: user.id, username: user.username, displayName: user.displayName };
+      const summary = { id: user.id, username: user.username, displayName: user.displayName, avatarVersion: null };
       this.blockedItems.update((items) => [{ user: summary, blockedAt: new Date().toISOString() }, ...items.filter((item) => item.user.id !== user.id)]);
       this.toasts.info(`Blocked ${user.displayName}.`);
     });
@@ -270,6 +284,17 @@ export class FriendsStore {
     this.friendItems.update((items) =>
       [...items.filter((item) => item.id !== friend.id), friend].sort((a, b) => a.username.localeCompare(b.username)),
     );
+  }
+
+  /** A new name or picture wherever the person is listed. */
+  private applyProfile(user: UserSummaryDto): void {
+    const { displayName, avatarVersion } = user;
+    const same = (other: UserSummaryDto) => other.id === user.id;
+    this.friendItems.update((items) => items.map((item) => (same(item) ? { ...item, displayName, avatarVersion } : item)));
+    const request = (item: FriendRequestDto) =>
+      same(item.from) ? { ...item, from: { ...item.from, displayName, avatarVersion } } : same(item.to) ? { ...item, to: { ...item.to, displayName, avatarVersion } } : item;
+    this.incomingItems.update((items) => items.map(request));
+    this.outgoingItems.update((items) => items.map(request));
   }
 
   private removeFriend(userId: string): void {

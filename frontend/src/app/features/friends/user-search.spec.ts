@@ -6,8 +6,8 @@ import type { UserSummaryDto } from '../../../sdk/models/user-summary-dto';
 import { FriendsStore, type Relation } from './friends-store';
 import { SEARCH_DEBOUNCE_MS, UserSearch } from './user-search';
 
-const bob: UserSummaryDto = { id: 'u2', username: 'bob', displayName: 'Bob Builder' };
-const bobby: UserSummaryDto = { id: 'u3', username: 'bobby', displayName: 'Bobby Tables' };
+const bob: UserSummaryDto = { id: 'u2', username: 'bob', displayName: 'Bob Builder', avatarVersion: null };
+const bobby: UserSummaryDto = { id: 'u3', username: 'bobby', displayName: 'Bobby Tables', avatarVersion: null };
 
 class FakeFriendsStore {
   readonly relations = new Map<string, Relation>();

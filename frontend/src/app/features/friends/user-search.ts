@@ -50,7 +50,7 @@ type SearchState =
           spellcheck="false"
           [attr.maxlength]="maxLength"
           placeholder="Name or username"
-          aria-controls="search-results"
+          [attr.aria-controls]="active() ? 'search-results' : null"
           [value]="query()"
           (input)="onInput($any($event.target).value)"
           (keydown.escape)="clear()"
@@ -91,7 +91,7 @@ type SearchState =
               @let relation = store.relationOf(user.id);
               @let busy = store.isBusy(user.id);
               <li>
-                <app-person-row [name]="user.displayName" [username]="user.username" [online]="store.isOnline(user.id)">
+                <app-person-row [user]="user" [name]="user.displayName" [username]="user.username" [online]="store.isOnline(user.id)">
                   @switch (relation.kind) {
                     @case ('friend') {
                       <span class="tag">Friends</span>

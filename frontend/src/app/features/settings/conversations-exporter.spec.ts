@@ -28,13 +28,15 @@ function conversation(id: string, overrides: Partial<ConversationDto> = {}): Con
   return {
     id,
     encrypted: true,
-    peer: { id: 'u2', username: 'bob', displayName: 'Bob' },
+    peer: { id: 'u2', username: 'bob', displayName: 'Bob', avatarVersion: null },
+    muted: false,
     defaultExpiresInSeconds: null,
     defaultExpiryMode: 'afterSend',
     lastActivityAt: '2026-12-01T10:00:00.000Z',
     lastMessage: null,
     peerLastReadSeq: 0,
     unreadCount: 0,
+    readOnly: null,
     ...overrides,
   };
 }

@@ -6,22 +6,22 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import type { UpdateProfileDto } from '../../../sdk/models/update-profile-dto';
 import { describeError } from '../../core/api-errors';
-import { Avatar } from '../../shared/avatar';
 import { Toasts } from '../../shared/toasts';
 import { DISPLAY_NAME_MAX, displayNameValidators, STATUS_MAX, statusValidators } from './settings-rules';
+import { ProfilePicture } from './profile-picture';
 import { SettingsStore } from './settings-store';
 
 @Component({
   selector: 'app-profile-form',
-  imports: [ReactiveFormsModule, MatFormFieldModule, MatInputModule, MatButtonModule, MatProgressSpinnerModule, Avatar],
+  imports: [ReactiveFormsModule, MatFormFieldModule, MatInputModule, MatButtonModule, MatProgressSpinnerModule, ProfilePicture],
   changeDetection: ChangeDetectionStrategy.OnPush,
   styleUrl: './settings-section.scss',
   template: `
     <section class="card" aria-labelledby="profile-title">
       <h2 id="profile-title">Profile</h2>
       @if (store.user(); as user) {
+        <app-profile-picture />
         <div class="who">
-          <app-avatar [name]="form.controls.displayName.value || user.displayName" />
           <div>
             <div class="username" data-testid="username">&#64;{{ user.username }}</div>
             <p class="hint">Your username cannot be changed. Friends see your display name and status.</p>

@@ -50,6 +50,9 @@ describe('SettingsPage', () => {
     element = fixture.nativeElement as HTMLElement;
     await fixture.whenStable();
     http.expectOne('/api/users/me').flush({ ...authResponse('x').user, statusMessage: 'Curious' });
+    http.expectOne('/api/sessions').flush({ items: [] });
+    http.expectOne('/api/auth/2fa').flush({ totpEnabled: false, recoveryCodesLeft: 0, required: false });
+    http.expectOne('/api/auth/passkeys').flush({ items: [] });
     await vi.waitFor(() => expect(auth.user()?.statusMessage).toBe('Curious'));
     await fixture.whenStable();
   });

@@ -9,12 +9,13 @@ import { RequestBuilder } from '../../request-builder';
 
 import { AuthResponseDto } from '../../models/auth-response-dto';
 import { LoginDto } from '../../models/login-dto';
+import { MfaRequiredDto } from '../../models/mfa-required-dto';
 
 export interface AuthLogin$Params {
       body: LoginDto
 }
 
-export function authLogin(http: HttpClient, rootUrl: string, params: AuthLogin$Params, context?: HttpContext): Observable<StrictHttpResponse<AuthResponseDto>> {
+export function authLogin(http: HttpClient, rootUrl: string, params: AuthLogin$Params, context?: HttpContext): Observable<StrictHttpResponse<(AuthResponseDto | MfaRequiredDto)>> {
   const rb = new RequestBuilder(rootUrl, authLogin.PATH, 'post');
   if (params) {
     rb.body(params.body, 'application/json');
@@ -25,7 +26,7 @@ export function authLogin(http: HttpClient, rootUrl: string, params: AuthLogin$P
   ).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return r as StrictHttpResponse<AuthResponseDto>;
+      return r as StrictHttpResponse<(AuthResponseDto | MfaRequiredDto)>;
     })
   );
 }

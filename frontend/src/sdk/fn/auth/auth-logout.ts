@@ -10,10 +10,14 @@ import { RequestBuilder } from '../../request-builder';
 import { RefreshTokenDto } from '../../models/refresh-token-dto';
 
 export interface AuthLogout$Params {
-      body: RefreshTokenDto
+  
+    /**
+     * Only for a client that keeps the refresh token itself rather than in the cookie
+     */
+    body?: RefreshTokenDto
 }
 
-export function authLogout(http: HttpClient, rootUrl: string, params: AuthLogout$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+export function authLogout(http: HttpClient, rootUrl: string, params?: AuthLogout$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
   const rb = new RequestBuilder(rootUrl, authLogout.PATH, 'post');
   if (params) {
     rb.body(params.body, 'application/json');

@@ -12,6 +12,11 @@ import { SendMessageDto } from '../../models/send-message-dto';
 
 export interface MessagesSend$Params {
   id: string;
+
+/**
+ * The id of the sender's own connected socket, which then gets no `message.created` for this message (it has the answer); the sender's other sockets still do
+ */
+  'X-Socket-Id'?: string;
       body: SendMessageDto
 }
 
@@ -19,6 +24,7 @@ export function messagesSend(http: HttpClient, rootUrl: string, params: Messages
   const rb = new RequestBuilder(rootUrl, messagesSend.PATH, 'post');
   if (params) {
     rb.path('id', params.id, {});
+    rb.header('X-Socket-Id', params['X-Socket-Id'], {});
     rb.body(params.body, 'application/json');
   }
 

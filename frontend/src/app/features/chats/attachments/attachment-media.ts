@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, input, linkedSignal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input, linkedSignal, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { fileSize } from '../../../shared/file-size';
@@ -24,11 +24,13 @@ export const AUTOLOAD_MEDIA_BYTES = 4 * 1024 * 1024;
       </button>
     } @else if (file.url(); as url) {
       @if (item.kind === 'video') {
-        <video controls preload="metadata" [autoplay]="autoplay()" [src]="url" [attr.aria-label]="item.name" data-testid="video"></video>
+        <video controls preload="metadata" [autoplay]="autoplay()" [src]="url" [attr.aria-label]="item.name" data-testid="video"
+          (loadedmetadata)="metadata($event)" (durationchange)="metadata($event)" (timeupdate)="progress($event)"></video>
       } @else {
-        <audio controls preload="metadata" [autoplay]="autoplay()" [src]="url" [attr.aria-label]="item.name" data-testid="audio"></audio>
+        <audio controls preload="metadata" [autoplay]="autoplay()" [src]="url" [attr.aria-label]="item.name" data-testid="audio"
+          (loadedmetadata)="metadata($event)" (durationchange)="metadata($event)" (timeupdate)="progress($event)"></audio>
       }
-      <span class="caption">{{ item.name }} · {{ details() }}</span>
+      <span class="caption" data-testid="media-caption">{{ item.name }} · {{ playing() ?? details() }}</span>
     } @else if (file.failed()) {
       <p class="error" role="alert">
         {{ item.name }} could not be loaded.
@@ -64,10 +66,32 @@ export class AttachmentMedia {
   protected readonly autoplay = computed(() => this.attachment().size > AUTOLOAD_MEDIA_BYTES);
   protected readonly file = attachmentUrl(() => (this.requested() ? { attachment: this.attachment(), variant: 'original', keep: this.keep() } : null));
   protected readonly size = computed(() => fileSize(this.attachment().size));
+  /** The length the player found in the file, for a file whose content did not say. */
+  private readonly loadedSeconds = signal<number | null>(null);
+  /** Where playback is, once it has started. */
+  private readonly position = signal(0);
+  /** The length: from the content when it says, else from the file once its metadata has loaded. */
+  private readonly seconds = computed(() => this.attachment().durationSeconds || this.loadedSeconds());
   protected readonly details = computed(() => {
-    const seconds = this.attachment().durationSeconds;
+    const seconds = this.seconds();
     return seconds ? `${duration(seconds)} · ${this.size()}` : this.size();
   });
+  /** "0:03 / 0:12" while playing (or paused part-way). */
+  protected readonly playing = computed(() => {
+    const seconds = this.seconds();
+    const position = this.position();
+    return seconds && position > 0 ? `${duration(Math.min(position, seconds))} / ${duration(seconds)}` : null;
+  });
+
+  protected metadata(event: Event): void {
+    // A recording from MediaRecorder (WebM) often says Infinity until it has been played through.
+    const seconds = (event.target as HTMLMediaElement).duration;
+    if (Number.isFinite(seconds) && seconds > 0) this.loadedSeconds.set(seconds);
+  }
+
+  protected progress(event: Event): void {
+    this.position.set((event.target as HTMLMediaElement).currentTime);
+  }
 }
 
 function duration(totalSeconds: number): string {

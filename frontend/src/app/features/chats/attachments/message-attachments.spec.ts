@@ -139,6 +139,28 @@ describe('MessageAttachments', () => {
     expect(element().querySelector('video')!.autoplay).toBe(true);
   });
 
+  it('shows a recording\'s length from the file once its metadata loaded, and where playback is', async () => {
+    render([voice]);
+    blob(await next('/api/attachments/s1'), 'audio/ogg');
+    await settle(() => expect(element().querySelector('audio')).not.toBeNull());
+    const audio = element().querySelector('audio')!;
+    const caption = () => element().querySelector('[data-testid="media-caption"]')!.textContent!.trim();
+    expect(caption()).toBe('voice.ogg · 20 KB');
+    // A WebM recording may not know its length at first.
+    Object.defineProperty(audio, 'duration', { configurable: true, value: Infinity });
+    audio.dispatchEvent(new Event('loadedmetadata'));
+    fixture.detectChanges();
+    expect(caption()).toBe('voice.ogg · 20 KB');
+    Object.defineProperty(audio, 'duration', { configurable: true, value: 12.4 });
+    audio.dispatchEvent(new Event('durationchange'));
+    fixture.detectChanges();
+    expect(caption()).toBe('voice.ogg · 0:12 · 20 KB');
+    Object.defineProperty(audio, 'currentTime', { configurable: true, value: 3.2 });
+    audio.dispatchEvent(new Event('timeupdate'));
+    fixture.detectChanges();
+    expect(caption()).toBe('voice.ogg · 0:03 / 0:12');
+  });
+
   it('says when a file cannot be loaded and tries again on request', async () => {
     render([voice]);
     (await next('/api/attachments/s1')).flush(null, { status: 404, statusText: 'Not Found' });

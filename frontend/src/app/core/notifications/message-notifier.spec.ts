@@ -1,0 +1,158 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { signal } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { provideRouter, Router } from '@angular/router';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AuthStore } from '../auth-store';
+import { Realtime } from '../realtime';
+import { FakeRealtime } from '../realtime.fixtures';
+import { MessageNotifier } from './message-notifier';
+import { NotificationPrefs } from './notification-prefs';
+import { NotifyingTab } from './notifying-tab';
+import { UnreadBadge } from './unread-badge';
+
+const conversation = (id: string, unreadCount: number, muted = false) => ({
+  id,
+  peer: { id: 'u2', username: 'bob', displayName: 'Bob' },
+  unreadCount,
+  muted,
+  encrypted: false,
+  lastMessage: null,
+  peerLastReadSeq: 0,
+  lastActivityAt: '2026-12-06T08:00:00.000Z',
+  defaultExpiresInSeconds: null,
+  defaultExpiryMode: 'afterSend',
+});
+const message = (conversationId: string, body: string | null, senderId = 'u2') => ({ id: `m-${body}`, conversationId, senderId, kind: 'message', body });
+
+class RecordedNotification {
+  static permission: NotificationPermission = 'granted';
+  static readonly shown: { title: string; options: NotificationOptions }[] = [];
+  static readonly instances: RecordedNotification[] = [];
+  onclick: (() => void) | null = null;
+  constructor(
+    readonly title: string,
+    readonly options: NotificationOptions = {},
+  ) {
+    RecordedNotification.shown.push({ title, options });
+    RecordedNotification.instances.push(this);
+  }
+  close = vi.fn();
+}
+
+describe('MessageNotifier', () => {
+  let http: HttpTestingController;
+  let realtime: FakeRealtime;
+  let hidden = true;
+  const leading = signal(true);
+
+  beforeEach(() => {
+    RecordedNotification.shown.length = 0;
+    RecordedNotification.instances.length = 0;
+    leading.set(true);
+    localStorage.clear();
+    vi.stubGlobal('Notification', RecordedNotification);
+    vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => (hidden ? 'hidden' : 'visible'));
+    realtime = new FakeRealtime();
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: Realtime, useValue: realtime },
+        { provide: AuthStore, useValue: { user: signal({ id: 'u1' }), signedIn: signal(true) } },
+        { provide: NotifyingTab, useValue: { active: leading } },
+      ],
+    });
+    http = TestBed.inject(HttpTestingController);
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+
+  const answerList = async (...items: ReturnType<typeof conversation>[]) =>
+    (await vi.waitFor(() => http.expectOne((request) => request.url === '/api/conversations'))).flush({ items, nextCursor: null });
+
+  function start() {
+    const sut = TestBed.inject(MessageNotifier);
+    TestBed.tick();
+    return sut;
+  }
+
+  it('puts the unread total of every conversation in the title and reads it again after a read elsewhere', async () => {
+    start();
+    await answerList(conversation('c1', 2), conversation('c2', 1));
+    const badge = TestBed.inject(UnreadBadge);
+    await vi.waitFor(() => expect(badge.unread()).toBe(3));
+    TestBed.tick();
+    expect(document.title).toBe('(3) Iris');
+
+    realtime.serve('conversation.read', { conversationId: 'c1', userId: 'u1', seq: 9 });
+    await answerList(conversation('c1', 0), conversation('c2', 1));
+    await vi.waitFor(() => expect(badge.unread()).toBe(1));
+    TestBed.tick();
+    expect(document.title).toBe('(1) Iris');
+  });
+
+  it('shows "New message from Bob" without the text while hidden, with the text only when previews are on, and opens the chat on click', async () => {
+    const prefs = TestBed.inject(NotificationPrefs);
+    prefs.set({ desktop: true });
+    start();
+    await answerList(conversation('c1', 0));
+
+    realtime.serve('message.created', message('c1', 'secret'));
+    await answerList(conversation('c1', 1));
+    await vi.waitFor(() => expect(RecordedNotification.shown).toHaveLength(1));
+    expect(RecordedNotification.shown[0]).toEqual({ title: 'New message from Bob', options: { body: '', tag: 'c1' } });
+
+    prefs.set({ previews: true });
+    realtime.serve('message.created', message('c1', 'visible text'));
+    await answerList(conversation('c1', 2));
+    await vi.waitFor(() => expect(RecordedNotification.shown).toHaveLength(2));
+    expect(RecordedNotification.shown[1].options.body).toBe('visible text');
+
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigateByUrl').mockResolvedValue(true);
+    vi.spyOn(window, 'focus').mockImplementation(() => undefined);
+    RecordedNotification.instances[0].onclick!();
+    expect(navigate).toHaveBeenCalledWith('/chats/c1');
+    expect(RecordedNotification.instances[0].close).toHaveBeenCalled();
+  });
+
+  it('stays silent for a muted conversation, for its own messages, while visible, and with desktop notifications off', async () => {
+    TestBed.inject(NotificationPrefs).set({ desktop: true });
+    start();
+    await answerList(conversation('c1', 0, true), conversation('c2', 0));
+
+    realtime.serve('message.created', message('c1', 'muted'));
+    await answerList(conversation('c1', 1, true), conversation('c2', 0));
+    realtime.serve('message.created', message('c2', 'mine', 'u1'));
+    await answerList(conversation('c1', 1, true), conversation('c2', 0));
+    hidden = false;
+    realtime.serve('message.created', message('c2', 'while visible'));
+    await answerList(conversation('c1', 1, true), conversation('c2', 1));
+    hidden = true;
+    TestBed.inject(NotificationPrefs).set({ desktop: false });
+    realtime.serve('message.created', message('c2', 'switched off'));
+    await answerList(conversation('c1', 1, true), conversation('c2', 2));
+    await vi.waitFor(() => expect(TestBed.inject(UnreadBadge).unread()).toBe(3));
+    expect(RecordedNotification.shown).toEqual([]);
+  });
+
+  it('leaves the tone and the notification to the browser\'s notifying tab when it is not this one; the title still counts', async () => {
+    TestBed.inject(NotificationPrefs).set({ desktop: true, sound: true });
+    leading.set(false);
+    start();
+    await answerList(conversation('c1', 0));
+    realtime.serve('message.created', message('c1', 'to another tab'));
+    await answerList(conversation('c1', 1));
+    await vi.waitFor(() => expect(TestBed.inject(UnreadBadge).unread()).toBe(1));
+    expect(RecordedNotification.shown).toEqual([]);
+
+    leading.set(true);
+    realtime.serve('message.created', message('c1', 'to this tab'));
+    await answerList(conversation('c1', 2));
+    await vi.waitFor(() => expect(RecordedNotification.shown).toHaveLength(1));
+  });
+});

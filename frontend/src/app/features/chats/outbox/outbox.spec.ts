@@ -1,0 +1,204 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { createEnvironmentInjector, EnvironmentInjector, signal } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { IDBFactory as FakeIDBFactory } from 'fake-indexeddb';
+import { AuthStore } from '../../../core/auth-store';
+import { Realtime } from '../../../core/realtime';
+import { FakeRealtime } from '../../../core/realtime.fixtures';
+import { nextRequest } from '../conversation-store.fixtures';
+import { message } from '../message.fixtures';
+import { Outbox, OUTBOX_INDEXED_DB } from './outbox';
+import type { OutboxEntry } from './outbox-db';
+
+const entry = (clientId: string, body: string): Omit<OutboxEntry, 'queuedAt'> => ({
+  clientId,
+  conversationId: 'c1',
+  senderId: 'u1',
+  createdAt: '2026-01-01T10:00:00.000Z',
+  body,
+  ciphertext: null,
+  attachmentIds: [],
+  expiresInSeconds: null,
+  expiryMode: null,
+  kind: 'message',
+  relatesTo: null,
+  refusal: null,
+});
+
+describe('Outbox', () => {
+  let sut: Outbox;
+  let http: HttpTestingController;
+  let realtime: FakeRealtime;
+  const url = '/api/conversations/c1/messages';
+  const nextPost = () => nextRequest(http, (requested) => requested === url);
+
+  beforeEach(() => {
+    realtime = new FakeRealtime();
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        // In memory: an IndexedDB another spec installed globally would carry entries over (outbox-db.spec.ts tests the storage).
+        { provide: OUTBOX_INDEXED_DB, useValue: null },
+        { provide: Realtime, useValue: realtime },
+        { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
+      ],
+    });
+    sut = TestBed.inject(Outbox);
+    http = TestBed.inject(HttpTestingController);
+  });
+
+  afterEach(() => {
+    http.verify();
+    vi.useRealTimers();
+  });
+
+  it('sends one at a time, in the order written, and lets each go once the server has it', async () => {
+    const delivered: string[] = [];
+    sut.delivered$.subscribe(({ message: sent }) => delivered.push(sent.body ?? ''));
+    await sut.add(entry('k1', 'one'));
+    await sut.add(entry('k2', 'two'));
+    const first = await nextPost();
+    expect(first.request.body).toEqual({ clientId: 'k1', body: 'one', expiresInSeconds: null });
+    http.expectNone(url);
+    first.flush(message({ id: 'm1', clientId: 'k1', senderId: 'u1', body: 'one' }));
+    const second = await nextPost();
+    expect(second.request.body.clientId).toBe('k2');
+    second.flush(message({ id: 'm2', clientId: 'k2', senderId: 'u1', body: 'two' }));
+    await vi.waitFor(() => expect(sut.entries()).toEqual([]));
+    expect(delivered).toEqual(['one', 'two']);
+  });
+
+  it("names this tab's socket, which the server then does not echo to, and hands the answer to message.created subscribers in its place", async () => {
+    const created: string[] = [];
+    realtime.on('message.created').subscribe((sent) => created.push((sent as { id: string }).id));
+    realtime.connectedSocketId = 'socket-1';
+    await sut.add(entry('k1', 'one'));
+    const first = await nextPost();
+    expect(first.request.headers.get('X-Socket-Id')).toBe('socket-1');
+    first.flush(message({ id: 'm1', clientId: 'k1', senderId: 'u1', body: 'one' }));
+    await vi.waitFor(() => expect(created).toEqual(['m1']));
+
+    // Without a socket in its rooms nothing is named: the server's echo (to the other tabs) is all there is.
+    realtime.connectedSocketId = undefined;
+    await sut.add(entry('k2', 'two'));
+    const second = await nextPost();
+    expect(second.request.headers.has('X-Socket-Id')).toBe(false);
+    second.flush(message({ id: 'm2', clientId: 'k2', senderId: 'u1', body: 'two' }));
+    await vi.waitFor(() => expect(sut.entries()).toEqual([]));
+    expect(created).toEqual(['m1']);
+  });
+
+  it('pauses the whole queue on a rate limit, says until when, and goes on by itself after Retry-After', async () => {
+    vi.useFakeTimers();
+    await sut.add(entry('k1', 'one'));
+    await sut.add(entry('k2', 'two'));
+    (await nextPost()).flush({ code: 'RATE_LIMITED' }, { status: 429, statusText: 'Too Many Requests', headers: { 'retry-after': '30' } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sut.waiting()).toBe('Too many attempts. Try again in 30 s.');
+    expect(sut.entries().map((item) => item.refusal)).toEqual([null, null]);
+    realtime.ready$.next({});
+    await vi.advanceTimersByTimeAsync(29_000);
+    http.expectNone(url);
+
+    await vi.advanceTimersByTimeAsync(1_000);
+    const again = await nextPost();
+    expect(again.request.body.clientId).toBe('k1');
+    expect(sut.waiting()).toBeNull();
+    again.flush(message({ id: 'm1', clientId: 'k1', senderId: 'u1', body: 'one' }));
+    const next = await nextPost();
+    expect(next.request.body.clientId).toBe('k2');
+    next.flush(message({ id: 'm2', clientId: 'k2', senderId: 'u1', body: 'two' }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sut.entries()).toEqual([]);
+  });
+});
+
+describe('Outbox answered CLIENT_ID_CONFLICT', () => {
+  it('counts the resend as delivered: the entry goes, with no refusal and nothing sent again', async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        { provide: OUTBOX_INDEXED_DB, useValue: null },
+        { provide: Realtime, useValue: new FakeRealtime() },
+        { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
+      ],
+    });
+    const sut = TestBed.inject(Outbox);
+    const http = TestBed.inject(HttpTestingController);
+    await sut.add(entry('k1', 'one'));
+    (await nextRequest(http, (url) => url === '/api/conversations/c1/messages')).flush(
+      { code: 'CLIENT_ID_CONFLICT', message: 'This clientId was already used for another message' },
+      { status: 409, statusText: 'Conflict' },
+    );
+    await vi.waitFor(() => expect(sut.entries()).toEqual([]));
+    http.verify();
+  });
+});
+
+/** navigator.locks as Chromium has it, enough for one exclusive lock per name: each request waits for the one before. */
+class FakeLocks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  request(name: string, work: () => Promise<unknown>): Promise<unknown> {
+    const run = (this.tails.get(name) ?? Promise.resolve()).then(() => work());
+    this.tails.set(name, run.catch(() => undefined));
+    return run;
+  }
+}
+
+describe('Outbox in two tabs of the same user', () => {
+  let http: HttpTestingController;
+  let idb: IDBFactory;
+  const url = '/api/conversations/c1/messages';
+
+  beforeEach(() => {
+    idb = new FakeIDBFactory();
+    Object.defineProperty(navigator, 'locks', { value: new FakeLocks(), configurable: true });
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        { provide: OUTBOX_INDEXED_DB, useValue: idb },
+        { provide: Realtime, useValue: new FakeRealtime() },
+        { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
+      ],
+    });
+    http = TestBed.inject(HttpTestingController);
+  });
+
+  afterEach(() => {
+    delete (navigator as { locks?: unknown }).locks;
+    http.verify();
+  });
+
+  /** Another tab: its own Outbox over the same IndexedDB, lock and channel (and, here, the same HTTP backend). */
+  function anotherTab(): Outbox {
+    const injector = createEnvironmentInjector([Outbox, { provide: Realtime, useValue: new FakeRealtime() }], TestBed.inject(EnvironmentInjector));
+    return injector.get(Outbox);
+  }
+
+  it('sends a message once although both tabs hold it, and the other tab lets it go too', async () => {
+    const first = TestBed.inject(Outbox);
+    await first.add(entry('k1', 'one'));
+    const post = await vi.waitFor(() => http.expectOne(url));
+    // The second tab opens while the first is sending: it reads k1 from disk and wants to send it too.
+    const second = anotherTab();
+    await vi.waitFor(() => expect(second.entries().map((item) => item.clientId)).toEqual(['k1']));
+    post.flush(message({ id: 'm1', clientId: 'k1', senderId: 'u1', body: 'one' }));
+    await vi.waitFor(() => expect(second.entries()).toEqual([]));
+    expect(first.entries()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    http.expectNone(url);
+  });
+
+  it('shows a discard in one tab in the other', async () => {
+    const first = TestBed.inject(Outbox);
+    const second = anotherTab();
+    await first.add({ ...entry('k1', 'refused'), refusal: { code: 'BLOCKED', reason: 'Blocked' } });
+    await vi.waitFor(() => expect(second.entries().map((item) => item.refusal?.code)).toEqual(['BLOCKED']));
+    await second.discard('k1');
+    await vi.waitFor(() => expect(first.entries()).toEqual([]));
+  });
+});
