@@ -100,6 +100,28 @@ describe('VoiceRecorder', () => {
     expect(TestBed.inject(UploadsStore).tray()).toHaveLength(0);
   });
 
+  it('starts the next recording at 0:00 with no Send, not at the length of the cancelled one', async () => {
+    vi.useFakeTimers();
+    const { fixture, element, button } = render();
+    button('Record a voice message')!.click();
+    await vi.waitFor(() => expect(FakeRecorder.instances).toHaveLength(1));
+    vi.advanceTimersByTime(4_200);
+    button('Cancel the voice message')!.click();
+    fixture.detectChanges();
+
+    let grant!: (stream: unknown) => void;
+    getUserMedia.mockReturnValueOnce(new Promise((resolve) => (grant = resolve)));
+    button('Record a voice message')!.click();
+    fixture.detectChanges();
+    // The browser is still opening the microphone.
+    expect(element.querySelector('[data-testid="voice-duration"]')?.textContent).toBe('0:00');
+    expect(element.querySelectorAll('.bar').length).toBe(0);
+    const send = [...element.querySelectorAll<HTMLButtonElement>('[role="group"] button')].find((b) => b.textContent?.trim() === 'Send')!;
+    expect(send.disabled).toBe(true);
+    grant({ getTracks: () => [track] });
+    await vi.waitFor(() => expect(FakeRecorder.instances).toHaveLength(2));
+  });
+
   it('puts the recording in the uploads as an audio file and says it is ready to go', async () => {
     const { fixture, element, recorded, button } = render();
     button('Record a voice message')!.click();

@@ -93,6 +93,10 @@ export class VoiceRecorder {
 
   protected async start(): Promise<void> {
     this.error.set(null);
+    // A new recording starts at 0:00 with an empty waveform while the browser opens the microphone, not
+    // with the length of the one before (which would read as recorded already, and could be sent at once).
+    this.levels.set([]);
+    this.elapsed.set(0);
     this.state.set('starting');
     let stream: MediaStream;
     try {
@@ -126,8 +130,6 @@ export class VoiceRecorder {
       this.elapsed.set(Date.now() - startedAt);
     }, LEVEL_INTERVAL_MS);
     this.recording = { stream, recorder, audio, sampler, chunks, startedAt };
-    this.levels.set([]);
-    this.elapsed.set(0);
     recorder.start();
     this.state.set('recording');
   }
