@@ -682,6 +682,7 @@ async function main() {
         pairs: socketPairs,
         rate: FANOUT_RATE,
         seconds: SIZES.fanoutSeconds,
+        warmupSeconds: SIZES.warmup,
         idleSeconds: SIZES.socketIdleSeconds,
         log,
       }),

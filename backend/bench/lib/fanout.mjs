@@ -24,19 +24,18 @@ export async function connectSockets(base, tokens, { batch = 100 } = {}) {
  * Sends `rate` messages per second for `seconds` from the first user of each pair to the second,
  * round robin over the pairs, and measures send → event latency at the receiving socket.
  */
-export async function fanOut({ base, pairs, sockets, rate, seconds }) {
+export async function fanOut({ base, pairs, sockets, rate, seconds, label = 'fan-out' }) {
   const samples = new Samples();
   const pending = new Map(); // message body → start time
   let received = 0;
-  for (const socket of sockets.receivers) {
-    socket.on('message.created', (message) => {
-      const started = pending.get(message.body);
-      if (started === undefined) return;
-      pending.delete(message.body);
-      received += 1;
-      samples.add(performance.now() - started);
-    });
-  }
+  const onMessage = (message) => {
+    const started = pending.get(message.body);
+    if (started === undefined) return;
+    pending.delete(message.body);
+    received += 1;
+    samples.add(performance.now() - started);
+  };
+  for (const socket of sockets.receivers) socket.on('message.created', onMessage);
   const total = rate * seconds;
   const tickMs = 10;
   const perTick = (rate * tickMs) / 1000;
@@ -48,7 +47,7 @@ export async function fanOut({ base, pairs, sockets, rate, seconds }) {
     const due = Math.min(total, Math.floor(((performance.now() - begin) / tickMs + 1) * perTick));
     while (sent < due) {
       const pair = pairs[sent % pairs.length];
-      const body = `fan-out ${sent}`;
+      const body = `${label} ${sent}`;
       pending.set(body, performance.now());
       const call = fetch(`${base}/api/conversations/${pair.conversationId}/messages`, {
         method: 'POST',
@@ -72,6 +71,8 @@ export async function fanOut({ base, pairs, sockets, rate, seconds }) {
   // Whatever has not arrived two seconds after the last answer is lost.
   const drainUntil = performance.now() + 2000;
   while (received < sent - failed && performance.now() < drainUntil) await sleep(20);
+  // A later run on the same sockets (after a warm-up) counts only its own messages.
+  for (const socket of sockets.receivers) socket.off('message.created', onMessage);
   const summary = samples.summary((performance.now() - begin) / 1000);
   return { ...summary, sent, failedSends: failed, received, lost: sent - failed - received, perSecond: sent / seconds };
 }

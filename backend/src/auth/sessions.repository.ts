@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, MoreThan, Not } from 'typeorm';
+import { DataSource, IsNull, Not } from 'typeorm';
 import type { Role } from '../common/current-user.decorator.js';
 import { prepared, runPrepared } from '../database/prepared.js';
 import { managerFor, managerOf, type Tx } from '../database/transaction.js';
@@ -169,11 +169,16 @@ export class SessionsRepository {
     return rows.length > 0;
   }
 
+  /**
+   * The socket check asks this about every session with a socket on the instance, thousands at a time:
+   * one array parameter and plain rows, where an `In(...)` would build and bind one parameter per id and
+   * hydrate an entity per row, all on the event loop that delivers messages.
+   */
   async openIds(sessionIds: string[], now: Date): Promise<string[]> {
-    const open = await this.dataSource.getRepository(Session).find({
-      select: { id: true },
-      where: { id: In(sessionIds), revokedAt: IsNull(), expiresAt: MoreThan(now) },
-    });
+    const open: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM sessions WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL AND expires_at > $2`,
+      [sessionIds, now],
+    );
     return open.map((session) => session.id);
   }
 
