@@ -102,6 +102,19 @@ describe('loadConfig', () => {
     expect(loadError({ REDIS_URL: 'http://cache' }).problems).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
   });
 
+  it('reads the media and push settings and checks the variables that go together', () => {
+    const sut = loadConfig({ MAX_UPLOAD_MB: '2', PUSH_ENDPOINT_HOSTS: ' Push.Example.com ,fcm.googleapis.com', SEARCH_RATE_LIMIT_PER_MINUTE: '5' });
+
+    expect(sut.maxUploadBytes).toBe(2 * 1024 * 1024);
+    expect(sut.pushEndpointHosts).toEqual(['push.example.com', 'fcm.googleapis.com']);
+    expect(sut.SEARCH_RATE_LIMIT_PER_MINUTE).toBe(5);
+    expect(loadError({ VAPID_PUBLIC_KEY: 'a'.repeat(87) }).problems).toEqual(['VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both or neither']);
+    expect(loadError({ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'iris' }).problems).toEqual([
+      'S3_ACCESS_KEY: is required when S3_ENDPOINT is set',
+      'S3_SECRET_KEY: is required when S3_ENDPOINT is set',
+    ]);
+  });
+
   it('reads WORKERS as a whole number of at least 1, unset by default', () => {
     expect(loadConfig({}).WORKERS).toBeUndefined();
     expect(loadConfig({ WORKERS: '2' }).WORKERS).toBe(2);

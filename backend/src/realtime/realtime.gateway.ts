@@ -1,4 +1,4 @@
-import { type BeforeApplicationShutdown, HttpException, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   Ack,
   ConnectedSocket,
@@ -9,67 +9,34 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
-import type { DefaultEventsMap, Event, ExtendedError, Server, Socket } from 'socket.io';
+import type { Event, ExtendedError, Server } from 'socket.io';
 import { Clock } from '../common/clock.js';
-import type { AuthUser } from '../common/current-user.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import type { PresenceEventDto } from './dto/presence-event.dto.js';
 import type { SocketAckDto } from './dto/socket-events.dto.js';
-import { TypingDto } from './dto/typing.dto.js';
-import {
-  blocked,
-  internalError,
-  invalidTyping,
-  newConnectionFirst,
-  notFriends,
-  peerGone,
-  rateLimited,
-  type Refusal,
-  refusalOf,
-  sessionEnded,
-  signInFirst,
-  tokenExpired,
-  tokenInQuery,
-  tokenUncheckable,
-  unknownEvent,
-} from './errors.js';
+import { internalError, rateLimited, type Refusal, sessionEnded, tokenExpired, unknownEvent } from './errors.js';
 import { PresenceStore } from './presence-store.js';
-import { CLIENT_EVENT_NAMES, type ClientEvents, type ServerEmits, sessionRoom, userRoom } from './realtime-events.js';
+import { CLIENT_EVENT_NAMES, type ClientEvents } from './realtime-events.js';
 import { RealtimeService } from './realtime.service.js';
+import { type IrisSocket, SocketAdmission } from './socket-admission.js';
 import { SocketLimits } from './socket-limits.js';
 import { TokenBucket } from './token-bucket.js';
+import { TypingRelay } from './typing-relay.js';
 
-interface SocketData {
-  userId: string;
-  sessionId: string;
-  tokenExpiresAt: Date;
-  /** Clock ms: which sockets of a user over the cap are the oldest. */
-  connectedAt: number;
-  address: string;
-}
-
-type IrisSocket = Socket<DefaultEventsMap, ServerEmits, DefaultEventsMap, SocketData>;
 type Ack = (answer: SocketAckDto) => void;
 
 /** How often sockets are checked for expired tokens and ended sessions, and presence is kept up. */
 export const SOCKET_CHECK_INTERVAL_MS = 10_000;
-export const TYPING_TTL_SECONDS = 5;
-/** A socket relays at most one `typing` per conversation in this time; the rest are acknowledged and dropped. */
-export const TYPING_THROTTLE_MS = 2_000;
 const RATE_PERIOD_MS = 10_000;
 /** Between instances (serverSideEmit): close your sockets, their clients missed events. */
 const CATCH_UP_EVENT = 'iris:catch-up';
 const CLIENT_EVENTS = new Set<string>(CLIENT_EVENT_NAMES);
-const QUERY_TOKEN_NAMES = ['token', 'access_token', 'accesstoken', 'auth', 'authorization', 'jwt', 'bearer'];
-const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /**
- * Socket.IO at /socket.io. The handshake authenticates with `auth.token`; each socket joins its user's
- * and its session's room. Events to clients are sent by RealtimeService; this gateway owns the
- * connections: presence, `typing` from clients, rate limits, and closing sockets whose token expired
- * or whose session ended.
+ * Socket.IO at /socket.io. SocketAdmission admits each handshake (with `auth.token`) into its user's and
+ * its session's room; TypingRelay answers `typing`. Events to clients are sent by RealtimeService; this
+ * gateway owns the connections: presence, the event budget, and closing sockets whose token expired or
+ * whose session ended.
  */
 @WebSocketGateway()
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -79,8 +46,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private ticking = false;
   /** Presence work per socket, chained so a disconnect never overtakes its own connect. */
   private readonly presenceWork = new Map<string, Promise<void>>();
-  /** The last `typing` relay per "<user id>/<conversation id>": when it was claimed (clock ms) and its answer. */
-  private readonly typingRelays = new Map<string, { at: number; answer: Promise<SocketAckDto> }>();
   /** One event budget per user on this instance, shared by their sockets: opening more sockets buys no more events. */
   private readonly eventBudgets = new Map<string, { bucket: TokenBucket; sockets: number }>();
 
@@ -90,6 +55,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly limits: SocketLimits,
+    private readonly admission: SocketAdmission,
+    private readonly typingRelay: TypingRelay,
   ) {}
 
   afterInit(server: Server): void {
@@ -97,7 +64,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.realtime.attach(server);
     (server as unknown as NodeJS.EventEmitter).on(CATCH_UP_EVENT, () => this.releaseSockets());
     server.use((socket, next) => {
-      this.admitConnection(socket as IrisSocket).then(
+      this.admission.admit(socket as IrisSocket).then(
         () => next(),
         (error: ExtendedError) => next(error),
       );
@@ -165,7 +132,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   async typing(@ConnectedSocket() socket: IrisSocket, @MessageBody() body: unknown, @Ack() ack?: Ack): Promise<void> {
     let answer: SocketAckDto;
     try {
-      answer = await this.relayTyping(socket, body);
+      answer = await this.typingRelay.relay(socket.data.userId, body);
     } catch (error) {
       this.logger.error(`typing failed: ${(error as Error).message}`);
       answer = { ok: false, ...internalError() };
@@ -217,49 +184,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
   }
 
-  private async admitConnection(socket: IrisSocket): Promise<void> {
-    // Its request is dropped once a socket is admitted (forgetHandshake): a second connect over the same
-    // connection would have no headers to take the address from, nor the query to check.
-    if (!socket.request) throw handshakeError(newConnectionFirst());
-    const { query, auth } = socket.handshake;
-    const inQuery = Object.entries(query).some(
-      ([name, value]) => QUERY_TOKEN_NAMES.includes(name.toLowerCase()) || (typeof value === 'string' && JWT_SHAPE.test(value)),
-    );
-    if (inQuery) {
-      throw handshakeError(tokenInQuery());
-    }
-    const token: unknown = auth?.token;
-    if (typeof token !== 'string' || token === '') {
-      throw handshakeError(signInFirst());
-    }
-    const address = this.limits.addressOf(socket);
-    const refusal = await this.limits.refusalFor(address).catch(() => tokenUncheckable());
-    if (refusal) throw handshakeError(refusal);
-    let user: AuthUser;
-    try {
-      user = await this.realtime.authenticate(token);
-    } catch (error) {
-      if (error instanceof HttpException) throw handshakeError(refusalOf(error));
-      this.logger.error(`Handshake failed: ${(error as Error).message}`);
-      throw handshakeError(tokenUncheckable());
-    }
-    socket.data = {
-      userId: user.id,
-      sessionId: user.sessionId,
-      tokenExpiresAt: tokenExpiry(token),
-      connectedAt: this.clock.now().getTime(),
-      address,
-    };
-    // Joined before the client hears it is connected, so no event committed after that can miss it.
-    await socket.join([userRoom(user.id), sessionRoom(user.sessionId)]);
-    // A logout or erasure that committed between the check above and the join sent its "end sessions"
-    // to rooms this socket was not in yet: look again now that it is.
-    if (!(await this.realtime.openSessionIds([user.sessionId])).has(user.sessionId)) {
-      throw handshakeError(sessionEnded());
-    }
-    forgetHandshake(socket);
-  }
-
   private admitEvent(socket: IrisSocket, bucket: TokenBucket, [event, ...args]: Event, next: (error?: Error) => void): void {
     const last: unknown = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as Ack) : undefined;
@@ -278,51 +202,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       return;
     }
     next();
-  }
-
-  /**
-   * At most one relay per user and conversation per TYPING_THROTTLE_MS, however many sockets or
-   * concurrent events: the first event claims the slot before its checks run, and events arriving
-   * meanwhile get that event's answer. A refused check frees the slot.
-   */
-  private async relayTyping(socket: IrisSocket, body: unknown): Promise<SocketAckDto> {
-    const dto = plainToInstance(TypingDto, body);
-    const invalid =
-      body === null || typeof body !== 'object' || Array.isArray(body) || (await validate(dto, { whitelist: true, forbidNonWhitelisted: true })).length > 0;
-    if (invalid) return { ok: false, ...invalidTyping() };
-
-    const { userId } = socket.data;
-    const key = `${userId}/${dto.conversationId}`;
-    const now = this.clock.now().getTime();
-    const previous = this.typingRelays.get(key);
-    if (previous && now - previous.at < TYPING_THROTTLE_MS) {
-      const answer = await previous.answer;
-      return answer.ok ? { ok: true } : answer;
-    }
-    if (this.typingRelays.size > 1000) {
-      for (const [id, relay] of this.typingRelays) if (now - relay.at >= TYPING_THROTTLE_MS) this.typingRelays.delete(id);
-    }
-    const relay = { at: now, answer: this.checkAndRelayTyping(userId, dto.conversationId, now) };
-    this.typingRelays.set(key, relay);
-    const answer = await relay.answer;
-    if (!answer.ok && this.typingRelays.get(key) === relay) this.typingRelays.delete(key);
-    return answer;
-  }
-
-  private async checkAndRelayTyping(userId: string, conversationId: string, now: number): Promise<SocketAckDto> {
-    try {
-      const peerId = await this.realtime.peerOf(userId, conversationId);
-      if (!peerId) return { ok: false, ...peerGone() };
-      const relationship = await this.realtime.relationship(userId, peerId);
-      if (relationship.blockedByMe || relationship.blockedMe) return { ok: false, ...blocked() };
-      if (!relationship.friends) return { ok: false, ...notFriends() };
-      this.realtime.typing(peerId, { conversationId, userId, expiresAt: new Date(now + TYPING_TTL_SECONDS * 1000), ttlSeconds: TYPING_TTL_SECONDS });
-      return { ok: true };
-    } catch (error) {
-      if (error instanceof HttpException) return { ok: false, ...refusalOf(error) };
-      this.logger.error(`typing failed: ${(error as Error).message}`);
-      return { ok: false, ...internalError() };
-    }
   }
 
   /** Records the socket, tells friends if the user just came online, sends it the presence of online friends, then `ready`. */
@@ -367,25 +246,4 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     socket.emit('error', reason);
     socket.disconnect(true);
   }
-}
-
-/** What the client gets as `connect_error`: `message`, and `data: { code, message }`. */
-function handshakeError(reason: Refusal): ExtendedError {
-  return Object.assign(new Error(reason.message), { data: reason });
-}
-
-/**
- * Drops what only the admission needed and every open socket would otherwise keep for its life: the
- * HTTP request it was opened with (as Socket.IO's memory guide advises), the handshake's headers,
- * query and token.
- */
-function forgetHandshake(socket: IrisSocket): void {
-  (socket.conn as { request: unknown }).request = null;
-  Object.assign(socket.handshake, { headers: {}, query: {}, auth: {} });
-}
-
-/** `exp` of an access token that AuthService has already verified. */
-function tokenExpiry(token: string): Date {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number };
-  return new Date(payload.exp * 1000);
 }

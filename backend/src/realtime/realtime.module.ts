@@ -7,7 +7,9 @@ import { RealtimeGateway } from './realtime.gateway.js';
 import { RealtimeService } from './realtime.service.js';
 import { createRedisClient } from './redis-client.js';
 import { RedisPresenceStore } from './redis-presence-store.js';
+import { SocketAdmission } from './socket-admission.js';
 import { SocketLimits } from './socket-limits.js';
+import { TypingRelay } from './typing-relay.js';
 
 /**
  * Imported by every module that publishes events. It imports no domain module: what the gateway needs
@@ -18,6 +20,8 @@ import { SocketLimits } from './socket-limits.js';
     RealtimeGateway,
     RealtimeService,
     SocketLimits,
+    SocketAdmission,
+    TypingRelay,
     {
       provide: PresenceStore,
       inject: [AppConfig],
