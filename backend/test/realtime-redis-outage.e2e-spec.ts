@@ -63,7 +63,10 @@ class CatchingUpClient {
       const page = (
         await this.t.http.get(`/api/conversations/${this.conversationId}/messages`).query({ after, limit: 100 }).set(bearer(this.user.accessToken)).expect(200)
       ).body as { items: Message[]; nextCursor: string | null };
-      for (const message of page.items) this.deliveries.push({ id: message.id, seq: message.seq, via: 'catch-up' });
+      // As the web client merges by id: a message that came live on the new socket while this page was
+      // fetched is shown once. A live event arriving after the page (a late publish) still counts twice.
+      const known = new Set(this.deliveries.map((d) => d.id));
+      for (const message of page.items) if (!known.has(message.id)) this.deliveries.push({ id: message.id, seq: message.seq, via: 'catch-up' });
       if (!page.nextCursor) break;
       after = page.nextCursor;
     }
