@@ -4,6 +4,8 @@ import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AttachmentDto } from '../../../sdk/models/attachment-dto';
+import type { MessageDto } from '../../../sdk/models/message-dto';
 import { AuthStore } from '../auth-store';
 import { Realtime } from '../realtime';
 import { FakeRealtime } from '../realtime.fixtures';
@@ -24,7 +26,36 @@ const conversation = (id: string, unreadCount: number, muted = false) => ({
   defaultExpiresInSeconds: null,
   defaultExpiryMode: 'afterSend',
 });
-const message = (conversationId: string, body: string | null, senderId = 'u2') => ({ id: `m-${body}`, conversationId, senderId, kind: 'message', body });
+const message = (conversationId: string, body: string | null, senderId = 'u2', overrides: Partial<MessageDto> = {}): MessageDto => ({
+  id: `m-${body}`,
+  clientId: `k-${body}`,
+  conversationId,
+  senderId,
+  senderDeviceId: 's2',
+  kind: 'message',
+  body,
+  ciphertext: null,
+  relatesTo: null,
+  attachments: [],
+  seq: 1,
+  createdAt: '2026-12-06T08:00:00.000Z',
+  editedAt: null,
+  deleted: false,
+  expiresAt: null,
+  expiresInSeconds: null,
+  expiryMode: null,
+  ...overrides,
+});
+const attachment = (kind: AttachmentDto['kind'], name: string, mimeType: string, durationSeconds: number | null = null): AttachmentDto => ({
+  id: `a-${name}`,
+  kind,
+  name,
+  mimeType,
+  size: 2048,
+  url: `/api/attachments/a-${name}`,
+  durationSeconds,
+  createdAt: '2026-12-06T08:00:00.000Z',
+});
 
 class RecordedNotification {
   static permission: NotificationPermission = 'granted';
@@ -118,6 +149,61 @@ describe('MessageNotifier', () => {
     RecordedNotification.instances[0].onclick!();
     expect(navigate).toHaveBeenCalledWith('/chats/c1');
     expect(RecordedNotification.instances[0].close).toHaveBeenCalled();
+  });
+
+  describe('the body', () => {
+    const voice = attachment('audio', 'voice-message-2026-12-06-10-20-30.webm', 'audio/webm', 5.2);
+    const photo = attachment('image', 'IMG_0042.jpg', 'image/jpeg');
+    const file = attachment('file', 'report.pdf', 'application/pdf');
+
+    /** The body of the notification a new message from Bob in c1 shows. */
+    async function bodyFor(sent: MessageDto): Promise<string | undefined> {
+      start();
+      await answerList(conversation('c1', 0));
+      realtime.serve('message.created', sent);
+      await answerList(conversation('c1', 1));
+      await vi.waitFor(() => expect(RecordedNotification.shown).toHaveLength(1));
+      expect(RecordedNotification.shown[0].title).toBe('New message from Bob');
+      return RecordedNotification.shown[0].options.body;
+    }
+
+    describe('with previews on, says what the chat list says', () => {
+      beforeEach(() => TestBed.inject(NotificationPrefs).set({ desktop: true, previews: true }));
+
+      it('for a voice message: "Voice message" with its length', async () => {
+        expect(await bodyFor(message('c1', null, 'u2', { attachments: [voice] }))).toBe('🎤 Voice message (0:05)');
+      });
+
+      it('for a photo', async () => {
+        expect(await bodyFor(message('c1', null, 'u2', { attachments: [photo] }))).toBe('📷 Photo');
+      });
+
+      it('for a file: its name', async () => {
+        expect(await bodyFor(message('c1', null, 'u2', { attachments: [file] }))).toBe('📎 report.pdf');
+      });
+
+      it('for a text: the text, on one line', async () => {
+        expect(await bodyFor(message('c1', 'Lunch\n  at noon?'))).toBe('Lunch at noon?');
+      });
+
+      it('for an encrypted message: nothing, the server has none of it in the clear', async () => {
+        const ciphertext = { algorithm: 'm.megolm.v1.aes-sha2' as const, ciphertext: 'AwgA', session_id: 'session-1' };
+        expect(await bodyFor(message('c1', null, 'u2', { ciphertext, attachments: [attachment('encrypted', 'encrypted.bin', 'application/octet-stream')] }))).toBe('');
+      });
+    });
+
+    it('with previews off, says only who wrote, for a text, a voice message, a photo or a file alike', async () => {
+      TestBed.inject(NotificationPrefs).set({ desktop: true, previews: false });
+      start();
+      await answerList(conversation('c1', 0));
+      const sent = [message('c1', 'secret'), message('c1', null, 'u2', { attachments: [voice] }), message('c1', null, 'u2', { attachments: [photo] }), message('c1', null, 'u2', { attachments: [file] })];
+      for (const [index, item] of sent.entries()) {
+        realtime.serve('message.created', { ...item, id: `m${index}` });
+        await answerList(conversation('c1', index + 1));
+        await vi.waitFor(() => expect(RecordedNotification.shown).toHaveLength(index + 1));
+      }
+      expect(RecordedNotification.shown).toEqual(sent.map(() => ({ title: 'New message from Bob', options: { body: '', tag: 'c1' } })));
+    });
   });
 
   it('stays silent for a muted conversation, for its own messages, while visible, and with desktop notifications off', async () => {

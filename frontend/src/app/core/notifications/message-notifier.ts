@@ -6,6 +6,7 @@ import { Api } from '../../../sdk/api';
 import { conversationsList } from '../../../sdk/fn/conversations/conversations-list';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
 import type { MessageDto } from '../../../sdk/models/message-dto';
+import { messagePreview } from '../../shared/message-preview';
 import { AuthStore } from '../auth-store';
 import { Realtime } from '../realtime';
 import { NotificationPrefs } from './notification-prefs';
@@ -87,8 +88,8 @@ export class MessageNotifier {
     if (sound && (hidden || !this.router.url.startsWith(`/chats/${conversation.id}`))) playMessageTone();
     if (!desktop || !hidden || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     const name = conversation.peer?.displayName ?? 'Deleted user';
-    // The text only with previews on, and only when the server has it in the clear (never an encrypted one's).
-    const body = previews && message.body ? message.body : '';
+    // The chat list's line only with previews on, and only when the server has it in the clear (never an encrypted one's).
+    const body = previews && message.ciphertext == null ? messagePreview(message) : '';
     const notification = new Notification(`New message from ${name}`, { body, tag: conversation.id });
     notification.onclick = () => {
       window.focus();

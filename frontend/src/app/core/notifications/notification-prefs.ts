@@ -8,7 +8,7 @@ export interface NotificationSettings {
   desktop: boolean;
   /** A short tone for a new message. */
   sound: boolean;
-  /** Show the message text in desktop notifications; off: "New message from Bob". */
+  /** Show the message in desktop notifications, as the chat list describes it; off: "New message from Bob". */
   previews: boolean;
   /** Web Push to this browser while every Iris tab is closed: per account, for the signed-in one. */
   push: boolean;

@@ -2,10 +2,10 @@ import { ChangeDetectionStrategy, Component, computed, effect, inject, input } f
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
 import { Avatar } from '../../shared/avatar';
 import { Icon } from '../../shared/icon';
+import { contentPreview, messagePreview } from '../../shared/message-preview';
 import { shortTime } from '../../shared/short-time';
 import { describeTimer, durationShort } from './expiry';
 import { MessageDecryptor } from './message-decryptor';
-import { contentPreview, messagePreview } from './message-preview';
 
 @Component({
   selector: 'app-chat-list-item',

@@ -1,12 +1,11 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import type { MessageDto } from '../../../sdk/models/message-dto';
-import { type FakeRealtime, fakeLayout, nextRequest, press, renderConversation, setUpConversationPage, type } from './conversation.fixtures';
+import { nextRequest, press, renderConversation, setUpConversationPage, type } from './conversation.fixtures';
 import { message } from './message.fixtures';
 import { answerNotices } from './conversation-store.fixtures';
 
 describe('Conversation message actions', () => {
   let http: HttpTestingController;
-  let realtime: FakeRealtime;
   const next = (url: string) => nextRequest(http, url);
   const render = (items: MessageDto[] = []) => renderConversation(http, items);
   const rows = (element: HTMLElement) => [...element.querySelectorAll<HTMLElement>('li[data-testid="message"]')];
@@ -19,7 +18,7 @@ describe('Conversation message actions', () => {
   }
 
   beforeEach(() => {
-    ({ http, realtime } = setUpConversationPage());
+    ({ http } = setUpConversationPage());
   });
 
   afterEach(() => {
@@ -100,23 +99,5 @@ describe('Conversation message actions', () => {
     detect();
     expect(document.activeElement).toBe(rows(element)[0]);
     expect(rows(element).map((row) => row.getAttribute('tabindex'))).toEqual(['0', '-1']);
-  });
-
-  it('offers a jump to the latest message with the count of new ones while scrolled up', async () => {
-    const page = Array.from({ length: 10 }, (_, index) => message({ id: `m${index + 1}`, clientId: `k${index + 1}`, seq: index + 1, body: `Message ${index + 1}` }));
-    const { element, detect } = await render(page);
-    const history = fakeLayout(element);
-    history.scrollTop = 0;
-    history.dispatchEvent(new Event('scroll'));
-    realtime.serve('message.created', message({ id: 'm11', clientId: 'k11', seq: 11, body: 'New' }));
-    (await next('/api/conversations/c1/read')).flush(null);
-    await vi.waitFor(() => {
-      detect();
-      expect(element.querySelector('[data-testid="jump-to-latest"]')?.textContent?.trim()).toBe('Jump to latest (1 new)');
-    });
-    element.querySelector<HTMLButtonElement>('[data-testid="jump-to-latest"]')!.click();
-    detect();
-    expect(history.scrollTop).toBe(11 * 40 - 200);
-    expect(element.querySelector('[data-testid="jump-to-latest"]')).toBeNull();
   });
 });

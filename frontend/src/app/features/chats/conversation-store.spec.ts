@@ -10,7 +10,6 @@ describe('ConversationStore', () => {
   let sut: ConversationStore;
   let http: HttpTestingController;
   let realtime: FakeRealtime;
-  let toasts: ConversationStoreSetup['toasts'];
 
   const next = (match: (url: string) => boolean) => nextRequest(setup.http, match);
   const open = (messages: MessageDto[], nextCursor: string | null = null, conversation: object = {}) =>
@@ -18,7 +17,7 @@ describe('ConversationStore', () => {
 
   beforeEach(() => {
     setup = setUpConversationStore();
-    ({ sut, http, realtime, toasts } = setup);
+    ({ sut, http, realtime } = setup);
   });
 
   afterEach(() => {
@@ -191,32 +190,6 @@ describe('ConversationStore', () => {
       await open([message({ id: 'm1', senderId: 'u1', seq: 1 })], null, { peer: null, peerLastReadSeq: null });
       expect(sut.peerReadSeq()).toBe(0);
       expect(sut.seenMessageId()).toBeNull();
-    });
-  });
-
-  describe('loadOlder', () => {
-    it('shows that it is loading, and after a failure lets the next attempt try again', async () => {
-      sut.setVisibility(() => false);
-      await open([message({ id: 'm5', clientId: 'k5', seq: 5 })], '5');
-      const failing = sut.loadOlder();
-      expect(sut.loadingOlder()).toBe(true);
-      void sut.loadOlder();
-      (await next((url) => url === '/api/conversations/c1/messages?before=5&limit=50')).flush(null, { status: 0, statusText: 'Network error' });
-      await failing;
-      expect(sut.loadingOlder()).toBe(false);
-      expect(sut.olderFailed()).toBe(true);
-      expect(toasts.error).toHaveBeenCalledTimes(1);
-      expect(sut.messages()).toHaveLength(1);
-
-      const retry = sut.loadOlder();
-      expect(sut.olderFailed()).toBe(false);
-      (await next((url) => url === '/api/conversations/c1/messages?before=5&limit=50')).flush({
-        items: [message({ id: 'm4', clientId: 'k4', seq: 4 })],
-        nextCursor: '4',
-      });
-      await retry;
-      expect(sut.messages().map((entry) => entry.message.seq)).toEqual([4, 5]);
-      expect(sut.hasOlder()).toBe(true);
     });
   });
 });

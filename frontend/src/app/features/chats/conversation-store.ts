@@ -4,7 +4,6 @@ import { Api } from '../../../sdk/api';
 import { conversationsGet } from '../../../sdk/fn/conversations/conversations-get';
 import { messagesDelete } from '../../../sdk/fn/messages/messages-delete';
 import { messagesEdit } from '../../../sdk/fn/messages/messages-edit';
-import { messagesHistory } from '../../../sdk/fn/messages/messages-history';
 import { messagesMarkRead } from '../../../sdk/fn/messages/messages-mark-read';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import { describeError } from '../../core/api-errors';
@@ -25,10 +24,9 @@ import { PeerTyping } from './peer-typing';
 import { mergeMessages, newestSentSeq, optimisticMessage, seenMessageId, sentExpiries, type ShownMessage, startReadClocks, withoutExpired, withoutReactionsTo } from './shown-message';
 import { followPeerChanges } from './peer-changes';
 import { HistoryNotices, type LoadedRange, oldestSeq, shownNotices } from './history-notices';
+import { HistoryPages } from './history-pages';
 
-const PAGE_SIZE = 50;
-
-/** One open conversation: its history, sending, editing, read receipts and the peer's typing (its settings: `ConversationSettings`). */
+/** One open conversation: its history, sending, editing, read receipts and the peer's typing (its settings: `ConversationSettings`, its paging: `HistoryPages`). */
 @Injectable()
 export class ConversationStore {
   private readonly api = inject(Api);
@@ -41,13 +39,10 @@ export class ConversationStore {
 
   private readonly id = signal<string | null>(null);
   private readonly entries = signal<ShownMessage[]>([]);
-  private readonly olderCursor = signal<number | null>(null);
   private readonly state = signal<'idle' | 'loading' | 'loaded' | 'error'>('idle');
   private readonly errorMessage = signal<string | null>(null);
   private readonly peerReadSeqValue = signal(0);
   private readonly typing = new PeerTyping();
-  private readonly loadingOlderValue = signal(false);
-  private readonly olderFailedValue = signal(false);
   private lastMarkedSeq = 0;
   private readonly settings = new ConversationSettings({
     api: this.api,
@@ -58,6 +53,7 @@ export class ConversationStore {
     entries: () => this.entries(),
     changed: () => void this.refreshNotices(),
   });
+  private readonly pages = new HistoryPages({ api: this.api, toasts: this.toasts, conversationId: () => this.id(), merge: (messages) => this.merge(messages) });
   private readonly historyNotices = new HistoryNotices({ api: this.api, conversationId: () => this.id() });
   private readonly unsent = new UnsentMessages({
     conversationId: () => this.id(),
@@ -77,10 +73,9 @@ export class ConversationStore {
   readonly loading = computed(() => this.state() === 'loading');
   readonly loaded = computed(() => this.state() === 'loaded');
   readonly error = this.errorMessage.asReadonly();
-  readonly hasOlder = computed(() => this.olderCursor() !== null);
-  readonly loadingOlder = this.loadingOlderValue.asReadonly();
-  /** The last attempt to load older messages failed (scrolling up again, or a button, retries). */
-  readonly olderFailed = this.olderFailedValue.asReadonly();
+  readonly hasOlder = this.pages.hasOlder;
+  readonly loadingOlder = this.pages.loadingOlder;
+  readonly olderFailed = this.pages.olderFailed;
   // The timers and the encryption, as `ConversationSettings` keeps them.
   readonly defaultTimer = this.settings.defaultTimer;
   readonly nextTimer = this.settings.nextTimer;
@@ -148,9 +143,7 @@ export class ConversationStore {
   async open(id: string): Promise<void> {
     this.id.set(id);
     this.entries.set([]);
-    this.olderCursor.set(null);
-    this.olderFailedValue.set(false);
-    this.loadingOlderValue.set(false);
+    this.pages.reset();
     this.settings.reset();
     this.historyNotices.reset();
     this.peerReadSeqValue.set(0);
@@ -159,15 +152,11 @@ export class ConversationStore {
     this.state.set('loading');
     this.errorMessage.set(null);
     try {
-      const [conversation, page] = await Promise.all([
-        this.api.invoke(conversationsGet, { id }),
-        this.api.invoke(messagesHistory, { id, limit: PAGE_SIZE }),
-      ]);
+      const [conversation, page] = await Promise.all([this.api.invoke(conversationsGet, { id }), this.pages.newest(id)]);
       if (this.id() !== id) return;
-      this.merge(page.items);
+      this.pages.start(page);
       this.settings.set(conversation);
       this.peerReadSeqValue.set(conversation.peerLastReadSeq ?? 0);
-      this.olderCursor.set(page.nextCursor === null ? null : Number(page.nextCursor));
       this.state.set('loaded');
       void this.markRead();
       void this.refreshNotices();
@@ -179,23 +168,8 @@ export class ConversationStore {
 
   async loadOlder(): Promise<void> {
     const id = this.id();
-    const before = this.olderCursor();
-    if (!id || before === null || !this.loaded() || this.loadingOlderValue()) return;
-    this.loadingOlderValue.set(true);
-    this.olderFailedValue.set(false);
-    try {
-      const page = await this.api.invoke(messagesHistory, { id, before, limit: PAGE_SIZE });
-      if (this.id() !== id) return;
-      this.merge(page.items);
-      this.olderCursor.set(page.nextCursor === null ? null : Number(page.nextCursor));
-      void this.historyNotices.reach(id, this.loadedRange()).catch(() => undefined);
-    } catch (error) {
-      if (this.id() !== id) return;
-      this.olderFailedValue.set(true);
-      this.toasts.error(error);
-    } finally {
-      if (this.id() === id) this.loadingOlderValue.set(false);
-    }
+    if (!id || !this.loaded()) return;
+    if (await this.pages.older(id)) void this.historyNotices.reach(id, this.loadedRange()).catch(() => undefined);
   }
 
   /** Sets (or, with null, clears) the timer for the next message only. */
@@ -217,15 +191,8 @@ export class ConversationStore {
   async catchUp(): Promise<void> {
     const id = this.id();
     if (!id || this.state() !== 'loaded') return;
-    let after = newestSentSeq(this.entries());
     try {
-      for (;;) {
-        const page = await this.api.invoke(messagesHistory, { id, after, limit: PAGE_SIZE });
-        if (this.id() !== id) return;
-        this.merge(page.items);
-        if (page.nextCursor === null) break;
-        after = Number(page.nextCursor);
-      }
+      if (!(await this.pages.newer(id, newestSentSeq(this.entries())))) return;
       void this.markRead();
       // The default timer and the peer's read marker may have changed meanwhile too.
       const conversation = await this.api.invoke(conversationsGet, { id });

@@ -1,6 +1,6 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import type { MessageDto } from '../../../sdk/models/message-dto';
-import { FakeIntersectionObserver, type FakeRealtime, fakeLayout, nextRequest, press, renderConversation, setUpConversationPage, type } from './conversation.fixtures';
+import { type FakeRealtime, nextRequest, press, renderConversation, setUpConversationPage, type } from './conversation.fixtures';
 import { message } from './message.fixtures';
 import { answerNotices } from './conversation-store.fixtures';
 
@@ -128,58 +128,6 @@ describe('Conversation', () => {
     type(textarea, 'He');
     type(textarea, 'Hel');
     expect(realtime.typing).toHaveBeenCalledTimes(1);
-  });
-
-  describe('scrolling up', () => {
-    const page = (from: number, to: number) =>
-      Array.from({ length: to - from + 1 }, (_, index) => message({ id: `m${from + index}`, clientId: `k${from + index}`, seq: from + index, body: `Message ${from + index}` }));
-
-    it('loads older pages when the top comes into view, keeping the messages on screen in place, until the beginning', async () => {
-      const { element, detect } = await render(page(11, 20), '11');
-      const history = fakeLayout(element);
-      history.scrollTop = 0;
-      history.dispatchEvent(new Event('scroll'));
-      await vi.waitFor(() => expect(FakeIntersectionObserver.all.some((observer) => observer.elements.length > 0)).toBe(true));
-      expect(FakeIntersectionObserver.all[0].options.root).toBe(history);
-
-      FakeIntersectionObserver.show(true);
-      detect();
-      expect(element.querySelector('[aria-label="Loading older messages"]')).not.toBeNull();
-      (await next('/api/conversations/c1/messages?before=11&limit=50')).flush({ items: page(1, 10), nextCursor: null });
-      await vi.waitFor(() => {
-        detect();
-        expect(element.querySelectorAll('li[data-testid="message"]')).toHaveLength(20);
-      });
-      // Ten messages of 40 px were added above: "Message 11" is still where it was.
-      expect(history.scrollTop).toBe(400);
-      expect(element.querySelector('[data-testid="history-start"]')?.textContent).toContain('beginning of your conversation');
-      expect(element.querySelector('[aria-label="Loading older messages"]')).toBeNull();
-
-      FakeIntersectionObserver.show(true);
-      http.expectNone((request) => request.urlWithParams.includes('before='));
-    });
-
-    it('stays where the user reads when a message arrives, and follows it at the bottom', async () => {
-      const { element, detect } = await render(page(1, 10));
-      const history = fakeLayout(element);
-      history.scrollTop = 0;
-      history.dispatchEvent(new Event('scroll'));
-      realtime.serve('message.created', message({ id: 'm11', clientId: 'k11', seq: 11, body: 'New' }));
-      detect();
-      (await next('/api/conversations/c1/read')).flush(null);
-      await vi.waitFor(() => expect(element.querySelectorAll('li[data-testid="message"]')).toHaveLength(11));
-      expect(history.scrollTop).toBe(0);
-
-      history.scrollTop = history.scrollHeight;
-      history.dispatchEvent(new Event('scroll'));
-      realtime.serve('message.created', message({ id: 'm12', clientId: 'k12', seq: 12, body: 'Newer' }));
-      detect();
-      (await next('/api/conversations/c1/read')).flush(null);
-      await vi.waitFor(() => {
-        detect();
-        expect(history.scrollTop).toBe(12 * 40 - 200);
-      });
-    });
   });
 
   describe('timers', () => {

@@ -1,14 +1,11 @@
 import {
-  afterNextRender,
   afterRenderEffect,
   ChangeDetectionStrategy,
   Component,
   computed,
-  DestroyRef,
   effect,
   type ElementRef,
   inject,
-  Injector,
   input,
   signal,
   untracked,
@@ -33,6 +30,7 @@ import { Composer } from './composer';
 import { ConversationHeader } from './conversation-header';
 import { MuteToggle } from './mute-toggle';
 import { ConversationStore } from './conversation-store';
+import { HistoryScroll } from './history-scroll';
 import type { TimerSetting } from './expiry';
 import { MessageItem } from './message-item';
 import { Outbox } from './outbox/outbox';
@@ -40,13 +38,6 @@ import { TimerPicker, type TimerScope } from './timer-picker';
 import { TrustNotices } from '../../core/crypto/trust-notices';
 import { placeTrustNotices, TrustNoticeItem } from './trust-notice';
 import { TrustWarning } from './trust-warning';
-
-/** Older messages start loading this far before the top is reached. */
-const PRELOAD_PX = 200;
-/** Within this distance of the bottom, new messages keep the view at the bottom. */
-const STICK_PX = 80;
-/** Pages of older messages loaded, at most, to find the message a reply answers. */
-const MAX_PAGES_TO_FIND = 10;
 
 /** The page of one conversation: wires its store to the header, the history, the picker and the composer. */
 @Component({
@@ -82,22 +73,13 @@ export class Conversation {
   protected readonly drop = inject(FileDrop);
   protected readonly realtime = inject(Realtime);
   protected readonly outbox = inject(Outbox);
-  private readonly injector = inject(Injector);
   private readonly dialog = inject(MatDialog);
   private readonly toasts = inject(Toasts);
-  private readonly destroyRef = inject(DestroyRef);
   private readonly history = viewChild<ElementRef<HTMLElement>>('history');
   protected readonly composer = viewChild.required(Composer);
   private pickerOpener: HTMLElement | null = null;
-  protected readonly preloadPx = PRELOAD_PX;
   /** Which timer the open picker sets; null while it is closed. */
   protected readonly pickerScope = signal<TimerScope | null>(null);
-  /** Whether the view was at (or near) the bottom at the last scroll, so new messages keep it there. */
-  private atBottom = true;
-  /** The same, for the template: away from the bottom, "Jump to latest" shows. */
-  protected readonly awayFromBottom = signal(false);
-  /** The newest message when the view left the bottom; those after it count as new. */
-  private readonly awaySeq = signal(0);
   private readonly decryptor = inject(MessageDecryptor);
   private readonly messageList = viewChild<ElementRef<HTMLElement>>('messageList');
   /** The message the next one answers, shown above the composer; null for a plain message. */
@@ -127,14 +109,12 @@ export class Conversation {
     const focused = this.focusedRow();
     return items.some((item) => item.entry.message.clientId === focused) ? focused : (items.at(-1)?.entry.message.clientId ?? null);
   });
-  /** Messages from the peer that arrived while the view was away from the bottom. */
-  protected readonly newCount = computed(() => {
-    if (!this.awayFromBottom()) return 0;
-    const since = this.awaySeq();
-    return this.timeline().filter(({ entry }) => entry.state === 'sent' && entry.message.seq > since && entry.message.senderId !== this.store.myId()).length;
+  /** Follows new messages at the bottom, loads older ones at the top, and offers "Jump to latest". */
+  protected readonly scroll = new HistoryScroll({
+    history: () => this.history()?.nativeElement,
+    list: () => this.messageList()?.nativeElement,
+    timeline: () => this.timeline(),
   });
-  /** The history's height before older messages were added above, to keep the view where it was. */
-  private heightBeforeOlder: number | null = null;
   private openedId: string | null = null;
   /** Unsent text of the other conversations opened in this pane, in memory only. */
   private readonly drafts = new Map<string, string>();
@@ -172,11 +152,9 @@ export class Conversation {
           else this.drafts.delete(this.openedId);
         }
         this.openedId = id;
-        this.atBottom = true;
-        this.awayFromBottom.set(false);
+        this.scroll.reset();
         this.replyingTo.set(null);
         this.focusedRow.set(null);
-        this.heightBeforeOlder = null;
         this.pickerScope.set(null);
         void this.store.open(id);
       }
@@ -189,49 +167,12 @@ export class Conversation {
       focusedFor = loadedId;
       if (!this.readOnly()) this.composer().focus();
     });
-    // Newest at the bottom: follow new messages while the view is at the bottom; when older ones were
-    // added above, keep the messages that were on screen where they were.
-    afterRenderEffect(() => {
-      this.store.messages();
-      const element = this.history()?.nativeElement;
-      if (!element) return;
-      if (this.heightBeforeOlder !== null) {
-        element.scrollTop += element.scrollHeight - this.heightBeforeOlder;
-        this.heightBeforeOlder = null;
-        return;
-      }
-      if (this.atBottom) element.scrollTop = element.scrollHeight;
-    });
     // Reactions are not rendered as rows, so their content is asked for here.
     effect(() => this.decryptor.request(this.store.messages().filter((entry) => entry.message.kind === 'reaction').map((entry) => entry.message)));
-    // Images and videos get their size after the render: at the bottom, the view follows them there.
-    afterNextRender(() => {
-      const list = this.messageList()?.nativeElement;
-      if (!list || typeof ResizeObserver === 'undefined') return;
-      const observer = new ResizeObserver(() => {
-        const element = this.history()?.nativeElement;
-        if (element && this.atBottom && this.heightBeforeOlder === null) element.scrollTop = element.scrollHeight;
-      });
-      observer.observe(list);
-      this.destroyRef.onDestroy(() => observer.disconnect());
-    });
-  }
-
-  protected onScroll(): void {
-    const element = this.history()?.nativeElement;
-    if (!element) return;
-    this.atBottom = element.scrollHeight - element.scrollTop - element.clientHeight <= STICK_PX;
-    if (this.atBottom === !this.awayFromBottom()) return;
-    if (!this.atBottom) this.awaySeq.set(Math.max(0, ...this.timeline().filter((item) => item.entry.state === 'sent').map((item) => item.entry.message.seq)));
-    this.awayFromBottom.set(!this.atBottom);
   }
 
   protected jumpToLatest(): void {
-    const element = this.history()?.nativeElement;
-    if (!element) return;
-    this.atBottom = true;
-    this.awayFromBottom.set(false);
-    element.scrollTop = element.scrollHeight;
+    this.scroll.jumpToLatest();
     this.composer().focus();
   }
 
@@ -269,40 +210,9 @@ export class Conversation {
 
   /** Scrolls to the message a reply answers (loading older pages to find it) and highlights it. */
   protected async jumpTo(messageId: string | null): Promise<void> {
-    const list = this.messageList()?.nativeElement;
-    if (!list || !messageId) return;
-    const find = () => list.querySelector<HTMLElement>(`li[data-message-id="${CSS.escape(messageId)}"]`);
-    for (let page = 0; !find() && this.store.hasOlder() && page < MAX_PAGES_TO_FIND; page++) {
-      await this.loadOlder();
-      await new Promise<void>((resolve) => afterNextRender(() => resolve(), { injector: this.injector }));
-    }
-    const row = find();
-    if (!row) {
-      this.toasts.info('The original message is no longer in this conversation.');
-      return;
-    }
-    row.scrollIntoView?.({ block: 'center' });
-    row.focus({ preventScroll: true });
-    this.highlightedId.set(messageId);
-  }
-
-  protected onTopInView(visible: boolean): void {
-    if (visible) void this.loadOlder();
-  }
-
-  protected async loadOlder(): Promise<void> {
-    const element = this.history()?.nativeElement;
-    if (!element || !this.store.hasOlder() || this.store.loadingOlder()) return;
-    this.heightBeforeOlder = element.scrollHeight;
-    await this.store.loadOlder();
-    if (this.store.olderFailed()) this.heightBeforeOlder = null;
-    // A short page on a tall screen leaves the top in view, and the sentinel fires only on a change.
-    afterNextRender(
-      () => {
-        if (element.scrollTop <= PRELOAD_PX && this.store.hasOlder() && !this.store.olderFailed()) void this.loadOlder();
-      },
-      { injector: this.injector },
-    );
+    if (!messageId) return;
+    if (await this.scroll.reveal(messageId)) this.highlightedId.set(messageId);
+    else this.toasts.info('The original message is no longer in this conversation.');
   }
 
   protected togglePicker(scope: TimerScope): void {
@@ -343,8 +253,7 @@ export class Conversation {
   }
 
   protected send(text: string): void {
-    this.atBottom = true;
-    this.awayFromBottom.set(false);
+    this.scroll.stickToBottom();
     if (this.pickerScope() === 'message') this.pickerScope.set(null);
     const replyTo = this.replyingTo()?.message.id ?? null;
     this.replyingTo.set(null);

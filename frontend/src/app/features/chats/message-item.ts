@@ -12,7 +12,7 @@ import { PendingUploads } from './attachments/pending-uploads';
 import type { ShownMessage } from './shown-message';
 import { Countdown } from './countdown';
 import { MessageDecryptor } from './message-decryptor';
-import { contentPreview } from './message-preview';
+import { contentPreview } from '../../shared/message-preview';
 
 /** A press this long on a touch screen opens the message's menu. */
 const LONG_PRESS_MS = 500;

@@ -1,4 +1,5 @@
-import { isVoiceMessageName, level, recordingClock, recordingType, voiceFile } from './voice-recording';
+import { isVoiceMessageName } from '../../shared/voice-message-name';
+import { level, recordingClock, recordingType, voiceFile } from './voice-recording';
 
 describe('voice recording', () => {
   describe('recordingType', () => {

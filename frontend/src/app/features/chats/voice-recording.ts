@@ -1,4 +1,5 @@
 import { RecordedAudio } from '../../core/crypto/encrypted-upload';
+import { voiceMessageName } from '../../shared/voice-message-name';
 /** Containers Chromium, Firefox and Safari record to, best first. */
 const TYPES = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/mp4', 'audio/webm'];
 /** How often the level is read for the waveform. */
@@ -9,19 +10,11 @@ export function recordingType(supported: (type: string) => boolean = (type) => M
   return TYPES.find(supported) ?? '';
 }
 
-/** The file of a recording: `voice-message-<time>.<ext>`, typed without codec parameters. */
+/** The file of a recording, named by `voiceMessageName` and typed without codec parameters. */
 export function voiceFile(chunks: readonly Blob[], type: string, at: Date, durationSeconds = 0): RecordedAudio {
   const base = (type || 'audio/webm').split(';')[0].trim();
   const extension = base === 'audio/mp4' ? 'm4a' : base === 'audio/ogg' ? 'ogg' : 'webm';
-  const stamp = at.toISOString().slice(0, 19).replace(/[:T]/g, '-');
-  return new RecordedAudio([...chunks], `voice-message-${stamp}.${extension}`, { type: base }, Math.round(durationSeconds * 10) / 10);
-}
-
-/** The names `voiceFile` gives: how any view tells a voice message from another audio file. */
-const VOICE_NAME = /^voice-message-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\.(webm|m4a|ogg)$/u;
-
-export function isVoiceMessageName(name: string): boolean {
-  return VOICE_NAME.test(name);
+  return new RecordedAudio([...chunks], voiceMessageName(at, extension), { type: base }, Math.round(durationSeconds * 10) / 10);
 }
 
 /** The loudness (0–1) of one frame of time-domain samples, scaled so that speech fills most of a bar. */

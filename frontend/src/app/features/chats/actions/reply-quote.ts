@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, output } from '@angular/core';
 import { MessageDecryptor } from '../message-decryptor';
-import { contentPreview } from '../message-preview';
+import { contentPreview } from '../../../shared/message-preview';
 import type { ShownMessage } from '../shown-message';
 import { excerpt } from '../timeline';
 

@@ -7,7 +7,7 @@ import type { AttachmentDto } from '../../../../sdk/models/attachment-dto';
 import { AuthStore } from '../../../core/auth-store';
 import { AttachmentCipher } from '../../../core/crypto/attachment-cipher';
 import type { EncryptedAttachmentInfo } from '../../../core/crypto/message-content';
-import { kindOf } from '../message-preview';
+import { kindOf } from '../../../shared/message-preview';
 
 export type FileVariant = 'original' | 'thumbnail';
 

@@ -1,5 +1,5 @@
-import type { AttachmentDto } from '../../../sdk/models/attachment-dto';
-import type { MessageDto } from '../../../sdk/models/message-dto';
+import type { AttachmentDto } from '../../sdk/models/attachment-dto';
+import type { MessageDto } from '../../sdk/models/message-dto';
 import { contentPreview, messagePreview } from './message-preview';
 
 function message(overrides: Partial<MessageDto>): MessageDto {

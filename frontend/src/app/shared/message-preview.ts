@@ -1,7 +1,7 @@
-import type { AttachmentDto } from '../../../sdk/models/attachment-dto';
-import type { MessageDto } from '../../../sdk/models/message-dto';
-import type { MessageContent } from '../../core/crypto/message-content';
-import { isVoiceMessageName } from './voice-recording';
+import type { AttachmentDto } from '../../sdk/models/attachment-dto';
+import type { MessageDto } from '../../sdk/models/message-dto';
+import type { MessageContent } from '../core/crypto/message-content';
+import { isVoiceMessageName } from './voice-message-name';
 
 type Kind = AttachmentDto['kind'];
 interface Described {
@@ -13,7 +13,7 @@ interface Described {
 const KIND_ICONS = { image: '📷', video: '🎬', audio: '🎵', file: '📎', encrypted: '📎' } as const;
 const KIND_LABELS = { image: 'Photo', video: 'Video', audio: 'Audio', file: 'File', encrypted: 'Encrypted file' } as const;
 
-/** One line about a conversation's last message, as a chat list shows it. */
+/** One line about a message, as the chat list shows a conversation's last one and a desktop notification a new one. */
 export function messagePreview(message: MessageDto | null): string {
   if (message === null) return 'No messages yet';
   if (message.deleted) return 'Message deleted';
