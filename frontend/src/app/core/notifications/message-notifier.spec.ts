@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AttachmentDto } from '../../../sdk/models/attachment-dto';
 import type { MessageDto } from '../../../sdk/models/message-dto';
 import { AuthStore } from '../auth-store';
+import { DeviceCrypto } from '../crypto/device-crypto';
 import { Realtime } from '../realtime';
 import { FakeRealtime } from '../realtime.fixtures';
 import { MessageNotifier } from './message-notifier';
@@ -77,6 +78,9 @@ describe('MessageNotifier', () => {
   let realtime: FakeRealtime;
   let hidden = true;
   const leading = signal(true);
+  /** The device's crypto: what it decrypts an encrypted message to, when started. */
+  const decrypt = vi.fn();
+  const deviceService = signal<{ decrypt: typeof decrypt } | null>(null);
 
   beforeEach(() => {
     RecordedNotification.shown.length = 0;
@@ -86,6 +90,8 @@ describe('MessageNotifier', () => {
     vi.stubGlobal('Notification', RecordedNotification);
     vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => (hidden ? 'hidden' : 'visible'));
     realtime = new FakeRealtime();
+    decrypt.mockReset();
+    deviceService.set({ decrypt });
     TestBed.configureTestingModule({
       providers: [
         provideHttpClient(),
@@ -94,6 +100,7 @@ describe('MessageNotifier', () => {
         { provide: Realtime, useValue: realtime },
         { provide: AuthStore, useValue: { user: signal({ id: 'u1' }), signedIn: signal(true) } },
         { provide: NotifyingTab, useValue: { active: leading } },
+        { provide: DeviceCrypto, useValue: { service: deviceService } },
       ],
     });
     http = TestBed.inject(HttpTestingController);
@@ -186,9 +193,32 @@ describe('MessageNotifier', () => {
         expect(await bodyFor(message('c1', 'Lunch\n  at noon?'))).toBe('Lunch at noon?');
       });
 
-      it('for an encrypted message: nothing, the server has none of it in the clear', async () => {
+      describe('for an encrypted message, decrypted by this device', () => {
         const ciphertext = { algorithm: 'm.megolm.v1.aes-sha2' as const, ciphertext: 'AwgA', session_id: 'session-1' };
-        expect(await bodyFor(message('c1', null, 'u2', { ciphertext, attachments: [attachment('encrypted', 'encrypted.bin', 'application/octet-stream')] }))).toBe('');
+        const encrypted = () => message('c1', null, 'u2', { ciphertext, attachments: [attachment('encrypted', 'encrypted.bin', 'application/octet-stream')] });
+
+        it('a text: the text', async () => {
+          decrypt.mockResolvedValue({ kind: 'ok', content: { type: 'text', body: 'See you\nat eight' }, senderDeviceId: 's2' });
+          expect(await bodyFor(encrypted())).toBe('See you at eight');
+          expect(decrypt).toHaveBeenCalledWith(expect.objectContaining({ id: encrypted().id, ciphertext }));
+        });
+
+        it('a voice message: "Voice message" with its length', async () => {
+          const content = { type: 'text', attachments: [{ mimetype: 'audio/webm', name: 'voice-message-2026-12-06-10-20-30.webm', durationSeconds: 5.2 }] };
+          decrypt.mockResolvedValue({ kind: 'ok', content, senderDeviceId: 's2' });
+          expect(await bodyFor(encrypted())).toBe('🎤 Voice message (0:05)');
+        });
+
+        it('nothing when it cannot be read yet', async () => {
+          decrypt.mockResolvedValue({ kind: 'undecryptable', reason: 'no-key', message: 'Waiting for the key' });
+          expect(await bodyFor(encrypted())).toBe('');
+        });
+
+        it('nothing, and no decryption, when the device has no crypto running', async () => {
+          deviceService.set(null);
+          expect(await bodyFor(encrypted())).toBe('');
+          expect(decrypt).not.toHaveBeenCalled();
+        });
       });
     });
 
@@ -196,13 +226,22 @@ describe('MessageNotifier', () => {
       TestBed.inject(NotificationPrefs).set({ desktop: true, previews: false });
       start();
       await answerList(conversation('c1', 0));
-      const sent = [message('c1', 'secret'), message('c1', null, 'u2', { attachments: [voice] }), message('c1', null, 'u2', { attachments: [photo] }), message('c1', null, 'u2', { attachments: [file] })];
+      const ciphertext = { algorithm: 'm.megolm.v1.aes-sha2' as const, ciphertext: 'AwgA', session_id: 'session-1' };
+      decrypt.mockResolvedValue({ kind: 'ok', content: { type: 'text', body: 'secret too' }, senderDeviceId: 's2' });
+      const sent = [
+        message('c1', 'secret'),
+        message('c1', null, 'u2', { attachments: [voice] }),
+        message('c1', null, 'u2', { attachments: [photo] }),
+        message('c1', null, 'u2', { attachments: [file] }),
+        message('c1', null, 'u2', { ciphertext }),
+      ];
       for (const [index, item] of sent.entries()) {
         realtime.serve('message.created', { ...item, id: `m${index}` });
         await answerList(conversation('c1', index + 1));
         await vi.waitFor(() => expect(RecordedNotification.shown).toHaveLength(index + 1));
       }
       expect(RecordedNotification.shown).toEqual(sent.map(() => ({ title: 'New message from Bob', options: { body: '', tag: 'c1' } })));
+      expect(decrypt).not.toHaveBeenCalled();
     });
   });
 

@@ -6,8 +6,9 @@ import { Api } from '../../../sdk/api';
 import { conversationsList } from '../../../sdk/fn/conversations/conversations-list';
 import type { ConversationDto } from '../../../sdk/models/conversation-dto';
 import type { MessageDto } from '../../../sdk/models/message-dto';
-import { messagePreview } from '../../shared/message-preview';
+import { contentPreview, messagePreview } from '../../shared/message-preview';
 import { AuthStore } from '../auth-store';
+import { DeviceCrypto } from '../crypto/device-crypto';
 import { Realtime } from '../realtime';
 import { NotificationPrefs } from './notification-prefs';
 import { NotifyingTab } from './notifying-tab';
@@ -31,6 +32,7 @@ export class MessageNotifier {
   private readonly badge = inject(UnreadBadge);
   private readonly prefs = inject(NotificationPrefs);
   private readonly notifyingTab = inject(NotifyingTab);
+  private readonly device = inject(DeviceCrypto);
   private conversations = new Map<string, ConversationDto>();
   private loading: Promise<void> | null = null;
   private again = false;
@@ -88,13 +90,29 @@ export class MessageNotifier {
     if (sound && (hidden || !this.router.url.startsWith(`/chats/${conversation.id}`))) playMessageTone();
     if (!desktop || !hidden || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     const name = conversation.peer?.displayName ?? 'Deleted user';
-    // The chat list's line only with previews on, and only when the server has it in the clear (never an encrypted one's).
-    const body = previews && message.ciphertext == null ? messagePreview(message) : '';
+    // The chat list's line, only with previews on.
+    const body = previews ? await this.preview(message) : '';
     const notification = new Notification(`New message from ${name}`, { body, tag: conversation.id });
     notification.onclick = () => {
       window.focus();
       void this.router.navigateByUrl(`/chats/${conversation.id}`);
       notification.close();
     };
+  }
+
+  /**
+   * An encrypted message's line is decrypted here, in the tab, by this device (the push payload and the
+   * server never have it); empty when it cannot be read yet, say before its room key arrived.
+   */
+  private async preview(message: MessageDto): Promise<string> {
+    if (message.ciphertext == null) return messagePreview(message);
+    const service = this.device.service();
+    if (!service || message.deleted) return '';
+    try {
+      const result = await service.decrypt({ ...message, ciphertext: message.ciphertext });
+      return result.kind === 'ok' ? contentPreview(result.content) : '';
+    } catch {
+      return '';
+    }
   }
 }
