@@ -1,6 +1,7 @@
 import { DecryptionErrorCode } from '@matrix-org/matrix-sdk-crypto-wasm';
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
+import pg from 'pg';
 import { fromBufferPromise } from 'yauzl';
 import { SessionLifecycleService } from '../src/auth/session-lifecycle.service.js';
 import { E2eeCleanupJob } from '../src/e2ee/e2ee.job.js';
@@ -9,12 +10,14 @@ import { binary } from './helpers/binary.js';
 import { E2eeTestDevice } from './helpers/e2ee-device.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { closeSockets, connect } from './helpers/sockets.js';
-import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createTestApp, type TestApp, testServerUrl } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
 
 const E2EE_TABLES = ['e2ee_devices', 'e2ee_one_time_keys', 'e2ee_fallback_keys', 'e2ee_to_device_messages', 'e2ee_to_device_txns', 'e2ee_device_list_changes'];
 const matrixId = (user: Registered) => `@${user.id}:iris`;
 const roomOf = (conversationId: string) => `!${conversationId}:iris`;
+// Needs a second connection holding a lock while the server works: real PostgreSQL only.
+const onPostgres = testServerUrl() ? it : it.skip;
 
 describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
   let t: TestApp;
@@ -400,6 +403,46 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       const asBob = await t.http.get('/api/e2ee/sync').set(bearer(bob.accessToken)).expect(200);
       expect(asBob.body.to_device.events.length).toBeGreaterThan(0);
     });
+  });
+
+  onPostgres('answers 401 SESSION_REVOKED to a sync that came while its sign-out was deleting the device, and hands out nothing', async () => {
+    const { alice, bob } = await friendsWithConversation();
+    const b1 = await device(bob.accessToken);
+    await device(alice.accessToken);
+    await t.http
+      .put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`)
+      .set(bearer(alice.accessToken))
+      .send({ messages: { [b1.userId]: { [b1.deviceId]: { waiting: true } } } })
+      .expect(200);
+    const signOut = new pg.Client({ connectionString: t.databaseUrl });
+    await signOut.connect();
+    try {
+      // A sign-out's transaction, as far as it gets before the sync comes: the session ended, the device locked to delete it.
+      await signOut.query('BEGIN');
+      await signOut.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1`, [b1.deviceId]);
+      await signOut.query(`SELECT e2ee_lock_device($1)`, [b1.deviceId]);
+      const syncing = t.http
+        .get('/api/e2ee/sync')
+        .set(bearer(bob.accessToken))
+        .then((res) => res);
+      for (let waited = 0; ; waited += 20) {
+        const [row] = (await t.db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%e2ee_sync(%'`,
+        )) as { n: number }[];
+        if (row.n > 0) break;
+        if (waited > 10_000) throw new Error('the sync never waited for the device lock');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await signOut.query('COMMIT');
+      const res = await syncing;
+      expect([res.status, res.body.code]).toEqual([401, 'SESSION_REVOKED']);
+    } finally {
+      await signOut.end();
+    }
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND batch IS NOT NULL`, [
+      b1.deviceId,
+    ]);
+    expect(n).toBe(0);
   });
 
   it('pages a long queue: limited until everything was acknowledged', async () => {

@@ -93,7 +93,7 @@ export class SeedDevice {
 
   private async sync(): Promise<void> {
     for (;;) {
-      const answer = await this.e2ee.sync(this.caller, this.since);
+      const answer = await this.e2ee.sync(this.claims, this.since);
       await this.olm.receiveSyncChanges(
         JSON.stringify(answer.to_device.events),
         new DeviceLists(

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
+import { type AuthUser, CurrentClaims, CurrentUser, type TokenClaims } from '../common/current-user.decorator.js';
+import { SessionCheckedByHandler } from '../common/public.decorator.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
 import {
   DeviceKeysDto,
@@ -83,8 +84,9 @@ export class E2eeController {
 
   /** To-device events, device-list changes and key counts for this device; `since` acknowledges the previous page. */
   @Get('sync')
+  @SessionCheckedByHandler()
   @ApiErrors({ 400: ['VALIDATION_FAILED', 'INVALID_SINCE'] })
-  sync(@CurrentUser() caller: AuthUser, @Query() query: SyncQueryDto): Promise<SyncResponseDto> {
+  sync(@CurrentClaims() caller: TokenClaims, @Query() query: SyncQueryDto): Promise<SyncResponseDto> {
     return this.e2eeService.sync(caller, query.since);
   }
 }

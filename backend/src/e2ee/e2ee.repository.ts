@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { prepared, runPrepared } from '../database/prepared.js';
 import { managerFor, managerOf, type Tx } from '../database/transaction.js';
 import type { DeviceListChangeKind } from './e2ee-device-list-change.entity.js';
 import type { StoredDeviceKeys, StoredSignedKey } from './key-shapes.js';
@@ -17,17 +18,50 @@ export interface DeviceRow {
 }
 
 export interface ToDeviceRow {
-  id: string;
   event_type: string;
   sender_user_id: string;
   content: Record<string, unknown>;
 }
 
 export interface DeviceListChangeRow {
-  id: string;
   user_id: string;
   kind: DeviceListChangeKind;
 }
+
+/** What `e2ee_sync` answers: refused, or the pages handed out (each with its batch, null when empty) and the key counts. */
+export type SyncRow =
+  | { outcome: 'SESSION_REVOKED' }
+  | {
+      outcome: 'synced';
+      to_device_batch: string | null;
+      to_device: ToDeviceRow[];
+      to_device_more: boolean;
+      changes_batch: string | null;
+      changes: DeviceListChangeRow[];
+      changes_more: boolean;
+      one_time_key_count: number;
+      unused_fallback_key: boolean;
+    };
+
+/** The arguments of `e2ee_sync`, in order (database/schema/functions.ts). */
+export type SyncParams = [
+  sessionId: string,
+  userId: string,
+  tokenVersion: number,
+  now: Date,
+  ackToDevice: string | null,
+  ackChanges: string | null,
+  toDeviceLimit: number,
+  changesLimit: number,
+];
+
+/** A device's sync in one statement, prepared (database/prepared.ts): every device runs it after each wake-up. */
+export const SYNC = prepared(
+  'e2ee_sync',
+  `SELECT outcome, to_device_batch::text AS to_device_batch, to_device, to_device_more,
+          changes_batch::text AS changes_batch, changes, changes_more, one_time_key_count, unused_fallback_key
+     FROM e2ee_sync($1, $2, $3, $4, $5, $6, $7, $8)`,
+);
 
 export interface NewToDeviceMessage {
   recipientSessionId: string;
@@ -40,10 +74,10 @@ export interface NewToDeviceMessage {
 export class E2eeRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Serialises uploads, claims of its fallback key and queue writes for one device (session). */
+  /** database/schema/functions.ts `e2ee_lock_device`: serialises writes to one device (session) with its syncs. */
   async lockDevices(tx: Tx, sessionIds: string[]): Promise<void> {
     for (const id of [...new Set(sessionIds)].sort()) {
-      await managerOf(tx).query(`SELECT pg_advisory_xact_lock(hashtextextended('e2ee:' || $1::text, 0))`, [id]);
+      await managerOf(tx).query(`SELECT e2ee_lock_device($1)`, [id]);
     }
   }
 
@@ -104,11 +138,6 @@ export class E2eeRepository {
        ON CONFLICT (session_id) DO UPDATE SET key_id = EXCLUDED.key_id, key = EXCLUDED.key, used = false, created_at = EXCLUDED.created_at`,
       [sessionId, keyId, JSON.stringify(key), createdAt],
     );
-  }
-
-  async hasUnusedFallbackKey(sessionId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM e2ee_fallback_keys WHERE session_id = $1 AND NOT used`, [sessionId]);
-    return rows.length > 0;
   }
 
   /** Takes (deletes) one one-time key of the device; a key another claim holds is skipped, never handed out twice. */
@@ -178,45 +207,10 @@ export class E2eeRepository {
     );
   }
 
-  /**
-   * Deletes what a sync acknowledged: the rows it handed out in batches up to these. Rows are marked
-   * with the batch that handed them out, not compared by id: a message whose transaction committed
-   * after the sync read a higher id was never seen, and stays.
-   */
-  async acknowledge(sessionId: string, toDeviceBatch: string, changesBatch: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND batch <= $2`, [sessionId, toDeviceBatch]);
-    await this.dataSource.query(`DELETE FROM e2ee_device_list_changes WHERE recipient_session_id = $1 AND batch <= $2`, [sessionId, changesBatch]);
-  }
-
-  /** The oldest `limit` waiting messages, marked with a new batch number; with whether more wait. */
-  async takeToDevicePage(sessionId: string, limit: number): Promise<{ batch: string | null; rows: ToDeviceRow[]; more: boolean }> {
-    const [rows]: [(ToDeviceRow & { batch: string })[], number] = await this.dataSource.query(
-      `WITH page AS (SELECT id FROM e2ee_to_device_messages WHERE recipient_session_id = $1 ORDER BY id LIMIT $2),
-            next AS (SELECT nextval(pg_get_serial_sequence('e2ee_to_device_messages', 'id')) AS batch)
-       UPDATE e2ee_to_device_messages m SET batch = next.batch FROM page, next WHERE m.id = page.id
-       RETURNING m.id::text AS id, m.event_type, m.sender_user_id, m.content, next.batch::text AS batch`,
-      [sessionId, limit],
-    );
-    return { batch: rows[0]?.batch ?? null, rows: sortById(rows), more: await this.hasMore('e2ee_to_device_messages', sessionId, limit) };
-  }
-
-  async takeDeviceListPage(sessionId: string, limit: number): Promise<{ batch: string | null; rows: DeviceListChangeRow[]; more: boolean }> {
-    const [rows]: [(DeviceListChangeRow & { batch: string })[], number] = await this.dataSource.query(
-      `WITH page AS (SELECT id FROM e2ee_device_list_changes WHERE recipient_session_id = $1 ORDER BY id LIMIT $2),
-            next AS (SELECT nextval(pg_get_serial_sequence('e2ee_device_list_changes', 'id')) AS batch)
-       UPDATE e2ee_device_list_changes c SET batch = next.batch FROM page, next WHERE c.id = page.id
-       RETURNING c.id::text AS id, c.user_id, c.kind, next.batch::text AS batch`,
-      [sessionId, limit],
-    );
-    return { batch: rows[0]?.batch ?? null, rows: sortById(rows), more: await this.hasMore('e2ee_device_list_changes', sessionId, limit) };
-  }
-
-  private async hasMore(table: 'e2ee_to_device_messages' | 'e2ee_device_list_changes', sessionId: string, limit: number): Promise<boolean> {
-    const [row]: { n: number }[] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE recipient_session_id = $1 LIMIT $2) waiting`,
-      [sessionId, limit + 1],
-    );
-    return row.n > limit;
+  /** database/schema/functions.ts `e2ee_sync`: the session check, the acknowledgement, the next pages and the key counts. */
+  async sync(params: SyncParams): Promise<SyncRow> {
+    const [row] = await runPrepared<SyncRow>(this.dataSource.manager, SYNC, params);
+    return row;
   }
 
   /**
@@ -289,5 +283,3 @@ export class E2eeRepository {
     ]);
   }
 }
-
-const sortById = <T extends { id: string }>(rows: T[]): T[] => rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));

@@ -1,14 +1,21 @@
 import { SessionLifecycleService } from '../auth/session-lifecycle.service.js';
 import { Clock } from '../common/clock.js';
-import type { AuthUser } from '../common/current-user.decorator.js';
+import type { AuthUser, TokenClaims } from '../common/current-user.decorator.js';
 import { Transactions } from '../database/transaction.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { asRealtime, fakeRealtime } from '../../test/helpers/fake-realtime.js';
 import { fakeTransactions, newTestService } from '../../test/helpers/new-test-service.js';
 import { rejection } from '../../test/helpers/rejection.js';
-import { E2eeRepository } from './e2ee.repository.js';
-import { E2eeService, MAX_TO_DEVICE_BYTES, MAX_TO_DEVICE_QUEUE, MAX_TO_DEVICE_QUEUE_PER_SENDER, SYNC_TO_DEVICE_PAGE } from './e2ee.service.js';
+import { E2eeRepository, type SyncRow } from './e2ee.repository.js';
+import {
+  E2eeService,
+  MAX_TO_DEVICE_BYTES,
+  MAX_TO_DEVICE_QUEUE,
+  MAX_TO_DEVICE_QUEUE_PER_SENDER,
+  SYNC_DEVICE_LIST_PAGE,
+  SYNC_TO_DEVICE_PAGE,
+} from './e2ee.service.js';
 import type { StoredDeviceKeys } from './key-shapes.js';
 
 const ALICE = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -160,35 +167,97 @@ describe(E2eeService.name, () => {
   });
 
   describe('sync', () => {
-    it('acknowledges `since`, answers the batch that marked the page (or keeps the acknowledged one), and says when more waits', async () => {
+    const claims: TokenClaims = { userId: ALICE, sessionId: ALICE_DEVICE, tokenVersion: 3 };
+    const synced = (overrides: Partial<Extract<SyncRow, { outcome: 'synced' }>> = {}): SyncRow => ({
+      outcome: 'synced',
+      to_device_batch: null,
+      to_device: [],
+      to_device_more: false,
+      changes_batch: null,
+      changes: [],
+      changes_more: false,
+      one_time_key_count: 0,
+      unused_fallback_key: false,
+      ...overrides,
+    });
+
+    it('runs e2ee_sync once, with the session of the token, the acknowledged batches and the page sizes, and no transaction', async () => {
+      const { sut, repo, transactions } = setup();
+      repo.sync.mockResolvedValue(synced());
+      await sut.sync(claims, '9_6');
+      expect(repo.sync).toHaveBeenCalledTimes(1);
+      expect(repo.sync).toHaveBeenCalledWith([ALICE_DEVICE, ALICE, 3, new Date('2030-01-01T00:00:00Z'), '9', '6', SYNC_TO_DEVICE_PAGE, SYNC_DEVICE_LIST_PAGE]);
+      expect(transactions.run).not.toHaveBeenCalled();
+    });
+
+    it('acknowledges nothing without `since`', async () => {
       const { sut, repo } = setup();
-      repo.acknowledge.mockResolvedValue(undefined);
-      repo.takeToDevicePage.mockResolvedValue({
-        batch: '300',
-        rows: Array.from({ length: SYNC_TO_DEVICE_PAGE }, (_, i) => ({ id: String(i + 10), event_type: 'm.dummy', sender_user_id: BOB, content: {} })),
-        more: true,
-      });
-      repo.takeDeviceListPage.mockResolvedValue({ batch: null, rows: [], more: false });
-      repo.hasUnusedFallbackKey.mockResolvedValue(true);
-      const answer = await sut.sync(alice, '9_6');
-      expect(repo.acknowledge).toHaveBeenCalledWith(ALICE_DEVICE, '9', '6');
+      repo.sync.mockResolvedValue(synced());
+      const answer = await sut.sync(claims, undefined);
+      expect(repo.sync.mock.calls[0][0].slice(4, 6)).toEqual([null, null]);
+      expect(answer.next_batch).toBe('0_0');
+    });
+
+    it('answers the batch that marked each page (or keeps the acknowledged one), and says when more waits', async () => {
+      const { sut, repo } = setup();
+      repo.sync.mockResolvedValue(
+        synced({
+          to_device_batch: '300',
+          to_device: Array.from({ length: SYNC_TO_DEVICE_PAGE }, () => ({ event_type: 'm.dummy', sender_user_id: BOB, content: {} })),
+          to_device_more: true,
+          one_time_key_count: 7,
+          unused_fallback_key: true,
+        }),
+      );
+      const answer = await sut.sync(claims, '9_6');
       expect(answer).toMatchObject({
         next_batch: '300_6',
         limited: true,
         device_lists: { changed: [], left: [] },
+        device_one_time_keys_count: { signed_curve25519: 7 },
         device_unused_fallback_key_types: ['signed_curve25519'],
       });
       expect(answer.to_device.events).toHaveLength(SYNC_TO_DEVICE_PAGE);
       expect(answer.to_device.events[0]).toEqual({ type: 'm.dummy', sender: `@${BOB}:iris`, content: {} });
     });
 
+    it('splits the device-list page into changed and left users, in its order', async () => {
+      const { sut, repo } = setup();
+      const CAROL = 'cccccccc-0000-4000-8000-000000000003';
+      repo.sync.mockResolvedValue(
+        synced({
+          changes_batch: '41',
+          changes: [
+            { user_id: BOB, kind: 'changed' },
+            { user_id: CAROL, kind: 'left' },
+            { user_id: ALICE, kind: 'changed' },
+          ],
+          changes_more: true,
+        }),
+      );
+      const answer = await sut.sync(claims, '9_6');
+      expect(answer).toMatchObject({
+        next_batch: '9_41',
+        limited: true,
+        device_lists: { changed: [`@${BOB}:iris`, `@${ALICE}:iris`], left: [`@${CAROL}:iris`] },
+        device_unused_fallback_key_types: [],
+      });
+    });
+
+    it('answers 401 SESSION_REVOKED when e2ee_sync finds the session ended', async () => {
+      const { sut, repo } = setup();
+      repo.sync.mockResolvedValue({ outcome: 'SESSION_REVOKED' });
+      const error = await rejection(sut.sync(claims, '9_6'));
+      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([401, 'SESSION_REVOKED']);
+    });
+
     it('refuses a since token it did not issue', async () => {
       const { sut, repo } = setup();
       for (const since of ['', 'abc', '1_', '-1_2', `${'9'.repeat(19)}_1`]) {
-        const error = await rejection(sut.sync(alice, since));
+        const error = await rejection(sut.sync(claims, since));
         expect((error.getResponse() as { code: string }).code).toBe('INVALID_SINCE');
       }
-      expect(repo.acknowledge).not.toHaveBeenCalled();
+      expect(repo.sync).not.toHaveBeenCalled();
     });
   });
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SessionLifecycleService } from '../auth/session-lifecycle.service.js';
 import { sessionRevoked } from '../auth/errors.js';
-import type { AuthUser } from '../common/current-user.decorator.js';
+import type { AuthUser, TokenClaims } from '../common/current-user.decorator.js';
 import { Clock } from '../common/clock.js';
 import { Transactions, type Tx } from '../database/transaction.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
@@ -219,30 +219,35 @@ export class E2eeService {
   /**
    * What waits for the calling device. `since` (a previous `next_batch`) acknowledges, and deletes,
    * everything that sync handed out; the answer is the next page. A page re-delivers what an earlier,
-   * unacknowledged sync handed out (the client lost that answer, or never acknowledged it).
+   * unacknowledged sync handed out (the client lost that answer, or never acknowledged it). One
+   * statement, `e2ee_sync` (database/schema/functions.ts), the session check included (the route is
+   * @SessionCheckedByHandler).
    */
-  async sync(caller: AuthUser, since: string | undefined): Promise<SyncResponseDto> {
-    const deviceId = caller.sessionId;
-    let ack: [string, string] = ['0', '0'];
-    if (since !== undefined) {
-      const match = SINCE.exec(since);
-      if (!match) throw invalidSince();
-      ack = [match[1], match[2]];
-      await this.e2ee.acknowledge(deviceId, ack[0], ack[1]);
-    }
-    const events = await this.e2ee.takeToDevicePage(deviceId, SYNC_TO_DEVICE_PAGE);
-    const changes = await this.e2ee.takeDeviceListPage(deviceId, SYNC_DEVICE_LIST_PAGE);
-    const nextBatch = `${events.batch ?? ack[0]}_${changes.batch ?? ack[1]}`;
+  async sync(caller: TokenClaims, since: string | undefined): Promise<SyncResponseDto> {
+    const match = since === undefined ? null : SINCE.exec(since);
+    if (since !== undefined && !match) throw invalidSince();
+    const [ackToDevice, ackChanges] = match ? [match[1], match[2]] : [null, null];
+    const sync = await this.e2ee.sync([
+      caller.sessionId,
+      caller.userId,
+      caller.tokenVersion,
+      this.clock.now(),
+      ackToDevice,
+      ackChanges,
+      SYNC_TO_DEVICE_PAGE,
+      SYNC_DEVICE_LIST_PAGE,
+    ]);
+    if (sync.outcome === 'SESSION_REVOKED') throw sessionRevoked();
     return {
-      next_batch: nextBatch,
-      limited: events.more || changes.more,
-      to_device: { events: events.rows.map((row) => ({ type: row.event_type, sender: toMatrixUserId(row.sender_user_id), content: row.content })) },
+      next_batch: `${sync.to_device_batch ?? ackToDevice ?? '0'}_${sync.changes_batch ?? ackChanges ?? '0'}`,
+      limited: sync.to_device_more || sync.changes_more,
+      to_device: { events: sync.to_device.map((row) => ({ type: row.event_type, sender: toMatrixUserId(row.sender_user_id), content: row.content })) },
       device_lists: {
-        changed: changes.rows.filter((row) => row.kind === 'changed').map((row) => toMatrixUserId(row.user_id)),
-        left: changes.rows.filter((row) => row.kind === 'left').map((row) => toMatrixUserId(row.user_id)),
+        changed: sync.changes.filter((row) => row.kind === 'changed').map((row) => toMatrixUserId(row.user_id)),
+        left: sync.changes.filter((row) => row.kind === 'left').map((row) => toMatrixUserId(row.user_id)),
       },
-      device_one_time_keys_count: { signed_curve25519: await this.e2ee.countOneTimeKeys(deviceId) },
-      device_unused_fallback_key_types: (await this.e2ee.hasUnusedFallbackKey(deviceId)) ? ['signed_curve25519'] : [],
+      device_one_time_keys_count: { signed_curve25519: sync.one_time_key_count },
+      device_unused_fallback_key_types: sync.unused_fallback_key ? ['signed_curve25519'] : [],
     };
   }
 

@@ -277,6 +277,87 @@ $$`,
 };
 
 /**
+ * Serialises the writes to one device's keys and queues (uploads, claims of its fallback key, queue
+ * writes, the device's end) with its syncs: a transaction-scoped advisory lock keyed on the session.
+ */
+const E2EE_LOCK_DEVICE: SchemaFunction = {
+  signature: 'e2ee_lock_device(uuid)',
+  sql: `CREATE OR REPLACE FUNCTION "e2ee_lock_device"(p_session_id uuid) RETURNS void
+  LANGUAGE sql VOLATILE AS $$
+  SELECT pg_advisory_xact_lock(hashtextextended('e2ee:' || p_session_id::text, 0))
+$$`,
+};
+
+/**
+ * A device's sync as one statement. Its rules are those of E2eeService.sync, which calls it and maps its outcome:
+ * - the device lock first, so a sign-out that is deleting the device is waited for and then seen;
+ *   two syncs of one device take turns (each holds the rows it deleted or marked to the end);
+ * - then the session (the sync route is @SessionCheckedByHandler, so the guard only verifies the
+ *   token): not open means `SESSION_REVOKED` before anything is read or written;
+ * - an acknowledged batch (null: none) deletes the rows handed out in batches up to it; rows are
+ *   matched by the batch that handed them out, never by id, so a row that committed late under a
+ *   lower id stays;
+ * - the oldest waiting rows, up to the limit, are marked with a new batch number and handed out,
+ *   whether an earlier sync handed them out already or not (it was never acknowledged); `*_more`
+ *   says that more than the limit wait. The batch is null when nothing waits;
+ * - device-list changes before to-device messages: the order an erasure deletes them in
+ *   (e2ee.repository `forgetUser`), so the two never wait for each other in a circle;
+ * - the device's unclaimed one-time keys and whether its fallback key is unused.
+ */
+const E2EE_SYNC: SchemaFunction = {
+  signature: 'e2ee_sync(uuid, uuid, integer, timestamptz, bigint, bigint, integer, integer)',
+  sql: `CREATE OR REPLACE FUNCTION "e2ee_sync"(
+    p_session_id uuid, p_user_id uuid, p_token_version integer, p_now timestamptz,
+    p_ack_to_device bigint, p_ack_changes bigint, p_to_device_limit integer, p_changes_limit integer)
+  RETURNS TABLE ("outcome" text, "to_device_batch" bigint, "to_device" jsonb, "to_device_more" boolean,
+                 "changes_batch" bigint, "changes" jsonb, "changes_more" boolean,
+                 "one_time_key_count" integer, "unused_fallback_key" boolean)
+  LANGUAGE plpgsql AS $$
+DECLARE
+  v_changes_batch bigint;
+  v_changes jsonb;
+  v_to_device_batch bigint;
+  v_to_device jsonb;
+BEGIN
+  PERFORM e2ee_lock_device(p_session_id);
+  IF NOT EXISTS (SELECT 1 FROM valid_session(p_session_id, p_user_id, p_token_version, p_now)) THEN
+    RETURN QUERY SELECT 'SESSION_REVOKED', NULL::bigint, NULL::jsonb, NULL::boolean, NULL::bigint, NULL::jsonb, NULL::boolean, NULL::integer, NULL::boolean;
+    RETURN;
+  END IF;
+
+  IF p_ack_changes IS NOT NULL THEN
+    DELETE FROM e2ee_device_list_changes WHERE recipient_session_id = p_session_id AND batch <= p_ack_changes;
+  END IF;
+  WITH page AS (SELECT id FROM e2ee_device_list_changes WHERE recipient_session_id = p_session_id ORDER BY id LIMIT p_changes_limit),
+       next AS (SELECT nextval(pg_get_serial_sequence('e2ee_device_list_changes', 'id')) AS batch),
+       taken AS (UPDATE e2ee_device_list_changes c SET batch = next.batch FROM page, next WHERE c.id = page.id
+                 RETURNING c.id, c.user_id, c.kind, c.batch)
+  SELECT max(taken.batch), jsonb_agg(jsonb_build_object('user_id', taken.user_id, 'kind', taken.kind) ORDER BY taken.id)
+    INTO v_changes_batch, v_changes FROM taken;
+
+  IF p_ack_to_device IS NOT NULL THEN
+    DELETE FROM e2ee_to_device_messages WHERE recipient_session_id = p_session_id AND batch <= p_ack_to_device;
+  END IF;
+  WITH page AS (SELECT id FROM e2ee_to_device_messages WHERE recipient_session_id = p_session_id ORDER BY id LIMIT p_to_device_limit),
+       next AS (SELECT nextval(pg_get_serial_sequence('e2ee_to_device_messages', 'id')) AS batch),
+       taken AS (UPDATE e2ee_to_device_messages m SET batch = next.batch FROM page, next WHERE m.id = page.id
+                 RETURNING m.id, m.event_type, m.sender_user_id, m.content, m.batch)
+  SELECT max(taken.batch),
+         jsonb_agg(jsonb_build_object('event_type', taken.event_type, 'sender_user_id', taken.sender_user_id, 'content', taken.content) ORDER BY taken.id)
+    INTO v_to_device_batch, v_to_device FROM taken;
+
+  RETURN QUERY SELECT 'synced',
+    v_to_device_batch, COALESCE(v_to_device, '[]'::jsonb),
+    (SELECT count(*) FROM (SELECT 1 FROM e2ee_to_device_messages WHERE recipient_session_id = p_session_id LIMIT p_to_device_limit + 1) w) > p_to_device_limit,
+    v_changes_batch, COALESCE(v_changes, '[]'::jsonb),
+    (SELECT count(*) FROM (SELECT 1 FROM e2ee_device_list_changes WHERE recipient_session_id = p_session_id LIMIT p_changes_limit + 1) w) > p_changes_limit,
+    (SELECT count(*)::int FROM e2ee_one_time_keys WHERE session_id = p_session_id),
+    EXISTS (SELECT 1 FROM e2ee_fallback_keys WHERE session_id = p_session_id AND NOT used);
+END
+$$`,
+};
+
+/**
  * Who sees `p_owner`'s profile picture and is told of their profile changes: themselves, and anyone they
  * share a friendship, a pending friend request or a conversation with, unless a block stands between
  * them either way. Not strangers (search shows them initials). Admins are let through by the caller.
@@ -324,6 +405,8 @@ export const schemaFunctions: readonly SchemaFunction[] = [
   UNREAD_OF_DELETED,
   UNREAD_OF_TOMBSTONED,
   E2EE_CONTACTS,
+  E2EE_LOCK_DEVICE,
+  E2EE_SYNC,
   PROFILE_VISIBLE,
   QUEUE_AVATAR_FILES,
 ];
