@@ -306,6 +306,22 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       expect(await fromSender(bob.id)).toBe(1);
     });
 
+    it('a full queue (1,000 in all) is skipped; the user’s other devices still get theirs', async () => {
+      const b2 = await device(await signIn(bob));
+      await t.db.query(
+        `INSERT INTO e2ee_to_device_messages (recipient_session_id, sender_user_id, event_type, content, created_at)
+         SELECT $1, $2, 'm.room.encrypted', '{"flood": true}', now() FROM generate_series(1, 1000 - (SELECT count(*)::int FROM e2ee_to_device_messages WHERE recipient_session_id = $1))`,
+        [b1.deviceId, bob.id],
+      );
+      await t.http
+        .put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`)
+        .set(bearer(alice.accessToken))
+        .send({ messages: { [b1.userId]: { '*': { late: true } } } })
+        .expect(200);
+      const got = await t.db.query(`SELECT recipient_session_id AS id FROM e2ee_to_device_messages WHERE sender_user_id = $1 AND event_type = 'm.dummy'`, [alice.id]);
+      expect(got).toEqual([{ id: b2.deviceId }]);
+    });
+
     it('a to-device message to a stranger, or across a block (403 RECIPIENT_NOT_ALLOWED), queuing nothing', async () => {
       const strangerDevice = await device(stranger.accessToken);
       const queued = async () => (await t.db.query(`SELECT count(*)::int AS n FROM e2ee_to_device_messages`))[0].n;
@@ -443,6 +459,36 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       b1.deviceId,
     ]);
     expect(n).toBe(0);
+  });
+
+  it('queues one copy for each open device `*` reaches, the payload named for a device instead, and wakes them', async () => {
+    const { alice, bob } = await friendsWithConversation();
+    const a1 = await device(alice.accessToken);
+    const a2 = await device(await signIn(alice));
+    const b1 = await device(bob.accessToken);
+    const b2 = await device(await signIn(bob));
+    const b3 = await device(await signIn(bob));
+    await t.db.query(`UPDATE sessions SET expires_at = $2 WHERE id = $1`, [b3.deviceId, new Date(t.clock.now().getTime() - 1000)]);
+    const sockets = await Promise.all([a1, a2, b1, b2].map((d) => connect(t, d.accessToken)));
+    const woken = sockets.map((socket) => socket.waitFor('e2ee.sync'));
+    await t.http
+      .put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`)
+      .set(bearer(alice.accessToken))
+      .send({
+        messages: {
+          [b1.userId]: { '*': { to: 'every bob' }, [b2.deviceId]: { to: 'b2' }, [randomUUID()]: { to: 'nobody' } },
+          [a1.userId]: { '*': { to: 'every alice' } },
+        },
+      })
+      .expect(200, {});
+    const rows: { id: string; content: object }[] = await t.db.query(
+      `SELECT recipient_session_id AS id, content FROM e2ee_to_device_messages WHERE event_type = 'm.dummy' AND sender_user_id = $1`,
+      [alice.id],
+    );
+    const byDevice = new Map(rows.map((row) => [row.id, row.content]));
+    expect(rows).toHaveLength(4);
+    expect([a1, a2, b1, b2].map((d) => byDevice.get(d.deviceId))).toEqual([{ to: 'every alice' }, { to: 'every alice' }, { to: 'every bob' }, { to: 'b2' }]);
+    await Promise.all(woken);
   });
 
   it('pages a long queue: limited until everything was acknowledged', async () => {

@@ -199,7 +199,7 @@ describe('token attacks (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp();
-    console.log(`token attacks: ${ATTACKS.length} forged tokens × REST, a send, a sync and the socket handshake = ${ATTACKS.length * 4} cases`);
+    console.log(`token attacks: ${ATTACKS.length} forged tokens × REST, a send, a sync, a key share and the socket handshake = ${ATTACKS.length * 5} cases`);
   });
   afterEach(() => closeSockets());
   afterAll(() => t.close());
@@ -238,7 +238,7 @@ describe('token attacks (e2e)', () => {
       expect(n).toBe(0);
     });
 
-    // So does the E2EE sync (@SessionCheckedByHandler): a forged or dead token must not hand out the queue of the session it names.
+    // So do the E2EE sync and key share (@SessionCheckedByHandler): a forged or dead token must not hand out the queue of the session it names.
     it(`answers 401 ${code} on a sync, and hands out nothing`, async () => {
       const [victim, sender] = [await register(t.http), await register(t.http)];
       const token = await forge(t, victim);
@@ -254,6 +254,22 @@ describe('token attacks (e2e)', () => {
         body: { statusCode: 401, error: 'Unauthorized', code, message: expect.any(String), requestId: expect.any(String) },
       });
       const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND batch IS NOT NULL', [sessionId]);
+      expect(n).toBe(0);
+    });
+
+    it(`answers 401 ${code} on a key share, and queues nothing`, async () => {
+      const victim = await register(t.http);
+      const token = await forge(t, victim);
+      const txnId = randomUUID();
+      const res = await t.http
+        .put(`/api/e2ee/sendToDevice/m.room.encrypted/${txnId}`)
+        .set(bearer(token))
+        .send({ messages: { [`@${victim.id}:iris`]: { '*': { sent: 'with a forged or dead token' } } } });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', code, message: expect.any(String), requestId: expect.any(String) },
+      });
+      const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM e2ee_to_device_txns WHERE txn_id = $1', [txnId]);
       expect(n).toBe(0);
     });
 

@@ -66,6 +66,7 @@ export class E2eeController {
   /** Queues a payload for each listed device (`*`: every device of that user); idempotent per device and txnId. */
   @RateLimit('send')
   @Put('sendToDevice/:eventType/:txnId')
+  @SessionCheckedByHandler()
   @ApiErrors({
     400: ['VALIDATION_FAILED', 'INVALID_TO_DEVICE', 'TOO_MANY_TARGETS'],
     403: ['RECIPIENT_NOT_ALLOWED'],
@@ -73,7 +74,7 @@ export class E2eeController {
     429: ['RATE_LIMITED'],
   })
   async sendToDevice(
-    @CurrentUser() caller: AuthUser,
+    @CurrentClaims() caller: TokenClaims,
     @Param('eventType') eventType: string,
     @Param('txnId') txnId: string,
     @Body() dto: SendToDeviceDto,

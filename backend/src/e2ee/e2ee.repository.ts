@@ -63,11 +63,30 @@ export const SYNC = prepared(
      FROM e2ee_sync($1, $2, $3, $4, $5, $6, $7, $8)`,
 );
 
-export interface NewToDeviceMessage {
-  recipientSessionId: string;
+/** A key share, for `e2ee_send_to_device` (database/schema/functions.ts). */
+export interface ToDeviceSend {
+  sessionId: string;
+  userId: string;
+  tokenVersion: number;
+  now: Date;
+  txnId: string;
   eventType: string;
-  content: object;
+  /** In request order; `userId` null for an id that names no user of ours, `deviceId` a device id or `*`. */
+  targets: { userId: string | null; deviceId: string; content: object }[];
+  queueCap: number;
+  senderCap: number;
 }
+
+export type ToDeviceSendRow =
+  | { outcome: 'SESSION_REVOKED' }
+  | { outcome: 'RECIPIENT_NOT_ALLOWED' }
+  | { outcome: 'sent' | 'replayed'; /** The devices that got a message. */ recipients: string[] };
+
+/** A key share in one statement, prepared (database/prepared.ts): every room key rotation sends one. */
+export const SEND_TO_DEVICE = prepared(
+  'e2ee_send_to_device',
+  'SELECT outcome, recipients FROM e2ee_send_to_device($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+);
 
 /** Devices, their keys, their to-device queues and device-list announcements. */
 @Injectable()
@@ -86,6 +105,12 @@ export class E2eeRepository {
     return managerFor(this.dataSource, tx).query(`SELECT user_id, blocked FROM e2ee_contacts($1)`, [userId]);
   }
 
+  /** database/schema/functions.ts `e2ee_writable_users`: the user and their contacts with no block either way. */
+  async writableUsers(userId: string): Promise<string[]> {
+    const rows: { user_id: string }[] = await this.dataSource.query(`SELECT user_id FROM e2ee_writable_users($1)`, [userId]);
+    return rows.map((row) => row.user_id);
+  }
+
   async deviceKeysOf(tx: Tx, sessionId: string): Promise<StoredDeviceKeys | null> {
     const [row]: { device_keys: StoredDeviceKeys }[] = await managerOf(tx).query(`SELECT device_keys FROM e2ee_devices WHERE session_id = $1`, [sessionId]);
     return row?.device_keys ?? null;
@@ -100,15 +125,11 @@ export class E2eeRepository {
     ]);
   }
 
-  /**
-   * Devices (with keys) of these users. With `openAt`, only those whose session is open then: a
-   * session that expired keeps its device until the hourly clean-up, but no one should see or reach it.
-   */
+  /** Devices (with keys) of these users. With `openAt`, only those whose session is open then (`e2ee_open_devices`). */
   devicesOf(userIds: string[], tx?: Tx, openAt?: Date): Promise<DeviceRow[]> {
     if (userIds.length === 0) return Promise.resolve([]);
     return managerFor(this.dataSource, tx).query(
-      `SELECT d.session_id, d.user_id, d.device_keys FROM e2ee_devices d
-         ${openAt ? 'JOIN sessions s ON s.id = d.session_id AND s.revoked_at IS NULL AND s.expires_at > $2' : ''}
+      `SELECT d.session_id, d.user_id, d.device_keys FROM ${openAt ? 'e2ee_open_devices($2)' : 'e2ee_devices'} d
         WHERE d.user_id = ANY($1::uuid[]) ORDER BY d.user_id, d.created_at, d.session_id`,
       openAt ? [userIds, openAt] : [userIds],
     );
@@ -161,33 +182,22 @@ export class E2eeRepository {
     return row;
   }
 
-  /** Records the transaction id; false when the device used it already. */
-  async recordTxn(tx: Tx, sessionId: string, txnId: string, createdAt: Date): Promise<boolean> {
-    const rows: unknown[] = await managerOf(tx).query(
-      `INSERT INTO e2ee_to_device_txns (session_id, txn_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
-      [sessionId, txnId, createdAt],
-    );
-    return rows.length > 0;
-  }
-
-  /** How many messages wait for each of these devices: in all, and from `senderUserId`. */
-  async queueLengths(tx: Tx, sessionIds: string[], senderUserId: string): Promise<Map<string, { total: number; fromSender: number }>> {
-    const rows: { id: string; total: number; from_sender: number }[] = await managerOf(tx).query(
-      `SELECT recipient_session_id AS id, count(*)::int AS total, (count(*) FILTER (WHERE sender_user_id = $2))::int AS from_sender
-         FROM e2ee_to_device_messages WHERE recipient_session_id = ANY($1::uuid[]) GROUP BY 1`,
-      [sessionIds, senderUserId],
-    );
-    return new Map(rows.map((row) => [row.id, { total: row.total, fromSender: row.from_sender }]));
-  }
-
-  async queueToDevice(tx: Tx, senderUserId: string, messages: NewToDeviceMessage[], createdAt: Date): Promise<void> {
-    if (messages.length === 0) return;
-    await managerOf(tx).query(
-      `INSERT INTO e2ee_to_device_messages (recipient_session_id, sender_user_id, event_type, content, created_at)
-       SELECT m.recipient, $1, m.event_type, m.content, $5 FROM unnest($2::uuid[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS m (recipient, event_type, content, n)
-        ORDER BY m.n`,
-      [senderUserId, messages.map((m) => m.recipientSessionId), messages.map((m) => m.eventType), messages.map((m) => JSON.stringify(m.content)), createdAt],
-    );
+  /** database/schema/functions.ts `e2ee_send_to_device`: the session check, who may be sent to, the transaction id, the queues. */
+  async sendToDevice(send: ToDeviceSend): Promise<ToDeviceSendRow> {
+    const [row] = await runPrepared<ToDeviceSendRow>(this.dataSource.manager, SEND_TO_DEVICE, [
+      send.sessionId,
+      send.userId,
+      send.tokenVersion,
+      send.now,
+      send.txnId,
+      send.eventType,
+      send.targets.map((target) => target.userId),
+      send.targets.map((target) => target.deviceId),
+      send.targets.map((target) => JSON.stringify(target.content)),
+      send.queueCap,
+      send.senderCap,
+    ]);
+    return row;
   }
 
   /**
