@@ -1,6 +1,7 @@
 import { DecryptionErrorCode } from '@matrix-org/matrix-sdk-crypto-wasm';
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
+import pg from 'pg';
 import { fromBufferPromise } from 'yauzl';
 import { SessionLifecycleService } from '../src/auth/session-lifecycle.service.js';
 import { E2eeCleanupJob } from '../src/e2ee/e2ee.job.js';
@@ -9,12 +10,14 @@ import { binary } from './helpers/binary.js';
 import { E2eeTestDevice } from './helpers/e2ee-device.js';
 import { befriend, openConversation } from './helpers/friends.js';
 import { closeSockets, connect } from './helpers/sockets.js';
-import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createTestApp, type TestApp, testServerUrl } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
 
 const E2EE_TABLES = ['e2ee_devices', 'e2ee_one_time_keys', 'e2ee_fallback_keys', 'e2ee_to_device_messages', 'e2ee_to_device_txns', 'e2ee_device_list_changes'];
 const matrixId = (user: Registered) => `@${user.id}:iris`;
 const roomOf = (conversationId: string) => `!${conversationId}:iris`;
+// Needs a second connection holding a lock while the server works: real PostgreSQL only.
+const onPostgres = testServerUrl() ? it : it.skip;
 
 describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
   let t: TestApp;
@@ -303,6 +306,22 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       expect(await fromSender(bob.id)).toBe(1);
     });
 
+    it('a full queue (1,000 in all) is skipped; the user’s other devices still get theirs', async () => {
+      const b2 = await device(await signIn(bob));
+      await t.db.query(
+        `INSERT INTO e2ee_to_device_messages (recipient_session_id, sender_user_id, event_type, content, created_at)
+         SELECT $1, $2, 'm.room.encrypted', '{"flood": true}', now() FROM generate_series(1, 1000 - (SELECT count(*)::int FROM e2ee_to_device_messages WHERE recipient_session_id = $1))`,
+        [b1.deviceId, bob.id],
+      );
+      await t.http
+        .put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`)
+        .set(bearer(alice.accessToken))
+        .send({ messages: { [b1.userId]: { '*': { late: true } } } })
+        .expect(200);
+      const got = await t.db.query(`SELECT recipient_session_id AS id FROM e2ee_to_device_messages WHERE sender_user_id = $1 AND event_type = 'm.dummy'`, [alice.id]);
+      expect(got).toEqual([{ id: b2.deviceId }]);
+    });
+
     it('a to-device message to a stranger, or across a block (403 RECIPIENT_NOT_ALLOWED), queuing nothing', async () => {
       const strangerDevice = await device(stranger.accessToken);
       const queued = async () => (await t.db.query(`SELECT count(*)::int AS n FROM e2ee_to_device_messages`))[0].n;
@@ -400,6 +419,76 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       const asBob = await t.http.get('/api/e2ee/sync').set(bearer(bob.accessToken)).expect(200);
       expect(asBob.body.to_device.events.length).toBeGreaterThan(0);
     });
+  });
+
+  onPostgres('answers 401 SESSION_REVOKED to a sync that came while its sign-out was deleting the device, and hands out nothing', async () => {
+    const { alice, bob } = await friendsWithConversation();
+    const b1 = await device(bob.accessToken);
+    await device(alice.accessToken);
+    await t.http
+      .put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`)
+      .set(bearer(alice.accessToken))
+      .send({ messages: { [b1.userId]: { [b1.deviceId]: { waiting: true } } } })
+      .expect(200);
+    const signOut = new pg.Client({ connectionString: t.databaseUrl });
+    await signOut.connect();
+    try {
+      // A sign-out's transaction, as far as it gets before the sync comes: the session ended, the device locked to delete it.
+      await signOut.query('BEGIN');
+      await signOut.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1`, [b1.deviceId]);
+      await signOut.query(`SELECT e2ee_lock_device($1)`, [b1.deviceId]);
+      const syncing = t.http
+        .get('/api/e2ee/sync')
+        .set(bearer(bob.accessToken))
+        .then((res) => res);
+      for (let waited = 0; ; waited += 20) {
+        const [row] = (await t.db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%e2ee_sync(%'`,
+        )) as { n: number }[];
+        if (row.n > 0) break;
+        if (waited > 10_000) throw new Error('the sync never waited for the device lock');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await signOut.query('COMMIT');
+      const res = await syncing;
+      expect([res.status, res.body.code]).toEqual([401, 'SESSION_REVOKED']);
+    } finally {
+      await signOut.end();
+    }
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND batch IS NOT NULL`, [
+      b1.deviceId,
+    ]);
+    expect(n).toBe(0);
+  });
+
+  it('queues one copy for each open device `*` reaches, the payload named for a device instead, and wakes them', async () => {
+    const { alice, bob } = await friendsWithConversation();
+    const a1 = await device(alice.accessToken);
+    const a2 = await device(await signIn(alice));
+    const b1 = await device(bob.accessToken);
+    const b2 = await device(await signIn(bob));
+    const b3 = await device(await signIn(bob));
+    await t.db.query(`UPDATE sessions SET expires_at = $2 WHERE id = $1`, [b3.deviceId, new Date(t.clock.now().getTime() - 1000)]);
+    const sockets = await Promise.all([a1, a2, b1, b2].map((d) => connect(t, d.accessToken)));
+    const woken = sockets.map((socket) => socket.waitFor('e2ee.sync'));
+    await t.http
+      .put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`)
+      .set(bearer(alice.accessToken))
+      .send({
+        messages: {
+          [b1.userId]: { '*': { to: 'every bob' }, [b2.deviceId]: { to: 'b2' }, [randomUUID()]: { to: 'nobody' } },
+          [a1.userId]: { '*': { to: 'every alice' } },
+        },
+      })
+      .expect(200, {});
+    const rows: { id: string; content: object }[] = await t.db.query(
+      `SELECT recipient_session_id AS id, content FROM e2ee_to_device_messages WHERE event_type = 'm.dummy' AND sender_user_id = $1`,
+      [alice.id],
+    );
+    const byDevice = new Map(rows.map((row) => [row.id, row.content]));
+    expect(rows).toHaveLength(4);
+    expect([a1, a2, b1, b2].map((d) => byDevice.get(d.deviceId))).toEqual([{ to: 'every alice' }, { to: 'every alice' }, { to: 'every bob' }, { to: 'b2' }]);
+    await Promise.all(woken);
   });
 
   it('pages a long queue: limited until everything was acknowledged', async () => {

@@ -16,6 +16,17 @@ function sign(payload: object, { alg = 'HS256', secret = TEST_JWT_SECRET, header
 
 const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
 
+/** The session a forged token names, where it names one in a shape the server reads; else the victim's. */
+function sessionNamedBy(token: string, victim: Registered): string {
+  try {
+    const { sid } = claims(token);
+    if (typeof sid === 'string' && /^[0-9a-f-]{36}$/.test(sid)) return sid;
+  } catch {
+    // Not a JWT at all.
+  }
+  return claims(victim.accessToken).sid as string;
+}
+
 /** A fresh account, its token, and a way to turn that token into the attack. */
 interface Attack {
   name: string;
@@ -188,7 +199,7 @@ describe('token attacks (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp();
-    console.log(`token attacks: ${ATTACKS.length} forged tokens × REST, a send and the socket handshake = ${ATTACKS.length * 3} cases`);
+    console.log(`token attacks: ${ATTACKS.length} forged tokens × REST, a send, a sync, a key share and the socket handshake = ${ATTACKS.length * 5} cases`);
   });
   afterEach(() => closeSockets());
   afterAll(() => t.close());
@@ -224,6 +235,41 @@ describe('token attacks (e2e)', () => {
         body: { statusCode: 401, error: 'Unauthorized', code, message: expect.any(String), requestId: expect.any(String) },
       });
       const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conversationId]);
+      expect(n).toBe(0);
+    });
+
+    // So do the E2EE sync and key share (@SessionCheckedByHandler): a forged or dead token must not hand out the queue of the session it names.
+    it(`answers 401 ${code} on a sync, and hands out nothing`, async () => {
+      const [victim, sender] = [await register(t.http), await register(t.http)];
+      const token = await forge(t, victim);
+      const sessionId = sessionNamedBy(token, victim);
+      await t.db.query(
+        `INSERT INTO e2ee_to_device_messages (recipient_session_id, sender_user_id, event_type, content, created_at)
+         SELECT id, $2, 'm.dummy', '{}', now() FROM sessions WHERE id = $1`,
+        [sessionId, sender.id],
+      );
+      const res = await t.http.get('/api/e2ee/sync').set(bearer(token));
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', code, message: expect.any(String), requestId: expect.any(String) },
+      });
+      const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND batch IS NOT NULL', [sessionId]);
+      expect(n).toBe(0);
+    });
+
+    it(`answers 401 ${code} on a key share, and queues nothing`, async () => {
+      const victim = await register(t.http);
+      const token = await forge(t, victim);
+      const txnId = randomUUID();
+      const res = await t.http
+        .put(`/api/e2ee/sendToDevice/m.room.encrypted/${txnId}`)
+        .set(bearer(token))
+        .send({ messages: { [`@${victim.id}:iris`]: { '*': { sent: 'with a forged or dead token' } } } });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', code, message: expect.any(String), requestId: expect.any(String) },
+      });
+      const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM e2ee_to_device_txns WHERE txn_id = $1', [txnId]);
       expect(n).toBe(0);
     });
 

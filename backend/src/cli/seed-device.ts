@@ -93,7 +93,7 @@ export class SeedDevice {
 
   private async sync(): Promise<void> {
     for (;;) {
-      const answer = await this.e2ee.sync(this.caller, this.since);
+      const answer = await this.e2ee.sync(this.claims, this.since);
       await this.olm.receiveSyncChanges(
         JSON.stringify(answer.to_device.events),
         new DeviceLists(
@@ -132,7 +132,7 @@ export class SeedDevice {
         break;
       case RequestType.ToDevice: {
         const { event_type: eventType, txn_id: txnId } = request as ToDeviceRequest;
-        await this.e2ee.sendToDevice(this.caller, eventType, txnId, body as SendToDeviceDto);
+        await this.e2ee.sendToDevice(this.claims, eventType, txnId, body as SendToDeviceDto);
         answer = {};
         break;
       }

@@ -13,7 +13,7 @@ export interface AuthUser {
 /**
  * On a route marked @SessionCheckedByHandler: what the access token says, its signature and lifetime
  * verified. The session itself is not checked yet; the handler's statement checks it before it reads
- * or writes anything (messages.service `send`).
+ * or writes anything (messages.service `send`, e2ee.service `sync`).
  */
 export interface TokenClaims {
   userId: string;

@@ -9,8 +9,8 @@ export const SESSION_CHECKED_BY_HANDLER = 'iris:sessionCheckedByHandler';
 
 /**
  * Marks a route whose one statement checks the session itself, saving the session lookup's round
- * trip on the hottest route: the guard verifies the token only and hands the handler its claims
- * (@CurrentClaims). The handler must refuse with SESSION_REVOKED, exactly as the guard would, before
- * it reads or writes anything. The token attacks test (test/token-attacks) runs every attack on it.
+ * trip on the hottest routes (a send, an E2EE sync): the guard verifies the token only and hands the
+ * handler its claims (@CurrentClaims). The handler must refuse with SESSION_REVOKED, exactly as the
+ * guard would, before it reads or writes anything. The token attacks test (test/token-attacks) runs every attack on it.
  */
 export const SessionCheckedByHandler = () => SetMetadata(SESSION_CHECKED_BY_HANDLER, true);

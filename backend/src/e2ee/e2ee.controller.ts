@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { type AuthUser, CurrentUser } from '../common/current-user.decorator.js';
+import { type AuthUser, CurrentClaims, CurrentUser, type TokenClaims } from '../common/current-user.decorator.js';
+import { SessionCheckedByHandler } from '../common/public.decorator.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
 import {
   DeviceKeysDto,
@@ -65,6 +66,7 @@ export class E2eeController {
   /** Queues a payload for each listed device (`*`: every device of that user); idempotent per device and txnId. */
   @RateLimit('send')
   @Put('sendToDevice/:eventType/:txnId')
+  @SessionCheckedByHandler()
   @ApiErrors({
     400: ['VALIDATION_FAILED', 'INVALID_TO_DEVICE', 'TOO_MANY_TARGETS'],
     403: ['RECIPIENT_NOT_ALLOWED'],
@@ -72,7 +74,7 @@ export class E2eeController {
     429: ['RATE_LIMITED'],
   })
   async sendToDevice(
-    @CurrentUser() caller: AuthUser,
+    @CurrentClaims() caller: TokenClaims,
     @Param('eventType') eventType: string,
     @Param('txnId') txnId: string,
     @Body() dto: SendToDeviceDto,
@@ -83,8 +85,9 @@ export class E2eeController {
 
   /** To-device events, device-list changes and key counts for this device; `since` acknowledges the previous page. */
   @Get('sync')
+  @SessionCheckedByHandler()
   @ApiErrors({ 400: ['VALIDATION_FAILED', 'INVALID_SINCE'] })
-  sync(@CurrentUser() caller: AuthUser, @Query() query: SyncQueryDto): Promise<SyncResponseDto> {
+  sync(@CurrentClaims() caller: TokenClaims, @Query() query: SyncQueryDto): Promise<SyncResponseDto> {
     return this.e2eeService.sync(caller, query.since);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { prepared, runPrepared } from '../database/prepared.js';
 import { managerFor, managerOf, type Tx } from '../database/transaction.js';
 import type { DeviceListChangeKind } from './e2ee-device-list-change.entity.js';
 import type { StoredDeviceKeys, StoredSignedKey } from './key-shapes.js';
@@ -17,39 +18,97 @@ export interface DeviceRow {
 }
 
 export interface ToDeviceRow {
-  id: string;
   event_type: string;
   sender_user_id: string;
   content: Record<string, unknown>;
 }
 
 export interface DeviceListChangeRow {
-  id: string;
   user_id: string;
   kind: DeviceListChangeKind;
 }
 
-export interface NewToDeviceMessage {
-  recipientSessionId: string;
+/** What `e2ee_sync` answers: refused, or the pages handed out (each with its batch, null when empty) and the key counts. */
+export type SyncRow =
+  | { outcome: 'SESSION_REVOKED' }
+  | {
+      outcome: 'synced';
+      to_device_batch: string | null;
+      to_device: ToDeviceRow[];
+      to_device_more: boolean;
+      changes_batch: string | null;
+      changes: DeviceListChangeRow[];
+      changes_more: boolean;
+      one_time_key_count: number;
+      unused_fallback_key: boolean;
+    };
+
+/** The arguments of `e2ee_sync`, in order (database/schema/functions.ts). */
+export type SyncParams = [
+  sessionId: string,
+  userId: string,
+  tokenVersion: number,
+  now: Date,
+  ackToDevice: string | null,
+  ackChanges: string | null,
+  toDeviceLimit: number,
+  changesLimit: number,
+];
+
+/** A device's sync in one statement, prepared (database/prepared.ts): every device runs it after each wake-up. */
+export const SYNC = prepared(
+  'e2ee_sync',
+  `SELECT outcome, to_device_batch::text AS to_device_batch, to_device, to_device_more,
+          changes_batch::text AS changes_batch, changes, changes_more, one_time_key_count, unused_fallback_key
+     FROM e2ee_sync($1, $2, $3, $4, $5, $6, $7, $8)`,
+);
+
+/** A key share, for `e2ee_send_to_device` (database/schema/functions.ts). */
+export interface ToDeviceSend {
+  sessionId: string;
+  userId: string;
+  tokenVersion: number;
+  now: Date;
+  txnId: string;
   eventType: string;
-  content: object;
+  /** In request order; `userId` null for an id that names no user of ours, `deviceId` a device id or `*`. */
+  targets: { userId: string | null; deviceId: string; content: object }[];
+  queueCap: number;
+  senderCap: number;
 }
+
+export type ToDeviceSendRow =
+  | { outcome: 'SESSION_REVOKED' }
+  | { outcome: 'RECIPIENT_NOT_ALLOWED' }
+  | { outcome: 'sent' | 'replayed'; /** The devices that got a message. */ recipients: string[] };
+
+/** A key share in one statement, prepared (database/prepared.ts): every room key rotation sends one. */
+export const SEND_TO_DEVICE = prepared(
+  'e2ee_send_to_device',
+  'SELECT outcome, recipients FROM e2ee_send_to_device($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+);
 
 /** Devices, their keys, their to-device queues and device-list announcements. */
 @Injectable()
 export class E2eeRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Serialises uploads, claims of its fallback key and queue writes for one device (session). */
+  /** database/schema/functions.ts `e2ee_lock_device`: serialises writes to one device (session) with its syncs. */
   async lockDevices(tx: Tx, sessionIds: string[]): Promise<void> {
     for (const id of [...new Set(sessionIds)].sort()) {
-      await managerOf(tx).query(`SELECT pg_advisory_xact_lock(hashtextextended('e2ee:' || $1::text, 0))`, [id]);
+      await managerOf(tx).query(`SELECT e2ee_lock_device($1)`, [id]);
     }
   }
 
   /** database/schema/functions.ts `e2ee_contacts`: friends and conversation peers, with whether a block stands between. */
   contacts(userId: string, tx?: Tx): Promise<ContactRow[]> {
     return managerFor(this.dataSource, tx).query(`SELECT user_id, blocked FROM e2ee_contacts($1)`, [userId]);
+  }
+
+  /** database/schema/functions.ts `e2ee_writable_users`: the user and their contacts with no block either way. */
+  async writableUsers(userId: string): Promise<string[]> {
+    const rows: { user_id: string }[] = await this.dataSource.query(`SELECT user_id FROM e2ee_writable_users($1)`, [userId]);
+    return rows.map((row) => row.user_id);
   }
 
   async deviceKeysOf(tx: Tx, sessionId: string): Promise<StoredDeviceKeys | null> {
@@ -66,15 +125,11 @@ export class E2eeRepository {
     ]);
   }
 
-  /**
-   * Devices (with keys) of these users. With `openAt`, only those whose session is open then: a
-   * session that expired keeps its device until the hourly clean-up, but no one should see or reach it.
-   */
+  /** Devices (with keys) of these users. With `openAt`, only those whose session is open then (`e2ee_open_devices`). */
   devicesOf(userIds: string[], tx?: Tx, openAt?: Date): Promise<DeviceRow[]> {
     if (userIds.length === 0) return Promise.resolve([]);
     return managerFor(this.dataSource, tx).query(
-      `SELECT d.session_id, d.user_id, d.device_keys FROM e2ee_devices d
-         ${openAt ? 'JOIN sessions s ON s.id = d.session_id AND s.revoked_at IS NULL AND s.expires_at > $2' : ''}
+      `SELECT d.session_id, d.user_id, d.device_keys FROM ${openAt ? 'e2ee_open_devices($2)' : 'e2ee_devices'} d
         WHERE d.user_id = ANY($1::uuid[]) ORDER BY d.user_id, d.created_at, d.session_id`,
       openAt ? [userIds, openAt] : [userIds],
     );
@@ -106,11 +161,6 @@ export class E2eeRepository {
     );
   }
 
-  async hasUnusedFallbackKey(sessionId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM e2ee_fallback_keys WHERE session_id = $1 AND NOT used`, [sessionId]);
-    return rows.length > 0;
-  }
-
   /** Takes (deletes) one one-time key of the device; a key another claim holds is skipped, never handed out twice. */
   async claimOneTimeKey(tx: Tx, sessionId: string): Promise<{ key_id: string; key: StoredSignedKey } | undefined> {
     const [[row]]: [{ key_id: string; key: StoredSignedKey }[], number] = await managerOf(tx).query(
@@ -132,33 +182,22 @@ export class E2eeRepository {
     return row;
   }
 
-  /** Records the transaction id; false when the device used it already. */
-  async recordTxn(tx: Tx, sessionId: string, txnId: string, createdAt: Date): Promise<boolean> {
-    const rows: unknown[] = await managerOf(tx).query(
-      `INSERT INTO e2ee_to_device_txns (session_id, txn_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
-      [sessionId, txnId, createdAt],
-    );
-    return rows.length > 0;
-  }
-
-  /** How many messages wait for each of these devices: in all, and from `senderUserId`. */
-  async queueLengths(tx: Tx, sessionIds: string[], senderUserId: string): Promise<Map<string, { total: number; fromSender: number }>> {
-    const rows: { id: string; total: number; from_sender: number }[] = await managerOf(tx).query(
-      `SELECT recipient_session_id AS id, count(*)::int AS total, (count(*) FILTER (WHERE sender_user_id = $2))::int AS from_sender
-         FROM e2ee_to_device_messages WHERE recipient_session_id = ANY($1::uuid[]) GROUP BY 1`,
-      [sessionIds, senderUserId],
-    );
-    return new Map(rows.map((row) => [row.id, { total: row.total, fromSender: row.from_sender }]));
-  }
-
-  async queueToDevice(tx: Tx, senderUserId: string, messages: NewToDeviceMessage[], createdAt: Date): Promise<void> {
-    if (messages.length === 0) return;
-    await managerOf(tx).query(
-      `INSERT INTO e2ee_to_device_messages (recipient_session_id, sender_user_id, event_type, content, created_at)
-       SELECT m.recipient, $1, m.event_type, m.content, $5 FROM unnest($2::uuid[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS m (recipient, event_type, content, n)
-        ORDER BY m.n`,
-      [senderUserId, messages.map((m) => m.recipientSessionId), messages.map((m) => m.eventType), messages.map((m) => JSON.stringify(m.content)), createdAt],
-    );
+  /** database/schema/functions.ts `e2ee_send_to_device`: the session check, who may be sent to, the transaction id, the queues. */
+  async sendToDevice(send: ToDeviceSend): Promise<ToDeviceSendRow> {
+    const [row] = await runPrepared<ToDeviceSendRow>(this.dataSource.manager, SEND_TO_DEVICE, [
+      send.sessionId,
+      send.userId,
+      send.tokenVersion,
+      send.now,
+      send.txnId,
+      send.eventType,
+      send.targets.map((target) => target.userId),
+      send.targets.map((target) => target.deviceId),
+      send.targets.map((target) => JSON.stringify(target.content)),
+      send.queueCap,
+      send.senderCap,
+    ]);
+    return row;
   }
 
   /**
@@ -178,45 +217,10 @@ export class E2eeRepository {
     );
   }
 
-  /**
-   * Deletes what a sync acknowledged: the rows it handed out in batches up to these. Rows are marked
-   * with the batch that handed them out, not compared by id: a message whose transaction committed
-   * after the sync read a higher id was never seen, and stays.
-   */
-  async acknowledge(sessionId: string, toDeviceBatch: string, changesBatch: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM e2ee_to_device_messages WHERE recipient_session_id = $1 AND batch <= $2`, [sessionId, toDeviceBatch]);
-    await this.dataSource.query(`DELETE FROM e2ee_device_list_changes WHERE recipient_session_id = $1 AND batch <= $2`, [sessionId, changesBatch]);
-  }
-
-  /** The oldest `limit` waiting messages, marked with a new batch number; with whether more wait. */
-  async takeToDevicePage(sessionId: string, limit: number): Promise<{ batch: string | null; rows: ToDeviceRow[]; more: boolean }> {
-    const [rows]: [(ToDeviceRow & { batch: string })[], number] = await this.dataSource.query(
-      `WITH page AS (SELECT id FROM e2ee_to_device_messages WHERE recipient_session_id = $1 ORDER BY id LIMIT $2),
-            next AS (SELECT nextval(pg_get_serial_sequence('e2ee_to_device_messages', 'id')) AS batch)
-       UPDATE e2ee_to_device_messages m SET batch = next.batch FROM page, next WHERE m.id = page.id
-       RETURNING m.id::text AS id, m.event_type, m.sender_user_id, m.content, next.batch::text AS batch`,
-      [sessionId, limit],
-    );
-    return { batch: rows[0]?.batch ?? null, rows: sortById(rows), more: await this.hasMore('e2ee_to_device_messages', sessionId, limit) };
-  }
-
-  async takeDeviceListPage(sessionId: string, limit: number): Promise<{ batch: string | null; rows: DeviceListChangeRow[]; more: boolean }> {
-    const [rows]: [(DeviceListChangeRow & { batch: string })[], number] = await this.dataSource.query(
-      `WITH page AS (SELECT id FROM e2ee_device_list_changes WHERE recipient_session_id = $1 ORDER BY id LIMIT $2),
-            next AS (SELECT nextval(pg_get_serial_sequence('e2ee_device_list_changes', 'id')) AS batch)
-       UPDATE e2ee_device_list_changes c SET batch = next.batch FROM page, next WHERE c.id = page.id
-       RETURNING c.id::text AS id, c.user_id, c.kind, next.batch::text AS batch`,
-      [sessionId, limit],
-    );
-    return { batch: rows[0]?.batch ?? null, rows: sortById(rows), more: await this.hasMore('e2ee_device_list_changes', sessionId, limit) };
-  }
-
-  private async hasMore(table: 'e2ee_to_device_messages' | 'e2ee_device_list_changes', sessionId: string, limit: number): Promise<boolean> {
-    const [row]: { n: number }[] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE recipient_session_id = $1 LIMIT $2) waiting`,
-      [sessionId, limit + 1],
-    );
-    return row.n > limit;
+  /** database/schema/functions.ts `e2ee_sync`: the session check, the acknowledgement, the next pages and the key counts. */
+  async sync(params: SyncParams): Promise<SyncRow> {
+    const [row] = await runPrepared<SyncRow>(this.dataSource.manager, SYNC, params);
+    return row;
   }
 
   /**
@@ -289,5 +293,3 @@ export class E2eeRepository {
     ]);
   }
 }
-
-const sortById = <T extends { id: string }>(rows: T[]): T[] => rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));

@@ -1,14 +1,21 @@
 import { SessionLifecycleService } from '../auth/session-lifecycle.service.js';
 import { Clock } from '../common/clock.js';
-import type { AuthUser } from '../common/current-user.decorator.js';
+import type { AuthUser, TokenClaims } from '../common/current-user.decorator.js';
 import { Transactions } from '../database/transaction.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { asRealtime, fakeRealtime } from '../../test/helpers/fake-realtime.js';
 import { fakeTransactions, newTestService } from '../../test/helpers/new-test-service.js';
 import { rejection } from '../../test/helpers/rejection.js';
-import { E2eeRepository } from './e2ee.repository.js';
-import { E2eeService, MAX_TO_DEVICE_BYTES, MAX_TO_DEVICE_QUEUE, MAX_TO_DEVICE_QUEUE_PER_SENDER, SYNC_TO_DEVICE_PAGE } from './e2ee.service.js';
+import { E2eeRepository, type SyncRow } from './e2ee.repository.js';
+import {
+  E2eeService,
+  MAX_TO_DEVICE_BYTES,
+  MAX_TO_DEVICE_QUEUE,
+  MAX_TO_DEVICE_QUEUE_PER_SENDER,
+  SYNC_DEVICE_LIST_PAGE,
+  SYNC_TO_DEVICE_PAGE,
+} from './e2ee.service.js';
 import type { StoredDeviceKeys } from './key-shapes.js';
 
 const ALICE = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -51,9 +58,7 @@ function setup() {
   repo.countOneTimeKeys.mockResolvedValue(0);
   repo.announce.mockResolvedValue(undefined);
   repo.announceChange.mockImplementation(async (_tx, _userId, except) => [ALICE_DEVICE, ALICE_OTHER_DEVICE, BOB_DEVICE].filter((id) => !except.includes(id)));
-  repo.recordTxn.mockResolvedValue(true);
-  repo.queueLengths.mockResolvedValue(new Map());
-  repo.queueToDevice.mockResolvedValue(undefined);
+  repo.sendToDevice.mockResolvedValue({ outcome: 'sent', recipients: [] });
   return { sut: built.sut, repo, realtime, transactions, auth: built.mock(SessionLifecycleService) };
 }
 
@@ -100,95 +105,158 @@ describe(E2eeService.name, () => {
   });
 
   describe('sendToDevice', () => {
+    const claims: TokenClaims = { userId: ALICE, sessionId: ALICE_DEVICE, tokenVersion: 3 };
     const messages = (content: Record<string, unknown>, user = BOB) => ({ messages: { [`@${user}:iris`]: { '*': content } } });
 
     it('refuses a payload over 64 KiB with 413, even when the body limit lets it through', async () => {
-      const { sut, transactions } = setup();
-      const error = await rejection(sut.sendToDevice(alice, 'm.room.encrypted', 't1', messages({ c: 'x'.repeat(MAX_TO_DEVICE_BYTES) })));
+      const { sut, repo } = setup();
+      const error = await rejection(sut.sendToDevice(claims, 'm.room.encrypted', 't1', messages({ c: 'x'.repeat(MAX_TO_DEVICE_BYTES) })));
       expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([413, 'TO_DEVICE_TOO_LARGE']);
+      expect(repo.sendToDevice).not.toHaveBeenCalled();
+    });
+
+    it('runs e2ee_send_to_device once, with the session of the token, the targets in request order and the queue caps, and no transaction', async () => {
+      const { sut, repo, transactions } = setup();
+      await sut.sendToDevice(claims, 'm.room.encrypted', 't1', { messages: { [`@${ALICE}:iris`]: { '*': { n: 1 } }, [`@${BOB}:iris`]: { [BOB_DEVICE]: { n: 2 }, '*': { n: 3 } } } });
+      expect(repo.sendToDevice).toHaveBeenCalledTimes(1);
+      expect(repo.sendToDevice).toHaveBeenCalledWith({
+        sessionId: ALICE_DEVICE,
+        userId: ALICE,
+        tokenVersion: 3,
+        now: new Date('2030-01-01T00:00:00Z'),
+        txnId: 't1',
+        eventType: 'm.room.encrypted',
+        targets: [
+          { userId: ALICE, deviceId: '*', content: { n: 1 } },
+          { userId: BOB, deviceId: BOB_DEVICE, content: { n: 2 } },
+          { userId: BOB, deviceId: '*', content: { n: 3 } },
+        ],
+        queueCap: MAX_TO_DEVICE_QUEUE,
+        senderCap: MAX_TO_DEVICE_QUEUE_PER_SENDER,
+      });
       expect(transactions.run).not.toHaveBeenCalled();
     });
 
-    it('refuses the whole request when one recipient is blocked or unknown', async () => {
-      const { sut, repo } = setup();
-      repo.contacts.mockResolvedValue([{ user_id: BOB, blocked: true }]);
-      const error = await rejection(sut.sendToDevice(alice, 'm.room.encrypted', 't1', { messages: { [`@${ALICE}:iris`]: { '*': {} }, [`@${BOB}:iris`]: { '*': {} } } }));
+    it('wakes the devices that got a message, and nobody for a transaction id used before', async () => {
+      const { sut, repo, realtime } = setup();
+      repo.sendToDevice.mockResolvedValueOnce({ outcome: 'sent', recipients: [ALICE_OTHER_DEVICE, BOB_DEVICE] });
+      await sut.sendToDevice(claims, 'm.room.encrypted', 't1', messages({}));
+      expect(realtime.e2eeSync).toHaveBeenLastCalledWith([ALICE_OTHER_DEVICE, BOB_DEVICE]);
+      repo.sendToDevice.mockResolvedValueOnce({ outcome: 'replayed', recipients: [] });
+      await sut.sendToDevice(claims, 'm.room.encrypted', 't1', messages({}));
+      expect(realtime.e2eeSync).toHaveBeenLastCalledWith([]);
+    });
+
+    it('passes null for a user id that is not one of ours, which e2ee_send_to_device refuses (403 RECIPIENT_NOT_ALLOWED)', async () => {
+      const { sut, repo, realtime } = setup();
+      repo.sendToDevice.mockResolvedValue({ outcome: 'RECIPIENT_NOT_ALLOWED' });
+      const error = await rejection(sut.sendToDevice(claims, 'm.room.encrypted', 't1', { messages: { '@bob:matrix.org': { '*': {} } } }));
       expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([403, 'RECIPIENT_NOT_ALLOWED']);
-      expect(repo.queueToDevice).not.toHaveBeenCalled();
+      expect(repo.sendToDevice.mock.calls[0][0].targets).toEqual([{ userId: null, deviceId: '*', content: {} }]);
+      expect(realtime.e2eeSync).not.toHaveBeenCalled();
     });
 
-    it('queues one copy per device of `*` and wakes those devices', async () => {
+    it('answers 401 SESSION_REVOKED when e2ee_send_to_device finds the session ended', async () => {
       const { sut, repo, realtime } = setup();
-      await sut.sendToDevice(alice, 'm.room.encrypted', 't1', { messages: { [`@${ALICE}:iris`]: { '*': { n: 1 } }, [`@${BOB}:iris`]: { [BOB_DEVICE]: { n: 2 } } } });
-      const queued = repo.queueToDevice.mock.calls[0][2].map((m) => [m.recipientSessionId, m.content]);
-      expect(queued).toEqual([
-        [ALICE_DEVICE, { n: 1 }],
-        [ALICE_OTHER_DEVICE, { n: 1 }],
-        [BOB_DEVICE, { n: 2 }],
-      ]);
-      expect(realtime.e2eeSync).toHaveBeenCalledWith([ALICE_DEVICE, ALICE_OTHER_DEVICE, BOB_DEVICE]);
-    });
-
-    it('queues nothing for a transaction id used before', async () => {
-      const { sut, repo, realtime } = setup();
-      repo.recordTxn.mockResolvedValue(false);
-      await sut.sendToDevice(alice, 'm.room.encrypted', 't1', messages({}));
-      expect(repo.queueToDevice).not.toHaveBeenCalled();
-      expect(realtime.e2eeSync).toHaveBeenCalledWith([]);
-    });
-
-    it('skips a device whose queue is full, in all or from this sender, and still queues for the others', async () => {
-      const { sut, repo, realtime } = setup();
-      repo.queueLengths.mockResolvedValue(
-        new Map([
-          [BOB_DEVICE, { total: MAX_TO_DEVICE_QUEUE, fromSender: 0 }],
-          [ALICE_OTHER_DEVICE, { total: 5, fromSender: MAX_TO_DEVICE_QUEUE_PER_SENDER }],
-          [ALICE_DEVICE, { total: MAX_TO_DEVICE_QUEUE - 1, fromSender: MAX_TO_DEVICE_QUEUE_PER_SENDER - 1 }],
-        ]),
-      );
-      await sut.sendToDevice(alice, 'm.room.encrypted', 't1', { messages: { [`@${ALICE}:iris`]: { '*': { n: 1 } }, [`@${BOB}:iris`]: { [BOB_DEVICE]: { n: 2 } } } });
-      expect(repo.queueLengths).toHaveBeenCalledWith(expect.anything(), [ALICE_DEVICE, ALICE_OTHER_DEVICE, BOB_DEVICE], ALICE);
-      expect(repo.queueToDevice.mock.calls[0][2].map((m) => m.recipientSessionId)).toEqual([ALICE_DEVICE]);
-      expect(realtime.e2eeSync).toHaveBeenCalledWith([ALICE_DEVICE]);
-    });
-
-    it('queues one message per device when a device is named and also reached through *', async () => {
-      const { sut, repo } = setup();
-      await sut.sendToDevice(alice, 'm.room.encrypted', 't1', { messages: { [`@${BOB}:iris`]: { [BOB_DEVICE]: { named: true }, '*': { named: false } } } });
-      expect(repo.queueToDevice.mock.calls[0][2].map((m) => [m.recipientSessionId, m.content])).toEqual([[BOB_DEVICE, { named: true }]]);
+      repo.sendToDevice.mockResolvedValue({ outcome: 'SESSION_REVOKED' });
+      const error = await rejection(sut.sendToDevice(claims, 'm.room.encrypted', 't1', messages({})));
+      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([401, 'SESSION_REVOKED']);
+      expect(realtime.e2eeSync).not.toHaveBeenCalled();
     });
   });
 
   describe('sync', () => {
-    it('acknowledges `since`, answers the batch that marked the page (or keeps the acknowledged one), and says when more waits', async () => {
+    const claims: TokenClaims = { userId: ALICE, sessionId: ALICE_DEVICE, tokenVersion: 3 };
+    const synced = (overrides: Partial<Extract<SyncRow, { outcome: 'synced' }>> = {}): SyncRow => ({
+      outcome: 'synced',
+      to_device_batch: null,
+      to_device: [],
+      to_device_more: false,
+      changes_batch: null,
+      changes: [],
+      changes_more: false,
+      one_time_key_count: 0,
+      unused_fallback_key: false,
+      ...overrides,
+    });
+
+    it('runs e2ee_sync once, with the session of the token, the acknowledged batches and the page sizes, and no transaction', async () => {
+      const { sut, repo, transactions } = setup();
+      repo.sync.mockResolvedValue(synced());
+      await sut.sync(claims, '9_6');
+      expect(repo.sync).toHaveBeenCalledTimes(1);
+      expect(repo.sync).toHaveBeenCalledWith([ALICE_DEVICE, ALICE, 3, new Date('2030-01-01T00:00:00Z'), '9', '6', SYNC_TO_DEVICE_PAGE, SYNC_DEVICE_LIST_PAGE]);
+      expect(transactions.run).not.toHaveBeenCalled();
+    });
+
+    it('acknowledges nothing without `since`', async () => {
       const { sut, repo } = setup();
-      repo.acknowledge.mockResolvedValue(undefined);
-      repo.takeToDevicePage.mockResolvedValue({
-        batch: '300',
-        rows: Array.from({ length: SYNC_TO_DEVICE_PAGE }, (_, i) => ({ id: String(i + 10), event_type: 'm.dummy', sender_user_id: BOB, content: {} })),
-        more: true,
-      });
-      repo.takeDeviceListPage.mockResolvedValue({ batch: null, rows: [], more: false });
-      repo.hasUnusedFallbackKey.mockResolvedValue(true);
-      const answer = await sut.sync(alice, '9_6');
-      expect(repo.acknowledge).toHaveBeenCalledWith(ALICE_DEVICE, '9', '6');
+      repo.sync.mockResolvedValue(synced());
+      const answer = await sut.sync(claims, undefined);
+      expect(repo.sync.mock.calls[0][0].slice(4, 6)).toEqual([null, null]);
+      expect(answer.next_batch).toBe('0_0');
+    });
+
+    it('answers the batch that marked each page (or keeps the acknowledged one), and says when more waits', async () => {
+      const { sut, repo } = setup();
+      repo.sync.mockResolvedValue(
+        synced({
+          to_device_batch: '300',
+          to_device: Array.from({ length: SYNC_TO_DEVICE_PAGE }, () => ({ event_type: 'm.dummy', sender_user_id: BOB, content: {} })),
+          to_device_more: true,
+          one_time_key_count: 7,
+          unused_fallback_key: true,
+        }),
+      );
+      const answer = await sut.sync(claims, '9_6');
       expect(answer).toMatchObject({
         next_batch: '300_6',
         limited: true,
         device_lists: { changed: [], left: [] },
+        device_one_time_keys_count: { signed_curve25519: 7 },
         device_unused_fallback_key_types: ['signed_curve25519'],
       });
       expect(answer.to_device.events).toHaveLength(SYNC_TO_DEVICE_PAGE);
       expect(answer.to_device.events[0]).toEqual({ type: 'm.dummy', sender: `@${BOB}:iris`, content: {} });
     });
 
+    it('splits the device-list page into changed and left users, in its order', async () => {
+      const { sut, repo } = setup();
+      const CAROL = 'cccccccc-0000-4000-8000-000000000003';
+      repo.sync.mockResolvedValue(
+        synced({
+          changes_batch: '41',
+          changes: [
+            { user_id: BOB, kind: 'changed' },
+            { user_id: CAROL, kind: 'left' },
+            { user_id: ALICE, kind: 'changed' },
+          ],
+          changes_more: true,
+        }),
+      );
+      const answer = await sut.sync(claims, '9_6');
+      expect(answer).toMatchObject({
+        next_batch: '9_41',
+        limited: true,
+        device_lists: { changed: [`@${BOB}:iris`, `@${ALICE}:iris`], left: [`@${CAROL}:iris`] },
+        device_unused_fallback_key_types: [],
+      });
+    });
+
+    it('answers 401 SESSION_REVOKED when e2ee_sync finds the session ended', async () => {
+      const { sut, repo } = setup();
+      repo.sync.mockResolvedValue({ outcome: 'SESSION_REVOKED' });
+      const error = await rejection(sut.sync(claims, '9_6'));
+      expect([error.getStatus(), (error.getResponse() as { code: string }).code]).toEqual([401, 'SESSION_REVOKED']);
+    });
+
     it('refuses a since token it did not issue', async () => {
       const { sut, repo } = setup();
       for (const since of ['', 'abc', '1_', '-1_2', `${'9'.repeat(19)}_1`]) {
-        const error = await rejection(sut.sync(alice, since));
+        const error = await rejection(sut.sync(claims, since));
         expect((error.getResponse() as { code: string }).code).toBe('INVALID_SINCE');
       }
-      expect(repo.acknowledge).not.toHaveBeenCalled();
+      expect(repo.sync).not.toHaveBeenCalled();
     });
   });
 

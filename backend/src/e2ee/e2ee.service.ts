@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { SessionLifecycleService } from '../auth/session-lifecycle.service.js';
 import { sessionRevoked } from '../auth/errors.js';
-import type { AuthUser } from '../common/current-user.decorator.js';
+import type { AuthUser, TokenClaims } from '../common/current-user.decorator.js';
 import { Clock } from '../common/clock.js';
 import { Transactions, type Tx } from '../database/transaction.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import type { DeviceKeysDto, KeysClaimDto, KeysClaimResponseDto, KeysQueryDto, KeysQueryResponseDto, KeysUploadDto, KeysUploadResponseDto, SignedKeyDto, WhoamiDto } from './dto/keys.dto.js';
 import type { SendToDeviceDto, SyncResponseDto } from './dto/to-device.dto.js';
 import { CrossSigningService } from './cross-signing.service.js';
-import { E2eeRepository, type NewToDeviceMessage } from './e2ee.repository.js';
+import { E2eeRepository, type ToDeviceSend } from './e2ee.repository.js';
 import { KeyBackupService } from './key-backup.service.js';
 import {
   deviceKeysImmutable,
@@ -165,84 +165,72 @@ export class E2eeService {
    * payload fit, or nothing is queued. A device whose queue is full (in all, or from this sender) is
    * skipped rather than the request refused: whoever filled it must not be able to stop anyone else's
    * sends; that device, far behind, misses the key and says so. Unknown devices of an allowed user are
-   * skipped, as Matrix does. A transaction id the device used before queues nothing.
+   * skipped, as Matrix does. A transaction id the device used before queues nothing. The payloads are
+   * checked here; the rest is one statement, `e2ee_send_to_device` (database/schema/functions.ts), the
+   * session check included (the route is @SessionCheckedByHandler).
    */
-  async sendToDevice(caller: AuthUser, eventType: string, txnId: string, dto: SendToDeviceDto): Promise<void> {
+  async sendToDevice(caller: TokenClaims, eventType: string, txnId: string, dto: SendToDeviceDto): Promise<void> {
     if (!EVENT_TYPE.test(eventType)) throw invalidToDevice('The event type is 1–255 characters of A-Z a-z 0-9 . _ -');
     if (txnId.length === 0 || txnId.length > 255) throw invalidToDevice('The transaction id is 1–255 characters');
-    const targets: [string, string, Record<string, unknown>][] = [];
+    const targets: ToDeviceSend['targets'] = [];
     for (const [matrixId, devices] of Object.entries(dto.messages)) {
       if (!isPlainObject(devices)) throw invalidToDevice('messages: each user maps to { deviceId | "*": content }');
       for (const [deviceId, content] of Object.entries(devices)) {
         if (!isPlainObject(content)) throw invalidToDevice('messages: each content is a JSON object');
         if (hasLoneSurrogate(content)) throw invalidToDevice('messages: text must be valid Unicode (no lone surrogates)');
         if (Buffer.byteLength(JSON.stringify(content)) > MAX_TO_DEVICE_BYTES) throw toDeviceTooLarge(MAX_TO_DEVICE_BYTES);
-        targets.push([matrixId, deviceId, content]);
+        targets.push({ userId: userIdOfMatrixId(matrixId), deviceId, content });
       }
     }
     if (targets.length > MAX_TARGETS_PER_REQUEST) throw tooManyTargets(MAX_TARGETS_PER_REQUEST);
-    const users = [...new Set(targets.map(([matrixId]) => matrixId))];
-    const allowed = await this.writableUsers(caller.id, users);
-    if (allowed.size !== users.length) throw recipientNotAllowed();
-
-    const recipients = await this.transactions.run(async (tx) => {
-      const now = this.clock.now();
-      if (!(await this.e2ee.recordTxn(tx, caller.sessionId, txnId, now))) return [];
-      const devices = await this.e2ee.devicesOf([...allowed.values()], tx, now);
-      // One message per recipient device; `*` first, so a payload named for the device replaces it.
-      const byDevice = new Map<string, NewToDeviceMessage>();
-      for (const wildcard of [true, false]) {
-        for (const [matrixId, deviceId, content] of targets) {
-          if ((deviceId === '*') !== wildcard) continue;
-          const userId = allowed.get(matrixId);
-          for (const device of devices) {
-            if (device.user_id === userId && (wildcard || device.session_id === deviceId)) {
-              byDevice.set(device.session_id, { recipientSessionId: device.session_id, eventType, content: { ...content } });
-            }
-          }
-        }
-      }
-      const ids = [...byDevice.keys()];
-      await this.e2ee.lockDevices(tx, ids);
-      const lengths = await this.e2ee.queueLengths(tx, ids, caller.id);
-      const room = (id: string) => {
-        const queued = lengths.get(id);
-        return !queued || (queued.total < MAX_TO_DEVICE_QUEUE && queued.fromSender < MAX_TO_DEVICE_QUEUE_PER_SENDER);
-      };
-      const messages = [...byDevice.values()].filter((message) => room(message.recipientSessionId));
-      await this.e2ee.queueToDevice(tx, caller.id, messages, now);
-      return messages.map((message) => message.recipientSessionId);
+    const sent = await this.e2ee.sendToDevice({
+      sessionId: caller.sessionId,
+      userId: caller.userId,
+      tokenVersion: caller.tokenVersion,
+      now: this.clock.now(),
+      txnId,
+      eventType,
+      targets,
+      queueCap: MAX_TO_DEVICE_QUEUE,
+      senderCap: MAX_TO_DEVICE_QUEUE_PER_SENDER,
     });
-    this.realtime.e2eeSync(recipients);
+    if (sent.outcome === 'SESSION_REVOKED') throw sessionRevoked();
+    if (sent.outcome === 'RECIPIENT_NOT_ALLOWED') throw recipientNotAllowed();
+    this.realtime.e2eeSync(sent.recipients);
   }
 
   /**
    * What waits for the calling device. `since` (a previous `next_batch`) acknowledges, and deletes,
    * everything that sync handed out; the answer is the next page. A page re-delivers what an earlier,
-   * unacknowledged sync handed out (the client lost that answer, or never acknowledged it).
+   * unacknowledged sync handed out (the client lost that answer, or never acknowledged it). One
+   * statement, `e2ee_sync` (database/schema/functions.ts), the session check included (the route is
+   * @SessionCheckedByHandler).
    */
-  async sync(caller: AuthUser, since: string | undefined): Promise<SyncResponseDto> {
-    const deviceId = caller.sessionId;
-    let ack: [string, string] = ['0', '0'];
-    if (since !== undefined) {
-      const match = SINCE.exec(since);
-      if (!match) throw invalidSince();
-      ack = [match[1], match[2]];
-      await this.e2ee.acknowledge(deviceId, ack[0], ack[1]);
-    }
-    const events = await this.e2ee.takeToDevicePage(deviceId, SYNC_TO_DEVICE_PAGE);
-    const changes = await this.e2ee.takeDeviceListPage(deviceId, SYNC_DEVICE_LIST_PAGE);
-    const nextBatch = `${events.batch ?? ack[0]}_${changes.batch ?? ack[1]}`;
+  async sync(caller: TokenClaims, since: string | undefined): Promise<SyncResponseDto> {
+    const match = since === undefined ? null : SINCE.exec(since);
+    if (since !== undefined && !match) throw invalidSince();
+    const [ackToDevice, ackChanges] = match ? [match[1], match[2]] : [null, null];
+    const sync = await this.e2ee.sync([
+      caller.sessionId,
+      caller.userId,
+      caller.tokenVersion,
+      this.clock.now(),
+      ackToDevice,
+      ackChanges,
+      SYNC_TO_DEVICE_PAGE,
+      SYNC_DEVICE_LIST_PAGE,
+    ]);
+    if (sync.outcome === 'SESSION_REVOKED') throw sessionRevoked();
     return {
-      next_batch: nextBatch,
-      limited: events.more || changes.more,
-      to_device: { events: events.rows.map((row) => ({ type: row.event_type, sender: toMatrixUserId(row.sender_user_id), content: row.content })) },
+      next_batch: `${sync.to_device_batch ?? ackToDevice ?? '0'}_${sync.changes_batch ?? ackChanges ?? '0'}`,
+      limited: sync.to_device_more || sync.changes_more,
+      to_device: { events: sync.to_device.map((row) => ({ type: row.event_type, sender: toMatrixUserId(row.sender_user_id), content: row.content })) },
       device_lists: {
-        changed: changes.rows.filter((row) => row.kind === 'changed').map((row) => toMatrixUserId(row.user_id)),
-        left: changes.rows.filter((row) => row.kind === 'left').map((row) => toMatrixUserId(row.user_id)),
+        changed: sync.changes.filter((row) => row.kind === 'changed').map((row) => toMatrixUserId(row.user_id)),
+        left: sync.changes.filter((row) => row.kind === 'left').map((row) => toMatrixUserId(row.user_id)),
       },
-      device_one_time_keys_count: { signed_curve25519: await this.e2ee.countOneTimeKeys(deviceId) },
-      device_unused_fallback_key_types: (await this.e2ee.hasUnusedFallbackKey(deviceId)) ? ['signed_curve25519'] : [],
+      device_one_time_keys_count: { signed_curve25519: sync.one_time_key_count },
+      device_unused_fallback_key_types: sync.unused_fallback_key ? ['signed_curve25519'] : [],
     };
   }
 
@@ -312,8 +300,8 @@ export class E2eeService {
 
   /** Matrix id → user id, for the caller and their contacts with no block either way. */
   private async writableUsers(callerId: string, matrixIds: string[]): Promise<Map<string, string>> {
-    const contacts = new Set((await this.e2ee.contacts(callerId)).filter((contact) => !contact.blocked).map((contact) => contact.user_id));
-    return this.resolve(matrixIds, (userId) => userId === callerId || contacts.has(userId));
+    const writable = new Set(await this.e2ee.writableUsers(callerId));
+    return this.resolve(matrixIds, (userId) => writable.has(userId));
   }
 
   private resolve(matrixIds: string[], allowed: (userId: string) => boolean): Map<string, string> {

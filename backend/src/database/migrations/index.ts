@@ -15,5 +15,7 @@ import { SessionSecondFactor1796572317663 } from './1796572317663-SessionSecondF
 import { ProfilePictures1796572400302 } from './1796572400302-ProfilePictures.js';
 import { ConversationNotices1796584411520 } from './1796584411520-ConversationNotices.js';
 import { InboxSummary1796584475310 } from './1796584475310-InboxSummary.js';
+import { E2eeSyncFunction1796596696080 } from './1796596696080-E2eeSyncFunction.js';
+import { E2eeSendToDeviceFunction1796597403804 } from './1796597403804-E2eeSendToDeviceFunction.js';
 
-export const migrations = [Init1795240433176, MessagingCore1795242538583, Attachments1795245386513, AuditEvents1795246663848, SendMessageFunction1795262831626, SchemaFunctions1796529042318, EncryptedMessages1796539255298, E2eeDevicesAndKeys1796540379077, CrossSigningAndKeyBackup1796550174939, SessionDevices1796550203828, PushSubscriptionsAndMute1796550737254, TwoFactorTotp1796552804361, Passkeys1796572303912, SessionSecondFactor1796572317663, ProfilePictures1796572400302, ConversationNotices1796584411520, InboxSummary1796584475310];
+export const migrations = [Init1795240433176, MessagingCore1795242538583, Attachments1795245386513, AuditEvents1795246663848, SendMessageFunction1795262831626, SchemaFunctions1796529042318, EncryptedMessages1796539255298, E2eeDevicesAndKeys1796540379077, CrossSigningAndKeyBackup1796550174939, SessionDevices1796550203828, PushSubscriptionsAndMute1796550737254, TwoFactorTotp1796552804361, Passkeys1796572303912, SessionSecondFactor1796572317663, ProfilePictures1796572400302, ConversationNotices1796584411520, InboxSummary1796584475310, E2eeSyncFunction1796596696080, E2eeSendToDeviceFunction1796597403804];
