@@ -105,6 +105,23 @@ describe(PushService.name, () => {
       expect(subscriptions.deleteGone).not.toHaveBeenCalled();
     });
 
+    it('holds a stop until the pushes on their way are done, so none reaches for a closed pool', async () => {
+      const { sut, sender, subscriptions } = setup();
+      let answer!: (value: { outcome: 'gone'; status: number }) => void;
+      sender.send.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+      const push = sut.messageCreated(BOB, CONVERSATION);
+      let stopped = false;
+      const stopping = sut.beforeApplicationShutdown().then(() => (stopped = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(stopped).toBe(false);
+      answer({ outcome: 'gone', status: 410 });
+      await stopping;
+      await push;
+      // The push finished its work (here: deleting the subscription that is gone) before the stop went on.
+      expect(subscriptions.deleteGone).toHaveBeenCalledWith(target);
+      await expect(sut.beforeApplicationShutdown()).resolves.toBeUndefined();
+    });
+
     it('never throws: a failing lookup is logged', async () => {
       const { sut, subscriptions } = setup();
       subscriptions.ofUser.mockRejectedValue(new Error('database down'));

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { createECDH } from 'node:crypto';
 import type { EndedSessionRow } from '../auth/sessions.repository.js';
 import { Clock } from '../common/clock.js';
@@ -17,8 +17,10 @@ import { sessionRevoked } from '../auth/errors.js';
  * a new message and how many are unread: never who wrote or what.
  */
 @Injectable()
-export class PushService {
+export class PushService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(PushService.name);
+  /** Pushes on their way: a stop waits for them (each is bounded by the sender's timeout) before the pool closes. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly subscriptions: PushRepository,
@@ -66,7 +68,17 @@ export class PushService {
    * socket open somewhere (an open tab notifies by itself) or muted the conversation. Only the instance
    * that stored the message calls this, so each push goes once however many instances run. Never throws.
    */
-  async messageCreated(recipientId: string, conversationId: string): Promise<void> {
+  messageCreated(recipientId: string, conversationId: string): Promise<void> {
+    const push = this.push(recipientId, conversationId).finally(() => this.inFlight.delete(push));
+    this.inFlight.add(push);
+    return push;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
+  private async push(recipientId: string, conversationId: string): Promise<void> {
     try {
       const targets = await this.subscriptions.ofUser(recipientId);
       if (targets.length === 0 || (await this.realtime.isOnline(recipientId))) return;
