@@ -696,6 +696,7 @@ async function main() {
     const runs = await measureWorkers({
       counts,
       start: (env) => startServer({ mainJs, nodeArgs: NODE_ARGS, cwd: workDir, env: serverEnv({ DATABASE_URL: databaseUrl, ...env }) }),
+      database,
       pairs: active,
       sendRequests,
       connections: CONNECTIONS,

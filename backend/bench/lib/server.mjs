@@ -1,6 +1,6 @@
 // Starts the built backend (dist/main.js) as a child process and reads its memory.
 import { spawn } from 'node:child_process';
-import { openSync, readdirSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { freePort, stopProcess, waitForHealth } from '../../../scripts/lib/server.mjs';
 
 /**
@@ -43,26 +43,4 @@ export function rssMb(pid) {
 export function processTree(pid) {
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   return [pid, ...children.flatMap(processTree)];
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux). */
-export function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Pids of processes whose command name is `name` (e.g. every PostgreSQL backend). */
-export function pidsNamed(name) {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }

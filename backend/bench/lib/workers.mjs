@@ -3,17 +3,19 @@
 // between the server's processes, PostgreSQL and this load generator.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectSockets, fanOut } from './fanout.mjs';
 import { httpLoad } from './http.mjs';
-import { cpuSeconds, pidsNamed, processTree } from './server.mjs';
+import { cpuBetween, cpuReading } from './procfs.mjs';
+import { processTree } from './server.mjs';
 
 /**
  * For each count in `counts`: starts the server with WORKERS=count (`start(env)` → startServer's
  * answer), waits for every worker, warms up, measures the send at `connections` for `seconds`, then
  * connects a socket per user of `pairs` and sends `fanoutRate` messages/s to them for `seconds`.
  */
-export async function measureWorkers({ counts, start, pairs, sendRequests, connections, seconds, warmup, fanoutRate, settle, log }) {
+export async function measureWorkers({ counts, start, database, pairs, sendRequests, connections, seconds, warmup, fanoutRate, settle, log }) {
   const runs = [];
   for (const count of counts) {
     const server = await start({ WORKERS: String(count) });
@@ -24,9 +26,9 @@ export async function measureWorkers({ counts, start, pairs, sendRequests, conne
       await httpLoad({ base: server.base, connections: 16, seconds: warmup, next: sendRequests(pairs) });
       await settle();
       log(`workers=${count}: send, ${connections} connections, ${seconds} s`);
-      const cpu = cpuMeter(server.pid);
+      const before = cpuReading({ serverPid: server.pid, database });
       const send = await httpLoad({ base: server.base, connections, seconds, next: sendRequests(pairs) });
-      const split = cpu.split();
+      const split = cpuSplit(server.pid, before, cpuReading({ serverPid: server.pid, database }));
       const sendMb = server.rssMb();
 
       log(`workers=${count}: fan-out to ${pairs.length * 2} sockets at ${fanoutRate}/s`);
@@ -98,45 +100,23 @@ async function connectionHolders(port, pids, n) {
   }
 }
 
-/** CPU used from now until `split()`, in cores (CPU seconds per second): the primary, its workers, PostgreSQL, this process, and the whole machine. */
-function cpuMeter(primaryPid) {
-  const workers = processTree(primaryPid).slice(1);
-  const postgres = pidsNamed('postgres');
-  const sum = (pids) => pids.reduce((total, pid) => total + safeCpu(pid), 0);
-  const before = { primary: safeCpu(primaryPid), workers: workers.map(safeCpu), postgres: sum(postgres), generator: process.cpuUsage(), machine: machineCpu(), at: performance.now() };
+/**
+ * The CPU used between two readings, in cores (CPU seconds per second): the primary and each of its
+ * workers apart, PostgreSQL (the bench database's backends and the WAL writer, checkpointer and
+ * background writer), this process, and the whole machine.
+ */
+function cpuSplit(primaryPid, before, after) {
+  const { cores } = cpuBetween(before, after);
+  const seconds = (after.at - before.at) / 1000;
+  const used = (pid) => (after.server.get(pid) - (before.server.get(pid) ?? 0)) / 1000 / seconds;
   return {
-    split() {
-      const seconds = (performance.now() - before.at) / 1000;
-      const machine = machineCpu();
-      const generator = process.cpuUsage(before.generator);
-      return {
-        primary: (safeCpu(primaryPid) - before.primary) / seconds,
-        workers: workers.map((pid, i) => (safeCpu(pid) - before.workers[i]) / seconds),
-        postgres: (sum(postgres) - before.postgres) / seconds,
-        generator: (generator.user + generator.system) / 1e6 / seconds,
-        machine: (machine.busy - before.machine.busy) / (machine.total - before.machine.total) * machine.cores,
-        cores: machine.cores,
-      };
-    },
+    primary: used(primaryPid),
+    workers: [...after.server.keys()].filter((pid) => pid !== primaryPid).map(used),
+    postgres: cores.postgres,
+    generator: cores.load,
+    machine: cores.machine,
+    cores: availableParallelism(),
   };
-}
-
-function safeCpu(pid) {
-  try {
-    return cpuSeconds(pid);
-  } catch {
-    return 0;
-  }
-}
-
-/** Busy and total jiffies of all cores, from /proc/stat. */
-function machineCpu() {
-  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
-  const [, ...values] = lines[0].trim().split(/\s+/);
-  const ticks = values.map(Number);
-  const idle = ticks[3] + (ticks[4] ?? 0);
-  const total = ticks.reduce((sum, value) => sum + value, 0);
-  return { busy: total - idle, total, cores: lines.filter((line) => /^cpu\d/.test(line)).length };
 }
 
 /** The scenario's entry for results.json and the table: WORKERS=N's figures, with the scaling from 1 in the notes. */
