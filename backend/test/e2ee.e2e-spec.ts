@@ -548,6 +548,40 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
     expect([done.body.device_lists.changed, done.body.to_device.events]).toEqual([[], []]);
   });
 
+  it('never deletes on acknowledgement a row that only a lost answer held, when a late row pushed it off the page', async () => {
+    const bob = await register(t.http);
+    const b1 = await device(bob.accessToken);
+    // More than a page (500) of device-list changes waits.
+    await t.db.query(
+      `INSERT INTO e2ee_device_list_changes (recipient_session_id, user_id, kind, created_at)
+       SELECT $1, gen_random_uuid(), 'changed', now() FROM generate_series(1, 501)`,
+      [b1.deviceId],
+    );
+    const queued: string[] = (
+      await t.db.query(`SELECT user_id FROM e2ee_device_list_changes WHERE recipient_session_id = $1 ORDER BY id`, [b1.deviceId])
+    ).map((row: { user_id: string }) => `@${row.user_id}:iris`);
+    const sync = async (since?: string) =>
+      (await t.http.get('/api/e2ee/sync').query(since === undefined ? {} : { since }).set(bearer(bob.accessToken)).expect(200)).body;
+
+    // This answer is lost: the client never sees its page.
+    const lost = await sync();
+    expect(lost.device_lists.changed).toEqual(queued.slice(0, 500));
+    const lastOfLostPage = queued[499];
+    // An announcement that took its id before the others and committed after that sync read.
+    const late = randomUUID();
+    await t.db.query(
+      `INSERT INTO e2ee_device_list_changes (id, recipient_session_id, user_id, kind, created_at)
+       SELECT min(id) - 1, $1, $2, 'changed', now() FROM e2ee_device_list_changes WHERE recipient_session_id = $1`,
+      [b1.deviceId, late],
+    );
+    const second = await sync();
+    expect(second.device_lists.changed).toEqual([`@${late}:iris`, ...queued.slice(0, 499)]);
+    const third = await sync(second.next_batch);
+    expect(third.device_lists.changed).toContain(lastOfLostPage);
+    expect(third.limited).toBe(false);
+    expect(new Set([...second.device_lists.changed, ...third.device_lists.changed])).toEqual(new Set([`@${late}:iris`, ...queued]));
+  });
+
   it('deletes undelivered to-device messages after 7 days (clock-driven)', async () => {
     const { alice, bob } = await friendsWithConversation();
     const b1 = await device(bob.accessToken);

@@ -325,6 +325,11 @@ $$`,
  * - the oldest waiting rows, up to the limit, are marked with a new batch number and handed out,
  *   whether an earlier sync handed them out already or not (it was never acknowledged); `*_more`
  *   says that more than the limit wait. The batch is null when nothing waits;
+ * - rows an earlier page marked that this page does not hold are unmarked, so an acknowledgement
+ *   deletes only rows of the answers up to it: a device-list announcement is queued without the
+ *   recipient's lock, so it can commit late under a lower id and push an unacknowledged page's last
+ *   row off the next page. A to-device message is queued under that lock and cannot; its page
+ *   unmarks alike, so both pages follow one rule;
  * - device-list changes before to-device messages: the order an erasure deletes them in
  *   (e2ee.repository `forgetUser`), so the two never wait for each other in a circle;
  * - the device's unclaimed one-time keys and whether its fallback key is unused.
@@ -355,6 +360,8 @@ BEGIN
   END IF;
   WITH page AS (SELECT id FROM e2ee_device_list_changes WHERE recipient_session_id = p_session_id ORDER BY id LIMIT p_changes_limit),
        next AS (SELECT nextval(pg_get_serial_sequence('e2ee_device_list_changes', 'id')) AS batch),
+       unmarked AS (UPDATE e2ee_device_list_changes c SET batch = NULL
+                     WHERE c.recipient_session_id = p_session_id AND c.batch IS NOT NULL AND c.id NOT IN (SELECT id FROM page)),
        taken AS (UPDATE e2ee_device_list_changes c SET batch = next.batch FROM page, next WHERE c.id = page.id
                  RETURNING c.id, c.user_id, c.kind, c.batch)
   SELECT max(taken.batch), jsonb_agg(jsonb_build_object('user_id', taken.user_id, 'kind', taken.kind) ORDER BY taken.id)
@@ -365,6 +372,8 @@ BEGIN
   END IF;
   WITH page AS (SELECT id FROM e2ee_to_device_messages WHERE recipient_session_id = p_session_id ORDER BY id LIMIT p_to_device_limit),
        next AS (SELECT nextval(pg_get_serial_sequence('e2ee_to_device_messages', 'id')) AS batch),
+       unmarked AS (UPDATE e2ee_to_device_messages m SET batch = NULL
+                     WHERE m.recipient_session_id = p_session_id AND m.batch IS NOT NULL AND m.id NOT IN (SELECT id FROM page)),
        taken AS (UPDATE e2ee_to_device_messages m SET batch = next.batch FROM page, next WHERE m.id = page.id
                  RETURNING m.id, m.event_type, m.sender_user_id, m.content, m.batch)
   SELECT max(taken.batch),
