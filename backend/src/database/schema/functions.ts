@@ -1,6 +1,6 @@
 /**
  * The database functions, as they should be: the one source of their text. A migration applies them
- * (CREATE OR REPLACE); `npm run migration:check` and test/schema.e2e-spec.ts fail when a migrated
+ * (CREATE OR REPLACE); `npm run migration:check` and test/database.e2e-spec.ts fail when a migrated
  * database holds other definitions, and `npm run migration:generate` writes the migration that brings
  * it in line. Listed in creation order: a LANGUAGE sql body is checked against what exists already.
  */
