@@ -28,15 +28,21 @@ describe('image processing under one account’s load (e2e)', () => {
     const [alice, bob] = [await register(t.http), await register(t.http)];
     const heavy = animatedGif(180, 180, 120);
     const finished: string[] = [];
+    let refusedAll!: () => void;
+    const allRefused = new Promise<void>((resolve) => (refusedAll = resolve));
 
     const alices = Array.from({ length: 9 }, (_, i) =>
       uploadFile(t.http, alice, heavy, `heavy-${i}.gif`, 'image/gif').then((res) => {
         finished.push(`alice ${res.status}`);
+        if (finished.filter((entry) => entry === 'alice 429').length === 5) refusedAll();
         return res;
       }),
     );
-    // Alice's uploads are all received and waiting for the image slot before bob's arrives.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Bob's upload goes once alice's five refusals are back: a refusal comes when her four others hold
+    // the image slot, so they are all in the queue by then (not after some time that a slow machine
+    // may need more of).
+    // (Or once all of hers are answered, if fewer were refused: the statuses below then say what went wrong.)
+    await Promise.race([allRefused, Promise.all(alices)]);
     const bobs = await uploadFile(t.http, bob, await png(), 'small.png', 'image/png');
     finished.push(`bob ${bobs.status}`);
     const answers = await Promise.all(alices);
