@@ -43,7 +43,7 @@ export type SyncRow =
       unused_fallback_key: boolean;
     };
 
-/** The arguments of `e2ee_sync`, in order (database/schema/functions.ts). */
+/** The arguments of `e2ee_sync`, in order (database/schema/e2ee-functions.ts). */
 export type SyncParams = [
   sessionId: string,
   userId: string,
@@ -63,7 +63,7 @@ export const SYNC = prepared(
      FROM e2ee_sync($1, $2, $3, $4, $5, $6, $7, $8)`,
 );
 
-/** A key share, for `e2ee_send_to_device` (database/schema/functions.ts). */
+/** A key share, for `e2ee_send_to_device` (database/schema/e2ee-functions.ts). */
 export interface ToDeviceSend {
   sessionId: string;
   userId: string;
@@ -93,19 +93,19 @@ export const SEND_TO_DEVICE = prepared(
 export class E2eeRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** database/schema/functions.ts `e2ee_lock_device`: serialises writes to one device (session) with its syncs. */
+  /** database/schema/e2ee-functions.ts `e2ee_lock_device`: serialises writes to one device (session) with its syncs. */
   async lockDevices(tx: Tx, sessionIds: string[]): Promise<void> {
     for (const id of [...new Set(sessionIds)].sort()) {
       await managerOf(tx).query(`SELECT e2ee_lock_device($1)`, [id]);
     }
   }
 
-  /** database/schema/functions.ts `e2ee_contacts`: friends and conversation peers, with whether a block stands between. */
+  /** database/schema/e2ee-functions.ts `e2ee_contacts`: friends and conversation peers, with whether a block stands between. */
   contacts(userId: string, tx?: Tx): Promise<ContactRow[]> {
     return managerFor(this.dataSource, tx).query(`SELECT user_id, blocked FROM e2ee_contacts($1)`, [userId]);
   }
 
-  /** database/schema/functions.ts `e2ee_writable_users`: the user and their contacts with no block either way. */
+  /** database/schema/e2ee-functions.ts `e2ee_writable_users`: the user and their contacts with no block either way. */
   async writableUsers(userId: string): Promise<string[]> {
     const rows: { user_id: string }[] = await this.dataSource.query(`SELECT user_id FROM e2ee_writable_users($1)`, [userId]);
     return rows.map((row) => row.user_id);
@@ -182,7 +182,7 @@ export class E2eeRepository {
     return row;
   }
 
-  /** database/schema/functions.ts `e2ee_send_to_device`: the session check, who may be sent to, the transaction id, the queues. */
+  /** database/schema/e2ee-functions.ts `e2ee_send_to_device`: the session check, who may be sent to, the transaction id, the queues. */
   async sendToDevice(send: ToDeviceSend): Promise<ToDeviceSendRow> {
     const [row] = await runPrepared<ToDeviceSendRow>(this.dataSource.manager, SEND_TO_DEVICE, [
       send.sessionId,
@@ -217,7 +217,7 @@ export class E2eeRepository {
     );
   }
 
-  /** database/schema/functions.ts `e2ee_sync`: the session check, the acknowledgement, the next pages and the key counts. */
+  /** database/schema/e2ee-functions.ts `e2ee_sync`: the session check, the acknowledgement, the next pages and the key counts. */
   async sync(params: SyncParams): Promise<SyncRow> {
     const [row] = await runPrepared<SyncRow>(this.dataSource.manager, SYNC, params);
     return row;

@@ -166,7 +166,7 @@ export class E2eeService {
    * skipped rather than the request refused: whoever filled it must not be able to stop anyone else's
    * sends; that device, far behind, misses the key and says so. Unknown devices of an allowed user are
    * skipped, as Matrix does. A transaction id the device used before queues nothing. The payloads are
-   * checked here; the rest is one statement, `e2ee_send_to_device` (database/schema/functions.ts), the
+   * checked here; the rest is one statement, `e2ee_send_to_device` (database/schema/e2ee-functions.ts), the
    * session check included (the route is @SessionCheckedByHandler).
    */
   async sendToDevice(caller: TokenClaims, eventType: string, txnId: string, dto: SendToDeviceDto): Promise<void> {
@@ -203,7 +203,7 @@ export class E2eeService {
    * What waits for the calling device. `since` (a previous `next_batch`) acknowledges, and deletes,
    * everything that sync handed out; the answer is the next page. A page re-delivers what an earlier,
    * unacknowledged sync handed out (the client lost that answer, or never acknowledged it). One
-   * statement, `e2ee_sync` (database/schema/functions.ts), the session check included (the route is
+   * statement, `e2ee_sync` (database/schema/e2ee-functions.ts), the session check included (the route is
    * @SessionCheckedByHandler).
    */
   async sync(caller: TokenClaims, since: string | undefined): Promise<SyncResponseDto> {

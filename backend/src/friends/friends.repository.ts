@@ -42,7 +42,7 @@ export interface UserSinceRow {
   created_at: Date;
 }
 
-/** What refuses a write to a peer (database/schema/functions.ts `write_refusal`). */
+/** What refuses a write to a peer (database/schema/messaging-functions.ts `write_refusal`). */
 export type WriteRefusal = 'PEER_GONE' | 'BLOCKED' | 'NOT_FRIENDS';
 
 const REQUEST_SELECT = `

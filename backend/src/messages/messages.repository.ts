@@ -32,7 +32,7 @@ export interface ExpiredBatchRow {
   until: string;
 }
 
-/** The parameters of `send_message` (database/schema/functions.ts), in its order. */
+/** The parameters of `send_message` (database/schema/messaging-functions.ts), in its order. */
 export type SendParams = [
   sessionId: string | null,
   tokenVersion: number | null,

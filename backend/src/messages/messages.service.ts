@@ -64,7 +64,7 @@ export class MessagesService {
 
   /**
    * Sends a message. Idempotent per (sender, clientId): a retry returns the original (`created: false`).
-   * The rules run in the database as one statement, `send_message` (database/schema/functions.ts),
+   * The rules run in the database as one statement, `send_message` (database/schema/messaging-functions.ts),
    * the session check included (the route is @SessionCheckedByHandler), in one round trip. With
    * attachments it runs in a transaction with the attach, so a message never appears
    * without the files it was sent with. `senderSocketId`: the sender's socket that sent it, which is not
