@@ -19,6 +19,7 @@ import { startServer } from './lib/server.mjs';
 import { measureWorkers, workersResult } from './lib/workers.mjs';
 import { closedLoop, Samples } from './lib/stats.mjs';
 import { openSessions, seedDevices, seedInbox, seedPairs, TokenMinter } from './lib/seed.mjs';
+import { sendBatchCost } from './lib/send-batch.mjs';
 import { socketsScenario } from './lib/sockets.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,6 +56,9 @@ const LIGHT_CONNECTIONS = 8;
 // The API's pool (database/data-source.ts): the raw baseline gets the same number of connections.
 const APP_POOL_SIZE = 10;
 const FANOUT_RATE = 500;
+// send-batch: CONNECTIONS sends out as the app has them under the send load, four statements of 16
+// (messages.repository.ts lets four out at once).
+const SEND_BATCH_SIZE = 16;
 // OlmMachine rotates a conversation's Megolm session every 100 messages (EncryptionSettings'
 // rotationPeriodMessages): one Olm-encrypted key share to the peer's device, which the peer syncs.
 const MESSAGES_PER_KEY_SHARE = 100;
@@ -82,7 +86,7 @@ if (!existsSync(mainJs)) {
   process.exit(1);
 }
 // After the check: the raw baseline takes the app's statements from the build.
-const { historyForExplain, rawHistory, rawInbox, rawSend } = await import('./lib/raw.mjs');
+const { historyForExplain, rawHistory, rawInbox, rawSend, rawSendBatch } = await import('./lib/raw.mjs');
 const { inboxAgrees, inboxStatementTimes, rawInboxBefore, sendSummaryCost, sweepTriggerCost } = await import('./lib/inbox.mjs');
 
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -425,6 +429,36 @@ async function main() {
         notes: ['raw send_message keeping the inbox summary (app column) against a copy without it (raw column), alternating turns'],
       });
     }
+  }
+
+  // 1a. what committing queued sends together saves PostgreSQL, raw
+  if (wanted('send-batch')) {
+    await settle();
+    log(`send-batch: send_message one per statement against ${SEND_BATCH_SIZE} per statement, ${CONNECTIONS} sends out, in turns`);
+    const sender = (i) => {
+      const pair = active[i % active.length];
+      return { userId: pair.first, sessionId: pair.firstSession, conversationId: pair.conversationId };
+    };
+    const cost = await sendBatchCost({
+      database,
+      one: (i) => rawSendOperation(pool, active)(0, i),
+      many: (i, n) => rawSendBatch(pool, Array.from({ length: n }, (_, k) => sender(i * n + k))),
+      concurrency: CONNECTIONS,
+      batchSize: SEND_BATCH_SIZE,
+      seconds: SIZES.seconds,
+    });
+    const share = cost.batch.postgresMsPerSend / cost.one.postgresMsPerSend;
+    results.scenarios.push({
+      name: 'send-batch',
+      app: cost.batch,
+      raw: cost.one,
+      ratio: ratio(cost.batch, cost.one),
+      target: 'less PostgreSQL CPU per send than one per statement',
+      holds: share < 1 && cost.batch.errors === 0,
+      notes: [
+        `PostgreSQL CPU per send: ${cost.batch.postgresMsPerSend.toFixed(3)} ms in batches of ${SEND_BATCH_SIZE} against ${cost.one.postgresMsPerSend.toFixed(3)} ms one per statement (${Math.round(share * 100)} %); p50/p99 are a statement's`,
+      ],
+    });
   }
 
   // 1b. the send in encrypted conversations, judged against the plaintext send measured in turns with it

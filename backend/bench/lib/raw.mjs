@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 // text under the same name, parsed and planned once per connection here as there (database/prepared.ts).
 const dist = new URL('../../dist/', import.meta.url);
 const { SESSION_CHECK: SESSION } = await import(new URL('auth/sessions.repository.js', dist).href);
-const { SEND_MESSAGE: SEND, HISTORY_BEFORE: HISTORY } = await import(new URL('messages/messages.repository.js', dist).href);
+const { SEND_MESSAGE: SEND, SEND_MESSAGES: SEND_BATCH, sendBatchParameter, HISTORY_BEFORE: HISTORY } = await import(
+  new URL('messages/messages.repository.js', dist).href
+);
 const { CONVERSATION_LIST: INBOX, FIRST_PAGE } = await import(new URL('conversations/conversations.repository.js', dist).href);
 
 const query = (pool, statement, values) => pool.query({ ...statement, values });
@@ -21,6 +23,17 @@ export async function rawSend(pool, { userId, sessionId, conversationId, ciphert
     rows: [{ outcome }],
   } = await query(pool, statement, [sessionId, 0, conversationId, userId, randomUUID(), body, ciphertext, 'message', null, new Date(), false, null, null]);
   if (outcome !== 'created') throw new Error(`send_message answered ${outcome}`);
+}
+
+/** Several sends in one statement, as the app sends them when they queue (messages/send-batches.ts). */
+export async function rawSendBatch(pool, sends) {
+  const now = new Date();
+  const batch = sends.map(({ userId, sessionId, conversationId }) => [sessionId, 0, conversationId, userId, randomUUID(), 'raw baseline message', null, 'message', null, now, false, null, null]);
+  // In conversation order, as the app sorts a batch.
+  batch.sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
+  const { rows } = await query(pool, SEND_BATCH, [sendBatchParameter(batch)]);
+  const refused = rows.find((row) => row.outcome !== 'created');
+  if (rows.length !== sends.length || refused) throw new Error(`the batch answered ${refused?.outcome ?? `${rows.length} rows`}`);
 }
 
 /** The app's session check; a session it refuses would make the baseline cheaper than the app, so it fails the run. */
