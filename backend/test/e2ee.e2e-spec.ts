@@ -345,6 +345,58 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
       await send(alice, { [a1.userId]: { '*': { a: 1 } } }).expect(200);
     });
 
+    it('a device id named under a user it does not belong to (a friend’s, the sender’s other device’s, a stranger’s, a blocker’s): 200, queued for no device, bob’s own included', async () => {
+      const carol = await register(t.http);
+      await befriend(t.http, alice, carol);
+      const blocker = await register(t.http);
+      await befriend(t.http, alice, blocker);
+      await t.http.put(`/api/blocks/${alice.id}`).set(bearer(blocker.accessToken)).expect(204);
+      const b2 = await device(await signIn(bob));
+      const others = {
+        carol: await device(carol.accessToken),
+        'alice’s a2': await device(await signIn(alice)),
+        stranger: await device(stranger.accessToken),
+        blocker: await device(blocker.accessToken),
+      };
+      const send = (messages: object) => t.http.put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`).set(bearer(alice.accessToken)).send({ messages });
+      const sentByAlice = async () =>
+        (await t.db.query(`SELECT recipient_session_id AS id, content FROM e2ee_to_device_messages WHERE sender_user_id = $1 AND event_type = 'm.dummy' ORDER BY id`, [
+          alice.id,
+        ])) as { id: string; content: object }[];
+      const fromAlice = async (d: E2eeTestDevice) =>
+        ((await t.http.get('/api/e2ee/sync').set(bearer(d.accessToken)).expect(200)).body.to_device.events as { type: string; sender: string; content: object }[])
+          .filter((e) => e.type === 'm.dummy' && e.sender === a1.userId)
+          .map((e) => e.content);
+      // The stranger and the blocker are out of alice's reach when addressed as themselves.
+      for (const who of ['stranger', 'blocker'] as const) {
+        const direct = await send({ [others[who].userId]: { [others[who].deviceId]: { to: who } } });
+        expect({ who, got: [direct.status, direct.body.code] }).toEqual({ who, got: [403, 'RECIPIENT_NOT_ALLOWED'] });
+      }
+      const misplaced = Object.fromEntries(Object.entries(others).map(([who, d]) => [d.deviceId, { to: `${who}, under bob` }]));
+
+      // Under bob those ids name no device of his: skipped like unknown ids, by themselves and beside bob's `*`.
+      await send({ [b1.userId]: misplaced }).expect(200, {});
+      expect(await sentByAlice()).toEqual([]);
+      await send({ [b1.userId]: { '*': { to: 'every bob' }, ...misplaced } }).expect(200, {});
+      const rows = await sentByAlice();
+      expect(new Map(rows.map((row) => [row.id, row.content]))).toEqual(
+        new Map([
+          [b1.deviceId, { to: 'every bob' }],
+          [b2.deviceId, { to: 'every bob' }],
+        ]),
+      );
+      expect(rows).toHaveLength(2);
+      for (const [who, d] of Object.entries(others)) expect({ who, got: await fromAlice(d) }).toEqual({ who, got: [] });
+      expect([await fromAlice(b1), await fromAlice(b2)]).toEqual([[{ to: 'every bob' }], [{ to: 'every bob' }]]);
+
+      // The same ids under their own users reach them, where alice may write.
+      await send({
+        [others.carol.userId]: { [others.carol.deviceId]: { to: 'carol' } },
+        [a1.userId]: { [others['alice’s a2'].deviceId]: { to: 'a2' } },
+      }).expect(200, {});
+      expect([await fromAlice(others.carol), await fromAlice(others['alice’s a2'])]).toEqual([[{ to: 'carol' }], [{ to: 'a2' }]]);
+    });
+
     it('an oversized to-device payload (413), and too many targets (400 TOO_MANY_TARGETS)', async () => {
       const big = await t.http
         .put(`/api/e2ee/sendToDevice/m.room.encrypted/${randomUUID()}`)
@@ -489,6 +541,44 @@ describe('end-to-end encryption: devices, keys, to-device (e2e)', () => {
     expect(rows).toHaveLength(4);
     expect([a1, a2, b1, b2].map((d) => byDevice.get(d.deviceId))).toEqual([{ to: 'every alice' }, { to: 'every alice' }, { to: 'every bob' }, { to: 'b2' }]);
     await Promise.all(woken);
+  });
+
+  it('reaches no device whose session was revoked, through `*` or by its id, nor an expired one by its id; the user’s open device still gets its copies', async () => {
+    const { alice, bob } = await friendsWithConversation();
+    await device(alice.accessToken);
+    const b1 = await device(bob.accessToken);
+    const [b2, b3, b4] = [await device(await signIn(bob)), await device(await signIn(bob)), await device(await signIn(bob))];
+    // b2 is signed out from bob's other session: its device goes with it.
+    await t.http.delete(`/api/sessions/${b2.deviceId}`).set(bearer(bob.accessToken)).expect(204);
+    expect(await rowsOfSession(b2.deviceId)).toEqual(none);
+    // Every route that ends a session deletes its device in the same transaction, so b3's session is marked
+    // revoked here with its device left in place: only the send's own check (e2ee_open_devices) keeps it out.
+    // b4's session expired, and keeps its device until the hourly clean-up.
+    const past = new Date(t.clock.now().getTime() - 1000);
+    await t.db.query(`UPDATE sessions SET revoked_at = $2 WHERE id = $1`, [b3.deviceId, past]);
+    await t.db.query(`UPDATE sessions SET expires_at = $2 WHERE id = $1`, [b4.deviceId, past]);
+    expect([(await rowsOfSession(b3.deviceId)).e2ee_devices, (await rowsOfSession(b4.deviceId)).e2ee_devices]).toEqual([1, 1]);
+
+    const send = (devices: object) =>
+      t.http
+        .put(`/api/e2ee/sendToDevice/m.dummy/${randomUUID()}`)
+        .set(bearer(alice.accessToken))
+        .send({ messages: { [b1.userId]: devices } })
+        .expect(200, {});
+    await send({ '*': { to: 'every bob' } });
+    await send({ [b1.deviceId]: { to: 'b1' }, [b2.deviceId]: { to: 'b2' }, [b3.deviceId]: { to: 'b3' }, [b4.deviceId]: { to: 'b4' } });
+    const rows = await t.db.query(`SELECT recipient_session_id AS id, content FROM e2ee_to_device_messages WHERE sender_user_id = $1 AND event_type = 'm.dummy' ORDER BY id`, [
+      alice.id,
+    ]);
+    expect(rows).toEqual([
+      { id: b1.deviceId, content: { to: 'every bob' } },
+      { id: b1.deviceId, content: { to: 'b1' } },
+    ]);
+    const synced = await t.http.get('/api/e2ee/sync').set(bearer(bob.accessToken)).expect(200);
+    expect(synced.body.to_device.events.filter((e: { type: string }) => e.type === 'm.dummy').map((e: { content: object }) => e.content)).toEqual([
+      { to: 'every bob' },
+      { to: 'b1' },
+    ]);
   });
 
   it('pages a long queue: limited until everything was acknowledged', async () => {
