@@ -93,6 +93,16 @@ describe(PushService.name, () => {
       }
     });
 
+    it('asks the database nothing for a recipient with a socket open', async () => {
+      const { sut, realtime, subscriptions, conversations, sender } = setup();
+      realtime.isOnline.mockResolvedValue(true);
+      await sut.messageCreated(BOB, CONVERSATION);
+      expect(realtime.isOnline).toHaveBeenCalledWith(BOB);
+      expect(subscriptions.ofUser).not.toHaveBeenCalled();
+      expect(conversations.pushState).not.toHaveBeenCalled();
+      expect(sender.send).not.toHaveBeenCalled();
+    });
+
     it('deletes a subscription the push service says is gone, and keeps one that failed otherwise', async () => {
       const { sut, sender, subscriptions } = setup();
       sender.send.mockResolvedValueOnce({ outcome: 'gone', status: 410 });

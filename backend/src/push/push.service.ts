@@ -80,8 +80,11 @@ export class PushService implements BeforeApplicationShutdown {
 
   private async push(recipientId: string, conversationId: string): Promise<void> {
     try {
+      // Presence first: a recipient with a socket open (most, while chatting) costs no query, where
+      // presence is in memory, an IPC message or a Redis command; subscriptions are a database query.
+      if (await this.realtime.isOnline(recipientId)) return;
       const targets = await this.subscriptions.ofUser(recipientId);
-      if (targets.length === 0 || (await this.realtime.isOnline(recipientId))) return;
+      if (targets.length === 0) return;
       const state = await this.conversationsService.pushState(recipientId, conversationId);
       if (!state || state.muted) return;
       const payload: PushPayload = { type: 'message', conversationId, unread: state.unread };
