@@ -52,36 +52,43 @@ export type SendParams = [
 
 export const SEND_MESSAGE = prepared('messages_send', 'SELECT outcome, peer_id, message FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)');
 
-/**
- * Several sends in one statement (send-batches.ts): `$1` is a JSON array of send_message's parameters
- * as objects, each with its place `i`; the sends run in the array's order, and the answers come in it.
- */
-export const SEND_MESSAGES = prepared(
-  'messages_send_batch',
-  `SELECT sent.outcome, sent.peer_id, sent.message
-     FROM jsonb_to_recordset($1::jsonb) AS b(i integer, session_id uuid, token_version integer, conversation_id uuid,
-            sender_id uuid, client_id uuid, body text, ciphertext jsonb, kind varchar, relates_to uuid, now timestamptz,
-            timer_given boolean, expires_in_seconds integer, expiry_mode varchar)
-    CROSS JOIN LATERAL send_message(b.session_id, b.token_version, b.conversation_id, b.sender_id, b.client_id, b.body,
-            b.ciphertext, b.kind, b.relates_to, b.now, b.timer_given, b.expires_in_seconds, b.expiry_mode) sent
-    ORDER BY b.i`,
-);
+/** Several sends in one statement and transaction (send-batches.ts): `$1` is sendBatchParameter's JSON. */
+export const SEND_MESSAGES = prepared('messages_send_batch', 'SELECT outcome, peer_id, message FROM send_messages($1::jsonb)');
 
 /**
  * How sends are grouped, for a pool of `poolSize` connections (data-source.ts). On PostgreSQL four
- * statements out leave six of the ten connections to everything else. PGlite's one connection runs a
+ * statements out leave six of the ten connections to everything else; one out for 100 ms (some 20
+ * times a send's usual time) is waiting on a lock and stops counting. PGlite's one connection runs a
  * statement at a time, on this thread: its sends gather for the event loop's turn instead. 32 sends
  * bound how long one statement holds the locks of its conversations.
  */
 const sendBatchLimits = (poolSize: number): SendBatchLimits =>
-  poolSize > 1 ? { maxInFlight: Math.min(4, poolSize), maxBatch: 32, gatherTurn: false } : { maxInFlight: 1, maxBatch: 32, gatherTurn: true };
+  poolSize > 1
+    ? { maxInFlight: Math.min(4, poolSize), maxBatch: 32, slowMs: 100, gatherTurn: false }
+    : { maxInFlight: 1, maxBatch: 32, slowMs: 100, gatherTurn: true };
 
 /** SEND_MESSAGES's parameter for `batch`, in its order (exported for the benchmark, which sends it too). */
 export function sendBatchParameter(batch: SendParams[]): string {
   return JSON.stringify(batch.map(batchRow));
 }
 
-/** One send as a row of SEND_MESSAGES's recordset. */
+/**
+ * A send of a failed batch, run again alone, that comes back `replayed` with the row this very send
+ * wrote (same device, same time): the batch committed after all and only its answer was lost, so the
+ * caller still has to announce it, as `created`. A retry by the client carries another time.
+ */
+export function ownCommitAsCreated(row: SendOutcomeRow, [sessionId, , , , , , , , , now]: SendParams): SendOutcomeRow {
+  const own =
+    row.outcome === 'replayed' &&
+    row.message!.sender_device_id === sessionId &&
+    new Date(row.message!.created_at as string).getTime() === now.getTime();
+  return own ? { ...row, outcome: 'created' } : row;
+}
+
+/** With the `u` flag, a surrogate pair is one code point: only a lone surrogate is in category Cs. */
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+/** One send as a row of send_messages's recordset. */
 function batchRow(
   [sessionId, tokenVersion, conversationId, senderId, clientId, body, ciphertext, kind, relatesTo, now, timerGiven, expiresInSeconds, expiryMode]: SendParams,
   i: number,
@@ -93,7 +100,9 @@ function batchRow(
     conversation_id: conversationId,
     sender_id: senderId,
     client_id: clientId,
-    body,
+    // As the single statement stores it: a text parameter turns a lone surrogate into U+FFFD (UTF-8
+    // has no encoding for one), where JSON would carry it escaped and jsonb refuse it, failing the batch.
+    body: body === null ? null : body.replace(LONE_SURROGATE, '\uFFFD'),
     ciphertext,
     kind,
     relates_to: relatesTo,
@@ -166,12 +175,18 @@ export class MessagesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.sends = new SendBatches(
       {
-        one: async (params) => (await runPrepared<SendOutcomeRow>(this.dataSource.manager, SEND_MESSAGE, params))[0],
+        one: (params) => this.sendOne(params),
         many: (batch) => runPrepared<SendOutcomeRow>(this.dataSource.manager, SEND_MESSAGES, [sendBatchParameter(batch)]),
+        again: async (params) => ownCommitAsCreated(await this.sendOne(params), params),
       },
       sendBatchLimits(this.dataSource.options.poolSize ?? 10),
-      ([, , conversationId]) => conversationId,
+      // Lower case: the route takes a UUID in either case, and two batches must order the same ids alike.
+      ([, , conversationId]) => conversationId.toLowerCase(),
     );
+  }
+
+  private async sendOne(params: SendParams): Promise<SendOutcomeRow> {
+    return (await runPrepared<SendOutcomeRow>(this.dataSource.manager, SEND_MESSAGE, params))[0];
   }
 
   /** A send on its own commits with the sends around it (send-batches.ts); one inside `tx` runs in it. */

@@ -23,7 +23,7 @@ const send = (conversation: string, text: string): Send => ({ conversation, text
 describe('SendBatches', () => {
   it('sends at once and alone while fewer than maxInFlight statements are out', async () => {
     const { runner, statements } = gatedRunner();
-    const batches = new SendBatches(runner, { maxInFlight: 2, maxBatch: 10, gatherTurn: false }, (s: Send) => s.conversation);
+    const batches = new SendBatches(runner, { maxInFlight: 2, maxBatch: 10, slowMs: 60_000, gatherTurn: false }, (s: Send) => s.conversation);
 
     const first = batches.send(send('c1', 'a'));
     const second = batches.send(send('c2', 'b'));
@@ -37,7 +37,7 @@ describe('SendBatches', () => {
 
   it('groups the sends that wait for a free statement, in the order of their conversations and arrival', async () => {
     const { runner, statements } = gatedRunner();
-    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, gatherTurn: false }, (s: Send) => s.conversation);
+    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, slowMs: 60_000, gatherTurn: false }, (s: Send) => s.conversation);
 
     const lone = batches.send(send('c9', 'lone'));
     const waiting = [batches.send(send('c3', 'x1')), batches.send(send('c1', 'y')), batches.send(send('c3', 'x2'))];
@@ -57,7 +57,7 @@ describe('SendBatches', () => {
 
   it('puts at most maxBatch sends in one statement and keeps the rest for the next', async () => {
     const { runner, statements } = gatedRunner();
-    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 2, gatherTurn: false }, (s: Send) => s.conversation);
+    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 2, slowMs: 60_000, gatherTurn: false }, (s: Send) => s.conversation);
 
     void batches.send(send('c0', 'first'));
     const rest = ['a', 'b', 'c'].map((text) => batches.send(send('c1', text)));
@@ -74,7 +74,7 @@ describe('SendBatches', () => {
 
   it('runs each send of a failed statement again alone, so that only the send that fails alone fails', async () => {
     const { runner, statements } = gatedRunner();
-    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, gatherTurn: false }, (s: Send) => s.conversation);
+    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, slowMs: 60_000, gatherTurn: false }, (s: Send) => s.conversation);
 
     void batches.send(send('c0', 'first'));
     const good = batches.send(send('c1', 'good'));
@@ -101,7 +101,7 @@ describe('SendBatches', () => {
     };
     let release!: () => void;
     runner.one.mockImplementationOnce((s: Send) => new Promise((resolve) => (release = () => resolve(`sent ${s.text}`))));
-    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, gatherTurn: false }, (s: Send) => s.conversation);
+    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, slowMs: 60_000, gatherTurn: false }, (s: Send) => s.conversation);
 
     void batches.send(send('c0', 'first'));
     const waiting = [batches.send(send('c1', 'a')), batches.send(send('c2', 'b'))];
@@ -112,7 +112,7 @@ describe('SendBatches', () => {
 
   it('frees the statement of a failed lone send for the sends waiting behind it', async () => {
     const { runner, statements } = gatedRunner();
-    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, gatherTurn: false }, (s: Send) => s.conversation);
+    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, slowMs: 60_000, gatherTurn: false }, (s: Send) => s.conversation);
 
     const lone = batches.send(send('c0', 'lone'));
     const next = batches.send(send('c1', 'next'));
@@ -125,7 +125,7 @@ describe('SendBatches', () => {
 
   it('with gatherTurn, sends what came in during the turn together at its end, even with no statement out', async () => {
     const { runner, statements } = gatedRunner();
-    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, gatherTurn: true }, (s: Send) => s.conversation);
+    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, slowMs: 60_000, gatherTurn: true }, (s: Send) => s.conversation);
 
     const sent = [batches.send(send('c2', 'a')), batches.send(send('c1', 'b'))];
     expect(statements).toHaveLength(0);
@@ -139,5 +139,51 @@ describe('SendBatches', () => {
     expect(statements[1]).toMatchObject({ kind: 'one', sends: [{ text: 'later' }] });
     statements[1].finish();
     await expect(lone).resolves.toBe('sent later');
+  });
+
+  it('runs the sends of a failed statement again one at a time per conversation, in order, with `again`', async () => {
+    const { runner, statements } = gatedRunner();
+    const again = jest.fn((one: Send) => runner.one(one).then((answer) => `${answer} again`));
+    const batches = new SendBatches({ ...runner, again }, { maxInFlight: 1, maxBatch: 10, slowMs: 60_000, gatherTurn: false }, (s: Send) => s.conversation);
+
+    void batches.send(send('c0', 'first'));
+    const sent = [batches.send(send('c1', 'a1')), batches.send(send('c2', 'b')), batches.send(send('c1', 'a2'))];
+    statements[0].finish();
+    await flush();
+    statements[1].finish(new Error('lock timeout'));
+    await flush();
+
+    // c1's first and c2's go side by side; c1's second waits for c1's first.
+    expect(statements.slice(2).map((s) => s.sends[0].text)).toEqual(['a1', 'b']);
+    statements[2].finish();
+    await flush();
+    expect(statements.slice(2).map((s) => s.sends[0].text)).toEqual(['a1', 'b', 'a2']);
+    statements[3].finish();
+    statements[4].finish();
+    await expect(Promise.all(sent)).resolves.toEqual(['sent a1 again', 'sent b again', 'sent a2 again']);
+    expect(again).toHaveBeenCalledTimes(3);
+  });
+
+  it('stops counting a statement that is out longer than slowMs, so later sends do not queue behind its lock wait', async () => {
+    const { runner, statements } = gatedRunner();
+    const batches = new SendBatches(runner, { maxInFlight: 1, maxBatch: 10, slowMs: 20, gatherTurn: false }, (s: Send) => s.conversation);
+
+    const stuck = batches.send(send('c0', 'waits on a lock'));
+    const next = batches.send(send('c1', 'next'));
+    expect(statements).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+
+    expect(statements.map((s) => s.sends[0].text)).toEqual(['waits on a lock', 'next']);
+    statements[1].finish();
+    await expect(next).resolves.toBe('sent next');
+    // Once back, the slow one frees nothing twice: one statement out at most again.
+    statements[0].finish();
+    await expect(stuck).resolves.toBe('sent waits on a lock');
+    const later = [batches.send(send('c2', 'x')), batches.send(send('c3', 'y'))];
+    expect(statements).toHaveLength(3);
+    statements[2].finish();
+    await flush();
+    statements[3].finish();
+    await expect(Promise.all(later)).resolves.toEqual(['sent x', 'sent y']);
   });
 });

@@ -7,10 +7,11 @@
  * server never waits for a batch to fill, so a send's latency only changes when sends already queue.
  *
  * A batch is all or nothing in PostgreSQL, but not for its senders: if its statement fails (a
- * concurrent send with the same clientId raising IR409, a deadlock, a value PostgreSQL refuses), every
- * send of it runs again alone, so each gets the answer or the error it would have had by itself. That
- * is safe because the failed batch wrote nothing, and a send that did commit before a lost answer
- * comes back `replayed` by its clientId.
+ * concurrent send with the same clientId raising IR409, a deadlock, a lock wait past the batch's
+ * lock_timeout), every send of it runs again alone (`again`), so each gets the answer or the error it
+ * would have had by itself: one at a time per conversation, in their order, the conversations side by
+ * side. That is safe because the failed batch wrote nothing; if it did commit and only its answer was
+ * lost, each send comes back `replayed` by its clientId, and `again` knows its own row.
  *
  * The batch goes in the order of its conversations (arrival order within one): sends lock their pair
  * and conversation rows, so two batches (two workers) that took the same conversations in different
@@ -23,6 +24,8 @@ export interface SendBatchRunner<P, R> {
   one(params: P): Promise<R>;
   /** Several sends in one statement, their answers in the same order. */
   many(params: P[]): Promise<R[]>;
+  /** One send of a failed batch, alone (`one` if not given). */
+  again?(params: P): Promise<R>;
 }
 
 export interface SendBatchLimits {
@@ -30,6 +33,11 @@ export interface SendBatchLimits {
   readonly maxInFlight: number;
   /** Sends in one statement at most, to bound the time its locks are held and its JSON parameter. */
   readonly maxBatch: number;
+  /**
+   * After this long out, a statement no longer counts against maxInFlight: one that waits on a lock
+   * held elsewhere (by an erasure, or a batch that waits itself) must not make every later send wait.
+   */
+  readonly slowMs: number;
   /**
    * Send only at the end of the event loop's turn (setImmediate), with every send that came in the
    * same turn. For a database that runs on this thread (PGlite): its statement is done before the
@@ -74,9 +82,19 @@ export class SendBatches<P, R> {
     while (this.inFlight < this.limits.maxInFlight && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.limits.maxBatch);
       this.inFlight++;
-      void this.run(batch).finally(() => {
+      let counted = true;
+      const release = () => {
+        if (!counted) return;
+        counted = false;
         this.inFlight--;
         this.drain();
+      };
+      // A statement that is slow to come back (waiting on a lock) stops counting, so that sends to
+      // other conversations do not queue behind it.
+      const slow = setTimeout(release, this.limits.slowMs);
+      void this.run(batch).finally(() => {
+        clearTimeout(slow);
+        release();
       });
     }
   }
@@ -90,8 +108,14 @@ export class SendBatches<P, R> {
       rows = await this.runner.many(ordered.map((send) => send.params));
       if (rows.length !== ordered.length) throw new Error(`${rows.length} answers to a batch of ${ordered.length} sends`);
     } catch {
-      // Nothing of the batch was written: each send alone, for its own answer or error.
-      await Promise.all(ordered.map((send) => settle(send, () => this.runner.one(send.params))));
+      const again = (params: P) => (this.runner.again ?? this.runner.one).call(this.runner, params);
+      const byKey = new Map<string, Waiting<P, R>[]>();
+      for (const send of ordered) byKey.set(send.key, [...(byKey.get(send.key) ?? []), send]);
+      await Promise.all(
+        [...byKey.values()].map(async (sends) => {
+          for (const send of sends) await settle(send, () => again(send.params));
+        }),
+      );
       return;
     }
     ordered.forEach((send, index) => send.resolve(rows[index]));

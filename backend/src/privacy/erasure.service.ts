@@ -76,9 +76,11 @@ export class ErasureService {
 
   /**
    * Takes every lock the erasure needs up front, always in the same order (the user's conversations by
-   * id, then user rows by id), so that it cannot deadlock with a send (which locks its conversation and
-   * then, for the foreign key, its sender) nor with another erasure. When the user is an admin, every
-   * admin row is locked too, so that two admins erasing each other at once cannot leave no admin.
+   * id, then user rows by id), so that it cannot deadlock with a send alone (which locks its conversation
+   * and then, for the foreign key, its sender) nor with another erasure. A batch of sends
+   * (messages/send-batches.ts) holds several conversations and senders, so it can: it gives up a lock
+   * wait after 250 ms and its sends go again alone. When the user is an admin, every admin row is locked
+   * too, so that two admins erasing each other at once cannot leave no admin.
    */
   private async lockAndCheck(tx: Tx, userId: string): Promise<void> {
     await this.conversationsService.lockForErasure(tx, userId);

@@ -171,6 +171,36 @@ $$`,
 };
 
 /**
+ * Several sends in one transaction (messages/send-batches.ts): `send_message` for each element of
+ * `p_sends`, a JSON array of its parameters as objects with their place `i`, in that order; the
+ * answers come in the same order. A lock wait longer than the lock_timeout set here (for this
+ * transaction only) fails the whole batch, whose sends then go again one by one: one send stuck behind
+ * a long transaction (an erasure) must not hold up the others of its batch, nor keep the locks of the
+ * conversations they already wrote. Sends hold a conversation's locks for milliseconds.
+ */
+const SEND_MESSAGES: SchemaFunction = {
+  signature: 'send_messages(jsonb)',
+  sql: `CREATE OR REPLACE FUNCTION "send_messages"(p_sends jsonb)
+  RETURNS TABLE ("outcome" text, "peer_id" uuid, "message" jsonb)
+  LANGUAGE plpgsql AS $$
+DECLARE
+  s record;
+BEGIN
+  PERFORM set_config('lock_timeout', '250ms', true);
+  FOR s IN
+    SELECT * FROM jsonb_to_recordset(p_sends) AS b(i integer, session_id uuid, token_version integer, conversation_id uuid,
+             sender_id uuid, client_id uuid, body text, ciphertext jsonb, kind varchar, relates_to uuid, now timestamptz,
+             timer_given boolean, expires_in_seconds integer, expiry_mode varchar)
+     ORDER BY b.i
+  LOOP
+    RETURN QUERY SELECT * FROM send_message(s.session_id, s.token_version, s.conversation_id, s.sender_id, s.client_id, s.body,
+      s.ciphertext, s.kind, s.relates_to, s.now, s.timer_given, s.expires_in_seconds, s.expiry_mode);
+  END LOOP;
+END
+$$`,
+};
+
+/**
  * Deleting messages (the expiry sweep, an erasure's cascade, a conversation's) takes the reactions that
  * point at them along: a statement trigger on messages, so no path that removes rows can leave them behind.
  * Replies (kind `message`) stay, pointing at a message that is gone.
@@ -249,4 +279,4 @@ END
 $$`,
 };
 
-export const messagingFunctions: readonly SchemaFunction[] = [LOCK_PAIR, VALID_SESSION, WRITE_REFUSAL, SEND_MESSAGE, DELETE_REACTIONS_OF_DELETED, UNREAD_OF_DELETED, UNREAD_OF_TOMBSTONED];
+export const messagingFunctions: readonly SchemaFunction[] = [LOCK_PAIR, VALID_SESSION, WRITE_REFUSAL, SEND_MESSAGE, SEND_MESSAGES, DELETE_REACTIONS_OF_DELETED, UNREAD_OF_DELETED, UNREAD_OF_TOMBSTONED];
