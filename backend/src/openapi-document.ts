@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { FriendDto, FriendRequestDto } from './friends/dto/friend.dto.js';
 import { MessageDto } from './messages/dto/message.dto.js';
+import { MessageSendAckDto, SocketSendMessageDto } from './messages/dto/socket-send.dto.js';
 import { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './realtime/dto/message-events.dto.js';
 import { PresenceEventDto } from './realtime/dto/presence-event.dto.js';
 import { ReadyEventDto, SocketAckDto, SocketErrorDto } from './realtime/dto/socket-events.dto.js';
@@ -25,7 +26,8 @@ const REALTIME_DESCRIPTION =
   `Real time: Socket.IO at \`${SOCKET_PATH}\`, connecting with \`auth: { token: <accessToken> }\`. Each event carries a schema as its ` +
   `payload (\`ready\`: ReadyEventDto, \`message.created\`: MessageDto, \`error\`: SocketErrorDto, …); the schemas only sockets use are ` +
   `under \`${SOCKET_EXTENSION}.schemas\` of this document. The full map of event names to payloads is ServerEvents and ClientEvents ` +
-  'in the backend file src/realtime/realtime-events.ts and in the generated SDK. Client events are acknowledged with SocketAckDto.';
+  'in the backend file src/realtime/realtime-events.ts and in the generated SDK. Client events are acknowledged with SocketAckDto, ' +
+  '`message.send` (SocketSendMessageDto, the send route over the socket) with MessageSendAckDto.';
 
 /** Socket.IO payloads; the ones no route returns end up under SOCKET_EXTENSION. */
 const SOCKET_MODELS = [
@@ -38,6 +40,8 @@ const SOCKET_MODELS = [
   PresenceEventDto,
   SocketErrorDto,
   SocketAckDto,
+  SocketSendMessageDto,
+  MessageSendAckDto,
   MessageDto,
   FriendRequestDto,
   FriendDto,

@@ -94,7 +94,7 @@ describe('AuthService sessions', () => {
       expect(tokens.refreshToken).not.toBe('current-token');
       expect(tokens.sessionExpiresAt).toEqual(new Date(START.getTime() + DAY_MS));
       expect(usersService.getById).toHaveBeenCalledWith(USER_ID);
-      await expect(sut.authenticate(tokens.accessToken)).resolves.toEqual({ id: USER_ID, role: 'user', sessionId: SESSION_ID });
+      await expect(sut.authenticate(tokens.accessToken)).resolves.toEqual({ id: USER_ID, role: 'user', sessionId: SESSION_ID, tokenVersion: 0 });
     });
   });
 

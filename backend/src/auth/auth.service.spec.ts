@@ -116,7 +116,7 @@ describe('AuthService', () => {
     it('returns who is calling for a valid token', async () => {
       const token = await signIn();
 
-      await expect(sut.authenticate(token)).resolves.toEqual({ id: USER_ID, role: 'user', sessionId: SESSION_ID });
+      await expect(sut.authenticate(token)).resolves.toEqual({ id: USER_ID, role: 'user', sessionId: SESSION_ID, tokenVersion: 0 });
       expect(sessions.validRole).toHaveBeenCalledWith(SESSION_ID, USER_ID, 0, START);
     });
 

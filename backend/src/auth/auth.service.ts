@@ -228,11 +228,11 @@ export class AuthService {
   }
 
   /** Who is calling: a valid access token of an open session whose token version is still the user's. */
-  async authenticate(accessToken: string): Promise<AuthUser> {
+  async authenticate(accessToken: string): Promise<AuthUser & Pick<TokenClaims, 'tokenVersion'>> {
     const claims = await this.verifyAccessToken(accessToken);
     const role = await this.sessions.validRole(claims.sessionId, claims.userId, claims.tokenVersion, this.clock.now());
     if (!role) throw sessionRevoked();
-    return { id: claims.userId, role, sessionId: claims.sessionId };
+    return { id: claims.userId, role, sessionId: claims.sessionId, tokenVersion: claims.tokenVersion };
   }
 
   /**

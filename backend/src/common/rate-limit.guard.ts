@@ -41,6 +41,16 @@ const LIMITS: Record<RateLimitBucket, (config: AppConfig) => RateLimitPolicy> = 
 
 const RATE_LIMIT = 'iris:rateLimit';
 
+/**
+ * The counter of one client of a bucket's route: its key, limit and window. `route` is the handler's
+ * name; another way in to the same action (a socket's `message.send` to the `send` route) names the
+ * route's handler, so that both count into one window.
+ */
+export function rateLimitWindow(config: AppConfig, bucket: RateLimitBucket, route: string, client: string) {
+  const { limit, windowMs } = LIMITS[bucket](config);
+  return { key: `${bucket}:${route}:${client}`, limit, windowMs };
+}
+
 /** 429 with a stable code; the exception filter turns `retryAfterSeconds` into the Retry-After header. */
 export class RateLimitedException extends HttpException {
   constructor(
@@ -125,11 +135,12 @@ export class RateLimitGuard implements CanActivate {
     const bucket = this.reflector.get<RateLimitBucket | undefined>(RATE_LIMIT, context.getHandler());
     if (!bucket) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const { limit, windowMs, per } = LIMITS[bucket](this.config);
+    const { per } = LIMITS[bucket](this.config);
     // Runs after the global access-token guard, so a per-user route has its user here.
     const client = per === 'ip' ? request.ip : (request.user?.id ?? request.claims?.userId);
     if (!client) throw new Error(`The rate limit bucket "${bucket}" counts per user, but the route has no signed-in user`);
-    await this.limiter.enforce(`${bucket}:${context.getHandler().name}:${client}`, limit, windowMs);
+    const { key, limit, windowMs } = rateLimitWindow(this.config, bucket, context.getHandler().name, client);
+    await this.limiter.enforce(key, limit, windowMs);
     return true;
   }
 }

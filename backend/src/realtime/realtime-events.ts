@@ -2,6 +2,7 @@ import type { SessionCreatedEventDto } from '../auth/dto/session.dto.js';
 import type { EncryptionSyncEventDto } from '../e2ee/dto/to-device.dto.js';
 import type { FriendDto, FriendRequestDto } from '../friends/dto/friend.dto.js';
 import type { MessageDto } from '../messages/dto/message.dto.js';
+import type { SocketSendMessageDto } from '../messages/dto/socket-send.dto.js';
 import type { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './dto/message-events.dto.js';
 import type { UserSummaryDto } from '../users/dto/user.dto.js';
 import type { BlockChangedEventDto, FriendRemovedEventDto, FriendRequestRemovedEventDto, UserErasedEventDto } from './dto/contact-events.dto.js';
@@ -43,13 +44,15 @@ export interface ServerEvents {
   'e2ee.sync': EncryptionSyncEventDto;
 }
 
-/** Every event a client may send, with its payload; each is acknowledged with a `SocketAckDto`. */
+/** Every event a client may send, with its payload; each is acknowledged with a `SocketAckDto`, `message.send` with a `MessageSendAckDto`. */
 export interface ClientEvents {
   typing: TypingDto;
+  /** Sends a message, as `POST /api/conversations/{id}/messages` does; the acknowledgement brings it, and this socket gets no `message.created` for it. */
+  'message.send': SocketSendMessageDto;
 }
 
 /** The names of ClientEvents at run time, to refuse any other; a Record, so the compiler keeps it complete. */
-export const CLIENT_EVENT_NAMES = Object.keys({ typing: true } satisfies Record<keyof ClientEvents, true>) as (keyof ClientEvents)[];
+export const CLIENT_EVENT_NAMES = Object.keys({ typing: true, 'message.send': true } satisfies Record<keyof ClientEvents, true>) as (keyof ClientEvents)[];
 
 /** What a socket can be sent, in the shape Socket.IO's typed `emit` wants. */
 export type ServerEmits = { [E in keyof ServerEvents]: (payload: ServerEvents[E]) => void };

@@ -13,6 +13,7 @@ import type { Event, ExtendedError, Server } from 'socket.io';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import type { PresenceEventDto } from './dto/presence-event.dto.js';
+import type { MessageSendAckDto } from '../messages/dto/socket-send.dto.js';
 import type { SocketAckDto } from './dto/socket-events.dto.js';
 import { internalError, rateLimited, type Refusal, sessionEnded, tokenExpired, unknownEvent } from './errors.js';
 import { PresenceStore } from './presence-store.js';
@@ -23,7 +24,7 @@ import { SocketLimits } from './socket-limits.js';
 import { TokenBucket } from './token-bucket.js';
 import { TypingRelay } from './typing-relay.js';
 
-type Ack = (answer: SocketAckDto) => void;
+type Ack<T = SocketAckDto> = (answer: T) => void;
 
 /** How often sockets are checked for expired tokens and ended sessions, and presence is kept up. */
 export const SOCKET_CHECK_INTERVAL_MS = 10_000;
@@ -137,10 +138,32 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       this.logger.error(`typing failed: ${(error as Error).message}`);
       answer = { ok: false, ...internalError() };
     }
-    if (typeof ack === 'function') {
-      ack(answer);
-    } else if (!answer.ok) {
-      socket.emit('error', { code: answer.code!, message: answer.message!, event: 'typing' });
+    this.answer(socket, 'typing', answer, ack);
+  }
+
+  /**
+   * A send over the open socket, answered by the messages module exactly as the send route would answer
+   * it. Without an ack the socket has no other way to learn its message, so it gets the `message.created`
+   * it would otherwise be spared. A socket whose token expired or whose session ended is refused and
+   * closed, as the socket check would close it a little later.
+   */
+  @SubscribeMessage('message.send' satisfies keyof ClientEvents)
+  async sendMessage(@ConnectedSocket() socket: IrisSocket, @MessageBody() body: unknown, @Ack() ack?: Ack<MessageSendAckDto>): Promise<void> {
+    const { userId, sessionId, tokenVersion, tokenExpiresAt } = socket.data;
+    let answer: MessageSendAckDto;
+    if (tokenExpiresAt <= this.clock.now()) {
+      answer = { ok: false, ...tokenExpired() };
+    } else {
+      try {
+        answer = await this.realtime.send({ userId, sessionId, tokenVersion }, body, typeof ack === 'function' ? socket.id : undefined);
+      } catch (error) {
+        this.logger.error(`message.send failed: ${(error as Error).message}`);
+        answer = { ok: false, ...internalError() };
+      }
+    }
+    this.answer(socket, 'message.send', answer, ack);
+    if (answer.code === 'TOKEN_EXPIRED' || answer.code === 'SESSION_REVOKED') {
+      this.close(socket, { code: answer.code, message: answer.message! });
     }
   }
 
@@ -218,7 +241,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     } catch (error) {
       this.logger.error(`Presence on connect failed: ${(error as Error).message}`);
     }
-    socket.emit('ready', { userId, tokenExpiresAt });
+    socket.emit('ready', { userId, tokenExpiresAt, maxPayloadBytes: this.config.SOCKET_MAX_PAYLOAD_BYTES });
   }
 
   private async depart(socket: IrisSocket): Promise<void> {
@@ -240,6 +263,15 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     void queued.finally(() => {
       if (this.presenceWork.get(socket.id) === queued) this.presenceWork.delete(socket.id);
     });
+  }
+
+  /** The answer to a client event: its ack, or else an `error` event when it was refused. */
+  private answer<T extends SocketAckDto>(socket: IrisSocket, event: keyof ClientEvents, answer: T, ack?: Ack<T>): void {
+    if (typeof ack === 'function') {
+      ack(answer);
+    } else if (!answer.ok) {
+      socket.emit('error', { code: answer.code!, message: answer.message!, event });
+    }
   }
 
   private close(socket: IrisSocket, reason: Refusal): void {

@@ -11,7 +11,7 @@ describe('RealtimeService', () => {
   describe('the functions modules register for the gateway', () => {
     it('answers with what the owning module registered', async () => {
       sut.setAuthFn(
-        async (token) => ({ id: `user-of-${token}`, role: 'user', sessionId: 's1' }),
+        async (token) => ({ id: `user-of-${token}`, role: 'user', sessionId: 's1', tokenVersion: 0 }),
         async (ids) => new Set(ids.slice(1)),
       );
       sut.setPeerFn(async (userId, conversationId) => `${userId}-peer-in-${conversationId}`);

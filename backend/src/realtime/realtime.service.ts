@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { DefaultEventsMap, Server } from 'socket.io';
-import type { AuthUser } from '../common/current-user.decorator.js';
+import type { AuthUser, TokenClaims } from '../common/current-user.decorator.js';
 import type { SessionCreatedEventDto } from '../auth/dto/session.dto.js';
 import type { FriendDto, FriendRequestDto } from '../friends/dto/friend.dto.js';
 import type { MessageDto } from '../messages/dto/message.dto.js';
+import type { MessageSendAckDto } from '../messages/dto/socket-send.dto.js';
 import type { ConversationReadEventDto, ConversationUpdatedEventDto, MessagesExpiredEventDto } from './dto/message-events.dto.js';
 import type { UserSummaryDto } from '../users/dto/user.dto.js';
 import type { BlockChangedEventDto } from './dto/contact-events.dto.js';
@@ -25,7 +26,7 @@ export interface PeerRelationship {
 }
 
 /** Verifies an access token and its session; throws the HttpException the client should see. */
-export type AuthFn = (accessToken: string) => Promise<AuthUser>;
+export type AuthFn = (accessToken: string) => Promise<AuthUser & Pick<TokenClaims, 'tokenVersion'>>;
 /** Which of these sessions are still open. */
 export type OpenSessionsFn = (sessionIds: string[]) => Promise<Set<string>>;
 /** The other member of a conversation the user is in (null once erased); throws the HttpException when they are not in it. */
@@ -33,6 +34,9 @@ export type PeerFn = (userId: string, conversationId: string) => Promise<string 
 export type RelationshipFn = (userId: string, otherId: string) => Promise<PeerRelationship>;
 /** Who is told when this user comes online or goes offline. */
 export type PresenceAudienceFn = (userId: string) => Promise<string[]>;
+/** A `message.send` from a socket of this session: the answer for its acknowledgement, never a throw. */
+/** `socketId`: the socket that will have the answer, which is therefore not sent the `message.created`. */
+export type SendFn = (sender: TokenClaims, payload: unknown, socketId: string | undefined) => Promise<MessageSendAckDto>;
 
 const unregistered = (what: string) => () => Promise.reject(new Error(`No module registered the realtime ${what} function`));
 
@@ -53,6 +57,7 @@ export class RealtimeService {
   private peerFn: PeerFn = unregistered('peer');
   private relationshipFn: RelationshipFn = unregistered('relationship');
   private audienceFn: PresenceAudienceFn = unregistered('presence audience');
+  private sendFn: SendFn = unregistered('send');
 
   constructor(private readonly presence: PresenceStore) {}
 
@@ -75,7 +80,11 @@ export class RealtimeService {
     this.audienceFn = presenceAudience;
   }
 
-  authenticate(accessToken: string): Promise<AuthUser> {
+  setSendFn(send: SendFn): void {
+    this.sendFn = send;
+  }
+
+  authenticate(accessToken: string): Promise<AuthUser & Pick<TokenClaims, 'tokenVersion'>> {
     return this.authFn(accessToken);
   }
 
@@ -93,6 +102,10 @@ export class RealtimeService {
 
   presenceAudience(userId: string): Promise<string[]> {
     return this.audienceFn(userId);
+  }
+
+  send(sender: TokenClaims, payload: unknown, socketId: string | undefined): Promise<MessageSendAckDto> {
+    return this.sendFn(sender, payload, socketId);
   }
 
   /** Whether the user has a connected socket on any instance. */

@@ -39,7 +39,7 @@ function setup() {
   limits.addressOf.mockReturnValue(ADDRESS);
   limits.refusalFor.mockResolvedValue(null);
   const realtime = built.mock(RealtimeService);
-  realtime.authenticate.mockResolvedValue({ id: ALICE, role: 'user', sessionId: SESSION });
+  realtime.authenticate.mockResolvedValue({ id: ALICE, role: 'user', sessionId: SESSION, tokenVersion: 3 });
   realtime.openSessionIds.mockResolvedValue(new Set([SESSION]));
   return { sut: built.sut, limits, realtime };
 }
@@ -56,7 +56,7 @@ describe(SocketAdmission.name, () => {
 
       expect(realtime.authenticate).toHaveBeenCalledWith(TOKEN);
       expect(limits.refusalFor).toHaveBeenCalledWith(ADDRESS);
-      expect(socket.data).toEqual({ userId: ALICE, sessionId: SESSION, tokenExpiresAt: EXPIRES, connectedAt: NOW.getTime(), address: ADDRESS });
+      expect(socket.data).toEqual({ userId: ALICE, sessionId: SESSION, tokenVersion: 3, tokenExpiresAt: EXPIRES, connectedAt: NOW.getTime(), address: ADDRESS });
       expect(socket.join).toHaveBeenCalledWith([userRoom(ALICE), sessionRoom(SESSION)]);
       expect(socket.conn.request).toBeNull();
       expect(socket.handshake).toMatchObject({ headers: {}, query: {}, auth: {} });

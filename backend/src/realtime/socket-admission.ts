@@ -11,6 +11,8 @@ import { SocketLimits } from './socket-limits.js';
 export interface SocketData {
   userId: string;
   sessionId: string;
+  /** The token's version of the user's credentials, which a send checks with its session (`send_message`). */
+  tokenVersion: number;
   tokenExpiresAt: Date;
   /** Clock ms: which sockets of a user over the cap are the oldest. */
   connectedAt: number;
@@ -55,7 +57,7 @@ export class SocketAdmission {
     const address = this.limits.addressOf(socket);
     const refusal = await this.limits.refusalFor(address).catch(() => tokenUncheckable());
     if (refusal) throw handshakeError(refusal);
-    let user: AuthUser;
+    let user: AuthUser & { tokenVersion: number };
     try {
       user = await this.realtime.authenticate(token);
     } catch (error) {
@@ -66,6 +68,7 @@ export class SocketAdmission {
     socket.data = {
       userId: user.id,
       sessionId: user.sessionId,
+      tokenVersion: user.tokenVersion,
       tokenExpiresAt: tokenExpiry(token),
       connectedAt: this.clock.now().getTime(),
       address,

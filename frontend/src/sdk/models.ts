@@ -69,6 +69,7 @@ export type { LoginMfaDto } from './models/login-mfa-dto';
 export type { MarkReadDto } from './models/mark-read-dto';
 export type { MessageDto } from './models/message-dto';
 export type { MessagePageDto } from './models/message-page-dto';
+export type { MessageSendAckDto } from './models/message-send-ack-dto';
 export type { MessagesExpiredEventDto } from './models/messages-expired-event-dto';
 export type { MfaRequiredDto } from './models/mfa-required-dto';
 export type { MuteConversationDto } from './models/mute-conversation-dto';
@@ -109,6 +110,7 @@ export type { SignaturesUploadResponseDto } from './models/signatures-upload-res
 export type { SignedKeyDto } from './models/signed-key-dto';
 export type { SocketAckDto } from './models/socket-ack-dto';
 export type { SocketErrorDto } from './models/socket-error-dto';
+export type { SocketSendMessageDto } from './models/socket-send-message-dto';
 export type { SyncResponseDto } from './models/sync-response-dto';
 export type { ToDeviceEventDto } from './models/to-device-event-dto';
 export type { ToDeviceEventsDto } from './models/to-device-events-dto';

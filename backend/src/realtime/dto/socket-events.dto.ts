@@ -3,6 +3,11 @@ export class ReadyEventDto {
   userId: string;
   /** When the server will close this socket because the access token expires; reconnect with a fresh token before. */
   tokenExpiresAt: Date;
+  /**
+   * The largest event this server takes from a client, in bytes as sent (JSON); a bigger one closes the
+   * connection. Send a bigger message (a long ciphertext) with the REST route instead of `message.send`.
+   */
+  maxPayloadBytes: number;
 }
 
 /**

@@ -6,7 +6,7 @@ export interface AttachmentConfigDto {
   /**
    * Every kind is accepted; images must really be images.
    */
-  kinds: Array<'image' | 'file' | 'video' | 'audio' | 'encrypted'>;
+  kinds: Array<'image' | 'video' | 'audio' | 'file' | 'encrypted'>;
 
   /**
    * Most attachments one message may carry.

@@ -15,7 +15,7 @@ export interface AttachmentDto {
    * image (JPEG, PNG, WebP, GIF, AVIF, with a thumbnail), video, audio, or any other file; `encrypted` for
    * the opaque blobs of an encrypted conversation (no thumbnail, dimensions or duration: those travel encrypted).
    */
-  kind: 'image' | 'file' | 'video' | 'audio' | 'encrypted';
+  kind: 'image' | 'video' | 'audio' | 'file' | 'encrypted';
 
   /**
    * Decided by the server from the file's contents; `application/octet-stream` for an encrypted blob.

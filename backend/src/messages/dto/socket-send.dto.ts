@@ -1,0 +1,26 @@
+import { IsUUID } from 'class-validator';
+import { MessageDto, SendMessageDto } from './message.dto.js';
+
+/**
+ * Client → server `message.send`: what `POST /api/conversations/{id}/messages` takes, with the conversation
+ * in the payload. The same rules, limits and idempotency (clientId) as the route, and the same events;
+ * the sending socket gets no `message.created` for it, as the acknowledgement brings the message.
+ */
+export class SocketSendMessageDto extends SendMessageDto {
+  @IsUUID()
+  conversationId: string;
+}
+
+/** The acknowledgement of `message.send`. */
+export class MessageSendAckDto {
+  ok: boolean;
+  /** With `ok: true`: false when a message with this `clientId` had already been sent (`sent` is that original, unchanged). */
+  created?: boolean;
+  /** With `ok: true`: the message as the route's answer would have been. */
+  sent?: MessageDto;
+  /** With `ok: false`: the code the route would have answered with (`VALIDATION_FAILED`, `NOT_FRIENDS`, `RATE_LIMITED`, …), or `TOKEN_EXPIRED` (the socket is then closed). */
+  code?: string;
+  message?: string;
+  /** With `RATE_LIMITED`: seconds until a send is accepted again. */
+  retryAfterSeconds?: number;
+}
