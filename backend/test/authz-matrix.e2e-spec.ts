@@ -430,7 +430,12 @@ const MATRIX: Record<RouteKey, Scenario[]> = {
 /** Who may send each Socket.IO client event about the owner–peer conversation: the ack's `code`, or 'ok'. */
 const SOCKET_MATRIX: Record<string, Partial<Record<Actor, 'ok' | string>>> = {
   typing: { owner: 'ok', peer: 'ok', stranger: 'CONVERSATION_NOT_FOUND', admin: 'CONVERSATION_NOT_FOUND', anonymous: 'UNAUTHORIZED' },
+  'message.send': { owner: 'ok', peer: 'ok', stranger: 'CONVERSATION_NOT_FOUND', admin: 'CONVERSATION_NOT_FOUND', anonymous: 'UNAUTHORIZED' },
 };
+
+/** A valid payload of each client event about that conversation. */
+const socketPayload = (event: string, conversationId: string): object =>
+  event === 'message.send' ? { conversationId, clientId: randomUUID(), body: 'over the socket' } : { conversationId };
 
 const ID_ROUTE = /\{[^}]+\}/;
 const caseCount = Object.values(MATRIX).flat().reduce((sum, scenario) => sum + Object.keys(scenario.expect).length, 0);
@@ -508,7 +513,7 @@ describe(`authorization matrix (e2e): ${caseCount} HTTP cases, ${socketCaseCount
         continue;
       }
       const socket = await connect(w.t, w[actor].accessToken);
-      const ack = await socket.emitWithAck<{ ok: boolean; code?: string }>(event, { conversationId: w.conversationId });
+      const ack = await socket.emitWithAck<{ ok: boolean; code?: string }>(event, socketPayload(event, w.conversationId));
       expect({ actor, result: ack.ok ? 'ok' : ack.code }).toEqual({ actor, result: expected });
       socket.close();
     }

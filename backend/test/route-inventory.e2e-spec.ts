@@ -26,7 +26,7 @@ const PUBLIC_ROUTES: RouteKey[] = [
 const NON_API_ROUTES = /^\/apidocs(?:\/|-json$|-yaml$|$)/;
 
 /** Socket.IO events a client may send; the handshake needs a token before any of them is read. */
-const SOCKET_EVENTS = ['typing'];
+const SOCKET_EVENTS = ['message.send', 'typing'];
 
 describe('route inventory (e2e)', () => {
   let t: TestApp;
