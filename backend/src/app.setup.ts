@@ -1,16 +1,14 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
-import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
-import { createValidationPipe } from './common/validation.js';
+import { checkInput, createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter.js';
-import { validationFailed } from './common/errors.js';
 import { createOpenApiDocument } from './openapi-document.js';
 import { trackConnections } from './shutdown.js';
 
@@ -192,25 +190,5 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       jsonDocumentUrl: 'apidocs-json',
       customSiteTitle: 'Iris API',
     });
-  }
-}
-
-const MAX_INPUT_DEPTH = 32;
-
-/** Walks the input without recursion, so hostile nesting cannot exhaust the stack. */
-function checkInput(input: unknown): void {
-  const pending: [unknown, number][] = [[input, 0]];
-  while (pending.length > 0) {
-    const [value, depth] = pending.pop()!;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) {
-        throw new BadRequestException({ code: 'INVALID_CHARACTERS', message: 'Text must not contain the NUL character (U+0000)' });
-      }
-    } else if (value !== null && typeof value === 'object') {
-      if (depth >= MAX_INPUT_DEPTH) {
-        throw validationFailed(`Input is nested more than ${MAX_INPUT_DEPTH} levels deep`);
-      }
-      for (const [key, item] of Object.entries(value)) pending.push([key, depth + 1], [item, depth + 1]);
-    }
   }
 }

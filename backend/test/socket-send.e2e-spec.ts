@@ -120,13 +120,23 @@ describe('sending over the socket (e2e)', () => {
     const mallorySocket = await connect(t, mallory.accessToken);
     const valid = { conversationId, clientId: randomUUID(), body: 'hi' };
 
+    for (const bad of [{}, { ...valid, conversationId: 'nope' }, { ...valid, conversationId: undefined }, { ...valid, conversationId: 7 }]) {
+      expect([bad, await sendOverSocket(socket, bad)]).toEqual([bad, expect.objectContaining({ ok: false, code: 'INVALID_ID' })]);
+    }
+    let deep: object = { a: 1 };
+    for (let i = 0; i < 2_000; i++) deep = { a: deep };
+    // What the route's input check refuses, on the socket too: PostgreSQL cannot store U+0000, and deep nesting would exhaust the stack.
+    expect(await sendOverSocket(socket, { ...valid, body: 'a\u0000b' })).toMatchObject({ ok: false, code: 'INVALID_CHARACTERS' });
+    expect(await sendOverSocket(socket, { ...valid, ciphertext: { ...MEGOLM, device_id: '\u0000' } })).toMatchObject({ ok: false, code: 'INVALID_CHARACTERS' });
+    expect(await sendOverSocket(socket, { ...valid, extra: deep })).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    expect(await sendOverSocket(socket, JSON.parse(`{"conversationId":"${conversationId}","clientId":"${randomUUID()}","body":"hi","__proto__":{"x":1}}`))).toMatchObject({
+      ok: false,
+      code: 'INVALID_JSON',
+    });
     for (const bad of [
       undefined,
       'hi',
       [valid],
-      {},
-      { ...valid, conversationId: 'nope' },
-      { ...valid, conversationId: undefined },
       { ...valid, clientId: 'nope' },
       { ...valid, body: '' },
       { ...valid, body: 'x'.repeat(4001) },
@@ -149,6 +159,67 @@ describe('sending over the socket (e2e)', () => {
     expect(socket.socket.connected).toBe(true);
     expect(await history(alice, conversationId)).toEqual([]);
     expect(await history(alice, withCharlie)).toEqual([]);
+  });
+
+  it('stores the sends of one socket in the order it sent them, even without waiting for each answer', async () => {
+    const { alice, bob, conversationId } = await pair();
+    const socket = await connect(t, alice.accessToken);
+    const bobSocket = await connect(t, bob.accessToken);
+    const bodies = Array.from({ length: 30 }, (_, i) => `in order ${i}`);
+
+    const acks = await Promise.all(bodies.map((body) => sendOverSocket(socket, { conversationId, clientId: randomUUID(), body })));
+
+    expect(acks.map((ack) => ack.sent?.body)).toEqual(bodies);
+    expect(acks.map((ack) => ack.sent!.seq)).toEqual(acks.map((_, i) => acks[0].sent!.seq + i));
+    expect((await history(alice, conversationId)).map((m) => m.body)).toEqual(bodies);
+    await bobSocket.waitFor<Message>('message.created', (m) => m.body === bodies.at(-1));
+    expect(bobSocket.of('message.created').map((m) => (m as Message).body)).toEqual(bodies);
+  });
+
+  it('answers a resend with ids in upper case as the same message', async () => {
+    const { alice, conversationId } = await pair();
+    const socket = await connect(t, alice.accessToken);
+    const target = await sendOverSocket(socket, { conversationId, clientId: randomUUID(), body: 'react to me' });
+    const reaction = { conversationId, clientId: randomUUID(), kind: 'reaction', body: '👍', relatesTo: target.sent!.id };
+
+    const first = await sendOverSocket(socket, reaction);
+    const again = await sendOverSocket(socket, { ...reaction, conversationId: conversationId.toUpperCase(), relatesTo: target.sent!.id.toUpperCase() });
+    const overRest = await t.http
+      .post(`/api/conversations/${conversationId.toUpperCase()}/messages`)
+      .set(bearer(alice.accessToken))
+      .send({ ...reaction, conversationId: undefined, relatesTo: target.sent!.id.toUpperCase() })
+      .expect(200);
+
+    expect(first).toMatchObject({ ok: true, created: true });
+    expect(again).toEqual({ ok: true, created: false, sent: first.sent });
+    expect(overRest.body).toEqual(first.sent);
+  });
+
+  it('says when to try again when the socket event budget is spent', async () => {
+    const { alice, conversationId } = await pair();
+    const socket = await connect(t, alice.accessToken);
+    for (let i = 0; i < 50; i++) socket.socket.emit('typing', { conversationId });
+
+    const refused = await sendOverSocket(socket, { conversationId, clientId: randomUUID(), body: 'over budget' });
+
+    expect(refused).toEqual({ ok: false, code: 'RATE_LIMITED', message: expect.any(String), retryAfterSeconds: 1 });
+    expect(await history(alice, conversationId)).toEqual([]);
+  });
+
+  it('tells the socket of the session that changed the password to connect again with its new token, not to sign in', async () => {
+    const { alice, conversationId } = await pair();
+    const socket = await connect(t, alice.accessToken);
+    const changed = await t.http
+      .put('/api/users/me/password')
+      .set(bearer(alice.accessToken))
+      .send({ currentPassword: PASSWORD, newPassword: 'a brand new secret' })
+      .expect(200);
+
+    expect(await sendOverSocket(socket, { conversationId, clientId: randomUUID(), body: 'old token' })).toMatchObject({ ok: false, code: 'TOKEN_EXPIRED' });
+    expect(await socket.disconnected()).toBe('io server disconnect');
+    const renewed = await connect(t, changed.body.accessToken);
+    expect(await sendOverSocket(renewed, { conversationId, clientId: randomUUID(), body: 'new token' })).toMatchObject({ ok: true, created: true });
+    expect((await history({ ...alice, accessToken: changed.body.accessToken }, conversationId)).map((m) => m.body)).toEqual(['new token']);
   });
 
   it('without an ack, sends the message to the sending socket too, and reports a refusal as an error event', async () => {

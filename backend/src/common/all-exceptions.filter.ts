@@ -11,6 +11,9 @@ interface HttpExceptionBody {
   details?: FieldErrorDto[];
 }
 
+/** What a retryable 503 (or a 429 without its own reset time) tells the client to wait. */
+export const RETRY_AFTER_UNAVAILABLE_SECONDS = 2;
+
 /** Turns any thrown value into the documented error shape; never leaks a stack trace or SQL. */
 export function toApiError(exception: unknown, requestId?: string): ApiErrorDto {
   const race = databaseRace(exception);
@@ -115,7 +118,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     if (exception instanceof RateLimitedException) void reply.header('retry-after', String(exception.retryAfterSeconds));
     const comeBack = body.statusCode === HttpStatus.SERVICE_UNAVAILABLE || body.statusCode === HttpStatus.TOO_MANY_REQUESTS;
-    if (comeBack && !reply.hasHeader('retry-after')) void reply.header('retry-after', '2');
+    if (comeBack && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
     void reply.status(body.statusCode).send(body);
   }
 }

@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidateIf } from 'class-validator';
 import type { FieldErrorDto } from './api-error.dto.js';
 import { validationFailed } from './errors.js';
@@ -26,3 +26,35 @@ export function createValidationPipe(): ValidationPipe {
 
 /** Like @IsOptional(), but only for a missing field: an explicit null is validated (and refused) like any value. */
 export const OptionalNotNull = () => ValidateIf((_object, value) => value !== undefined);
+
+const MAX_INPUT_DEPTH = 32;
+
+/**
+ * What every input is checked for before its validation, on every way in (a route's body, query and
+ * path, a socket's `message.send`): PostgreSQL cannot store U+0000 in text, so it is refused up front
+ * rather than failing in SQL (where it would also fail every send batched with it); nesting deeper than
+ * MAX_INPUT_DEPTH is refused before class-transformer recurses into it; and the keys a JSON parser must
+ * not turn into prototypes, which Fastify's parser already refuses in a request body.
+ * Walks the input without recursion, so hostile nesting cannot exhaust the stack.
+ */
+export function checkInput(input: unknown): void {
+  const pending: [unknown, number][] = [[input, 0]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) {
+        throw new BadRequestException({ code: 'INVALID_CHARACTERS', message: 'Text must not contain the NUL character (U+0000)' });
+      }
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_INPUT_DEPTH) {
+        throw validationFailed(`Input is nested more than ${MAX_INPUT_DEPTH} levels deep`);
+      }
+      for (const [key, item] of Object.entries(value)) {
+        if (key === '__proto__' || (key === 'constructor' && item !== null && typeof item === 'object' && 'prototype' in item)) {
+          throw new BadRequestException({ code: 'INVALID_JSON', message: 'The input has a forbidden prototype property' });
+        }
+        pending.push([key, depth + 1], [item, depth + 1]);
+      }
+    }
+  }
+}

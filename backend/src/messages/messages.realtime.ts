@@ -1,10 +1,11 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { toApiError } from '../common/all-exceptions.filter.js';
+import { HttpStatus, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { RETRY_AFTER_UNAVAILABLE_SECONDS, toApiError } from '../common/all-exceptions.filter.js';
 import type { TokenClaims } from '../common/current-user.decorator.js';
 import { validationFailed } from '../common/errors.js';
 import { RateLimitedException, RateLimiter, rateLimitWindow } from '../common/rate-limit.guard.js';
 import { AppConfig } from '../config/app-config.js';
-import { createValidationPipe } from '../common/validation.js';
+import { invalidId, isUuid } from '../common/parse-id.pipe.js';
+import { checkInput, createValidationPipe } from '../common/validation.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { type MessageSendAckDto, SocketSendMessageDto } from './dto/socket-send.dto.js';
 import { MessagesController } from './messages.controller.js';
@@ -34,22 +35,32 @@ export class MessagesRealtime implements OnModuleInit {
     this.realtime.setSendFn((sender, payload, socketId) => this.send(sender, payload, socketId));
   }
 
-  /** In the order the route runs its parts: the rate limit, the validation, then the send. */
+  /**
+   * In the order the route runs its parts, so that each input gets the route's answer: the input check
+   * (Fastify's hook), the rate limit (a guard), the conversation id (the path's pipe), the validation of
+   * the rest (the body's pipe), then the send.
+   */
   async send(sender: TokenClaims, payload: unknown, socketId: string | undefined): Promise<MessageSendAckDto> {
     try {
+      checkInput(payload);
       // The route's own window: a socket buys no more sends than requests do.
       const { key, limit, windowMs } = rateLimitWindow(this.config, 'send', SEND_ROUTE, sender.userId);
       await this.limiter.enforce(key, limit, windowMs);
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         throw validationFailed('Send { conversationId, clientId, body or ciphertext, … } as the payload');
       }
+      // The route's path id: refused with its code before the rest is validated.
+      if (!isUuid((payload as { conversationId?: unknown }).conversationId)) throw invalidId('conversationId must be a UUID');
       const dto = (await this.validation.transform(payload, { type: 'body', metatype: SocketSendMessageDto })) as SocketSendMessageDto;
       const { message, created } = await this.messages.send(sender, dto.conversationId, dto, socketId);
       return { ok: true, created, sent: message };
     } catch (error) {
       const { statusCode, code, message } = toApiError(error);
       if (statusCode >= 500) this.logger.error(`message.send failed: ${(error as Error)?.message ?? String(error)}`);
-      return { ok: false, code, message, ...(error instanceof RateLimitedException ? { retryAfterSeconds: error.retryAfterSeconds } : {}) };
+      // What the route says in Retry-After: the limit's reset, or a short wait for a retryable 503.
+      const retryAfterSeconds =
+        error instanceof RateLimitedException ? error.retryAfterSeconds : statusCode === HttpStatus.SERVICE_UNAVAILABLE ? RETRY_AFTER_UNAVAILABLE_SECONDS : undefined;
+      return { ok: false, code, message, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
     }
   }
 }

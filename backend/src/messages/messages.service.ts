@@ -250,7 +250,7 @@ export class MessagesService {
     return this.messages.page(conversationId, after, untilSeq, this.clock.now(), limit);
   }
 
-  /** The answer to a retried send: the original, unless the clientId was used for something else. */
+  /** The answer to a retried send: the original, unless the clientId was used for something else (ids compare as UUIDs, in any case). */
   private async replay(previous: Message, conversationId: string, dto: SendMessageDto): Promise<MessageDto> {
     const attachments = (await this.attachmentsService.forMessages([previous.id])).get(previous.id) ?? [];
     const sameAttachments = sameIds(attachments, dto.attachmentIds ?? []);
@@ -262,8 +262,8 @@ export class MessagesService {
       previous.body === (dto.body || null) &&
       canonicalJson(previous.ciphertext) === canonicalJson(dto.ciphertext ?? null) &&
       previous.kind === (dto.kind ?? 'message') &&
-      previous.relatesTo === (dto.relatesTo ?? null);
-    if (previous.conversationId !== conversationId || !sameContent || !sameAttachments || otherTimer || previous.deletedAt || expired) {
+      previous.relatesTo === (dto.relatesTo?.toLowerCase() ?? null);
+    if (previous.conversationId !== conversationId.toLowerCase() || !sameContent || !sameAttachments || otherTimer || previous.deletedAt || expired) {
       throw clientIdConflict();
     }
     return toMessageDto(previous, attachments);
@@ -289,5 +289,5 @@ function canonicalJson(value: unknown): string {
 }
 
 function sameIds(attachments: AttachmentDto[], ids: string[]): boolean {
-  return attachments.length === ids.length && attachments.every((attachment, index) => attachment.id === ids[index]);
+  return attachments.length === ids.length && attachments.every((attachment, index) => attachment.id === ids[index].toLowerCase());
 }

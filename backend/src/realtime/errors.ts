@@ -27,6 +27,7 @@ export const tokenInQuery = () => refusal('TOKEN_IN_QUERY', 'Send the access tok
 export const signInFirst = () => refusal('UNAUTHORIZED', 'Sign in first: connect with auth: { token: <accessToken> }');
 export const newConnectionFirst = () => refusal('UNAUTHORIZED', 'Connect over a new connection: this one has already been admitted once');
 export const tokenExpired = () => refusal('TOKEN_EXPIRED', 'The access token has expired; refresh it and connect again');
+export const tokenSuperseded = () => refusal('TOKEN_EXPIRED', 'The password was changed since this socket connected; connect again with the new access token');
 export const sessionEnded = () => refusal('SESSION_REVOKED', 'This session has ended; sign in again');
 export const rateLimited = (seconds: number) => refusal('RATE_LIMITED', `Too many events; wait ${seconds} s`);
 export const tooManySockets = (cap: number) =>

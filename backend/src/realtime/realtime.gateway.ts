@@ -15,7 +15,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { PresenceEventDto } from './dto/presence-event.dto.js';
 import type { MessageSendAckDto } from '../messages/dto/socket-send.dto.js';
 import type { SocketAckDto } from './dto/socket-events.dto.js';
-import { internalError, rateLimited, type Refusal, sessionEnded, tokenExpired, unknownEvent } from './errors.js';
+import { internalError, rateLimited, type Refusal, sessionEnded, tokenExpired, tokenSuperseded, unknownEvent } from './errors.js';
 import { PresenceStore } from './presence-store.js';
 import { CLIENT_EVENT_NAMES, type ClientEvents } from './realtime-events.js';
 import { RealtimeService } from './realtime.service.js';
@@ -49,6 +49,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private readonly presenceWork = new Map<string, Promise<void>>();
   /** One event budget per user on this instance, shared by their sockets: opening more sockets buys no more events. */
   private readonly eventBudgets = new Map<string, { bucket: TokenBucket; sockets: number }>();
+  /** The last `message.send` of each socket, which the next one waits for. */
+  private readonly sendQueues = new WeakMap<IrisSocket, Promise<void>>();
 
   constructor(
     private readonly realtime: RealtimeService,
@@ -148,7 +150,18 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * closed, as the socket check would close it a little later.
    */
   @SubscribeMessage('message.send' satisfies keyof ClientEvents)
-  async sendMessage(@ConnectedSocket() socket: IrisSocket, @MessageBody() body: unknown, @Ack() ack?: Ack<MessageSendAckDto>): Promise<void> {
+  sendMessage(@ConnectedSocket() socket: IrisSocket, @MessageBody() body: unknown, @Ack() ack?: Ack<MessageSendAckDto>): Promise<void> {
+    // One at a time per socket, in the order they came: a client that sends without waiting for each
+    // answer still gets its messages stored in the order it sent them (the route promises nothing of the kind).
+    const previous = this.sendQueues.get(socket) ?? Promise.resolve();
+    const run = () => this.sendNow(socket, body, ack);
+    const queued = previous.then(run, run);
+    this.sendQueues.set(socket, queued);
+    return queued;
+  }
+
+  private async sendNow(socket: IrisSocket, body: unknown, ack?: Ack<MessageSendAckDto>): Promise<void> {
+    if (!socket.connected) return;
     const { userId, sessionId, tokenVersion, tokenExpiresAt } = socket.data;
     let answer: MessageSendAckDto;
     if (tokenExpiresAt <= this.clock.now()) {
@@ -156,6 +169,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     } else {
       try {
         answer = await this.realtime.send({ userId, sessionId, tokenVersion }, body, typeof ack === 'function' ? socket.id : undefined);
+        // The statement refuses a token older than a password change like an ended session. The session of
+        // the device that changed the password goes on (its new token is in hand): it must reconnect, not sign in.
+        if (answer.code === 'SESSION_REVOKED' && (await this.realtime.openSessionIds([sessionId])).has(sessionId)) {
+          answer = { ok: false, ...tokenSuperseded() };
+        }
       } catch (error) {
         this.logger.error(`message.send failed: ${(error as Error).message}`);
         answer = { ok: false, ...internalError() };
@@ -211,7 +229,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const last: unknown = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as Ack) : undefined;
     const refuse = (answer: Refusal & { retryAfterSeconds?: number }, report: boolean) => {
-      if (ack) ack({ ok: false, code: answer.code, message: answer.message });
+      if (ack) ack({ ok: false, ...answer });
       else if (report) socket.emit('error', { ...answer, event });
     };
     const taken = bucket.take();
