@@ -5,7 +5,9 @@ import { MessageDto } from '../models/message-dto';
 export interface MessageSendAckDto {
 
   /**
-   * With `ok: false`: the code the route would have answered with (`VALIDATION_FAILED`, `NOT_FRIENDS`, `RATE_LIMITED`, …), or `TOKEN_EXPIRED` (the socket is then closed).
+   * With `ok: false`: the code the route would have answered with (`INVALID_ID`, `VALIDATION_FAILED`, `NOT_FRIENDS`,
+   * `RATE_LIMITED`, …); `TOKEN_EXPIRED` when the socket's access token has expired or is older than a password change,
+   * `SESSION_REVOKED` when its session has ended (the socket is then closed: reconnect with a fresh token, or sign in).
    */
   code?: string;
 
@@ -17,7 +19,7 @@ export interface MessageSendAckDto {
   ok: boolean;
 
   /**
-   * With `RATE_LIMITED`: seconds until a send is accepted again.
+   * With `RATE_LIMITED`: seconds until a send is accepted again; with a retryable code (`DATABASE_UNAVAILABLE`, `SERVICE_UNAVAILABLE`, `TRY_AGAIN`): seconds to wait before trying again.
    */
   retryAfterSeconds?: number;
 
