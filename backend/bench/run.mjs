@@ -20,6 +20,7 @@ import { measureWorkers, workersResult } from './lib/workers.mjs';
 import { closedLoop, Samples } from './lib/stats.mjs';
 import { openSessions, seedDevices, seedInbox, seedPairs, TokenMinter } from './lib/seed.mjs';
 import { sendBatchCost } from './lib/send-batch.mjs';
+import { socketSendCost, socketSendResult } from './lib/send-socket.mjs';
 import { socketsScenario } from './lib/sockets.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,6 +44,8 @@ const DELIVER = {
   logLevel: process.env.BENCH_DELIVER_LOG_LEVEL ?? 'info',
   // A server stops climbing after a step above this p99 (BENCH_DELIVER_STOP_MS: higher to compare levers past saturation).
   stopAboveMs: Number(process.env.BENCH_DELIVER_STOP_MS ?? 1000),
+  // How the pairs send: `socket` (message.send with an ack, as the web client does) or `rest`.
+  transport: process.env.BENCH_DELIVER_TRANSPORT ?? 'socket',
 };
 // BENCH_ONLY=send,history runs only those scenarios (comma-separated names), for working on one of them.
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
@@ -105,6 +108,8 @@ function serverEnv(extra) {
     JWT_ACCESS_TTL_SECONDS: '3600',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     SEND_RATE_LIMIT_PER_MINUTE: '1000000',
+    // Every socket event (a send over the socket too) takes a token of its user's budget.
+    SOCKET_EVENTS_PER_10_SECONDS: '1000000',
     // Every simulated client connects from 127.0.0.1.
     SOCKET_CONNECTS_PER_MINUTE: '1000000',
     SOCKETS_PER_IP: '1000000',
@@ -461,6 +466,15 @@ async function main() {
     });
   }
 
+  // 1c. the send over the open socket against REST, in turns on this server
+  if (wanted('send-socket')) {
+    await settle();
+    const turnSeconds = Math.max(1, SIZES.seconds / 2);
+    log(`send-socket: ${CONNECTIONS} sends out at once over ${active.length} pairs, REST and the socket in 4 alternating turns of ${turnSeconds} s`);
+    const cost = await socketSendCost({ base: server.base, serverPid: server.pid, database, pairs: active, connections: CONNECTIONS, turnSeconds, warmupSeconds: SIZES.warmup, settle, log });
+    results.scenarios.push(socketSendResult(cost));
+  }
+
   // 1b. the send in encrypted conversations, judged against the plaintext send measured in turns with it
   if (wanted('send-encrypted')) {
     await settle();
@@ -770,20 +784,21 @@ async function main() {
 /**
  * The deliver ladder (lib/deliver.mjs) against a fresh server on the bench's database; with
  * BENCH_DELIVER_B_ENV ("NAME=value NAME=value", e.g. "WORKERS=2" or "LOG_LEVEL=warn") and/or
- * BENCH_DELIVER_B_MAIN (another build's dist/main.js), also against a second server so configured,
- * the two ladders taken in turn, step by step.
+ * BENCH_DELIVER_B_MAIN (another build's dist/main.js) and/or BENCH_DELIVER_B_TRANSPORT (rest or
+ * socket), also against a second server so configured, the two ladders taken in turn, step by step.
  */
 async function deliverScenarios(databaseUrl, database, active, readers) {
   await settle();
-  const variants = [{ name: 'A', env: {}, mainJs }];
+  const variants = [{ name: 'A', env: {}, mainJs, transport: DELIVER.transport }];
   const bEnv = process.env.BENCH_DELIVER_B_ENV;
   const bMain = process.env.BENCH_DELIVER_B_MAIN;
-  // BENCH_DELIVER_B_ECHO=1: B's sends do not name their socket, which gets its own message back (as before X-Socket-Id).
+  const bTransport = process.env.BENCH_DELIVER_B_TRANSPORT;
+  // BENCH_DELIVER_B_ECHO=1 (REST only): B's sends do not name their socket, which gets its own message back (as before X-Socket-Id).
   const bEcho = process.env.BENCH_DELIVER_B_ECHO === '1';
-  if (bEnv || bMain || bEcho) {
+  if (bEnv || bMain || bEcho || bTransport) {
     const env = Object.fromEntries((bEnv ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split(/=(.*)/s).slice(0, 2)));
-    const label = [bEnv, bMain, bEcho && 'echo to the sender'].filter(Boolean).join(', ');
-    variants.push({ name: `B (${label})`, env, mainJs: bMain ? resolve(bMain) : mainJs, echo: bEcho });
+    const label = [bEnv, bMain, bTransport && `over ${bTransport}`, bEcho && 'echo to the sender'].filter(Boolean).join(', ');
+    variants.push({ name: `B (${label})`, env, mainJs: bMain ? resolve(bMain) : mainJs, transport: bTransport ?? DELIVER.transport, echo: bEcho });
   }
   const servers = [];
   try {
@@ -796,11 +811,11 @@ async function deliverScenarios(databaseUrl, database, active, readers) {
         logFile: join(workDir, `deliver-server-${index}.log`),
         env: serverEnv({ DATABASE_URL: databaseUrl, LOG_LEVEL: DELIVER.logLevel, IRIS_BENCH_LOOP_PROBE_FILE: probeFile, ...variant.env }),
       });
-      servers.push({ name: variant.name, base: server.base, processes: { serverPid: server.pid, database }, probeFile, echo: variant.echo, stop: () => server.stop() });
+      servers.push({ name: variant.name, base: server.base, processes: { serverPid: server.pid, database }, probeFile, transport: variant.transport, echo: variant.echo, stop: () => server.stop() });
     }
     const idleTokens = readers.flatMap((pair) => [pair.firstToken, pair.secondToken]).slice(0, DELIVER.idle);
     log(
-      `deliver: ${DELIVER.pairs} pairs, ${idleTokens.length} idle clients, LOG_LEVEL=${DELIVER.logLevel}, ${DELIVER.stepSeconds} s per step at ${DELIVER.rates.join(', ')} messages/s` +
+      `deliver: ${DELIVER.pairs} pairs sending over ${DELIVER.transport}, ${idleTokens.length} idle clients, LOG_LEVEL=${DELIVER.logLevel}, ${DELIVER.stepSeconds} s per step at ${DELIVER.rates.join(', ')} messages/s` +
         (servers.length > 1 ? `, on ${servers.map((server) => server.name).join(' and ')} in turn` : ''),
     );
     const ladders = await compareLadders({
@@ -824,6 +839,7 @@ async function deliverScenarios(databaseUrl, database, active, readers) {
         notes: [
           `highest offered rate at p99 ≤ 100 ms: ${ladder.sustained.p99Under100ms}/s, at p99 ≤ 1 s: ${ladder.sustained.p99Under1s}/s (none lost); the row is the step that delivered most`,
           `${DELIVER.pairs} pairs with a socket per user and ${idleTokens.length} idle clients, LOG_LEVEL=${DELIVER.logLevel}`,
+          `sends ${ladder.transport === 'socket' ? 'over the sender\'s socket (message.send with an ack)' : `over REST (POST${servers[index].echo ? ', echoed to the sender' : ', naming the sender\'s socket'})`}`,
         ],
       };
     });

@@ -1,5 +1,6 @@
 // Send → deliver under a fixed offered rate, stepped up: connected friend pairs (a socket per user)
-// send to each other over REST while idle clients stay connected, and each message is timed from the
+// send to each other (`message.send` over the sender's socket with an ack, as the web client does, or
+// over REST) while idle clients stay connected, and each message is timed from the
 // moment its send was scheduled to the peer's socket receiving `message.created`. Open loop: sends go
 // out on schedule whether or not the earlier ones have been answered, so a server that falls behind
 // shows it as latency and loss rather than by being asked less. Runs against any server (a base URL
@@ -17,6 +18,10 @@ const TICK_MS = 5;
 const DRAIN_MS = 3000;
 /** Between steps: the backlog of one step must not weigh on the next. */
 const PAUSE_MS = 1000;
+/** A socket send whose ack has not come by then counts as failed. */
+const ACK_TIMEOUT_MS = 30_000;
+/** How the pairs send: `socket` (`message.send` with an ack) or `rest` (`POST /api/conversations/:id/messages`). */
+export const TRANSPORTS = ['socket', 'rest'];
 
 /**
  * Runs the ladder against one server: for each rate of `rates` (messages/s), `stepSeconds` of sends
@@ -33,9 +38,10 @@ const PAUSE_MS = 1000;
  * @param {(line: string) => void} [options.log]
  * @param {number} [options.stopAboveMs]
  * @param {string} [options.probeFile] where the server's loop probe (loop-probe.mjs) writes, if it runs
+ * @param {'socket' | 'rest'} [options.transport] how the pairs send (default `socket`)
  */
-export async function deliverLadder({ base, processes, probeFile, ...options }) {
-  const [ladder] = await compareLadders({ ...options, servers: [{ name: base, base, processes, probeFile }] });
+export async function deliverLadder({ base, processes, probeFile, transport, ...options }) {
+  const [ladder] = await compareLadders({ ...options, servers: [{ name: base, base, processes, probeFile, transport }] });
   return ladder;
 }
 
@@ -43,11 +49,18 @@ export async function deliverLadder({ base, processes, probeFile, ...options }) 
  * The same ladder on several servers at once (the same build with other settings, WORKERS=1 and 2,
  * another build), each with its own clients connected throughout, the steps taken in turn at each rate
  * (A B, then B A at the next): a change in what else loads the machine weighs on all of them alike.
- * `servers`: [{ name, base, processes, probeFile?, echo? }] (`echo`: the sends do not name the sender's
- * socket, which then gets its own message back). Answers a ladder per server.
+ * `servers`: [{ name, base, processes, probeFile?, transport?, echo? }] (`transport`: `socket`, the
+ * default, or `rest`; `echo`, REST only: the sends do not name the sender's socket, which then gets its
+ * own message back). Answers a ladder per server.
  */
 export async function compareLadders({ servers, pairs, idleTokens, rates, stepSeconds, log = () => {}, stopAboveMs = 1000 }) {
   const clients = [];
+  for (const server of servers) {
+    server.transport ??= 'socket';
+    if (!TRANSPORTS.includes(server.transport)) throw new Error(`deliver: unknown transport ${server.transport} (${TRANSPORTS.join(' or ')})`);
+    // With an ack the sending socket gets no message.created: an echo exists only over REST.
+    if (server.echo && server.transport !== 'rest') throw new Error('deliver: the echo to the sender is measured over REST only');
+  }
   try {
     for (const server of servers) {
       log(`deliver: connecting ${pairs.length * 2} pair sockets and ${idleTokens.length} idle clients to ${server.name}`);
@@ -55,7 +68,7 @@ export async function compareLadders({ servers, pairs, idleTokens, rates, stepSe
     }
     // Warms each fresh server's code paths up (JIT, the pool's prepared statements), not reported.
     for (const client of clients) await client.step(rates[0], Math.min(3, stepSeconds));
-    const ladders = servers.map((server) => ({ server: server.name, pairs: pairs.length, idle: idleTokens.length, stepSeconds, steps: [] }));
+    const ladders = servers.map((server) => ({ server: server.name, transport: server.transport, pairs: pairs.length, idle: idleTokens.length, stepSeconds, steps: [] }));
     const running = new Set(clients.map((_, index) => index));
     for (const [r, rate] of rates.entries()) {
       const order = [...running];
@@ -76,7 +89,7 @@ export async function compareLadders({ servers, pairs, idleTokens, rates, stepSe
   }
 }
 
-/** One server's clients: a socket per user of each pair, the idle ones, and the HTTP connections the sends go over. */
+/** One server's clients: a socket per user of each pair, the idle ones, and the HTTP connections the sends go over with REST. */
 class DeliverClients {
   static async connect(server, pairs, idleTokens) {
     const pairSockets = await connectSockets(server.base, pairs.flatMap((pair) => [pair.firstToken, pair.secondToken]));
@@ -87,6 +100,7 @@ class DeliverClients {
   constructor(server, pairs, pairSockets, idleSockets) {
     this.server = server;
     this.pairs = pairs;
+    this.pairSockets = pairSockets;
     this.sockets = [...pairSockets, ...idleSockets];
     // One keep-alive connection per sending user at most, as each would have its own.
     this.agent = new Agent({ keepAlive: true, maxSockets: pairs.length * 2 });
@@ -94,6 +108,7 @@ class DeliverClients {
     // Each send names its sender's socket (X-Socket-Id), as the web client does, unless `echo`: then
     // the sender's socket gets its own message back too.
     this.senderSocketIds = server.echo ? null : pairSockets.map((socket) => socket.id);
+    this.pairTokens = pairs.flatMap((pair) => [pair.firstToken, pair.secondToken]);
     pairSockets.forEach((socket, index) => {
       const pair = pairs[Math.floor(index / 2)];
       const userId = index % 2 === 0 ? pair.first : pair.second;
@@ -111,11 +126,29 @@ class DeliverClients {
     const step = { samples: new Samples(), sent: 0, failed: 0, lastDelivery: 0 };
     const startedAt = Date.now();
     const { base, processes, probeFile } = this.server;
-    const result = await runStep({ base, pairs: this.pairs, agent: this.agent, rate, stepSeconds: seconds, processes, step, inFlight: this.inFlight, senderSocketIds: this.senderSocketIds });
+    const send = this.server.transport === 'rest' ? this.restSend(base) : this.socketSend();
+    const result = await runStep({ pairs: this.pairs, send, rate, stepSeconds: seconds, processes, step, inFlight: this.inFlight });
     if (probeFile) result.loop = loopBetween(probeFile, startedAt, Date.now());
     // What has not arrived by now is lost, and must not be counted in the next step.
     for (const [clientId, sent] of this.inFlight) if (sent.step === step) this.inFlight.delete(clientId);
     return result;
+  }
+
+  /** `message.send` over the sender's socket with an ack (which spares that socket the echo); resolves whether it was accepted. */
+  socketSend() {
+    return (senderIndex, conversationId, payload) =>
+      new Promise((done) => {
+        this.pairSockets[senderIndex].timeout(ACK_TIMEOUT_MS).emit('message.send', { conversationId, ...payload }, (error, ack) => done(!error && ack?.ok === true));
+      });
+  }
+
+  /** The send route, naming the sender's socket (X-Socket-Id) unless `echo`; resolves whether it answered 2xx. */
+  restSend(base) {
+    return (senderIndex, conversationId, payload) =>
+      post(this.agent, base, `/api/conversations/${conversationId}/messages`, this.pairTokens[senderIndex], this.senderSocketIds?.[senderIndex], payload).then(
+        (status) => status >= 200 && status <= 299,
+        () => false,
+      );
   }
 
   close() {
@@ -124,7 +157,8 @@ class DeliverClients {
   }
 }
 
-async function runStep({ base, pairs, agent, rate, stepSeconds, processes, step, inFlight, senderSocketIds }) {
+/** `send(senderIndex, conversationId, { clientId, body })` sends as the pair socket `senderIndex` (2 × pair, +1 for its second user) and resolves whether the server accepted it. */
+async function runStep({ pairs, send, rate, stepSeconds, processes, step, inFlight }) {
   const total = Math.round(rate * stepSeconds);
   const answers = [];
   const before = cpuReading(processes);
@@ -141,21 +175,15 @@ async function runStep({ base, pairs, agent, rate, stepSeconds, processes, step,
       inFlight.set(clientId, { scheduledAt: begin + (i * 1000) / rate, to: fromFirst ? pair.second : pair.first, step });
       step.sent += 1;
       answers.push(
-        post(agent, base, `/api/conversations/${pair.conversationId}/messages`, fromFirst ? pair.firstToken : pair.secondToken, senderSocketIds?.[2 * (i % pairs.length) + (fromFirst ? 0 : 1)], {
+        send(2 * (i % pairs.length) + (fromFirst ? 0 : 1), pair.conversationId, {
           clientId,
           body: `Deliver benchmark message ${i}, about as long as a short chat line.`,
-        }).then(
-          (status) => {
-            if (status < 200 || status > 299) {
-              step.failed += 1;
-              inFlight.delete(clientId);
-            }
-          },
-          () => {
+        }).then((accepted) => {
+          if (!accepted) {
             step.failed += 1;
             inFlight.delete(clientId);
-          },
-        ),
+          }
+        }),
       );
     }
     await sleep(TICK_MS);
