@@ -59,17 +59,36 @@ export function errorCode(error: unknown): string | null {
 export function describeError(error: unknown): string {
   if (!(error instanceof HttpErrorResponse)) return 'Something went wrong. Please try again.';
   if (error.status === 0) return 'Cannot reach the server. Check your connection and try again.';
+  return describeApiError(apiAnswer(error));
+}
+
+/** The HTTP error's status, body and Retry-After, in the shape a socket acknowledgement has them too. */
+export function apiAnswer(error: HttpErrorResponse): ApiAnswer {
   const body = apiError(error);
-  if (body?.code === 'RATE_LIMITED' || (error.status === 429 && !(body?.code && MESSAGES[body.code]))) {
-    const seconds = Number(error.headers.get('retry-after'));
+  return { status: error.status, code: body?.code ?? null, message: body?.message, details: body?.details, retryAfterSeconds: Number(error.headers.get('retry-after')) };
+}
+
+/** What the server answered, from an HTTP error or a socket acknowledgement (which has no status). */
+export interface ApiAnswer {
+  status?: number;
+  code?: string | null;
+  message?: string;
+  details?: ApiErrorDto['details'];
+  retryAfterSeconds?: number | null;
+}
+
+/** A sentence for the user about the server's refusal, however it came. */
+export function describeApiError({ status, code, message, details, retryAfterSeconds }: ApiAnswer): string {
+  if (code === 'RATE_LIMITED' || (status === 429 && !(code && MESSAGES[code]))) {
+    const seconds = Number(retryAfterSeconds);
     return seconds > 0 ? `Too many attempts. Try again in ${seconds} s.` : 'Too many attempts. Try again in a minute.';
   }
-  if (body?.code && MESSAGES[body.code]) return MESSAGES[body.code];
-  if (body?.code === 'VALIDATION_FAILED' && body.details?.length) {
-    return body.details.flatMap((detail) => detail.messages).join(' ');
+  if (code && MESSAGES[code]) return MESSAGES[code];
+  if (code === 'VALIDATION_FAILED' && details?.length) {
+    return details.flatMap((detail) => detail.messages).join(' ');
   }
-  if (error.status >= 500) return 'Something went wrong on the server. Please try again.';
-  return body?.message ?? 'Something went wrong. Please try again.';
+  if (status !== undefined && status >= 500) return 'Something went wrong on the server. Please try again.';
+  return message ?? 'Something went wrong. Please try again.';
 }
 
 function apiError(error: unknown): ApiErrorDto | null {

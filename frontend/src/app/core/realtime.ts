@@ -2,6 +2,7 @@ import { computed, effect, inject, Injectable, InjectionToken, type OnDestroy, s
 import { Observable, Subject } from 'rxjs';
 import { filter, map } from 'rxjs/operators';
 import { io } from 'socket.io-client';
+import type { MessageSendAckDto } from '../../sdk/models/message-send-ack-dto';
 import { type ClientEvents, SERVER_EVENTS, type ServerEvents } from '../../sdk/realtime-events';
 import { AuthStore } from './auth-store';
 
@@ -13,6 +14,8 @@ export interface RealtimeSocket {
   id?: string;
   on(event: string, listener: (...args: any[]) => void): unknown;
   emit(event: string, ...args: unknown[]): unknown;
+  /** An emit whose acknowledgement callback gets `(error, answer)`: an error when no answer came within `ms` or the socket dropped. */
+  timeout(ms: number): { emit(event: string, ...args: unknown[]): unknown };
   connect(): unknown;
   disconnect(): unknown;
 }
@@ -38,6 +41,27 @@ const TOKEN_CODES = new Set(['TOKEN_EXPIRED', 'INVALID_TOKEN', 'UNAUTHORIZED']);
 const RECONNECT_DELAY_MS = 2_000;
 /** Reconnect with the newer token this long before the server would close the socket. */
 const RENEW_MARGIN_MS = 20_000;
+/**
+ * How long a `message.send` may wait for its acknowledgement. The server answers as fast as the send
+ * route does; past this the connection is as good as gone, and the sender tries again (its clientId
+ * makes a resend that the server did receive come back as the original).
+ */
+export const SEND_ACK_TIMEOUT_MS = 10_000;
+/**
+ * Room left for what Socket.IO wraps around the event's JSON (packet type, acknowledgement id) and for a
+ * small packet sent along in the same long-polling request, which the server's limit counts as well.
+ */
+const FRAMING_MARGIN_BYTES = 512;
+
+/** Whether an event fits under the server's `maxPayloadBytes`, which counts UTF-8 bytes of the packet as sent. */
+export function fitsSocketEvent(event: keyof ClientEvents, payload: unknown, maxPayloadBytes: number): boolean {
+  return new TextEncoder().encode(JSON.stringify([event, payload])).length + FRAMING_MARGIN_BYTES <= maxPayloadBytes;
+}
+
+/** A `message.send` that got no answer: the socket was not ready, dropped, or the acknowledgement was late. */
+export class SocketSendError extends Error {
+  override readonly name = 'SocketSendError';
+}
 
 /**
  * One socket for the signed-in user. It follows the auth store: connects when signed in, closes at
@@ -58,6 +82,8 @@ export class Realtime implements OnDestroy {
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
   /** The token the socket's last handshake carried. */
   private socketToken: string | null = null;
+  /** The largest event the server takes (from `ready`); null from a server that does not say, which then gets no sends. */
+  private maxPayloadBytes: number | null = null;
 
   /** Fires after each `ready`: the socket is in its rooms, so catch-up from now misses nothing. */
   readonly ready$ = this.readySubject.asObservable();
@@ -102,6 +128,32 @@ export class Realtime implements OnDestroy {
     this.events$.next({ name, payload });
   }
 
+  /**
+   * Whether `message.send` can carry this payload now: the socket is in its rooms and the event is under
+   * the server's limit (a bigger one would make the server drop the connection; it goes over REST).
+   */
+  canSend(payload: ClientEvents['message.send']): boolean {
+    return this.socketId() !== undefined && this.maxPayloadBytes !== null && fitsSocketEvent('message.send', payload, this.maxPayloadBytes);
+  }
+
+  /**
+   * Sends a message over the open socket, as `POST /api/conversations/{id}/messages` would, and resolves
+   * with the server's acknowledgement (a refusal included). Rejects with a SocketSendError when the socket
+   * is not ready, drops before the answer, or the answer does not come within SEND_ACK_TIMEOUT_MS.
+   * This socket gets no `message.created` for it: the acknowledgement carries the message.
+   */
+  send(payload: ClientEvents['message.send']): Promise<MessageSendAckDto> {
+    const socket = this.socket;
+    if (!socket || this.socketId() === undefined) return Promise.reject(new SocketSendError('The socket is not connected'));
+    return new Promise((resolve, reject) => {
+      // Socket.IO calls this with an error on the timeout and when the socket disconnects (sign-out included).
+      socket.timeout(SEND_ACK_TIMEOUT_MS).emit('message.send', payload, (error: Error | null, answer: MessageSendAckDto) => {
+        if (error) reject(new SocketSendError(error.message));
+        else resolve(answer);
+      });
+    });
+  }
+
   /** Tells the peer that the user is typing; the server relays at most one every 2 seconds. */
   typing(conversationId: string): void {
     if (this.socket?.connected) this.socket.emit('typing', { conversationId } satisfies ClientEvents['typing'], () => undefined);
@@ -122,6 +174,7 @@ export class Realtime implements OnDestroy {
       if (this.socket !== socket) return;
       this.state.set('ready');
       this.everReady.set(true);
+      this.maxPayloadBytes = typeof payload.maxPayloadBytes === 'number' && payload.maxPayloadBytes > 0 ? payload.maxPayloadBytes : null;
       this.socketToken = (socket.auth as { token?: string } | undefined)?.token ?? this.socketToken;
       this.scheduleRenewal(socket, payload.tokenExpiresAt);
       this.readySubject.next(payload);

@@ -115,6 +115,196 @@ describe('Outbox', () => {
   });
 });
 
+describe('Outbox over the open socket', () => {
+  let sut: Outbox;
+  let http: HttpTestingController;
+  let realtime: FakeRealtime;
+  let delivered: string[];
+  let created: string[];
+  const url = '/api/conversations/c1/messages';
+  const nextPost = () => nextRequest(http, (requested) => requested === url);
+  const sent = (clientId: string, body: string, id = `m-${clientId}`) => message({ id, clientId, senderId: 'u1', body });
+
+  beforeEach(() => {
+    realtime = new FakeRealtime();
+    realtime.connectedSocketId = 'socket-1';
+    realtime.maxPayloadBytes = 16_384;
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        { provide: OUTBOX_INDEXED_DB, useValue: null },
+        { provide: Realtime, useValue: realtime },
+        { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
+      ],
+    });
+    sut = TestBed.inject(Outbox);
+    http = TestBed.inject(HttpTestingController);
+    delivered = [];
+    created = [];
+    sut.delivered$.subscribe(({ message: copy }) => delivered.push(copy.id));
+    realtime.on('message.created').subscribe((copy) => created.push((copy as { id: string }).id));
+  });
+
+  afterEach(() => {
+    http.verify();
+    vi.useRealTimers();
+  });
+
+  it('sends over the socket when it is ready and the message is small, with no request, and handles the ack as the REST answer', async () => {
+    await sut.add({ ...entry('k1', 'one'), expiresInSeconds: 30, expiryMode: 'afterRead' });
+    const send = await realtime.nextSend();
+    expect(send.payload).toEqual({ conversationId: 'c1', clientId: 'k1', body: 'one', expiresInSeconds: 30, expiryMode: 'afterRead' });
+    http.expectNone(url);
+    send.answer({ ok: true, created: true, sent: sent('k1', 'one') });
+    await vi.waitFor(() => expect(sut.entries()).toEqual([]));
+    expect(delivered).toEqual(['m-k1']);
+    // The socket that sent it gets no message.created: the outbox hands the ack's message on in its place.
+    expect(created).toEqual(['m-k1']);
+  });
+
+  it('sends over REST, as before, while the socket is not in its rooms', async () => {
+    realtime.connectedSocketId = undefined;
+    await sut.add(entry('k1', 'one'));
+    const post = await nextPost();
+    expect(post.request.headers.has('X-Socket-Id')).toBe(false);
+    post.flush(sent('k1', 'one'));
+    await vi.waitFor(() => expect(sut.entries()).toEqual([]));
+    expect(realtime.sends).toEqual([]);
+    expect(delivered).toEqual(['m-k1']);
+  });
+
+  it('sends a message too big for the socket over REST, naming the socket, which would drop the connection on it', async () => {
+    realtime.maxPayloadBytes = 2_048;
+    const ciphertext = { algorithm: 'm.megolm.v1.aes-sha2' as const, ciphertext: 'x'.repeat(2_000), session_id: 'session' };
+    await sut.add({ ...entry('k1', 'ignored'), body: null, ciphertext });
+    const post = await nextPost();
+    expect(post.request.body.ciphertext).toEqual(ciphertext);
+    expect(post.request.headers.get('X-Socket-Id')).toBe('socket-1');
+    post.flush(sent('k1', ''));
+    await vi.waitFor(() => expect(sut.entries()).toEqual([]));
+    expect(realtime.sends).toEqual([]);
+    expect(created).toEqual(['m-k1']);
+
+    // The next one, small again, takes the socket.
+    await sut.add(entry('k2', 'two'));
+    (await realtime.nextSend()).answer({ ok: true, created: true, sent: sent('k2', 'two') });
+    await vi.waitFor(() => expect(delivered).toEqual(['m-k1', 'm-k2']));
+  });
+
+  it('keeps a refused message with the reason a refusal over HTTP would get, and sends the next', async () => {
+    await sut.add(entry('k1', 'one'));
+    await sut.add(entry('k2', 'two'));
+    (await realtime.nextSend()).answer({ ok: false, code: 'BLOCKED', message: 'This conversation is read-only because of a block' });
+    const next = await realtime.nextSend();
+    expect(next.payload.clientId).toBe('k2');
+    expect(sut.entries()[0].refusal).toEqual({ code: 'BLOCKED', reason: 'This conversation is read-only because one of you blocked the other.' });
+    next.answer({ ok: false, code: 'NOT_FRIENDS', message: 'You can only message friends' });
+    await vi.waitFor(() => expect(sut.entries().map((item) => item.refusal?.code)).toEqual(['BLOCKED', 'NOT_FRIENDS']));
+    expect(delivered).toEqual([]);
+    http.expectNone(url);
+  });
+
+  it('counts a CLIENT_ID_CONFLICT ack as delivered: the entry goes, nothing is sent again', async () => {
+    await sut.add(entry('k1', 'one'));
+    (await realtime.nextSend()).answer({ ok: false, code: 'CLIENT_ID_CONFLICT', message: 'This clientId was already used for another message' });
+    await vi.waitFor(() => expect(sut.entries()).toEqual([]));
+    expect(realtime.sends).toHaveLength(1);
+    http.expectNone(url);
+  });
+
+  it('pauses the queue for a RATE_LIMITED ack as long as it says, and goes on by itself', async () => {
+    vi.useFakeTimers();
+    await sut.add(entry('k1', 'one'));
+    (await realtime.nextSend()).answer({ ok: false, code: 'RATE_LIMITED', message: 'Too many requests', retryAfterSeconds: 20 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sut.waiting()).toBe('Too many attempts. Try again in 20 s.');
+    // Not even a reconnect sends before then.
+    realtime.ready$.next({});
+    await vi.advanceTimersByTimeAsync(19_999);
+    expect(realtime.sends).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    const again = await realtime.nextSend();
+    expect(again.payload.clientId).toBe('k1');
+    again.answer({ ok: true, created: true, sent: sent('k1', 'one') });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sut.entries()).toEqual([]);
+    expect(sut.waiting()).toBeNull();
+  });
+
+  it("sends over REST at once when the socket's own event budget refuses (a RATE_LIMITED ack without a time)", async () => {
+    await sut.add(entry('k1', 'one'));
+    (await realtime.nextSend()).answer({ ok: false, code: 'RATE_LIMITED', message: 'Too many events; wait 1 s' });
+    const post = await nextPost();
+    expect(post.request.body.clientId).toBe('k1');
+    post.flush(sent('k1', 'one'));
+    await vi.waitFor(() => expect(sut.entries()).toEqual([]));
+    expect(sut.waiting()).toBeNull();
+    expect(delivered).toEqual(['m-k1']);
+  });
+
+  for (const code of ['INTERNAL_ERROR', 'DATABASE_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'TRY_AGAIN', 'TOKEN_EXPIRED', 'SESSION_REVOKED']) {
+    it(`sends again after the backoff on a ${code} ack, keeping the message pending`, async () => {
+      vi.useFakeTimers();
+      await sut.add(entry('k1', 'one'));
+      (await realtime.nextSend()).answer({ ok: false, code, message: 'try again' });
+      await vi.advanceTimersByTimeAsync(1_999);
+      expect(sut.entries().map((item) => item.refusal)).toEqual([null]);
+      expect(realtime.sends).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      (await realtime.nextSend()).answer({ ok: true, created: true, sent: sent('k1', 'one') });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sut.entries()).toEqual([]);
+      expect(delivered).toEqual(['m-k1']);
+    });
+  }
+
+  it('after a timeout or a dropped socket sends again, in order, and a resend answered created:false delivers once', async () => {
+    vi.useFakeTimers();
+    await sut.add(entry('k1', 'one'));
+    await sut.add(entry('k2', 'two'));
+    // k2 came in while k1 was on its way, which makes the outbox look again at once after the failure.
+    (await realtime.nextSend()).drop();
+    (await realtime.nextSend()).drop();
+    // The second attempt reached the server, but its answer was lost: now the backoff (5 s after a second
+    // failure in a row), with k2 still behind k1.
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(realtime.sends.map((send) => send.payload.clientId)).toEqual(['k1', 'k1']);
+    await vi.advanceTimersByTimeAsync(1);
+    const resend = await realtime.nextSend();
+    expect(resend.payload).toEqual(realtime.sends[0].payload);
+    resend.answer({ ok: true, created: false, sent: sent('k1', 'one') });
+    (await realtime.nextSend()).answer({ ok: true, created: true, sent: sent('k2', 'two') });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(realtime.sends.map((send) => send.payload.clientId)).toEqual(['k1', 'k1', 'k1', 'k2']);
+    expect(delivered).toEqual(['m-k1', 'm-k2']);
+    expect(created).toEqual(['m-k1', 'm-k2']);
+    expect(sut.entries()).toEqual([]);
+  });
+
+  it('goes over REST for the retry when the socket is still away, and back to the socket once it is ready', async () => {
+    vi.useFakeTimers();
+    await sut.add(entry('k1', 'one'));
+    (await realtime.nextSend()).drop();
+    realtime.connectedSocketId = undefined;
+    await vi.advanceTimersByTimeAsync(2_000);
+    const post = await nextPost();
+    expect(post.request.body.clientId).toBe('k1');
+    expect(post.request.headers.has('X-Socket-Id')).toBe(false);
+    post.error(new ProgressEvent('error'));
+    await vi.advanceTimersByTimeAsync(0);
+    // The socket is back: its ready sends at once, before the next backoff (5 s) runs out.
+    realtime.connectedSocketId = 'socket-2';
+    realtime.ready$.next({});
+    const resend = await realtime.nextSend();
+    expect(resend.payload.clientId).toBe('k1');
+    resend.answer({ ok: true, created: true, sent: sent('k1', 'one') });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(delivered).toEqual(['m-k1']);
+    expect(sut.entries()).toEqual([]);
+  });
+});
+
 describe('Outbox answered CLIENT_ID_CONFLICT', () => {
   it('counts the resend as delivered: the entry goes, with no refusal and nothing sent again', async () => {
     TestBed.configureTestingModule({

@@ -4,11 +4,13 @@ import { Subject } from 'rxjs';
 import { Api } from '../../../../sdk/api';
 import { messagesSend } from '../../../../sdk/fn/messages/messages-send';
 import type { MessageDto } from '../../../../sdk/models/message-dto';
+import type { SendMessageDto } from '../../../../sdk/models/send-message-dto';
+import type { SocketSendMessageDto } from '../../../../sdk/models/socket-send-message-dto';
 import { AuthStore } from '../../../core/auth-store';
-import { Realtime } from '../../../core/realtime';
+import { Realtime, SocketSendError } from '../../../core/realtime';
 import { OutboxDb, type OutboxEntry, type Refusal } from './outbox-db';
 import { OutboxTabs } from './outbox-tabs';
-import { classifySendFailure } from './refusal';
+import { classifySendFailure, SendAckRefusal } from './refusal';
 
 /** After an unreachable server, try again after these waits (and at once on reconnect or `online`). */
 const BACKOFF_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
@@ -27,7 +29,8 @@ export interface Delivered {
 
 /**
  * Unsent messages of the signed-in user, kept in IndexedDB so a reload or a dropped connection loses
- * none. They go out one at a time in the order they were written, each with its own `clientId` (the
+ * none. They go out one at a time in the order they were written, over the open socket (`message.send`)
+ * when it is ready and the message fits under its limit, else over REST, each with its own `clientId` (the
  * server answers a repeat with the same message, so nothing arrives twice), and go out again by
  * themselves on reconnect, when the browser is back online and at start-up. A refusal keeps the
  * message with the server's reason until the user retries, edits or discards it. Tabs of the same user
@@ -152,28 +155,14 @@ export class Outbox {
   private async sendOne(entry: OutboxEntry): Promise<boolean> {
     const owner = this.userId;
     try {
-      // Named, this tab's socket gets no `message.created` for it: the answer brings the message.
-      const socketId = this.realtime.socketId();
-      const message = await this.api.invoke(messagesSend, {
-        id: entry.conversationId,
-        ...(socketId ? { 'X-Socket-Id': socketId } : {}),
-        body: {
-          clientId: entry.clientId,
-          ...(entry.ciphertext ? { ciphertext: entry.ciphertext } : { body: entry.body }),
-          expiresInSeconds: entry.expiresInSeconds,
-          ...(entry.expiryMode ? { expiryMode: entry.expiryMode } : {}),
-          ...(entry.kind !== 'message' ? { kind: entry.kind } : {}),
-          ...(entry.relatesTo ? { relatesTo: entry.relatesTo } : {}),
-          ...(entry.attachmentIds.length ? { attachmentIds: entry.attachmentIds } : {}),
-        },
-      });
+      const { message, echoed } = await this.post(entry);
       if (this.userId !== owner) return false;
       this.failures = 0;
       this.waitingValue.set(null);
       // The server's copy first, so the message never leaves the screen between the two.
       this.deliveredSubject.next({ entry, message });
       // What the socket would have received, for the chat list and everything else that follows it.
-      if (socketId) this.realtime.echo('message.created', message);
+      if (echoed) this.realtime.echo('message.created', message);
       await this.discard(entry.clientId);
       return true;
     } catch (error) {
@@ -200,6 +189,41 @@ export class Outbox {
       }
       return false;
     }
+  }
+
+  /**
+   * One attempt: over the open socket when it is in its rooms and the message fits under the server's
+   * limit for an event, else over REST. `echoed`: this tab's socket gets no `message.created` for it (the
+   * socket's own send, or a REST send naming it), so the caller hands the answer to its subscribers instead.
+   * Throws what classifySendFailure reads.
+   */
+  private async post(entry: OutboxEntry): Promise<{ message: MessageDto; echoed: boolean }> {
+    const body: SendMessageDto = {
+      clientId: entry.clientId,
+      ...(entry.ciphertext ? { ciphertext: entry.ciphertext } : { body: entry.body }),
+      expiresInSeconds: entry.expiresInSeconds,
+      ...(entry.expiryMode ? { expiryMode: entry.expiryMode } : {}),
+      ...(entry.kind !== 'message' ? { kind: entry.kind } : {}),
+      ...(entry.relatesTo ? { relatesTo: entry.relatesTo } : {}),
+      ...(entry.attachmentIds.length ? { attachmentIds: entry.attachmentIds } : {}),
+    };
+    const payload: SocketSendMessageDto = { conversationId: entry.conversationId, ...body };
+    if (this.realtime.canSend(payload)) {
+      const ack = await this.realtime.send(payload);
+      if (ack.ok) {
+        if (ack.sent) return { message: ack.sent, echoed: true };
+        // Never sent so by the server; a resend is answered with the original, so nothing is lost by one.
+        throw new SocketSendError('The acknowledgement did not carry the message');
+      }
+      // The socket's own event budget (shared with typing) refuses without a time, unlike the send route's
+      // window: the event never reached the send, and REST does not draw on that budget.
+      const eventBudget = ack.code === 'RATE_LIMITED' && ack.retryAfterSeconds == null;
+      if (!eventBudget) throw new SendAckRefusal(ack);
+    }
+    // Named, this tab's socket gets no `message.created` for it: the answer brings the message.
+    const socketId = this.realtime.socketId();
+    const message = await this.api.invoke(messagesSend, { id: entry.conversationId, ...(socketId ? { 'X-Socket-Id': socketId } : {}), body });
+    return { message, echoed: socketId !== undefined };
   }
 
   private async refuse(entry: OutboxEntry, refusal: Refusal): Promise<void> {
