@@ -1,10 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { apiLogin, cspViolations, newPage, PASSWORD, register, screenshots, signIn, VIEWPORTS } from './support';
+import { apiLogin, cspViolations, newPage, PASSWORD, register, routeSocket, screenshots, signIn, VIEWPORTS } from './support';
 
 test('register, sign out and in, and see a conversation with its last message and unread count', async ({ browser, request }) => {
   test.setTimeout(120_000);
   const alice = await newPage(browser);
+  // Sends go over the socket when it is up: "cannot reach the server" below takes it down with REST.
+  const aliceSocket = await routeSocket(alice);
 
   await test.step('alice registers and sees an empty chat list', async () => {
     await register(alice, 'alice', 'Alice Liddell');
@@ -157,6 +159,7 @@ test('register, sign out and in, and see a conversation with its last message an
   await test.step('a send that cannot reach the server stays pending in the outbox and goes by itself, once, when it can', async () => {
     const blocked = '**/api/conversations/*/messages';
     await alice.route(blocked, (route) => (route.request().method() === 'POST' ? route.abort() : route.fallback()));
+    await aliceSocket.down();
     const composer = alice.getByRole('textbox', { name: 'Message' });
     await composer.fill('Are you there?');
     await composer.press('Enter');
@@ -164,6 +167,7 @@ test('register, sign out and in, and see a conversation with its last message an
     await expect(pending.getByTestId('pending')).toBeVisible();
     await expect(pending.getByRole('alert')).toHaveCount(0);
     await alice.unroute(blocked);
+    aliceSocket.up();
     await expect(pending.getByTestId('pending')).toHaveCount(0);
     await expect(bob.getByRole('log', { name: 'Messages' }).getByTestId('message').filter({ hasText: 'Are you there?' })).toHaveCount(1);
   });

@@ -1,5 +1,5 @@
 // Shared by the Playwright specs: the users, pages and screenshots they all need.
-import { type APIRequestContext, type Browser, expect, type Page } from '@playwright/test';
+import { type APIRequestContext, type Browser, expect, type Page, type WebSocketRoute } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -107,4 +107,56 @@ export async function openMessageActions(page: Page, text: string): Promise<void
   await messageRow(page, text).first().hover();
   await messageRow(page, text).first().getByTestId('message-actions').click();
   await expect(page.getByRole('menu')).toBeVisible();
+}
+
+/** A page's Socket.IO connection, run through the test: what the page sent over it, and a switch to take it down. */
+export interface SocketSwitch {
+  /** Every frame the page sent over its WebSockets, in order. */
+  readonly sent: string[];
+  /** Every frame the server sent to the page, in order. */
+  readonly received: string[];
+  /** Closes the open WebSocket and refuses new ones (long-polling too) until `up()`; REST is untouched. */
+  down(): Promise<void>;
+  up(): void;
+}
+
+/**
+ * Routes the page's Socket.IO connections through the test, to the real server. Call it before the page
+ * opens the app: only sockets opened afterwards are routed.
+ */
+export async function routeSocket(page: Page): Promise<SocketSwitch> {
+  let open = true;
+  const routes = new Set<WebSocketRoute>();
+  const sent: string[] = [];
+  const received: string[] = [];
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (!open) {
+      void ws.close();
+      return;
+    }
+    const server = ws.connectToServer();
+    routes.add(ws);
+    ws.onMessage((message) => {
+      sent.push(String(message));
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      received.push(String(message));
+      ws.send(message);
+    });
+  });
+  // The client falls back to long-polling when the WebSocket fails: that would bring the socket back.
+  await page.route(/\/socket\.io\/.*transport=polling/, (route) => (open ? route.fallback() : route.abort()));
+  return {
+    sent,
+    received,
+    async down() {
+      open = false;
+      for (const ws of routes) await ws.close().catch(() => undefined);
+      routes.clear();
+    },
+    up() {
+      open = true;
+    },
+  };
 }
