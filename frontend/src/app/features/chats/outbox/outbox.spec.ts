@@ -232,13 +232,17 @@ describe('Outbox over the open socket', () => {
     expect(sut.waiting()).toBeNull();
   });
 
-  it("sends over REST at once when the socket's own event budget refuses (a RATE_LIMITED ack without a time)", async () => {
+  it("waits the seconds the socket's own event budget says (shared with typing), then sends over the socket again", async () => {
+    vi.useFakeTimers();
     await sut.add(entry('k1', 'one'));
-    (await realtime.nextSend()).answer({ ok: false, code: 'RATE_LIMITED', message: 'Too many events; wait 1 s' });
-    const post = await nextPost();
-    expect(post.request.body.clientId).toBe('k1');
-    post.flush(sent('k1', 'one'));
-    await vi.waitFor(() => expect(sut.entries()).toEqual([]));
+    (await realtime.nextSend()).answer({ ok: false, code: 'RATE_LIMITED', message: 'Too many events; wait 1 s', retryAfterSeconds: 1 });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(sut.waiting()).not.toBeNull();
+    expect(realtime.sends).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    (await realtime.nextSend()).answer({ ok: true, created: true, sent: sent('k1', 'one') });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sut.entries()).toEqual([]);
     expect(sut.waiting()).toBeNull();
     expect(delivered).toEqual(['m-k1']);
   });

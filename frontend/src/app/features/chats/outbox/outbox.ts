@@ -215,10 +215,7 @@ export class Outbox {
         // Never sent so by the server; a resend is answered with the original, so nothing is lost by one.
         throw new SocketSendError('The acknowledgement did not carry the message');
       }
-      // The socket's own event budget (shared with typing) refuses without a time, unlike the send route's
-      // window: the event never reached the send, and REST does not draw on that budget.
-      const eventBudget = ack.code === 'RATE_LIMITED' && ack.retryAfterSeconds == null;
-      if (!eventBudget) throw new SendAckRefusal(ack);
+      throw new SendAckRefusal(ack);
     }
     // Named, this tab's socket gets no `message.created` for it: the answer brings the message.
     const socketId = this.realtime.socketId();
