@@ -7,7 +7,7 @@ import { fromBufferPromise } from 'yauzl';
 import { ExpiryService } from '../src/messages/expiry.service.js';
 import { downloadFile } from './helpers/attachments.js';
 import { binary } from './helpers/binary.js';
-import { befriend, openConversation } from './helpers/friends.js';
+import { befriend, friendsInConversation } from './helpers/friends.js';
 import { jpegWithGps, png } from './helpers/media.js';
 import { closeSockets, connect } from './helpers/sockets.js';
 import { createTestApp, testServerUrl, type TestApp } from './helpers/test-app.js';
@@ -42,12 +42,7 @@ describe('encrypted conversations (e2e)', () => {
     await rm(uploadDir, { recursive: true, force: true });
   });
 
-  async function pair({ encrypted = true }: { encrypted?: boolean } = {}) {
-    const alice = await register(t.http);
-    const bob = await register(t.http);
-    await befriend(t.http, alice, bob);
-    return { alice, bob, conversationId: await openConversation(t.http, alice, bob, { encrypted }) };
-  }
+  const pair = ({ encrypted = true }: { encrypted?: boolean } = {}) => friendsInConversation(t.http, { encrypted });
   const send = (from: Registered, conversationId: string, fields: object) =>
     t.http.post(`/api/conversations/${conversationId}/messages`).set(bearer(from.accessToken)).send({ clientId: randomUUID(), ...fields });
   const conversation = async (who: Registered, id: string) => (await t.http.get(`/api/conversations/${id}`).set(bearer(who.accessToken)).expect(200)).body;

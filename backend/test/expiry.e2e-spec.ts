@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ExpiryService } from '../src/messages/expiry.service.js';
-import { befriend, openConversation } from './helpers/friends.js';
+import { friendsInConversation } from './helpers/friends.js';
 import { createTestApp, testServerUrl, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
 
@@ -14,12 +14,7 @@ describe('disappearing messages (e2e)', () => {
   });
   afterAll(() => t.close());
 
-  async function pair(): Promise<{ alice: Registered; bob: Registered; conversationId: string }> {
-    const alice = await register(t.http);
-    const bob = await register(t.http);
-    await befriend(t.http, alice, bob);
-    return { alice, bob, conversationId: await openConversation(t.http, alice, bob) };
-  }
+  const pair = () => friendsInConversation(t.http);
 
   const send = (from: Registered, conversationId: string, body: string, extra: object = {}) =>
     t.http.post(`/api/conversations/${conversationId}/messages`).set(bearer(from.accessToken)).send({ clientId: randomUUID(), body, ...extra });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { befriend, openConversation } from './helpers/friends.js';
+import { befriend, friendsInConversation, openConversation } from './helpers/friends.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
 
@@ -34,12 +34,7 @@ describe('messaging (e2e)', () => {
   const read = (who: Registered, conversationId: string, messageId: string) =>
     t.http.post(`/api/conversations/${conversationId}/read`).set(bearer(who.accessToken)).send({ messageId });
 
-  async function pair(): Promise<{ alice: Registered; bob: Registered; conversationId: string }> {
-    const alice = await register(t.http);
-    const bob = await register(t.http);
-    await befriend(t.http, alice, bob);
-    return { alice, bob, conversationId: await openConversation(t.http, alice, bob) };
-  }
+  const pair = () => friendsInConversation(t.http);
 
   describe('a conversation between friends', () => {
     it('is opened once for the pair and carries messages both ways, oldest first', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { befriend, openConversation } from './helpers/friends.js';
+import { friendsInConversation } from './helpers/friends.js';
 import { closeSockets, connect, type TestSocket } from './helpers/sockets.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer, register, type Registered } from './helpers/users.js';
@@ -19,11 +19,7 @@ describe('real time: limits under concurrent events (e2e)', () => {
   afterEach(() => closeSockets());
   afterAll(() => t.close());
 
-  async function pair(): Promise<{ alice: Registered; bob: Registered; conversationId: string }> {
-    const [alice, bob] = [await register(t.http), await register(t.http)];
-    await befriend(t.http, alice, bob);
-    return { alice, bob, conversationId: await openConversation(t.http, alice, bob) };
-  }
+  const pair = () => friendsInConversation(t.http);
 
   /** The `typing` events bob got before a message sent afterwards, which proves nothing later is missing. */
   async function typingSeenBy(bobSocket: TestSocket, alice: Registered, conversationId: string): Promise<number> {

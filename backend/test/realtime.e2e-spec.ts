@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExpiryService } from '../src/messages/expiry.service.js';
 import { RealtimeGateway } from '../src/realtime/realtime.gateway.js';
-import { befriend, openConversation } from './helpers/friends.js';
+import { befriend, friendsInConversation, openConversation } from './helpers/friends.js';
 import { closeSockets, connect, type Received, refusal } from './helpers/sockets.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
@@ -58,12 +58,7 @@ describe('real time (e2e)', () => {
   };
   const gateway = () => t.app.get(RealtimeGateway);
 
-  async function pair(): Promise<{ alice: Registered; bob: Registered; conversationId: string }> {
-    const alice = await register(t.http);
-    const bob = await register(t.http);
-    await befriend(t.http, alice, bob);
-    return { alice, bob, conversationId: await openConversation(t.http, alice, bob) };
-  }
+  const pair = () => friendsInConversation(t.http);
 
   describe('message events', () => {
     it("delivers alice's message to bob's socket and her other device once her REST send returns; charlie gets nothing of it", async () => {

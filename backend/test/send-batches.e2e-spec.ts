@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { befriend, openConversation } from './helpers/friends.js';
+import { friendsInConversation } from './helpers/friends.js';
 import { MEGOLM } from './helpers/messages-service.js';
 import { asProcess, MessagesService } from '../src/messages/messages.service.js';
 import { createTestApp, testServerUrl, type TestApp } from './helpers/test-app.js';
@@ -24,11 +24,7 @@ describe('sends committed together (e2e)', () => {
       .set(bearer(from.accessToken))
       .send({ clientId: randomUUID(), ...fields });
 
-  async function pair(): Promise<{ alice: Registered; bob: Registered; conversationId: string }> {
-    const [alice, bob] = [await register(t.http), await register(t.http)];
-    await befriend(t.http, alice, bob);
-    return { alice, bob, conversationId: await openConversation(t.http, alice, bob) };
-  }
+  const pair = () => friendsInConversation(t.http);
 
   /** How many transactions wrote the conversations' messages: fewer than the messages means some went together. */
   async function transactionsOf(conversationIds: string[]): Promise<{ messages: number; transactions: number }> {

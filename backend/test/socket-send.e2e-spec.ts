@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { befriend, openConversation } from './helpers/friends.js';
+import { befriend, friendsInConversation, openConversation } from './helpers/friends.js';
 import { closeSockets, connect, type TestSocket } from './helpers/sockets.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { bearer, PASSWORD, register, type Registered } from './helpers/users.js';
@@ -53,12 +53,7 @@ describe('sending over the socket (e2e)', () => {
     return { ...user, accessToken: res.body.accessToken, refreshToken: res.body.refreshToken };
   };
 
-  async function pair(options: { encrypted?: boolean } = {}): Promise<{ alice: Registered; bob: Registered; conversationId: string }> {
-    const alice = await register(t.http);
-    const bob = await register(t.http);
-    await befriend(t.http, alice, bob);
-    return { alice, bob, conversationId: await openConversation(t.http, alice, bob, options) };
-  }
+  const pair = (options: { encrypted?: boolean } = {}) => friendsInConversation(t.http, options);
 
   it('says in ready how big an event may be', async () => {
     const alice = await register(t.http);
@@ -256,10 +251,7 @@ describe('sending over the socket (e2e)', () => {
 
   it('counts into the route’s rate-limit window, and says when to try again', async () => {
     const limited = await createTestApp({ SEND_RATE_LIMIT_PER_MINUTE: String(SEND_LIMIT) }, { sameDatabaseAs: t });
-    const alice = await register(limited.http);
-    const bob = await register(limited.http);
-    await befriend(limited.http, alice, bob);
-    const conversationId = await openConversation(limited.http, alice, bob);
+    const { alice, conversationId } = await friendsInConversation(limited.http);
     const socket = await connect(limited, alice.accessToken);
     for (let i = 0; i < SEND_LIMIT / 2; i++) {
       await limited.http.post(`/api/conversations/${conversationId}/messages`).set(bearer(alice.accessToken)).send({ clientId: randomUUID(), body: `rest ${i}` }).expect(201);

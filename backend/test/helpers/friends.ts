@@ -1,5 +1,5 @@
 import type TestAgent from 'supertest/lib/agent.js';
-import { bearer, type Registered } from './users.js';
+import { bearer, type Registered, register } from './users.js';
 
 /** Makes `a` and `b` friends over HTTP: `a` sends the request, `b` accepts it. */
 export async function befriend(http: TestAgent, a: Registered, b: Registered): Promise<void> {
@@ -17,4 +17,15 @@ export async function openConversation(http: TestAgent, a: Registered, b: Regist
     throw new Error(`opening a conversation answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
   return res.body.id as string;
+}
+
+/** Two new users who are friends, with their conversation open (plaintext unless asked): where most messaging specs start. */
+export async function friendsInConversation(
+  http: TestAgent,
+  { encrypted = false }: { encrypted?: boolean } = {},
+): Promise<{ alice: Registered; bob: Registered; conversationId: string }> {
+  const alice = await register(http);
+  const bob = await register(http);
+  await befriend(http, alice, bob);
+  return { alice, bob, conversationId: await openConversation(http, alice, bob, { encrypted }) };
 }
