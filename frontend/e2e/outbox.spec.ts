@@ -1,47 +1,9 @@
 import { type APIRequestContext, type Browser, expect, type Page, test } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { dumpServerState, occurrencesByEncoding } from './server-dump';
-import { apiLogin, befriendByApi, newPage, register, uniqueName, VIEWPORTS } from './support';
-
-interface Pair {
-  alice: Page;
-  bob: Page;
-  conversationId: string;
-  aliceApi: { token: string; id: string };
-  bobApi: { token: string; id: string };
-}
-
-/** Alice and Bob, friends, in the encrypted conversation Alice opened from her friends, one message already across. */
-async function encryptedPair(browser: Browser, request: APIRequestContext, openAlice = () => newPage(browser)): Promise<Pair> {
-  const aliceName = uniqueName('alice');
-  const bobName = uniqueName('bob');
-  const alice = await openAlice();
-  // Alice on a desktop (two panes), bob on a phone (one pane at a time).
-  const bob = await newPage(browser);
-  await bob.setViewportSize(VIEWPORTS[1]);
-  await register(alice, aliceName, 'Alice Liddell');
-  await register(bob, bobName, 'Bob Builder');
-  await befriendByApi(request, aliceName, bobName);
-  await alice.goto('/friends');
-  await alice.getByRole('button', { name: 'Message Bob Builder' }).first().click();
-  await expect(alice).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
-  const conversationId = alice.url().split('/').pop()!;
-  await bob.goto(`/chats/${conversationId}`);
-  for (const page of [alice, bob]) await expect(page.getByTestId('encryption-state')).toHaveText('End-to-end encrypted');
-  // The first message shares the conversation's key with Bob's device.
-  await send(alice, 'Hello Bob');
-  await expect(log(bob).getByTestId('message').filter({ hasText: 'Hello Bob' })).toBeVisible();
-  return { alice, bob, conversationId, aliceApi: await apiLogin(request, aliceName), bobApi: await apiLogin(request, bobName) };
-}
+import { encryptedPair, newPage, send } from './support';
 
 const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
-
-async function send(page: Page, text: string): Promise<void> {
-  const composer = page.getByRole('textbox', { name: 'Message' });
-  await composer.fill(text);
-  await composer.press('Enter');
-  await expect(composer).toHaveValue('');
-}
 
 /** How many messages the server holds in the conversation (ciphertext: the count, not the text). */
 async function serverCount(request: APIRequestContext, token: string, conversationId: string): Promise<number> {

@@ -1,30 +1,15 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { befriendByApi, messageLog, messageRow, newPage, register, routeSocket, uniqueName } from './support';
-
-async function send(page: Page, text: string): Promise<void> {
-  const composer = page.getByRole('textbox', { name: 'Message' });
-  await composer.fill(text);
-  await composer.press('Enter');
-  await expect(composer).toHaveValue('');
-}
+import { encryptedPair, messageLog, messageRow, newPage, routeSocket, send, type SocketSwitch } from './support';
 
 test('with the socket up a message goes over it, with no request; with the socket down it goes over REST', async ({ browser, request }) => {
   test.setTimeout(120_000);
-  const aliceName = uniqueName('alice');
-  const bobName = uniqueName('bob');
-  const alice = await newPage(browser);
-  const socket = await routeSocket(alice);
-  const bob = await newPage(browser);
-  await register(alice, aliceName, 'Alice Liddell');
-  await register(bob, bobName, 'Bob Builder');
-  await befriendByApi(request, aliceName, bobName);
-  await alice.goto('/friends');
-  await alice.getByRole('button', { name: 'Message Bob Builder' }).first().click();
-  await expect(alice).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
-  const conversationId = alice.url().split('/').pop()!;
-  await bob.goto(`/chats/${conversationId}`);
-  for (const page of [alice, bob]) await expect(page.getByTestId('encryption-state')).toHaveText('End-to-end encrypted');
+  let socket!: SocketSwitch;
+  const { alice, bob, conversationId } = await encryptedPair(browser, request, async () => {
+    const page = await newPage(browser);
+    socket = await routeSocket(page);
+    return page;
+  });
 
   // Every send alice's browser makes over REST: the route that the socket replaces.
   const posts: string[] = [];
