@@ -11,6 +11,41 @@ import { closedLoop, Samples } from './stats.mjs';
 const ACK_TIMEOUT_MS = 30_000;
 
 /**
+ * The i-th send of a run: from one user of pair i to the other, alternating direction, as the `send`
+ * scenario's do; `sockets` holds each pair's two users' sockets, in the order of `pairs`.
+ */
+export function sendSequence(pairs, sockets) {
+  let n = 0;
+  return () => {
+    const i = n++;
+    const pairIndex = i % pairs.length;
+    const pair = pairs[pairIndex];
+    const fromFirst = Math.floor(i / pairs.length) % 2 === 0;
+    return {
+      socket: sockets[2 * pairIndex + (fromFirst ? 0 : 1)],
+      token: fromFirst ? pair.firstToken : pair.secondToken,
+      conversationId: pair.conversationId,
+      clientId: crypto.randomUUID(),
+      body: `Benchmark message ${i}, about as long as a short chat line.`,
+    };
+  };
+}
+
+/** One `message.send` of the sequence with an ack, for closedLoop: resolves on `ok`, fails on a refusal or no ack. */
+export function socketSendOperation(nextSend) {
+  return () => {
+    const { socket, conversationId, clientId, body } = nextSend();
+    return new Promise((done, fail) => {
+      socket.timeout(ACK_TIMEOUT_MS).emit('message.send', { conversationId, clientId, body }, (error, ack) => {
+        if (error) fail(error);
+        else if (ack?.ok !== true) fail(new Error(`message.send refused: ${ack?.code} ${ack?.message}`));
+        else done();
+      });
+    });
+  };
+}
+
+/**
  * Connects a socket for every user of `pairs` (connected through both transports' turns, so the server
  * carries the same sockets in each), then sends with `connections` sends out at once: REST, socket,
  * socket, REST, `turns` times over, each turn `turnSeconds` after a CHECKPOINT (`settle`). The i-th send
@@ -22,20 +57,7 @@ export async function socketSendCost({ base, serverPid, database, pairs, connect
   log(`send-socket: connecting ${pairs.length * 2} sockets`);
   const sockets = await connectSockets(base, pairs.flatMap((pair) => [pair.firstToken, pair.secondToken]));
   try {
-    let n = 0;
-    const nextSend = () => {
-      const i = n++;
-      const pairIndex = i % pairs.length;
-      const pair = pairs[pairIndex];
-      const fromFirst = Math.floor(i / pairs.length) % 2 === 0;
-      return {
-        socket: sockets[2 * pairIndex + (fromFirst ? 0 : 1)],
-        token: fromFirst ? pair.firstToken : pair.secondToken,
-        conversationId: pair.conversationId,
-        clientId: crypto.randomUUID(),
-        body: `Benchmark message ${i}, about as long as a short chat line.`,
-      };
-    };
+    const nextSend = sendSequence(pairs, sockets);
     const overRest = (samples) => ({
       next: (_, context) => {
         const { socket, token, conversationId, clientId, body } = nextSend();
@@ -47,16 +69,7 @@ export async function socketSendCost({ base, serverPid, database, pairs, connect
         if (status >= 200 && status <= 299) samples?.add(performance.now() - context.started);
       },
     });
-    const overSocket = () => {
-      const { socket, conversationId, clientId, body } = nextSend();
-      return new Promise((done, fail) => {
-        socket.timeout(ACK_TIMEOUT_MS).emit('message.send', { conversationId, clientId, body }, (error, ack) => {
-          if (error) fail(error);
-          else if (ack?.ok !== true) fail(new Error(`message.send refused: ${ack?.code} ${ack?.message}`));
-          else done();
-        });
-      });
-    };
+    const overSocket = socketSendOperation(nextSend);
 
     log(`send-socket: warming up both transports, ${warmupSeconds} s each`);
     await httpLoad({ base, connections: 16, seconds: warmupSeconds, ...overRest() });
