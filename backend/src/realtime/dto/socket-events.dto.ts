@@ -29,4 +29,6 @@ export class SocketAckDto {
   /** With `ok: false`: a stable code such as `VALIDATION_FAILED`, `CONVERSATION_NOT_FOUND`, `NOT_FRIENDS`, `BLOCKED`, `RATE_LIMITED`. */
   code?: string;
   message?: string;
+  /** With `RATE_LIMITED`: seconds until events are accepted again. */
+  retryAfterSeconds?: number;
 }

@@ -9,4 +9,9 @@ export interface SocketAckDto {
   code?: string;
   message?: string;
   ok: boolean;
+
+  /**
+   * With `RATE_LIMITED`: seconds until events are accepted again.
+   */
+  retryAfterSeconds?: number;
 }
