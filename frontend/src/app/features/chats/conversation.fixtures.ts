@@ -70,11 +70,13 @@ export async function renderConversation(
   items: MessageDto[] = [],
   nextCursor: string | null = null,
   conversation: object = {},
+  { whileLoading }: { whileLoading?: () => void } = {},
 ): Promise<{ element: HTMLElement; textarea: HTMLTextAreaElement; detect: () => void; fixture: ComponentFixture<Conversation> }> {
   const next = (url: string) => nextRequest(http, url);
   const fixture = TestBed.createComponent(Conversation);
   fixture.componentRef.setInput('id', 'c1');
   fixture.detectChanges();
+  whileLoading?.();
   (await next('/api/conversations/c1')).flush({
     id: 'c1',
     peer: { id: 'u2', username: 'bob', displayName: 'Bob Builder' },

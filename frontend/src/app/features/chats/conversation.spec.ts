@@ -35,6 +35,19 @@ describe('Conversation', () => {
     });
   });
 
+  it('leaves the focus in another field the user moved to while the conversation loaded (the chat search)', async () => {
+    const search = document.body.appendChild(document.createElement('input'));
+    try {
+      const { textarea, detect, fixture } = await renderConversation(http, [], null, {}, { whileLoading: () => search.focus() });
+      detect();
+      await fixture.whenStable();
+      expect(document.activeElement).toBe(search);
+      expect(document.activeElement).not.toBe(textarea);
+    } finally {
+      search.remove();
+    }
+  });
+
   it('Shift+Enter keeps writing; Enter sends, shows the message as pending and clears the composer', async () => {
     const { element, textarea, detect } = await render();
     type(textarea, 'Hello');

@@ -4,7 +4,7 @@ import {
   Component,
   computed,
   effect,
-  type ElementRef,
+  ElementRef,
   inject,
   input,
   signal,
@@ -75,6 +75,7 @@ export class Conversation {
   protected readonly outbox = inject(Outbox);
   private readonly dialog = inject(MatDialog);
   private readonly toasts = inject(Toasts);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
   private readonly history = viewChild<ElementRef<HTMLElement>>('history');
   protected readonly composer = viewChild.required(Composer);
   private pickerOpener: HTMLElement | null = null;
@@ -159,16 +160,24 @@ export class Conversation {
         void this.store.open(id);
       }
     });
-    // Once a conversation has loaded, the composer takes the focus, so the user can write at once.
+    // Once a conversation has loaded, the composer takes the focus, so the user can write at once; unless
+    // the user has gone on to another field meanwhile (Ctrl+K's chat search while the chat loaded), whose
+    // keystrokes would otherwise end up in the composer.
     let focusedFor: string | null = null;
     afterRenderEffect(() => {
       const loadedId = this.store.loaded() ? this.store.conversation()?.id : null;
       if (!loadedId || loadedId === focusedFor) return;
       focusedFor = loadedId;
-      if (!this.readOnly()) this.composer().focus();
+      if (!this.readOnly() && !this.typingElsewhere()) this.composer().focus();
     });
     // Reactions are not rendered as rows, so their content is asked for here.
     effect(() => this.decryptor.request(this.store.messages().filter((entry) => entry.message.kind === 'reaction').map((entry) => entry.message)));
+  }
+
+  /** Whether the focus is in a text field outside this conversation. */
+  private typingElsewhere(): boolean {
+    const active = document.activeElement;
+    return active instanceof HTMLElement && active.matches('input, textarea, select, [contenteditable=""], [contenteditable="true"]') && !this.host.nativeElement.contains(active);
   }
 
   protected jumpToLatest(): void {
