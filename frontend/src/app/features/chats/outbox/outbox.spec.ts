@@ -26,6 +26,21 @@ const entry = (clientId: string, body: string): Omit<OutboxEntry, 'queuedAt'> =>
   refusal: null,
 });
 
+/** The outbox of user u1 over a fake socket, with HTTP under test control. */
+function setUpOutbox(realtime: FakeRealtime): { sut: Outbox; http: HttpTestingController } {
+  TestBed.configureTestingModule({
+    providers: [
+      provideHttpClient(),
+      provideHttpClientTesting(),
+      // In memory: an IndexedDB another spec installed globally would carry entries over (outbox-db.spec.ts tests the storage).
+      { provide: OUTBOX_INDEXED_DB, useValue: null },
+      { provide: Realtime, useValue: realtime },
+      { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
+    ],
+  });
+  return { sut: TestBed.inject(Outbox), http: TestBed.inject(HttpTestingController) };
+}
+
 describe('Outbox', () => {
   let sut: Outbox;
   let http: HttpTestingController;
@@ -35,18 +50,7 @@ describe('Outbox', () => {
 
   beforeEach(() => {
     realtime = new FakeRealtime();
-    TestBed.configureTestingModule({
-      providers: [
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        // In memory: an IndexedDB another spec installed globally would carry entries over (outbox-db.spec.ts tests the storage).
-        { provide: OUTBOX_INDEXED_DB, useValue: null },
-        { provide: Realtime, useValue: realtime },
-        { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
-      ],
-    });
-    sut = TestBed.inject(Outbox);
-    http = TestBed.inject(HttpTestingController);
+    ({ sut, http } = setUpOutbox(realtime));
   });
 
   afterEach(() => {
@@ -129,17 +133,7 @@ describe('Outbox over the open socket', () => {
     realtime = new FakeRealtime();
     realtime.connectedSocketId = 'socket-1';
     realtime.maxPayloadBytes = 16_384;
-    TestBed.configureTestingModule({
-      providers: [
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        { provide: OUTBOX_INDEXED_DB, useValue: null },
-        { provide: Realtime, useValue: realtime },
-        { provide: AuthStore, useValue: { user: signal({ id: 'u1' }) } },
-      ],
-    });
-    sut = TestBed.inject(Outbox);
-    http = TestBed.inject(HttpTestingController);
+    ({ sut, http } = setUpOutbox(realtime));
     delivered = [];
     created = [];
     sut.delivered$.subscribe(({ message: copy }) => delivered.push(copy.id));
