@@ -75,7 +75,10 @@ const IDLE_SECONDS = 30;
 const PASSWORD = 'bench password 1234';
 // BENCH_CPU_PROF=DIR writes a CPU profile of each backend run into DIR (open it in Chrome DevTools).
 // BENCH_LOOP_PROBE=1 records the server's event-loop delay and GC pauses in the deliver ladder.
+// BENCH_NODE_ARGS="--flag …": Node/V8 flags for every server the bench starts (e.g. --inspect=0 to
+// sample its allocations, or a GC setting to try), which NODE_OPTIONS does not all take.
 const NODE_ARGS = [
+  ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : []),
   ...(process.env.BENCH_LOOP_PROBE === '1' ? [`--import=${new URL('./lib/loop-probe.mjs', import.meta.url).href}`] : []),
 ];

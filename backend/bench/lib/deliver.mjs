@@ -234,7 +234,14 @@ function loopBetween(file, from, to) {
   if (seconds.length === 0) return undefined;
   const most = (key) => Math.max(...seconds.map((entry) => entry[key]));
   const total = (key) => seconds.reduce((sum, entry) => sum + entry[key], 0);
-  return { delayP99Ms: most('p99'), delayMaxMs: most('max'), gcMsPerSecond: total('gcMs') / seconds.length, gcMaxPauseMs: most('gcMaxMs') };
+  return {
+    delayP99Ms: most('p99'),
+    delayMaxMs: most('max'),
+    gcMsPerSecond: total('gcMs') / seconds.length,
+    gcMaxPauseMs: most('gcMaxMs'),
+    majorGcs: total('majorGcs'),
+    oldSpaceMb: seconds.at(-1).oldSpaceMb,
+  };
 }
 
 const fixed = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -245,7 +252,7 @@ export function describeStep(s) {
     `${s.lost} lost, ${s.failed} failed; server ${fixed(s.serverCpuMsPerMessage, 3)} ms CPU/message, RSS ${fixed(s.serverRssMb)} MB; ` +
     `cores: server ${fixed(s.cores.server, 2)}, PostgreSQL ${fixed(s.cores.postgres, 2)}, load generator ${fixed(s.cores.load, 2)}, other ${fixed(s.cores.other, 2)}` +
     (s.loop
-      ? `; event loop delay p99 ${fixed(s.loop.delayP99Ms, 1)} / max ${fixed(s.loop.delayMaxMs, 0)} ms, GC ${fixed(s.loop.gcMsPerSecond, 1)} ms/s (longest pause ${fixed(s.loop.gcMaxPauseMs, 1)} ms)`
+      ? `; event loop delay p99 ${fixed(s.loop.delayP99Ms, 1)} / max ${fixed(s.loop.delayMaxMs, 0)} ms, GC ${fixed(s.loop.gcMsPerSecond, 1)} ms/s (longest pause ${fixed(s.loop.gcMaxPauseMs, 1)} ms, ${s.loop.majorGcs} full), old generation ${fixed(s.loop.oldSpaceMb)} MB`
       : '')
   );
 }

@@ -1,5 +1,5 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ValidateIf } from 'class-validator';
+import { getMetadataStorage, ValidateIf } from 'class-validator';
 import type { FieldErrorDto } from './api-error.dto.js';
 import { validationFailed } from './errors.js';
 
@@ -12,6 +12,7 @@ function flatten(errors: ValidationError[], prefix = ''): FieldErrorDto[] {
 }
 
 export function createValidationPipe(): ValidationPipe {
+  keepValidationRules();
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -22,6 +23,48 @@ export function createValidationPipe(): ValidationPipe {
       return validationFailed(details.map((d) => d.messages.join(', ')).join('; ') || 'Invalid input', { details });
     },
   });
+}
+
+type MetadataStorage = ReturnType<typeof getMetadataStorage>;
+type ValidationMetadatas = ReturnType<MetadataStorage['getTargetValidationMetadatas']>;
+const kept = new WeakSet<MetadataStorage>();
+
+/**
+ * class-validator works a class's rules out again for every input it validates: it scans the rules of
+ * every decorated class for those the class inherits, filters them and groups them by property, all of
+ * it allocated anew for each input, on every route and every send (docs/performance.md). The rules are
+ * fixed once the classes are loaded, so the answer is kept for each class and options, and a rule added
+ * later (a class loaded later) forgets what was kept. The storage is the one global class-validator
+ * keeps, shared by every pipe and validation; installing twice changes nothing.
+ */
+export function keepValidationRules(storage: MetadataStorage = getMetadataStorage()): void {
+  if (kept.has(storage)) return;
+  kept.add(storage);
+  const targetRules = storage.getTargetValidationMetadatas.bind(storage);
+  const group = storage.groupByPropertyName.bind(storage);
+  const addRule = storage.addValidationMetadata.bind(storage);
+  let byTarget = new WeakMap<object, Map<string, ValidationMetadatas>>();
+  let grouped = new WeakMap<ValidationMetadatas, ReturnType<MetadataStorage['groupByPropertyName']>>();
+  storage.addValidationMetadata = (metadata) => {
+    addRule(metadata);
+    byTarget = new WeakMap();
+    grouped = new WeakMap();
+  };
+  storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
+    if (typeof target !== 'function') return targetRules(target, schema, always, strictGroups, groups);
+    const options = JSON.stringify([schema, always, strictGroups, groups]);
+    let forTarget = byTarget.get(target);
+    if (!forTarget) byTarget.set(target, (forTarget = new Map()));
+    let rules = forTarget.get(options);
+    if (!rules) forTarget.set(options, (rules = targetRules(target, schema, always, strictGroups, groups)));
+    return rules;
+  };
+  // Called with what the lookup above returned, so the kept array is the key.
+  storage.groupByPropertyName = (rules) => {
+    let byProperty = grouped.get(rules);
+    if (!byProperty) grouped.set(rules, (byProperty = group(rules)));
+    return byProperty;
+  };
 }
 
 /** Like @IsOptional(), but only for a missing field: an explicit null is validated (and refused) like any value. */

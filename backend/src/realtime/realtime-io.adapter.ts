@@ -3,7 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
-import { defer } from 'rxjs';
+import { isObservable } from 'rxjs';
 import { Server, type ServerOptions } from 'socket.io';
 import { isClusterWorker } from '../common/workers.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -74,21 +74,27 @@ export class RealtimeIoAdapter extends IoAdapter {
 
   /**
    * What Nest's own binding does, without its RxJS pipeline per socket and handler (fromEvent,
-   * mergeMap, takeUntil the disconnect), which every open socket kept for its whole life: a plain
-   * listener per handler, the same answer (an ack, or an emit when the result names an `event`).
+   * mergeMap, takeUntil the disconnect), which every open socket kept for its whole life, nor per event
+   * (defer, then the promise made an Observable and merged), which every send over the socket paid for:
+   * a plain listener per handler, the same answer (an ack, or an emit when the result names an `event`).
+   * Only a handler whose result is an Observable is subscribed to, each value answered as it comes.
    */
-  override bindMessageHandlers(...[socket, handlers, transform]: Parameters<IoAdapter['bindMessageHandlers']>): void {
+  override bindMessageHandlers(...[socket, handlers]: Parameters<IoAdapter['bindMessageHandlers']>): void {
     for (const { message, callback, isAckHandledManually } of handlers) {
       socket.on(message as string, (...args: unknown[]) => {
         const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
-        defer(() => transform(callback(data, ack))).subscribe({
-          next: (response: { event?: string; data?: unknown } | null | undefined) => {
-            if (response === null || response === undefined) return;
-            if (response.event) socket.emit(response.event, response.data);
-            else if (!isAckHandledManually && typeof ack === 'function') ack(response);
-          },
-          error: (error: unknown) => this.logger.error(error),
-        });
+        const answer = (result: unknown) => {
+          const response = result as { event?: string; data?: unknown } | null | undefined;
+          if (response === null || response === undefined) return;
+          if (response.event) socket.emit(response.event, response.data);
+          else if (!isAckHandledManually && typeof ack === 'function') ack(response);
+        };
+        const failed = (error: unknown) => this.logger.error(error);
+        // Nest's handler is async (its exception filter inside), so this is where its result arrives.
+        new Promise<unknown>((resolve) => resolve(callback(data, ack))).then((result) => {
+          if (isObservable(result)) result.subscribe({ next: answer, error: failed });
+          else answer(result);
+        }, failed);
       });
     }
   }
