@@ -132,7 +132,8 @@ withRedis('fault: events between instances while Redis is down (e2e; needs Postg
     expect(client.reconnections).toBeGreaterThanOrEqual(1);
     expect(new Set(received)).toEqual(new Set(sent));
     // Never the same event twice, and nothing the catch-up also fetched: what failed to cross is not
-    // published late (the publisher queues nothing while Redis is down), so live and catch-up never overlap.
+    // published late (the publisher queues nothing while Redis is down and rejects what was in flight when
+    // the connection dropped: redis-publisher.e2e-spec.ts), so live and catch-up never overlap.
     expect(received).toHaveLength(sent.length);
   });
 });

@@ -9,7 +9,7 @@ import { isClusterWorker } from '../common/workers.js';
 import type { AppConfig } from '../config/app-config.js';
 import { SOCKET_PATH } from './realtime-events.js';
 import { RealtimeGateway } from './realtime.gateway.js';
-import { catchCommandRejections, closeRedisClient, createRedisClient, onReconnected } from './redis-client.js';
+import { catchCommandRejections, closeRedisClient, createRedisClient, createRedisPublisher, onReconnected } from './redis-client.js';
 
 type NestIoServer = ReturnType<IoAdapter['createIOServer']>;
 
@@ -44,9 +44,9 @@ export class RealtimeIoAdapter extends IoAdapter {
     });
     if (this.config.REDIS_URL) {
       // Publishing fails at once while Redis is down (local sockets are still served) rather than being
-      // queued: a queued event would reach the other instances' clients after they had already caught up
-      // on it, late and out of order. What fails is caught up instead (below). Subscriptions wait for Redis.
-      const publisher = createRedisClient(this.config.REDIS_URL, 'Socket.IO publisher', { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+      // queued or resent late (see createRedisPublisher). What fails is caught up instead (below).
+      // Subscriptions wait for Redis.
+      const publisher = createRedisPublisher(this.config.REDIS_URL, 'Socket.IO publisher');
       const subscriber = createRedisClient(this.config.REDIS_URL, 'Socket.IO subscriber', { maxRetriesPerRequest: null });
       let publishFailed = false;
       catchCommandRejections(publisher, ['publish'], () => (publishFailed = true));

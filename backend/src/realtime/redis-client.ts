@@ -29,6 +29,17 @@ export function createRedisClient(url: string, role: string, options: RedisOptio
 }
 
 /**
+ * The client the Socket.IO adapter publishes on. A publish fails rather than arriving late: a late
+ * event would reach the other instances' clients after they had caught up on it, a second time and out
+ * of order. So nothing is queued while Redis is down (`enableOfflineQueue`), and a publish already
+ * written when the connection drops is rejected at once (`maxRetriesPerRequest: 0`) instead of being
+ * sent again after the reconnection, which ioredis does for unanswered commands below its retry limit.
+ */
+export function createRedisPublisher(url: string, role: string): Redis {
+  return createRedisClient(url, role, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+}
+
+/**
  * The Socket.IO Redis adapter fires these commands without handling their promises; a rejection
  * while Redis is down would be an unhandled rejection, which ends a Node process.
  */

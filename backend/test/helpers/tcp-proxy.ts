@@ -3,11 +3,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 /**
  * A TCP proxy the test controls, to take a server (PostgreSQL, Redis) away from the app and give it
  * back without touching the real one: `stop()` refuses new connections and cuts the open ones,
- * `start()` listens again on the same port.
+ * `start()` listens again on the same port, and `hold()` keeps what the app writes from reaching the
+ * server, so a command can be caught in flight when the connection is then cut.
  */
 export class TcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly links = new Map<Socket, Socket>();
   port = 0;
 
   constructor(
@@ -26,6 +28,8 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
+      this.links.set(client, upstream);
+      client.on('close', () => this.links.delete(client));
       client.pipe(upstream);
       upstream.pipe(client);
     });
@@ -37,11 +41,20 @@ export class TcpProxy {
     this.server = server;
   }
 
+  /** From now on, what the app writes on its open connections is accepted but never forwarded. */
+  hold(): void {
+    for (const [client, upstream] of this.links) {
+      client.unpipe(upstream);
+      client.pause();
+    }
+  }
+
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
+    this.links.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
