@@ -939,7 +939,9 @@ async function embeddedScenario() {
     const rss = Math.max(restRss, server.rssMb());
     await server.stop();
     log('  the raw baseline on the same database');
-    // The raw baseline on the same PGlite database, opened here the way the backend opens it.
+    // The raw baseline on the same PGlite database, opened here the way the backend opens it, but on V8's
+    // default compilers: the server's embedded V8 flags (useEmbeddedV8Settings) would hold for the rest of
+    // this load generator's run.
     const { EmbeddedDatabase } = await import(join(backend, 'dist/database/embedded.js'));
     const database = await EmbeddedDatabase.open(join(dir, 'data/db'));
     const pool = new pg.Pool({ ...database.pgConfig(), max: 1 });

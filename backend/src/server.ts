@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from './app.setup.js';
 import { whenStopped } from './common/workers.js';
 import type { AppConfig, LogLevel } from './config/app-config.js';
+import { useEmbeddedV8Settings } from './database/embedded.js';
 import { shutDown } from './shutdown.js';
 import { serveWebClient } from './web-client.js';
 
@@ -25,6 +26,7 @@ function nestLogLevels(level: LogLevel): LogLevelName[] | false {
 
 /** Serves the app in this process (the only one, or one of several workers) until SIGTERM. */
 export async function serve(config: AppConfig): Promise<void> {
+  if (config.databaseUrl.startsWith('pglite://')) useEmbeddedV8Settings();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
     ...APP_OPTIONS,
     logger: nestLogLevels(config.LOG_LEVEL),
