@@ -22,7 +22,7 @@ const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=8MB'];
 
 /**
  * V8 settings for the process that hosts the embedded database, the mode meant for a small machine
- * (docs/performance.md, "Embedded memory"):
+ * (docs/performance.md, "Embedded memory (round 5)"):
  * - `--liftoff-only`: PostgreSQL compiled to WebAssembly runs on V8's baseline compiler alone. By
  *   default V8 also recompiles its hot functions with the optimizing compiler on background threads;
  *   for a module of PGlite's size that compilation's scratch memory, freed but kept by the C
@@ -30,7 +30,7 @@ const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=8MB'];
  * - `--heap-growing-percent=20`: between full collections the JavaScript heap may grow by 20 %, rather
  *   than by the factor V8 derives from its collection speed, which let the old generation grow by half
  *   again under a send load before it was collected.
- * Both cost some send throughput, measured and still far above what one machine's messenger needs.
+ * Both cost some send throughput; the bench's `embedded` scenario measures it against its target.
  * Set at run time rather than on the command line because `npm start` runs the server in its own
  * process, and only in a server on the embedded database: not in a process that merely opens one (the
  * tests, the bench's baseline), where they would slow everything else it runs. V8 reads them as it
