@@ -145,8 +145,10 @@ export async function routeSocket(page: Page): Promise<SocketSwitch> {
       ws.send(message);
     });
   });
-  // The client falls back to long-polling when the WebSocket fails: that would bring the socket back.
-  await page.route(/\/socket\.io\/.*transport=polling/, (route) => (open ? route.fallback() : route.abort()));
+  // Long-polling is refused throughout, not only while down: the client falls back to it when the
+  // WebSocket fails, and a fallback that lands just after up() connects where this switch sees neither
+  // the `ready` nor the sends (a slow machine made that race a failure).
+  await page.route(/\/socket\.io\/.*transport=polling/, (route) => route.abort());
   return {
     sent,
     received,
