@@ -789,12 +789,6 @@ async function main() {
   return results;
 }
 
-/**
- * The deliver ladder (lib/deliver.mjs) against a fresh server on the bench's database; with
- * BENCH_DELIVER_B_ENV ("NAME=value NAME=value", e.g. "WORKERS=2" or "LOG_LEVEL=warn") and/or
- * BENCH_DELIVER_B_MAIN (another build's dist/main.js) and/or BENCH_DELIVER_B_TRANSPORT (rest or
- * socket), also against a second server so configured, the two ladders taken in turn, step by step.
- */
 /** A fresh server for a deliver scenario on the bench's database, at the default log level, with the loop probe's file. */
 async function startDeliverServer(databaseUrl, database, variant, label) {
   const probeFile = join(workDir, `loop-probe-${label}.jsonl`);
@@ -852,6 +846,12 @@ async function steadyDeliverScenario(databaseUrl, database, active, readers) {
   }
 }
 
+/**
+ * The deliver ladder (lib/deliver.mjs) against a fresh server on the bench's database; with
+ * BENCH_DELIVER_B_ENV ("NAME=value NAME=value", e.g. "WORKERS=2" or "LOG_LEVEL=warn") and/or
+ * BENCH_DELIVER_B_MAIN (another build's dist/main.js) and/or BENCH_DELIVER_B_TRANSPORT (rest or
+ * socket), also against a second server so configured, the two ladders taken in turn, step by step.
+ */
 async function deliverScenarios(databaseUrl, database, active, readers) {
   await settle();
   const variants = [{ name: 'A', env: {}, mainJs, transport: DELIVER.transport }];
