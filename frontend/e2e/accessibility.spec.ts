@@ -1,10 +1,10 @@
 import AxeBuilder from '@axe-core/playwright';
-import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
+import { type APIRequestContext, expect, type Page } from '@playwright/test';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { jpegWithGps } from './fixtures';
-import { apiLogin, befriendByApi, newPage, PASSWORD, signIn, VIEWPORTS } from './support';
+import { apiLogin, befriendByApi, newPage, PASSWORD, signIn, test, VIEWPORTS } from './support';
 
 // run.mjs starts the backend with this admin (ADMIN_USERNAME/ADMIN_PASSWORD) and passes it on.
 const ADMIN_USERNAME = process.env['E2E_ADMIN_USERNAME'] ?? '';

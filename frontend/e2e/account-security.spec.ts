@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { Secret, TOTP } from 'otpauth';
-import { newPage, PASSWORD, register, signIn, uniqueName } from './support';
+import { newPage, PASSWORD, register, signIn, test, uniqueName } from './support';
 
 test('alice sees a new sign-in, revokes that session, turns on two-factor authentication and signs in with a recovery code', async ({ browser }) => {
   test.setTimeout(120_000);

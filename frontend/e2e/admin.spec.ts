@@ -1,6 +1,6 @@
-import { type APIRequestContext, expect, test } from '@playwright/test';
+import { type APIRequestContext, expect } from '@playwright/test';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { apiLogin, befriendByApi, newPage, PASSWORD, screenshots, signIn, VIEWPORTS } from './support';
+import { apiLogin, befriendByApi, newPage, PASSWORD, screenshots, signIn, test, VIEWPORTS } from './support';
 
 // run.mjs starts the backend with this admin (ADMIN_USERNAME/ADMIN_PASSWORD) and passes it on.
 const ADMIN_USERNAME = process.env['E2E_ADMIN_USERNAME'] ?? '';

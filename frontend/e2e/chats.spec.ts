@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { apiLogin, cspViolations, newPage, PASSWORD, register, routeSocket, screenshots, signIn, VIEWPORTS } from './support';
+import { apiLogin, cspViolations, newPage, PASSWORD, register, routeSocket, screenshots, signIn, test, VIEWPORTS } from './support';
 
 test('register, sign out and in, and see a conversation with its last message and unread count', async ({ browser, request }) => {
   test.setTimeout(120_000);

@@ -1,4 +1,4 @@
-import { type APIRequestContext, expect, type Locator, type Page, test } from '@playwright/test';
+import { type APIRequestContext, expect, type Locator, type Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gpsCoordinates, hasGps, jpegWithGps, readStoredZip } from './fixtures';
 import { dumpServerState, mediaSignature, mediaSignatureFiles, occurrences, occurrencesByEncoding, recordRedisTraffic } from './server-dump';
-import { apiLogin, befriendByApi, cspViolations, newPage, register, screenshots, signIn, uniqueName } from './support';
+import { apiLogin, befriendByApi, cspViolations, newPage, register, screenshots, signIn, test, uniqueName } from './support';
 
 /**
  * Every `blob:` URL the page makes, with its Blob: the decrypted files exist only as object URLs, and

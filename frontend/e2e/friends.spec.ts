@@ -1,5 +1,5 @@
-import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
-import { apiLogin, befriendByApi, newPage, PASSWORD, register, screenshots, signIn, uniqueName } from './support';
+import { type APIRequestContext, expect, type Page } from '@playwright/test';
+import { apiLogin, befriendByApi, newPage, PASSWORD, register, screenshots, signIn, test, uniqueName } from './support';
 
 /** An account made through the API, for the people a scenario only needs in the background. */
 async function registerByApi(request: APIRequestContext, username: string, displayName: string): Promise<{ token: string; id: string }> {

@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { apiLogin, befriendByApi, newPage, PASSWORD, register, uniqueName } from './support';
+import { apiLogin, befriendByApi, newPage, PASSWORD, register, test, uniqueName } from './support';
 
 test('scrolling up loads older messages page by page, keeping what was on screen in place, down to the beginning', async ({ browser, request }) => {
   test.setTimeout(120_000);

@@ -1,7 +1,7 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { dumpServerState, occurrencesByEncoding } from './server-dump';
-import { apiLogin, befriendByApi, messageLog as log, messageRow as row, newPage, openMessageActions as openActions, register, uniqueName } from './support';
+import { apiLogin, befriendByApi, messageLog as log, messageRow as row, newPage, openMessageActions as openActions, register, test, uniqueName } from './support';
 
 
 test('replies, reactions and deleting with confirmation in an encrypted chat, live on both sides, with no plaintext on the server', async ({ browser, request }) => {

@@ -1,6 +1,6 @@
-import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
+import { type APIRequestContext, expect, type Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { apiLogin, befriendByApi, newPage, register, uniqueName } from './support';
+import { apiLogin, befriendByApi, newPage, register, test, uniqueName } from './support';
 
 interface Shown {
   title: string;

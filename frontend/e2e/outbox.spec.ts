@@ -1,7 +1,7 @@
-import { type APIRequestContext, type Browser, expect, type Page, test } from '@playwright/test';
+import { type APIRequestContext, type Browser, expect, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { dumpServerState, occurrencesByEncoding } from './server-dump';
-import { encryptedPair, newPage, send } from './support';
+import { encryptedPair, newPage, send, test } from './support';
 
 const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
 

@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
-import { type CDPSession, expect, type Page, test } from '@playwright/test';
+import { type CDPSession, expect, type Page } from '@playwright/test';
 import { Secret, TOTP } from 'otpauth';
-import { apiLogin, PASSWORD, register, signIn, uniqueName } from './support';
+import { apiLogin, PASSWORD, register, signIn, test, uniqueName } from './support';
 
 // A passkey's relying party is a domain: Chromium refuses WebAuthn on an IP address, so this spec opens
 // the same server as localhost (the server's default relying party, WEBAUTHN_RP_ID).

@@ -1,10 +1,10 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gpsCoordinates, hasGps, jpegWithGps } from './fixtures';
 import { dumpServerState, mediaSignatureFiles, occurrences, occurrencesByEncoding, recordRedisTraffic } from './server-dump';
-import { apiLogin, befriendByApi, newPage, PASSWORD, register, uniqueName } from './support';
+import { apiLogin, befriendByApi, newPage, PASSWORD, register, test, uniqueName } from './support';
 
 // The harness that will prove an encrypted conversation leaves no plaintext on the server, checked on
 // today's plaintext conversations: the scanners must find the text where the server keeps or carries

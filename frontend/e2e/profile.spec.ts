@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
+import { type APIRequestContext, expect, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { jpegWithGps } from './fixtures';
-import { apiLogin, befriendByApi, messageRow, newPage, PASSWORD, uniqueName } from './support';
+import { apiLogin, befriendByApi, messageRow, newPage, PASSWORD, test, uniqueName } from './support';
 
 async function registerByApi(request: APIRequestContext, username: string, displayName: string): Promise<void> {
   expect((await request.post('/api/auth/register', { data: { username, password: PASSWORD, displayName } })).status()).toBe(201);

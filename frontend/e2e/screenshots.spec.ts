@@ -1,9 +1,9 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import config from '../playwright.config';
 import { fakeMicrophoneArgs, jpegWithGps } from './fixtures';
-import { apiLogin, befriendByApi, DOC_SCREENSHOTS, messageLog as log, messageRow as row, newPage, openMessageActions as openActions, register, screenshots, uniqueName, VIEWPORTS } from './support';
+import { apiLogin, befriendByApi, DOC_SCREENSHOTS, messageLog as log, messageRow as row, newPage, openMessageActions as openActions, register, screenshots, test, uniqueName, VIEWPORTS } from './support';
 
 const launchOptions = config.use?.launchOptions ?? {};
 test.use({ launchOptions: { ...launchOptions, args: [...(launchOptions.args ?? []), ...fakeMicrophoneArgs()] } });

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { cspViolations, newPage, register, uniqueName } from './support';
+import { expect } from '@playwright/test';
+import { cspViolations, newPage, register, test, uniqueName } from './support';
 
 const CSP_DIRECTIVES = [
   "default-src 'self'",

@@ -1,7 +1,7 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { apiLogin, befriendByApi, newPage, PASSWORD, register, screenshots, signIn, uniqueName, VIEWPORTS } from './support';
+import { apiLogin, befriendByApi, newPage, PASSWORD, register, screenshots, signIn, test, uniqueName, VIEWPORTS } from './support';
 
 const NEW_PASSWORD = 'a new and longer secret';
 

@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { encryptedPair, messageLog, messageRow, newPage, routeSocket, send, type SocketSwitch } from './support';
+import { encryptedPair, messageLog, messageRow, newPage, routeSocket, send, type SocketSwitch, test } from './support';
 
 test('with the socket up a message goes over it, with no request; with the socket down it goes over REST', async ({ browser, request }) => {
   test.setTimeout(120_000);

@@ -1,5 +1,5 @@
 // Shared by the Playwright specs: the users, pages and screenshots they all need.
-import { type APIRequestContext, type Browser, expect, type Page, type WebSocketRoute } from '@playwright/test';
+import { type APIRequestContext, type Browser, type BrowserContext, test as base, expect, type Page, type WebSocketRoute } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,12 +30,34 @@ export async function screenshots(page: Page, screen: string, directory = SCREEN
 
 const violations = new WeakMap<Page, string[]>();
 
+/** The contexts `newPage` opened for the running test. */
+const openContexts = new Set<BrowserContext>();
+
+/**
+ * Playwright's `test`, closing after each test every page `newPage` opened for it. The browser lives
+ * for the whole worker, so a page left open keeps its app, socket and timers running through every
+ * later spec: by the end of a run dozens of them shared the machine's two cores with the test at hand.
+ */
+export const test = base.extend<{ closeOpenedPages: void }>({
+  closeOpenedPages: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern.
+    async ({}, use) => {
+      await use();
+      const contexts = [...openContexts];
+      openContexts.clear();
+      await Promise.all(contexts.map((context) => context.close()));
+    },
+    { auto: true },
+  ],
+});
+
 /**
  * A page in a context of its own. It records every Content-Security-Policy violation (the server
  * sends the production CSP): read them with `cspViolations(page)`.
  */
 export async function newPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ viewport: VIEWPORTS[0], colorScheme: 'light' });
+  openContexts.add(context);
   const page = await context.newPage();
   const seen: string[] = [];
   violations.set(page, seen);

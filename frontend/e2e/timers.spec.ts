@@ -1,5 +1,5 @@
-import { expect, type Locator, type Page, test } from '@playwright/test';
-import { apiLogin, befriendByApi, newPage, register, screenshots, uniqueName } from './support';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { apiLogin, befriendByApi, newPage, register, screenshots, test, uniqueName } from './support';
 
 /** The seconds a countdown shows ("29 s"); NaN once it shows something else. */
 async function secondsLeft(countdown: Locator): Promise<number> {

@@ -1,6 +1,6 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { apiLogin, befriendByApi, newPage, PASSWORD, register, signIn, uniqueName } from './support';
+import { apiLogin, befriendByApi, newPage, PASSWORD, register, signIn, test, uniqueName } from './support';
 
 test('a key backup opened with the recovery key lets alice’s new browser read what came before it and verifies that browser', async ({ browser, request }) => {
   test.setTimeout(180_000);

@@ -1,9 +1,9 @@
-import { expect, type Locator, test } from '@playwright/test';
+import { expect, type Locator } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { jpegWithGps } from './fixtures';
-import { apiLogin, befriendByApi, newPage, PASSWORD, register, uniqueName, VIEWPORTS } from './support';
+import { apiLogin, befriendByApi, newPage, PASSWORD, register, test, uniqueName, VIEWPORTS } from './support';
 
 async function box(locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
   const found = await locator.boundingBox();

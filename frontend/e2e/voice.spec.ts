@@ -1,8 +1,8 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import config from '../playwright.config';
 import { fakeMicrophoneArgs } from './fixtures';
 import { dumpServerState } from './server-dump';
-import { apiLogin, befriendByApi, newPage, register, uniqueName } from './support';
+import { apiLogin, befriendByApi, newPage, register, test, uniqueName } from './support';
 
 const launchOptions = config.use?.launchOptions ?? {};
 test.use({ launchOptions: { ...launchOptions, args: [...(launchOptions.args ?? []), ...fakeMicrophoneArgs()] } });
