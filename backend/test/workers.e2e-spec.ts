@@ -24,19 +24,28 @@ interface Presence {
 const presenceOf = (userId: string, online: boolean) => (p: Presence) => p.userId === userId && p.online === online;
 
 /** Two workers of one server on a database (and a Redis key prefix) of their own. */
-async function startTwoWorkers(scratch: ScratchDatabase, workDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const server = await ServerProcess.start(workDir, {
-    NODE_ENV: 'production',
-    JWT_SECRET: TEST_JWT_SECRET,
-    DATABASE_URL: scratch.url,
-    UPLOAD_DIR: join(workDir, 'uploads'),
-    // The primary's "worker is serving" lines and the request log (with each worker's pid) are read below.
-    LOG_LEVEL: 'info',
-    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    AUTH_RATE_LIMIT_PER_MINUTE: String(AUTH_LIMIT),
-    WORKERS: '2',
-    ...env,
-  });
+async function startTwoWorkers(
+  scratch: ScratchDatabase,
+  workDir: string,
+  env: Record<string, string> = {},
+  options: { ownProcessGroup?: boolean } = {},
+): Promise<ServerProcess> {
+  const server = await ServerProcess.start(
+    workDir,
+    {
+      NODE_ENV: 'production',
+      JWT_SECRET: TEST_JWT_SECRET,
+      DATABASE_URL: scratch.url,
+      UPLOAD_DIR: join(workDir, 'uploads'),
+      // The primary's "worker is serving" lines and the request log (with each worker's pid) are read below.
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      AUTH_RATE_LIMIT_PER_MINUTE: String(AUTH_LIMIT),
+      WORKERS: '2',
+      ...env,
+    },
+    options,
+  );
   await server.waitForWorkers(2);
   return server;
 }
@@ -72,11 +81,15 @@ async function exchangeAcrossWorkers(server: ServerProcess, http: TestAgent): Pr
   await aliceSocket.waitFor('presence', presenceOf(bob.id, false));
 }
 
-/** SIGTERM to the primary: every worker stops, and the primary exits 0 within SHUTDOWN_TIMEOUT_MS (+1 s of slack). */
-async function stopsCleanly(server: ServerProcess): Promise<void> {
+/**
+ * SIGTERM to the primary (or, with `toGroup`, to the primary and every worker at once, as systemd
+ * stops a service): every worker stops, and the primary exits 0 within SHUTDOWN_TIMEOUT_MS (+1 s of slack).
+ */
+async function stopsCleanly(server: ServerProcess, { toGroup = false } = {}): Promise<void> {
   const workers = server.workerPids();
   const signalled = Date.now();
-  server.child.kill('SIGTERM');
+  if (toGroup) server.signalGroup('SIGTERM');
+  else server.child.kill('SIGTERM');
   const { code, at } = await server.exited;
   expect({ code, output: code === 0 ? '' : server.output }).toEqual({ code: 0, output: '' });
   expect(at - signalled).toBeLessThanOrEqual(SHUTDOWN_TIMEOUT_MS + 1_000);
@@ -169,6 +182,29 @@ onPostgres('WORKERS=2 without Redis (e2e, the built server, PostgreSQL only)', (
 
   it('stops every worker on SIGTERM to the primary and exits 0', async () => {
     await stopsCleanly(server);
+  }, 30_000);
+});
+
+onPostgres('WORKERS=2 stopped as systemd stops a service (e2e, the built server, PostgreSQL only)', () => {
+  let scratch: ScratchDatabase;
+  let workDir: string;
+  let server: ServerProcess;
+  beforeAll(async () => {
+    buildBackend();
+    scratch = await createScratchDatabase(testServerUrl()!);
+    workDir = mkdtempSync(join(tmpdir(), 'iris-workers-group-'));
+    server = await startTwoWorkers(scratch, workDir, {}, { ownProcessGroup: true });
+  }, 120_000);
+  afterAll(async () => {
+    if (server?.child.exitCode === null) server.signalGroup('SIGKILL');
+    await scratch?.drop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  // Each worker gets two SIGTERMs, the group's and its primary's; the second ended it before it had stopped.
+  it('stops every worker once and exits 0 when SIGTERM reaches the whole process group', async () => {
+    await stopsCleanly(server, { toGroup: true });
+    expect(server.output.match(/SIGTERM: stopping within/g)).toHaveLength(2);
   }, 30_000);
 });
 

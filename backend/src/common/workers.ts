@@ -19,11 +19,22 @@ let onStop: (signal: NodeJS.Signals) => void = () => process.exit(0);
  * Listens for SIGTERM and SIGINT from the start: until `whenStopped` says what to do, a stop ends the
  * process at once and cleanly, as nothing is served yet (a worker may still be starting when its
  * primary stops them all). A worker waits for its primary's SIGTERM: a Ctrl+C reaches the whole
- * process group, and the primary turns it into one SIGTERM per worker.
+ * process group, and the primary turns it into one SIGTERM per worker. Where a SIGTERM reaches the
+ * whole group (systemd's default `KillMode=control-group`, `timeout`), a worker gets two, its own and
+ * its primary's: it stops once, and the second must not end it by default in the middle of that.
  */
 export function listenForStop(): void {
-  if (cluster.isWorker) process.on('SIGINT', () => undefined);
-  for (const signal of cluster.isWorker ? (['SIGTERM'] as const) : (['SIGTERM', 'SIGINT'] as const)) process.once(signal, (name) => onStop(name));
+  if (cluster.isWorker) {
+    process.on('SIGINT', () => undefined);
+    let stopping = false;
+    process.on('SIGTERM', (name) => {
+      if (stopping) return;
+      stopping = true;
+      onStop(name);
+    });
+    return;
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, (name) => onStop(name));
 }
 
 /** What a stop signal does from now on (the server's graceful shutdown, once it listens). */

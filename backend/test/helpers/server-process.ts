@@ -38,13 +38,18 @@ export class ServerProcess {
     this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit({ code, at: Date.now() })));
   }
 
-  /** Starts it with `env` (and nothing else of this process's environment but PATH) and waits until /api/health answers. */
-  static async start(cwd: string, env: Record<string, string>): Promise<ServerProcess> {
+  /**
+   * Starts it with `env` (and nothing else of this process's environment but PATH) and waits until
+   * /api/health answers. `ownProcessGroup`: it leads a process group of its own (with its workers), as
+   * under systemd, so that `signalGroup` reaches all of them and nothing else.
+   */
+  static async start(cwd: string, env: Record<string, string>, { ownProcessGroup = false } = {}): Promise<ServerProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, [join(backend, 'dist/main.js')], {
       cwd,
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: ownProcessGroup,
     });
     const server = new ServerProcess(child, port);
     const deadline = Date.now() + 90_000;
@@ -53,6 +58,11 @@ export class ServerProcess {
       await new Promise((resolveWait) => setTimeout(resolveWait, 200));
     }
     return server;
+  }
+
+  /** Sends `signal` to every process of its group (started with `ownProcessGroup`). */
+  signalGroup(signal: NodeJS.Signals): void {
+    process.kill(-this.child.pid!, signal);
   }
 
   get url(): string {
