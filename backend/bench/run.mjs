@@ -940,8 +940,8 @@ async function embeddedScenario() {
     await server.stop();
     log('  the raw baseline on the same database');
     // The raw baseline on the same PGlite database, opened here the way the backend opens it, but on V8's
-    // default compilers: the server's embedded V8 flags (useEmbeddedV8Settings) would hold for the rest of
-    // this load generator's run.
+    // default settings: the server's embedded ones (useV8SettingsFor in v8-settings.ts) would hold for the
+    // rest of this load generator's run.
     const { EmbeddedDatabase } = await import(join(backend, 'dist/database/embedded.js'));
     const database = await EmbeddedDatabase.open(join(dir, 'data/db'));
     const pool = new pg.Pool({ ...database.pgConfig(), max: 1 });

@@ -1,3 +1,5 @@
+// First: it sets V8 up before the other modules allocate.
+import { useV8SettingsFor } from './v8-settings.js';
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { listenForStop } from './common/workers.js';
@@ -8,6 +10,7 @@ import { ConfigError, loadConfig } from './config/app-config.js';
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig();
+  useV8SettingsFor({ embedded: config.embeddedDatabase });
   if (cluster.isPrimary) {
     const { startPrimary } = await import('./cluster/primary.js');
     if (startPrimary(config)) return;

@@ -6,7 +6,6 @@ import { AppModule } from './app.module.js';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from './app.setup.js';
 import { whenStopped } from './common/workers.js';
 import type { AppConfig, LogLevel } from './config/app-config.js';
-import { useEmbeddedV8Settings } from './database/embedded.js';
 import { shutDown } from './shutdown.js';
 import { serveWebClient } from './web-client.js';
 
@@ -26,7 +25,6 @@ function nestLogLevels(level: LogLevel): LogLevelName[] | false {
 
 /** Serves the app in this process (the only one, or one of several workers) until SIGTERM. */
 export async function serve(config: AppConfig): Promise<void> {
-  if (config.databaseUrl.startsWith('pglite://')) useEmbeddedV8Settings();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
     ...APP_OPTIONS,
     logger: nestLogLevels(config.LOG_LEVEL),
@@ -37,7 +35,7 @@ export async function serve(config: AppConfig): Promise<void> {
   await app.listen(config.PORT, config.HOST);
 
   const base = `http://localhost:${config.PORT}`;
-  const database = config.databaseUrl.startsWith('pglite://') ? `embedded PGlite (${config.databaseUrl})` : 'PostgreSQL';
+  const database = config.embeddedDatabase ? `embedded PGlite (${config.databaseUrl})` : 'PostgreSQL';
   const docs = config.swaggerEnabled ? `, docs at ${base}/apidocs` : '';
   const web = webClient ? `web app at ${base}, ` : '';
   new Logger('Iris').log(`Iris is running: ${web}API at ${base}/api${docs} (database: ${database})`);

@@ -10,7 +10,7 @@ import { SharedState } from './shared-state.js';
 
 /** How many server processes to run: WORKERS, else one per core; always one on the embedded database. */
 export function workerCount(config: AppConfig, cores = availableParallelism()): { count: number; warning?: string } {
-  if (config.databaseUrl.startsWith('pglite://')) {
+  if (config.embeddedDatabase) {
     const warning =
       config.WORKERS !== undefined && config.WORKERS > 1
         ? `WORKERS=${config.WORKERS} ignored: the embedded database (PGlite) lives in one process, so Iris runs one; set DATABASE_URL to PostgreSQL for more`

@@ -102,4 +102,9 @@ export class ServerSettings {
   get databaseUrl(): string {
     return this.DATABASE_URL ?? 'pglite://./data/db';
   }
+
+  /** Whether the server runs on the embedded database (PGlite) in its own process. */
+  get embeddedDatabase(): boolean {
+    return this.databaseUrl.startsWith('pglite://');
+  }
 }

@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
 
 export const IN_MEMORY = 'memory';
 
@@ -19,29 +18,6 @@ export const IN_MEMORY = 'memory';
  * files. WAL buffers follow (1/32 of it). 8 MB cost no send throughput against 16 MB in the bench.
  */
 const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=8MB'];
-
-/**
- * V8 settings for the process that hosts the embedded database, the mode meant for a small machine
- * (docs/performance.md, "Embedded memory (round 5)"):
- * - `--liftoff-only`: PostgreSQL compiled to WebAssembly runs on V8's baseline compiler alone. By
- *   default V8 also recompiles its hot functions with the optimizing compiler on background threads;
- *   for a module of PGlite's size that compilation's scratch memory, freed but kept by the C
- *   allocator's per-thread arenas, stayed with the process for good.
- * - `--heap-growing-percent=20`: between full collections the JavaScript heap may grow by 20 %, rather
- *   than by the factor V8 derives from its collection speed, which let the old generation grow by half
- *   again under a send load before it was collected.
- * Both cost some send throughput; the bench's `embedded` scenario measures it against its target.
- * Set at run time rather than on the command line because `npm start` runs the server in its own
- * process, and only in a server on the embedded database: not in a process that merely opens one (the
- * tests, the bench's baseline), where they would slow everything else it runs. V8 reads them as it
- * compiles a module and sizes the heap, so they hold from then on, for the whole process.
- */
-const EMBEDDED_V8_FLAGS = ['--liftoff-only', '--heap-growing-percent=20'];
-
-/** Applies EMBEDDED_V8_FLAGS to this process; call before the embedded database is opened. */
-export function useEmbeddedV8Settings(): void {
-  setFlagsFromString(EMBEDDED_V8_FLAGS.join(' '));
-}
 
 /** An embedded PostgreSQL (PGlite) owned by this process, exposed to TypeORM as a node-postgres config. */
 export class EmbeddedDatabase {
@@ -92,7 +68,7 @@ export class DatabaseLockedError extends Error {}
 async function createInChildProcess(dataDir: string): Promise<void> {
   const pglite = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
   const script = `const { PGlite } = await import(${JSON.stringify(pglite)}); await (await PGlite.create(process.argv[1])).close();`;
-  // Without the optimizing compiler's work on background threads (see EMBEDDED_V8_FLAGS) initdb is done sooner.
+  // Without the optimizing compiler's work on background threads (see EMBEDDED_V8_FLAGS in v8-settings.ts) initdb is done sooner.
   await promisify(execFile)(process.execPath, ['--liftoff-only', '--input-type=module', '--eval', script, dataDir]);
 }
 
