@@ -176,7 +176,7 @@ export async function captureEncryptedTraffic({ base, first, second, conversatio
     const started = performance.now();
     for (const content of previews) await b.decrypt(roomId, content, a.userId);
     const previewDecrypt = { count: previews.length, ms: performance.now() - started };
-    return { ciphertexts, toDevice: toDevice.slice(0, keyShares), previewDecrypt };
+    return { lines, ciphertexts, toDevice: toDevice.slice(0, keyShares), previewDecrypt };
   } finally {
     a.close();
     b.close();

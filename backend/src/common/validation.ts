@@ -18,6 +18,10 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
+    // What the pipe sets anyway (an error never carries the object it was found in), given here so that
+    // its per-input copy of these options already has the property: added to that copy on every
+    // input, it gave V8 a new hidden class each time, allocated in the old generation (docs/performance.md).
+    validationError: { target: false },
     exceptionFactory: (errors) => {
       const details = flatten(errors);
       return validationFailed(details.map((d) => d.messages.join(', ')).join('; ') || 'Invalid input', { details });
