@@ -88,8 +88,10 @@ describe('createValidationPipe', () => {
     const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
     const seen: object[] = [];
     const own = createValidationPipe();
-    const validateOnce = (own as unknown as { validate: (object: object, options: object) => unknown }).validate.bind(own);
-    (own as unknown as { validate: (object: object, options: object) => unknown }).validate = (object, options) => {
+    // `validate` is the pipe's protected hook that class-validator's options go through.
+    const hook = own as unknown as { validate: (object: object, options: object) => unknown };
+    const validateOnce = hook.validate.bind(own);
+    hook.validate = (object, options) => {
       seen.push(options);
       return validateOnce(object, options);
     };
