@@ -145,8 +145,7 @@ function ratio(app, raw) {
   return raw && raw.perSecond > 0 ? app.perSecond / raw.perSecond : undefined;
 }
 
-/** Sends for a pair alternate between its two users, each with a fresh clientId. */
-/** Sends alternating between the two users of each pair; the bodies are `lines` in turn, or one short line. */
+/** Sends for a pair alternate between its two users, each with a fresh clientId; the bodies are `lines` in turn, or one short line. */
 function sendRequests(pairs, lines) {
   return (i) => {
     const pair = pairs[i % pairs.length];
