@@ -60,8 +60,8 @@ test('screenshots for the README: an encrypted conversation with a reply, reacti
       const composer = alice.getByRole('textbox', { name: 'Message' });
       await composer.fill(question);
       await composer.press('Enter');
-      // Bob's page has only just loaded: its crypto (WASM) starts and syncs before it reads the first
-      // message, which on a loaded 2-core machine took longer than the default 10 s once (CI, 2026-12-07).
+      // Bob's page has only just loaded: its crypto (WASM) starts and syncs before it can read the first
+      // message, which on a loaded machine takes longer than the default timeout, as the media steps do.
       await expect(row(bob, question)).toBeVisible({ timeout: 30_000 });
       await openActions(bob, question);
       await bob.getByRole('menuitem', { name: 'Reply' }).click();
