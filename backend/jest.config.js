@@ -31,6 +31,10 @@ export default {
   // Jest reads this only at the top level. Booting an app on a fresh PGlite takes seconds on a busy
   // 2-core machine, and the e2e suites seed 100k rows: this is a hang guard, not a speed check.
   testTimeout: 120_000,
+  // A worker per core, where Jest's default leaves one core free: an e2e file spends much of its time
+  // waiting on PostgreSQL, or runs its app's PGlite on one thread, so a file per core keeps the machine
+  // busy (docs/development.md has the run times).
+  maxWorkers: '100%',
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testMatch: ['**/*.spec.ts'] },
     {
