@@ -36,7 +36,8 @@ export function testServerUrl(): string | undefined {
 
 /**
  * Boots the whole app (real HTTP on an ephemeral port, real SQL) on a database of its own: a fresh
- * PostgreSQL database whose name contains `test`, dropped on close, or an in-memory PGlite.
+ * PostgreSQL database whose name contains `test`, dropped on close, or an in-memory PGlite; or on the
+ * `DATABASE_URL` given in `env`, which the test made and drops itself.
  * `sameDatabaseAs` starts a second instance on another app's PostgreSQL database (scale-out tests).
  * `webClientDir` serves a web client build from that directory, as main.ts does with the real one.
  * `onRoute` sees every route Fastify registers, from the first one on. `logStream` gets the request log
@@ -59,8 +60,9 @@ export async function createTestApp(
   } = {},
 ): Promise<TestApp> {
   const server = testServerUrl();
-  const scratch: ScratchDatabase | null = server && !sameDatabaseAs ? await createScratchDatabase(server) : null;
-  const databaseUrl = sameDatabaseAs?.databaseUrl ?? scratch?.url ?? 'pglite://memory';
+  const given = env.DATABASE_URL;
+  const scratch: ScratchDatabase | null = server && !sameDatabaseAs && !given ? await createScratchDatabase(server) : null;
+  const databaseUrl = sameDatabaseAs?.databaseUrl ?? given ?? scratch?.url ?? 'pglite://memory';
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
