@@ -144,7 +144,6 @@ withRedis('fault: events between instances while Redis is down (e2e; needs Postg
     // sockets again when A's catch-up request reaches it, which can come after B's own restore (each
     // client reconnects on its own schedule). A message stored while the new socket fetched its page is
     // then in the page and, a moment later, live; the web client merges the two by id.
-    const twice = received.filter((id, i) => received.indexOf(id) !== i);
-    if (twice.length > 0) expect(client.reconnections).toBeGreaterThanOrEqual(2);
+    if (received.length > sent.length) expect(client.reconnections).toBeGreaterThanOrEqual(2);
   });
 });
